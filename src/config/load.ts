@@ -1,0 +1,159 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { LineCounter, parseDocument, visit, isScalar, type Document } from 'yaml';
+import { ConfigError } from '../errors.js';
+import type { PluginDefinition } from '../plugin-api.js';
+import { readSchema } from '../schemas.js';
+import { createAjv, describeAjvError } from './ajv.js';
+import { collectSecrets } from './secrets.js';
+import { interpolate } from './interpolate.js';
+import { pointerToPath, positionOf } from './positions.js';
+import type { GatewayConfig } from './types.js';
+import { checkRoutes } from './cross-checks.js';
+
+export interface LoadedConfig {
+  file: string;
+  config: GatewayConfig;
+  /** The file as read, before interpolation: what the config hash covers. */
+  raw: string;
+  hash: string;
+  /** Every secret value in the config; logs and `/-/config` mask them. */
+  secrets: ReadonlySet<string>;
+  /** The plugin definition behind each provider instance. */
+  plugins: ReadonlyMap<string, PluginDefinition<never>>;
+}
+
+export interface LoadOptions {
+  env: Readonly<Record<string, string | undefined>>;
+  builtins: ReadonlyMap<string, PluginDefinition<never>>;
+}
+
+type Located = (path: readonly (string | number)[], message: string, keyOf?: string) => void;
+
+/**
+ * YAML → interpolate secrets → ajv (gateway schema, then each plugin's schema) → cross-field
+ * checks → freeze. Collects every error as `file:line:col: message` and throws them together.
+ *
+ * @example const loaded = await loadConfig('gateway.yaml', { env: process.env, builtins });
+ */
+export async function loadConfig(file: string, options: LoadOptions): Promise<LoadedConfig> {
+  const path = resolve(file);
+  const dir = dirname(path);
+  const name = basename(path);
+  let raw: string;
+  try {
+    raw = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`${name}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`]);
+  }
+
+  const counter = new LineCounter();
+  const doc = parseDocument(raw, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(doc.errors.map((e) => {
+      const pos = e.linePos?.[0];
+      return `${name}:${pos ? `${pos.line}:${pos.col}` : '1:1'}: ${e.message.split('\n')[0]}`;
+    }));
+  }
+
+  const errors: string[] = [];
+  const at: Located = (p, message, keyOf) => errors.push(`${name}:${positionOf(doc, counter, p, keyOf)}: ${message}`);
+  const fileSecrets = interpolateDocument(doc, options.env, dir, (offset, message) => {
+    const { line, col } = counter.linePos(offset);
+    errors.push(`${name}:${line}:${col}: ${message}`);
+  });
+  const data = (doc.toJS() ?? {}) as Record<string, unknown>;
+
+  const ajv = createAjv();
+  const gatewaySchema = readSchema('gateway.schema.json');
+  const validateGateway = ajv.compile(gatewaySchema);
+  if (!validateGateway(data)) {
+    for (const e of validateGateway.errors ?? []) {
+      const p = pointerToPath(e.instancePath);
+      const key = e.keyword === 'additionalProperties' ? (e.params as { additionalProperty: string }).additionalProperty : undefined;
+      at(p, `${p.join('.') || '(top level)'}${key ? '' : ''}: ${describeAjvError(e)}`, key);
+    }
+    throw new ConfigError(errors);
+  }
+  const config = data as unknown as GatewayConfig;
+
+  const registry = new Map(options.builtins);
+  for (const [pluginName, spec] of Object.entries(config.plugins)) {
+    try {
+      const mod = (await import(pathToFileURL(resolve(dir, spec.path)).href)) as { default?: PluginDefinition<never> };
+      if (!mod.default || typeof mod.default.create !== 'function') throw new Error('its default export is not a plugin definition');
+      registry.set(pluginName, mod.default);
+    } catch (err) {
+      at(['plugins', pluginName, 'path'], `plugin ${pluginName}: cannot load ${spec.path}: ${(err as Error).message}`);
+    }
+  }
+
+  const plugins = new Map<string, PluginDefinition<never>>();
+  const secrets = new Set<string>(fileSecrets);
+  collectSecrets(gatewaySchema, config, secrets);
+  for (const [instance, provider] of Object.entries(config.providers)) {
+    const plugin = registry.get(provider.plugin);
+    if (!plugin) {
+      at(['providers', instance, 'plugin'], `providers.${instance}: unknown plugin "${provider.plugin}" (known: ${[...registry.keys()].join(', ')})`);
+      continue;
+    }
+    const { plugin: _name, ...pluginOptions } = provider;
+    const validate = ajv.compile(plugin.optionsSchema);
+    if (!validate(pluginOptions)) {
+      for (const e of validate.errors ?? []) {
+        const p = ['providers', instance, ...pointerToPath(e.instancePath)];
+        const key = e.keyword === 'additionalProperties' ? (e.params as { additionalProperty: string }).additionalProperty : undefined;
+        at(p, `${p.join('.')}: ${describeAjvError(e)}`, key);
+      }
+      continue;
+    }
+    // Defaults were filled into the copy; keep them.
+    (config.providers as Record<string, unknown>)[instance] = { plugin: provider.plugin, ...pluginOptions };
+    collectSecrets(plugin.optionsSchema, pluginOptions, secrets);
+    plugins.set(instance, plugin);
+  }
+
+  checkRoutes(config, plugins, at);
+  if (errors.length > 0) throw new ConfigError(errors);
+
+  config.store.path = resolve(dir, config.store.path);
+  for (const k of config.api.keys) secrets.add(k.key);
+  return {
+    file: path,
+    config: deepFreeze(config),
+    raw,
+    hash: createHash('sha256').update(raw).digest('hex'),
+    secrets,
+    plugins,
+  };
+}
+
+/** Expands `${…}` in every string scalar in place; returns the values read from files. */
+function interpolateDocument(
+  doc: Document,
+  env: LoadOptions['env'],
+  baseDir: string,
+  report: (offset: number, message: string) => void,
+): string[] {
+  const fromFiles: string[] = [];
+  visit(doc, {
+    Scalar(_key, node) {
+      if (!isScalar(node) || typeof node.value !== 'string' || !node.value.includes('${')) return;
+      const result = interpolate(node.value, { env, baseDir });
+      for (const e of result.errors) report(node.range?.[0] ?? 0, e);
+      fromFiles.push(...result.fromFiles);
+      node.value = result.value;
+    },
+  });
+  return fromFiles;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

@@ -1,0 +1,35 @@
+import type { Channel } from '../plugin-api.js';
+
+export type Scope = 'send' | 'read' | 'admin';
+export type Until = 'accepted' | 'sent' | 'delivered' | 'read';
+
+export interface StepConfig {
+  channel: Channel;
+  providers: readonly string[];
+  until: Until;
+  within: string;
+}
+
+export interface RouteConfig {
+  mode: 'fallback' | 'broadcast';
+  resendUnknown: boolean;
+  steps: readonly StepConfig[];
+}
+
+export interface ProviderConfig {
+  plugin: string;
+  readonly [option: string]: unknown;
+}
+
+/** `gateway.yaml` after interpolation, validation and schema defaults. */
+export interface GatewayConfig {
+  server: { host: string; port: number; publicUrl?: string; bodyLimit: string };
+  log: { level: string };
+  api: { keys: readonly { name: string; key: string; scopes: readonly Scope[] }[] };
+  store: { path: string; retention: string; receiptIndex: string; maintenance: string };
+  callbacks: { secret?: string; timeout: string; maxAge: string; allowedHosts?: readonly string[] };
+  retry: { initial: string; max: string; attempts: number };
+  plugins: Readonly<Record<string, { path: string }>>;
+  providers: Readonly<Record<string, ProviderConfig>>;
+  routes: Readonly<Record<string, RouteConfig>>;
+}

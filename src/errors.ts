@@ -1,0 +1,99 @@
+/**
+ * Typed errors with stable codes. Route handlers and the engine throw these; one middleware renders
+ * them as `{error, code, message, details?}`.
+ *
+ * @example
+ *   throw new AppError('not_found', 'message 01H… does not exist');
+ */
+
+/** Every stable error code, its HTTP status, and whether its message is safe to show a client. */
+export const ERROR_CODES = {
+  bad_request: { status: 400, expose: true },
+  invalid_json: { status: 400, expose: true },
+  validation_failed: { status: 400, expose: true },
+  config_invalid: { status: 400, expose: true },
+  unauthorized: { status: 401, expose: true },
+  forbidden: { status: 403, expose: true },
+  signature_invalid: { status: 403, expose: true },
+  not_found: { status: 404, expose: true },
+  method_not_allowed: { status: 405, expose: true },
+  conflict: { status: 409, expose: true },
+  idempotency_conflict: { status: 409, expose: true },
+  payload_too_large: { status: 413, expose: true },
+  unsupported_media_type: { status: 415, expose: true },
+  not_ready: { status: 503, expose: true },
+  internal: { status: 500, expose: false },
+} as const satisfies Record<string, { status: number; expose: boolean }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly expose: boolean;
+  readonly details?: unknown;
+
+  constructor(code: ErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.expose = ERROR_CODES[code].expose;
+    this.details = details;
+  }
+}
+
+/** Why a provider call failed; also a metric label, so keep it small. */
+export type ProviderErrorReason = 'client' | 'server' | 'timeout' | 'auth' | 'rate_limited';
+
+export interface ProviderErrorInit {
+  reason: ProviderErrorReason;
+  /** HTTP status the provider answered with, when there was one. */
+  status?: number;
+  /** The provider's own error code (Twilio 21211, Bandwidth 4720…). */
+  providerCode?: string;
+  cause?: unknown;
+}
+
+/**
+ * A failed provider call. `retryable` comes from the one classifier ({@link classifyStatus}):
+ * 429, 5xx and timeouts are worth another try, every other 4xx is permanent.
+ */
+export class ProviderError extends Error {
+  readonly reason: ProviderErrorReason;
+  readonly retryable: boolean;
+  readonly status?: number;
+  readonly providerCode?: string;
+
+  constructor(message: string, init: ProviderErrorInit) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = 'ProviderError';
+    this.reason = init.reason;
+    this.status = init.status;
+    this.providerCode = init.providerCode;
+    this.retryable = isRetryableReason(init.reason);
+  }
+}
+
+export function isRetryableReason(reason: ProviderErrorReason): boolean {
+  return reason === 'server' || reason === 'timeout' || reason === 'rate_limited';
+}
+
+/** The one retry classifier: maps an HTTP status to a reason (`undefined` for 2xx). */
+export function classifyStatus(status: number): ProviderErrorReason | undefined {
+  if (status >= 200 && status < 300) return undefined;
+  if (status === 429) return 'rate_limited';
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 408 || status >= 500) return status === 408 ? 'timeout' : 'server';
+  return 'client';
+}
+
+/** A config file that cannot be used; `errors` are `file:line:col: message` strings, all of them. */
+export class ConfigError extends Error {
+  readonly errors: readonly string[];
+  constructor(errors: readonly string[]) {
+    super(`invalid configuration:\n  ${errors.join('\n  ')}`);
+    this.name = 'ConfigError';
+    this.errors = errors;
+  }
+}

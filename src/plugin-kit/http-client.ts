@@ -1,0 +1,59 @@
+import { ProviderError, classifyStatus } from '../errors.js';
+
+export interface HttpRequest {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+  signal?: AbortSignal;
+  /** Overrides the client's default timeout for this call. */
+  timeoutMs?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+export interface HttpClient {
+  /** Resolves for every HTTP answer (2xx or not); rejects with a `timeout`/`server` ProviderError when none came. */
+  request(url: string, init?: HttpRequest): Promise<HttpResponse>;
+  /** Like `request`, but a non-2xx answer rejects with a classified ProviderError. */
+  requestOk(url: string, init?: HttpRequest): Promise<HttpResponse>;
+}
+
+/**
+ * A fetch-based client where every call has a timeout and failures are typed.
+ *
+ * @example
+ *   const http = createHttpClient({ timeoutMs: 10_000 });
+ *   const res = await http.requestOk('https://api.example.com/x', { method: 'POST', body: '{}' });
+ */
+export function createHttpClient(options: { timeoutMs: number }): HttpClient {
+  async function request(url: string, init: HttpRequest = {}): Promise<HttpResponse> {
+    const timeout = AbortSignal.timeout(init.timeoutMs ?? options.timeoutMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    try {
+      const res = await fetch(url, { method: init.method ?? 'GET', headers: init.headers, body: init.body as BodyInit | undefined, signal });
+      return { status: res.status, headers: res.headers, text: await res.text() };
+    } catch (err) {
+      const timedOut = timeout.aborted || (err as Error).name === 'TimeoutError';
+      throw new ProviderError(timedOut ? `request to ${new URL(url).host} timed out` : `request to ${new URL(url).host} failed`, {
+        reason: timedOut ? 'timeout' : 'server',
+        cause: err,
+      });
+    }
+  }
+
+  return {
+    request,
+    async requestOk(url, init) {
+      const res = await request(url, init);
+      const reason = classifyStatus(res.status);
+      if (reason) {
+        throw new ProviderError(`${new URL(url).host} answered ${res.status}`, { reason, status: res.status });
+      }
+      return res;
+    },
+  };
+}
