@@ -14,7 +14,9 @@ export type { Clock } from './clock.js';
 export type { Logger } from './log/logger.js';
 export { createHttpClient, type HttpClient, type HttpRequest, type HttpResponse } from './plugin-kit/http-client.js';
 export { safeEqual, basicAuthMatches, hmacSha256 } from './plugin-kit/signatures.js';
+export { createTokenCache, type TokenCache, type TokenCacheOptions } from './plugin-kit/oauth-token-cache.js';
 export { parseDuration } from './config/duration.js';
+export { smsSegments, type SmsSegments, type SmsEncoding } from './plugin-kit/sms-segments.js';
 
 /** A delivery channel. A contact-center side speaks `text`, which is not a provider channel. */
 export type Channel = 'whatsapp' | 'sms' | 'mms' | 'email';
