@@ -1,0 +1,85 @@
+import { Configuration, MediaApi, MessagesApi } from 'bandwidth-sdk';
+import { ProviderError, classifyStatus, createTokenCache, type PluginDeps, type TokenCache } from '../../src/plugin-api.js';
+import type { BandwidthOptions } from './options.js';
+
+/** The SDK clients of one provider instance, and how their failures become ProviderErrors. */
+export interface BandwidthClient {
+  messages: MessagesApi;
+  media: MediaApi;
+  /** Present in OAuth mode; send() fetches through it first so the token request honours its signal. */
+  tokens?: TokenCache;
+  toProviderError(err: unknown, operation: string, timedOut: boolean): ProviderError;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+interface AxiosLikeError {
+  code?: string;
+  response?: { status: number; data?: unknown };
+}
+
+/** `{type, description, fieldErrors}` (Bandwidth) or `{error, message}` (its Spring-style 404) → one line. */
+function describeBody(data: unknown): { type?: string; text?: string } {
+  if (!isObject(data)) return typeof data === 'string' && data.trim() !== '' ? { text: data.trim().slice(0, 200) } : {};
+  const type = typeof data.type === 'string' ? data.type : typeof data.error === 'string' ? data.error : undefined;
+  const parts: string[] = [];
+  if (typeof data.description === 'string') parts.push(data.description);
+  else if (typeof data.message === 'string') parts.push(data.message);
+  if (Array.isArray(data.fieldErrors)) {
+    for (const f of data.fieldErrors) {
+      if (isObject(f)) parts.push(`${String(f.fieldName ?? '?')}: ${String(f.description ?? '')}`);
+    }
+  }
+  return { type, text: parts.length > 0 ? parts.join('; ') : undefined };
+}
+
+/**
+ * Builds the bandwidth-sdk clients for one instance: OAuth bearer tokens from the shared token
+ * cache (so `tokenUrl` is configurable, unlike the SDK's built-in token request) or HTTP Basic
+ * for legacy API users; `baseUrl` replaces the SDK's hard-coded production server.
+ */
+export function createBandwidthClient(options: BandwidthOptions, deps: PluginDeps): BandwidthClient {
+  let tokens: TokenCache | undefined;
+  let configuration: Configuration;
+  if (options.clientId !== undefined && options.clientSecret !== undefined) {
+    const cache = createTokenCache({
+      tokenUrl: options.tokenUrl,
+      clientId: options.clientId,
+      clientSecret: options.clientSecret,
+      http: deps.http,
+      clock: deps.clock,
+    });
+    tokens = {
+      getToken: (signal) => deps.metrics.time('oauth_token', () => cache.getToken(signal)),
+      invalidate: () => cache.invalidate(),
+    };
+    configuration = new Configuration({ accessToken: () => cache.getToken(), basePath: options.baseUrl });
+  } else {
+    configuration = new Configuration({ username: options.username, password: options.password, basePath: options.baseUrl });
+  }
+
+  return {
+    messages: new MessagesApi(configuration),
+    media: new MediaApi(configuration),
+    tokens,
+    toProviderError(err, operation, timedOut) {
+      if (err instanceof ProviderError) return err;
+      const e = (isObject(err) ? err : {}) as AxiosLikeError;
+      const status = e.response?.status;
+      if (status === undefined) {
+        const reason = timedOut || e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' ? 'timeout' : 'server';
+        const what = reason === 'timeout' ? 'timed out' : e.code === 'ERR_CANCELED' ? 'was aborted' : `failed (${e.code ?? 'no answer'})`;
+        // No `cause`: an axios error carries the request config, credentials and bearer token included.
+        return new ProviderError(`Bandwidth ${operation} ${what}`, { reason: e.code === 'ERR_CANCELED' ? 'timeout' : reason });
+      }
+      // A rejected bearer token may have been revoked early: fetch a fresh one for the next attempt.
+      if (status === 401) tokens?.invalidate();
+      const { type, text } = describeBody(e.response?.data);
+      return new ProviderError(`Bandwidth ${operation} answered ${status}${type ? ` ${type}` : ''}${text ? `: ${text}` : ''}`, {
+        reason: classifyStatus(status) ?? 'server',
+        status,
+        providerCode: type,
+      });
+    },
+  };
+}
