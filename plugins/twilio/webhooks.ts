@@ -48,6 +48,15 @@ function candidateUrls(req: WebhookRequest, kind: string, publicBase: string | u
   return configured === req.url ? [req.url] : [req.url, configured];
 }
 
+/** The SDK also tries the URL with and without the default port; an unparsable URL just does not match. */
+function signatureMatches(token: string, signature: string, url: string, params: Params): boolean {
+  try {
+    return twilio.validateRequest(token, signature, url, params);
+  } catch {
+    return false;
+  }
+}
+
 function verified(req: WebhookRequest, kind: string, ctx: WebhookContext): { params: Params } | { rejection: WebhookResult } {
   const params = formParams(req.body);
   if (!params) return { rejection: reject(400, 'expected form-encoded Twilio parameters') };
@@ -55,7 +64,7 @@ function verified(req: WebhookRequest, kind: string, ctx: WebhookContext): { par
   const signature = header(req, 'x-twilio-signature');
   if (!signature) return { rejection: reject(403, 'missing X-Twilio-Signature') };
   const token = ctx.authToken;
-  const ok = candidateUrls(req, kind, ctx.publicBase).some((url) => twilio.validateRequest(token, signature, url, params));
+  const ok = candidateUrls(req, kind, ctx.publicBase).some((url) => signatureMatches(token, signature, url, params));
   return ok ? { params } : { rejection: reject(403, 'X-Twilio-Signature does not match this URL and body') };
 }
 
