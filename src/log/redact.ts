@@ -26,7 +26,7 @@ export function createRedactor(secrets: () => ReadonlySet<string>): Redactor {
     if (seen.has(value)) return '[circular]';
     seen.add(value);
     if (value instanceof Error) {
-      return { type: value.name, message: redactString(value.message, known), code: (value as { code?: unknown }).code };
+      return { type: value.name, message: redactString(value.message, known), stack: redactString(value.stack ?? '', known), code: (value as { code?: unknown }).code };
     }
     if (Array.isArray(value)) return value.map((v) => walk(v, known, seen));
     const out: Record<string, unknown> = {};

@@ -1,0 +1,181 @@
+import { Registry } from 'prom-client';
+import cron from 'node-cron';
+import type Koa from 'koa';
+import { systemClock, type Clock } from './clock.js';
+import { createOutbox } from './callbacks/outbox.js';
+import { parseDuration } from './config/duration.js';
+import { loadConfig, type LoadedConfig } from './config/load.js';
+import type { EngineContext, StepGuard } from './engine/context.js';
+import { createEngine } from './engine/engine.js';
+import { ingestInbound, type InboundListener } from './engine/inbound.js';
+import { ConfigError } from './errors.js';
+import { createHttpApp } from './http/http-app.js';
+import { inboundRoutes } from './http/routes/inbound.js';
+import { messageRoutes } from './http/routes/messages.js';
+import { opsRoutes } from './http/routes/ops.js';
+import { webhookRoutes } from './http/routes/webhooks.js';
+import { createLogger, type Logger } from './log/logger.js';
+import { createRedactor } from './log/redact.js';
+import { createMetrics } from './metrics/metrics.js';
+import { createHttpClient, type PluginDefinition } from './plugin-api.js';
+import { builtinPlugins } from './registry.js';
+import { buildRuntime, closeRuntime, type Runtime } from './runtime/runtime.js';
+import { createReloader, type ReloadResult } from './runtime/reloader.js';
+import { createScheduler } from './scheduler/scheduler.js';
+import { openLowdbStore } from './store/lowdb/lowdb-store.js';
+import type { Store } from './store/store.js';
+import { createWebhookPipeline } from './webhooks/pipeline.js';
+
+export interface AppDeps {
+  configFile: string;
+  /** Where `${env:…}` reads from; `main.ts` passes `process.env`, tests pass their own. */
+  env: Readonly<Record<string, string | undefined>>;
+  clock?: Clock;
+  registry?: Registry;
+  logger?: Logger;
+  builtins?: ReadonlyMap<string, PluginDefinition<never>>;
+  guards?: readonly StepGuard[];
+  inboundListeners?: readonly InboundListener[];
+}
+
+/**
+ * The composition root: loads the config, opens the store, builds the runtime, the engine and the
+ * Koa app. Never reads `process.env`, traps signals or listens — `main.ts` does those.
+ *
+ * @example
+ *   const app = await createApp({ configFile: 'gateway.yaml', env: {} });
+ *   await app.start();
+ *   await supertest(app.http.callback()).get('/-/healthy');
+ */
+export async function createApp(deps: AppDeps) {
+  const clock = deps.clock ?? systemClock;
+  const builtins = deps.builtins ?? builtinPlugins;
+  const load = () => loadConfig(deps.configFile, { env: deps.env, builtins });
+  const loaded: LoadedConfig = await load();
+  let secrets: ReadonlySet<string> = loaded.secrets;
+  const redact = createRedactor(() => secrets);
+  const logger = deps.logger ?? createLogger({ level: loaded.config.log.level, secrets: () => secrets });
+  const metrics = createMetrics(deps.registry ?? new Registry());
+
+  const store: Store = await openLowdbStore({
+    dir: loaded.config.store.path,
+    indexWindowMs: parseDuration(loaded.config.store.receiptIndex) ?? 0,
+    now: () => clock.now(),
+  });
+  const scheduler = createScheduler({
+    timers: store.timers,
+    commit: () => store.commit(),
+    clock,
+    logger,
+    onFire: (kind, lagMs) => metrics.timerLag.observe({ kind }, lagMs / 1000),
+  });
+  metrics.sources.pendingTimers = () => scheduler.pending;
+
+  let runtime!: Runtime;
+  const current = () => runtime;
+  const pipeline = createWebhookPipeline({
+    runtime: current,
+    metrics,
+    logger,
+    ingest: async (instance, event) => {
+      if (event.type === 'status') return engine.ingestStatus(instance, event);
+      return ingestInbound(ctx, deps.inboundListeners ?? [], instance, event, parseDuration(runtime.loaded.config.store.receiptIndex) ?? 0);
+    },
+  });
+  const runtimeDeps = {
+    logger,
+    clock,
+    metrics,
+    loopback: async (instance: string, kind: string, req: { headers: Record<string, string | string[] | undefined>; rawBody: string; body: unknown }) => {
+      await pipeline(instance, kind, { method: 'POST', url: runtime.webhookUrl(instance, kind) ?? `loopback:/webhooks/${instance}/${kind}`, query: {}, ...req });
+    },
+  };
+  runtime = buildRuntime(loaded, runtimeDeps);
+
+  const outbox = createOutbox({ store, scheduler, clock, http: createHttpClient({ timeoutMs: 10_000 }), logger, metrics, runtime: current });
+  const ctx: EngineContext = {
+    store, scheduler, clock, logger, metrics, runtime: current,
+    guards: deps.guards ?? [],
+    onStatusChange: (m, previous) => outbox.enqueue(m, previous),
+  };
+  const engine = createEngine(ctx);
+
+  const markReload = (r: LoadedConfig) => {
+    metrics.reloadSuccess.set(1);
+    metrics.reloadTimestamp.set(Math.floor(clock.now() / 1000));
+    metrics.configHash.set(parseInt(r.hash.slice(0, 12), 16));
+  };
+  markReload(loaded);
+
+  const reloader = createReloader(async (): Promise<ReloadResult> => {
+    try {
+      const next = await load();
+      const built = buildRuntime(next, runtimeDeps);
+      if (next.config.store.path !== runtime.loaded.config.store.path) logger.warn('store.path changed; it takes effect at the next restart');
+      const old = runtime;
+      // The one swap: every request and timer from here on sees the new runtime.
+      runtime = built;
+      // Old secrets stay masked too: the old runtime may still log while it closes.
+      secrets = new Set([...secrets, ...next.secrets]);
+      markReload(next);
+      logger.info({ configHash: next.hash }, 'configuration reloaded');
+      void closeRuntime(old, logger);
+      return { ok: true };
+    } catch (err) {
+      metrics.reloadSuccess.set(0);
+      const errors = err instanceof ConfigError ? err.errors : [(err as Error).message];
+      logger.error({ errors }, 'configuration reload refused; the previous configuration keeps serving');
+      return { ok: false, errors };
+    }
+  });
+
+  let ready = false;
+  const http: Koa = createHttpApp({
+    logger,
+    bodyLimit: loaded.config.server.bodyLimit,
+    routers: [
+      messageRoutes(engine, current),
+      inboundRoutes(store, current),
+      webhookRoutes(pipeline, current),
+      opsRoutes({ runtime: current, metrics, store, outbox, redact, ready: () => ready, reload: () => reloader.reload() }),
+    ],
+  });
+
+  let maintenance: { stop(): void } | undefined;
+  return {
+    http,
+    engine,
+    store,
+    scheduler,
+    metrics,
+    logger,
+    outbox,
+    runtime: current,
+    reload: () => reloader.reload(),
+    /** Marks in-flight sends of a previous life `unknown`, then arms the stored timers. */
+    async start(options: { maintenance?: boolean } = {}): Promise<void> {
+      const unknown = await engine.recover();
+      if (unknown > 0) logger.warn({ unknown }, 'attempts in flight at the last stop are marked unknown');
+      scheduler.start();
+      if (!runtime.loaded.config.callbacks.secret) logger.warn('callbacks.secret is not set: status callbacks go out unsigned');
+      if (options.maintenance !== false) {
+        maintenance = cron.schedule(runtime.loaded.config.store.maintenance, () => {
+          const retention = parseDuration(runtime.loaded.config.store.retention) ?? 0;
+          store.prune(clock.now() - retention, clock.now())
+            .then((r) => logger.info(r, 'retention: old partitions deleted'))
+            .catch((err: unknown) => logger.error({ err }, 'retention failed'));
+        });
+      }
+      ready = true;
+    },
+    async close(): Promise<void> {
+      ready = false;
+      maintenance?.stop();
+      await scheduler.stop();
+      await closeRuntime(runtime, logger);
+      await store.close();
+    },
+  };
+}
+
+export type App = Awaited<ReturnType<typeof createApp>>;

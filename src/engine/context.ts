@@ -1,0 +1,41 @@
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log/logger.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { HistoryEntry, Message, MessageStatus } from '../model.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import type { Store } from '../store/store.js';
+
+/** What a step guard decides before a step sends (consent windows and suppression plug in here). */
+export type GuardDecision = { action: 'send' } | { action: 'skip'; reason: string };
+
+export type StepGuard = (message: Message, step: number, address: string) => GuardDecision | Promise<GuardDecision>;
+
+/** The engine's collaborators, shared by its parts. */
+export interface EngineContext {
+  store: Store;
+  scheduler: Scheduler;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  runtime: () => Runtime;
+  guards: readonly StepGuard[];
+  /** Called after every message status change, before the commit that stores it. */
+  onStatusChange: (message: Message, previous: MessageStatus) => void;
+}
+
+export const iso = (ctx: EngineContext): string => new Date(ctx.clock.now()).toISOString();
+
+export function record(ctx: EngineContext, m: Message, entry: Omit<HistoryEntry, 'at'>): void {
+  m.history.push({ at: iso(ctx), ...entry });
+  m.updatedAt = iso(ctx);
+}
+
+/** Moves a message to a new status, with its history entry and callback. */
+export function transition(ctx: EngineContext, m: Message, status: MessageStatus, event: string, cause?: string): void {
+  const previous = m.status;
+  if (previous === status) return;
+  m.status = status;
+  record(ctx, m, { event, status, ...(cause ? { cause } : {}) });
+  ctx.onStatusChange(m, previous);
+}

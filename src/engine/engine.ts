@@ -1,0 +1,208 @@
+import { createHash } from 'node:crypto';
+import { monotonicFactory } from 'ulid';
+import { AppError } from '../errors.js';
+import { FINAL_STATUSES, type Message, type MessageContent, type MessageStatus, type TimerRecord } from '../model.js';
+import type { Channel, StatusEvent } from '../plugin-api.js';
+import { iso, record, transition, type EngineContext } from './context.js';
+import { ingestStatus } from './receipts.js';
+import { endStep, isSettled, sendOnStep, startStep, timerId } from './steps.js';
+import { addressFor } from './content.js';
+
+/** A validated `POST /v1/messages` body. */
+export interface SendRequest {
+  route: string;
+  to: Partial<Record<Channel | 'phone', string>>;
+  content: MessageContent;
+  callbackUrl?: string;
+  tags?: Record<string, string>;
+}
+
+export interface ListFilter {
+  status?: MessageStatus;
+  route?: string;
+  since?: number;
+  cursor?: string;
+  limit: number;
+}
+
+const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+const messageId = monotonicFactory();
+
+/** JSON with sorted keys, so the same body hashes the same whatever its key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * The message engine: accepts messages, runs their route plans step by step on durable timers,
+ * applies receipts, cancels. Knows nothing of HTTP.
+ *
+ * @example
+ *   const engine = createEngine(ctx);
+ *   const { message } = await engine.accept({ route: 'default', to: { phone: '+15551234567' }, content: { text: 'hi' } });
+ */
+export function createEngine(ctx: EngineContext) {
+  const { store, scheduler, clock } = ctx;
+
+  async function load(id: string): Promise<Message | undefined> {
+    return store.messages.get(id);
+  }
+
+  scheduler.register('start', async (t) => {
+    const m = await load(String(t.payload.message));
+    if (!m || m.status !== 'accepted') return store.commit();
+    transition(ctx, m, 'routing', 'routing', `${m.plan.mode} route ${m.route}`);
+    store.messages.put(m);
+    if (m.plan.mode === 'fallback') await startStep(ctx, m, 0);
+    else await Promise.all(m.plan.steps.map((_s, i) => startStep(ctx, m, i)));
+    store.messages.put(m);
+    await store.commit();
+  });
+
+  scheduler.register('step-timeout', async (t) => {
+    const m = await load(String(t.payload.message));
+    const i = Number(t.payload.step);
+    const progress = m?.steps[i];
+    if (!m || !progress || isSettled(progress.state)) return store.commit();
+    const step = m.plan.steps[i];
+    await endStep(ctx, m, i, 'timed_out', `no ${step.until} receipt within ${step.within}`);
+    store.messages.put(m);
+    await store.commit();
+  });
+
+  scheduler.register('step-retry', async (t) => {
+    const m = await load(String(t.payload.message));
+    const i = Number(t.payload.step);
+    const progress = m?.steps[i];
+    if (!m || !progress || progress.state !== 'waiting_retry') return store.commit();
+    progress.state = 'active';
+    record(ctx, m, { event: 'retry', step: i, cause: `retry ${progress.retries}` });
+    await sendOnStep(ctx, m, i, addressFor(m.to, m.plan.steps[i].channel) ?? '');
+  });
+
+  return {
+    /**
+     * Stores a new message (or finds the one an idempotency key already made) and resolves once it
+     * is on disk. `created` is false for an idempotent replay.
+     */
+    async accept(req: SendRequest, idempotency?: { scope: string; key: string }): Promise<{ message: Message; created: boolean }> {
+      const runtime = ctx.runtime();
+      const route = runtime.loaded.config.routes[req.route];
+      if (!route) throw new AppError('validation_failed', `unknown route "${req.route}"`, { route: req.route, known: Object.keys(runtime.loaded.config.routes) });
+
+      const idemKey = idempotency ? `${idempotency.scope}:${idempotency.key}` : undefined;
+      const bodyHash = createHash('sha256').update(canonical(req)).digest('hex');
+      if (idemKey) {
+        const seen = store.idempotency.get(idemKey);
+        if (seen && seen.expiresAt > clock.now()) {
+          if (seen.bodyHash !== bodyHash) throw new AppError('idempotency_conflict', 'this Idempotency-Key was used with a different body');
+          const existing = await load(seen.messageId);
+          // A concurrent twin may still be committing it: acknowledge only once it is stored.
+          await store.commit();
+          if (existing) return { message: existing, created: false };
+        }
+      }
+
+      const { phone, ...addresses } = req.to;
+      const to: Message['to'] = { ...addresses };
+      if (phone) {
+        to.sms ??= phone;
+        to.whatsapp ??= phone;
+      }
+      const now = iso(ctx);
+      const m: Message = {
+        id: messageId(clock.now()),
+        route: req.route,
+        plan: structuredClone(route),
+        to,
+        content: req.content,
+        ...(req.callbackUrl ? { callbackUrl: req.callbackUrl } : {}),
+        ...(req.tags ? { tags: req.tags } : {}),
+        ...(idempotency ? { idempotencyKey: idempotency.key } : {}),
+        status: 'accepted',
+        steps: route.steps.map(() => ({ state: 'pending', providerIndex: 0, retries: 0 })),
+        attempts: [],
+        history: [{ at: now, event: 'accepted', status: 'accepted' }],
+        createdAt: now,
+        updatedAt: now,
+      };
+      store.messages.put(m);
+      if (idemKey) store.idempotency.set(idemKey, { key: idemKey, messageId: m.id, bodyHash, expiresAt: clock.now() + IDEMPOTENCY_TTL_MS });
+      // Routing starts from a stored timer, so a crash right after the 202 still sends.
+      scheduler.schedule('start', clock.now(), { message: m.id }, `${m.id}.start`);
+      await store.commit();
+      ctx.metrics.messagesAccepted.inc({ route: m.route });
+      return { message: m, created: true };
+    },
+
+    get: load,
+
+    async list(filter: ListFilter): Promise<{ items: Message[]; nextCursor?: string }> {
+      const items = await store.messages.list({
+        before: filter.cursor,
+        since: filter.since,
+        limit: filter.limit + 1,
+        filter: (m) => (!filter.status || m.status === filter.status) && (!filter.route || m.route === filter.route),
+      });
+      const page = items.slice(0, filter.limit);
+      return items.length > filter.limit ? { items: page, nextCursor: page.at(-1)!.id } : { items: page };
+    },
+
+    async cancel(id: string): Promise<Message> {
+      const m = await load(id);
+      if (!m) throw new AppError('not_found', `message ${id} does not exist`);
+      if (FINAL_STATUSES.has(m.status)) throw new AppError('conflict', `message ${id} is already ${m.status}`);
+      scheduler.cancel(`${m.id}.start`);
+      m.steps.forEach((s, i) => {
+        scheduler.cancel(timerId(m, i, 'timeout'));
+        scheduler.cancel(timerId(m, i, 'retry'));
+        if (!isSettled(s.state)) {
+          s.state = 'canceled';
+          s.endedAt = iso(ctx);
+        }
+      });
+      m.completedAt = iso(ctx);
+      ctx.metrics.messages.inc({ route: m.route, outcome: 'canceled' });
+      transition(ctx, m, 'canceled', 'canceled', 'canceled through the API');
+      store.messages.put(m);
+      await store.commit();
+      return m;
+    },
+
+    ingestStatus: (instance: string, event: StatusEvent) => ingestStatus(ctx, instance, event),
+
+    /**
+     * After a restart: attempts that were in flight when the process died are `unknown`. They are
+     * not re-sent unless their route says `resendUnknown: true`; their step timers still run.
+     */
+    async recover(): Promise<number> {
+      let unknown = 0;
+      const timers: TimerRecord[] = [...store.timers.values()].filter((t) => t.kind === 'step-timeout');
+      for (const t of timers) {
+        const m = await load(String(t.payload.message));
+        if (!m) continue;
+        const i = Number(t.payload.step);
+        for (const a of m.attempts.filter((x) => x.step === i && x.status === 'sending')) {
+          a.status = 'unknown';
+          a.updatedAt = iso(ctx);
+          unknown += 1;
+          record(ctx, m, { event: 'attempt_unknown', step: i, attempt: a.id, cause: 'the gateway stopped while this send was in flight' });
+          if (m.plan.resendUnknown && m.steps[i].state === 'active') {
+            record(ctx, m, { event: 'resend_unknown', step: i, cause: 'route has resendUnknown: true' });
+            scheduler.schedule('step-retry', clock.now(), { message: m.id, step: i }, timerId(m, i, 'retry'));
+            m.steps[i].state = 'waiting_retry';
+          }
+        }
+        store.messages.put(m);
+      }
+      await store.commit();
+      return unknown;
+    },
+  };
+}
+
+export type Engine = ReturnType<typeof createEngine>;

@@ -1,0 +1,60 @@
+import Router from '@koa/router';
+import type { Engine, SendRequest } from '../../engine/engine.js';
+import { AppError } from '../../errors.js';
+import type { MessageStatus } from '../../model.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import { requireScope, type Caller } from '../auth.js';
+import { isUlid, oneOf, page, param, timeParam } from '../query.js';
+import { validateBody } from '../validate.js';
+
+const STATUSES: readonly MessageStatus[] = ['accepted', 'routing', 'held', 'sent', 'delivered', 'read', 'failed', 'expired', 'canceled'];
+
+function messageId(id: string): string {
+  if (!isUlid(id)) throw new AppError('not_found', `message ${id} does not exist`);
+  return id;
+}
+
+/** `POST /v1/messages`, `GET /v1/messages[/:id]`, `POST /v1/messages/:id/cancel`. */
+export function messageRoutes(engine: Engine, runtime: () => Runtime): Router {
+  const router = new Router();
+
+  router.post('/v1/messages', requireScope(runtime, 'send'), async (ctx) => {
+    const body = validateBody<SendRequest>('send-message', ctx.request.body);
+    checkCallbackHost(runtime(), body.callbackUrl);
+    const key = ctx.get('idempotency-key') || undefined;
+    if (key !== undefined && key.length > 255) throw new AppError('validation_failed', 'Idempotency-Key must be at most 255 characters');
+    const caller = ctx.state.caller as Caller;
+    const { message, created } = await engine.accept(body, key ? { scope: caller.name, key } : undefined);
+    if (!created) ctx.set('Idempotent-Replayed', 'true');
+    ctx.status = 202;
+    ctx.set('Location', `/v1/messages/${message.id}`);
+    // A new message is reported as stored; a replay reports where the original has got to.
+    ctx.body = { id: message.id, status: created ? 'accepted' : message.status };
+  });
+
+  router.get('/v1/messages', requireScope(runtime, 'read'), async (ctx) => {
+    const { limit, cursor } = page(ctx);
+    ctx.body = await engine.list({ status: oneOf(ctx, 'status', STATUSES), route: param(ctx, 'route'), since: timeParam(ctx, 'since'), limit, cursor });
+  });
+
+  router.get('/v1/messages/:id', requireScope(runtime, 'read'), async (ctx) => {
+    const message = await engine.get(messageId(ctx.params.id));
+    if (!message) throw new AppError('not_found', `message ${ctx.params.id} does not exist`);
+    ctx.body = message;
+  });
+
+  router.post('/v1/messages/:id/cancel', requireScope(runtime, 'send'), async (ctx) => {
+    const message = await engine.cancel(messageId(ctx.params.id));
+    ctx.body = { id: message.id, status: message.status };
+  });
+
+  return router;
+}
+
+/** With `callbacks.allowedHosts`, callbacks may only go to those hosts (no SSRF into the LAN). */
+function checkCallbackHost(runtime: Runtime, url: string | undefined): void {
+  const allowed = runtime.loaded.config.callbacks.allowedHosts;
+  if (!url || !allowed) return;
+  const host = new URL(url).hostname;
+  if (!allowed.includes(host)) throw new AppError('validation_failed', `callbackUrl host ${host} is not in callbacks.allowedHosts`);
+}

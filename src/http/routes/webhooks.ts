@@ -1,0 +1,33 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Runtime } from '../../runtime/runtime.js';
+import type { WebhookPipeline } from '../../webhooks/pipeline.js';
+
+/** The URL the provider called, as the provider saw it (behind a proxy: `server.publicUrl`). */
+function publicUrlOf(ctx: Context, runtime: Runtime): string {
+  const base = runtime.loaded.config.server.publicUrl?.replace(/\/+$/, '');
+  return `${base ?? `${ctx.protocol}://${ctx.host}`}${ctx.originalUrl}`;
+}
+
+/**
+ * `POST /webhooks/<instance>/<kind>`: authenticated by each provider's own scheme, not API keys.
+ * Seed paths such as `/webhooks/bandwidth/inbound` are this same route for an instance named
+ * `bandwidth`.
+ */
+export function webhookRoutes(pipeline: WebhookPipeline, runtime: () => Runtime): Router {
+  const router = new Router();
+  router.post('/webhooks/:instance/:kind', async (ctx) => {
+    const reply = await pipeline(ctx.params.instance, ctx.params.kind, {
+      method: ctx.method,
+      url: publicUrlOf(ctx, runtime()),
+      headers: ctx.headers,
+      query: ctx.query,
+      rawBody: String(ctx.request.rawBody ?? ''),
+      body: ctx.request.body,
+    });
+    ctx.status = reply.status ?? 200;
+    if (reply.contentType) ctx.type = reply.contentType;
+    ctx.body = reply.body ?? '';
+  });
+  return router;
+}

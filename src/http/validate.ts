@@ -1,0 +1,29 @@
+import type { ValidateFunction } from 'ajv';
+import { createAjv, describeAjvError } from '../config/ajv.js';
+import { AppError } from '../errors.js';
+import { readSchema } from '../schemas.js';
+
+const ajv = createAjv();
+const cache = new Map<string, ValidateFunction>();
+
+/**
+ * Validates a request body against a schema in `schemas/api/`; throws `validation_failed` with
+ * every problem as `details`.
+ *
+ * @example const body = validateBody<SendRequest>('send-message', ctx.request.body);
+ */
+export function validateBody<T>(schemaName: string, body: unknown): T {
+  let validate = cache.get(schemaName);
+  if (!validate) {
+    validate = ajv.compile(readSchema(`api/${schemaName}.schema.json`));
+    cache.set(schemaName, validate);
+  }
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new AppError('validation_failed', 'the body must be a JSON object');
+  }
+  if (!validate(body)) {
+    const details = (validate.errors ?? []).map((e) => ({ path: e.instancePath || '/', message: describeAjvError(e) }));
+    throw new AppError('validation_failed', `invalid body: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
+  }
+  return body as T;
+}

@@ -1,0 +1,37 @@
+import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+
+/**
+ * Every Switchboard metric, created on the registry passed in (tests use a fresh one). Labels are
+ * names from the config and small enums — never phone numbers or email addresses.
+ *
+ * @example const metrics = createMetrics(new Registry());
+ */
+export function createMetrics(registry: Registry, options: { defaults?: boolean } = {}) {
+  const registers = [registry];
+  if (options.defaults !== false) collectDefaultMetrics({ register: registry, prefix: 'switchboard_' });
+  // Gauges read at scrape time; the app points these at the scheduler and the consent policy.
+  const sources = { pendingTimers: () => 0, held: () => 0 };
+  return {
+    registry,
+    sources,
+    messagesAccepted: new Counter({ name: 'switchboard_messages_accepted_total', help: 'Messages accepted (durably stored) by route.', labelNames: ['route'], registers }),
+    messages: new Counter({ name: 'switchboard_messages_total', help: 'Messages that reached an outcome, by route and outcome.', labelNames: ['route', 'outcome'], registers }),
+    attempts: new Counter({ name: 'switchboard_attempts_total', help: 'Attempt status changes by channel, provider instance and normalized status.', labelNames: ['channel', 'provider', 'status'], registers }),
+    fallbacks: new Counter({ name: 'switchboard_fallbacks_total', help: 'Moves from one step to the next, by route, channels and reason.', labelNames: ['route', 'from_channel', 'to_channel', 'reason'], registers }),
+    timeToDelivery: new Histogram({ name: 'switchboard_time_to_delivery_seconds', help: 'From acceptance to the first delivered (or read) receipt.', labelNames: ['route', 'channel'], buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600], registers }),
+    providerDuration: new Histogram({ name: 'switchboard_provider_request_duration_seconds', help: 'Provider API call duration.', labelNames: ['provider', 'operation'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),
+    providerErrors: new Counter({ name: 'switchboard_provider_errors_total', help: 'Failed provider calls by reason (client, server, timeout, auth, rate_limited).', labelNames: ['provider', 'reason'], registers }),
+    webhooks: new Counter({ name: 'switchboard_webhooks_total', help: 'Provider webhook calls by instance, kind and result.', labelNames: ['provider', 'kind', 'result'], registers }),
+    inbound: new Counter({ name: 'switchboard_inbound_messages_total', help: 'Inbound messages stored, by instance and channel.', labelNames: ['provider', 'channel'], registers }),
+    callbacks: new Counter({ name: 'switchboard_status_callbacks_total', help: 'Outbound status callback deliveries by result.', labelNames: ['result'], registers }),
+    timersPending: new Gauge({ name: 'switchboard_scheduler_pending_timers', help: 'Durable timers waiting to fire.', registers, collect() { this.set(sources.pendingTimers()); } }),
+    timerLag: new Histogram({ name: 'switchboard_scheduler_lag_seconds', help: 'How late timers fired.', labelNames: ['kind'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5], registers }),
+    held: new Gauge({ name: 'switchboard_held_messages', help: 'Messages held (waiting for a consent window).', registers, collect() { this.set(sources.held()); } }),
+    deadLetters: new Gauge({ name: 'switchboard_dead_letters', help: 'Work that exhausted its retries and waits for inspection.', registers }),
+    reloadSuccess: new Gauge({ name: 'switchboard_config_last_reload_successful', help: 'Whether the last configuration reload attempt was successful.', registers }),
+    reloadTimestamp: new Gauge({ name: 'switchboard_config_last_reload_success_timestamp_seconds', help: 'Timestamp of the last successful configuration reload.', registers }),
+    configHash: new Gauge({ name: 'switchboard_config_hash', help: 'Hash of the loaded configuration file (first 48 bits of its SHA-256).', registers }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,121 @@
+/**
+ * The records Switchboard keeps: messages with their attempts and history, inbound messages,
+ * timers, idempotency keys, callback deliveries and dead letters. Plain JSON, no classes, so any
+ * store can hold them.
+ */
+import type { AttemptStatus, Channel, ResolvedContent } from './plugin-api.js';
+import type { RouteConfig } from './config/types.js';
+
+export type MessageStatus = 'accepted' | 'routing' | 'held' | 'sent' | 'delivered' | 'read' | 'failed' | 'expired' | 'canceled';
+
+export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set(['sent', 'delivered', 'read', 'failed', 'expired', 'canceled']);
+
+/** `unknown`: the gateway died while the provider call was in flight, so nobody knows. */
+export type AttemptState = AttemptStatus | 'sending' | 'unknown' | 'error';
+
+export interface Attempt {
+  id: string;
+  step: number;
+  channel: Channel;
+  provider: string;
+  to: string;
+  status: AttemptState;
+  providerMessageId?: string;
+  errorCode?: string;
+  errorReason?: string;
+  retryable?: boolean;
+  details?: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+  /** Every status the provider reported, in order, with when it arrived. */
+  receipts: { status: AttemptStatus; at: string; errorCode?: string }[];
+}
+
+export type StepState = 'pending' | 'active' | 'waiting_retry' | 'succeeded' | 'failed' | 'timed_out' | 'skipped' | 'canceled';
+
+export interface StepProgress {
+  state: StepState;
+  /** Index into the step's provider list of the provider now (or last) tried. */
+  providerIndex: number;
+  retries: number;
+  startedAt?: string;
+  endedAt?: string;
+}
+
+export interface HistoryEntry {
+  at: string;
+  event: string;
+  status?: MessageStatus;
+  step?: number;
+  attempt?: string;
+  cause?: string;
+}
+
+export interface MessageContent extends ResolvedContent {
+  /** Per-channel overrides of the fields above. */
+  channels?: Partial<Record<Channel, ResolvedContent>>;
+}
+
+export interface Message {
+  id: string;
+  route: string;
+  /** The route as it was when the message was accepted: a reload never changes a message in flight. */
+  plan: RouteConfig;
+  to: Partial<Record<Channel, string>>;
+  content: MessageContent;
+  callbackUrl?: string;
+  tags?: Record<string, string>;
+  idempotencyKey?: string;
+  status: MessageStatus;
+  steps: StepProgress[];
+  attempts: Attempt[];
+  history: HistoryEntry[];
+  createdAt: string;
+  updatedAt: string;
+  completedAt?: string;
+}
+
+export interface InboundRecord {
+  id: string;
+  instance: string;
+  channel: Channel;
+  from: string;
+  to: string;
+  text?: string;
+  media?: string[];
+  providerMessageId: string;
+  receivedAt: string;
+  details?: Record<string, unknown>;
+}
+
+export interface TimerRecord {
+  id: string;
+  kind: string;
+  due: number;
+  payload: Record<string, string | number>;
+}
+
+export interface IdempotencyRecord {
+  key: string;
+  messageId: string;
+  bodyHash: string;
+  expiresAt: number;
+}
+
+export interface CallbackJob {
+  id: string;
+  messageId: string;
+  url: string;
+  body: string;
+  tries: number;
+  firstTriedAt?: number;
+  lastError?: string;
+}
+
+export interface DeadLetter {
+  id: string;
+  kind: 'callback' | string;
+  reason: string;
+  at: string;
+  job: CallbackJob;
+}

@@ -1,0 +1,33 @@
+export interface ReloadResult {
+  ok: boolean;
+  errors?: readonly string[];
+}
+
+/**
+ * Coalesces reloads: while one runs, every further request (SIGHUP storms included) shares one
+ * follow-up run, which starts after the current one and so sees the newest file.
+ *
+ * @example const reloader = createReloader(() => reloadOnce()); await reloader.reload();
+ */
+export function createReloader(run: () => Promise<ReloadResult>) {
+  let current: Promise<ReloadResult> | undefined;
+  let next: Promise<ReloadResult> | undefined;
+
+  function start(): Promise<ReloadResult> {
+    current = run().finally(() => {
+      current = undefined;
+    });
+    return current;
+  }
+
+  return {
+    reload(): Promise<ReloadResult> {
+      if (!current) return start();
+      next ??= current.then(() => {
+        next = undefined;
+        return start();
+      });
+      return next;
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Adapter } from 'lowdb';
+
+/**
+ * A lowdb adapter that survives power loss: compact JSON to a temp file, fsync, rename over the
+ * target, fsync the folder. (lowdb's own JSONFile pretty-prints and renames without fsync.)
+ */
+export class DurableJSONFile<T> implements Adapter<T> {
+  #path: string;
+  #writes: () => void;
+
+  constructor(path: string, onWrite: () => void = () => {}) {
+    this.#path = path;
+    this.#writes = onWrite;
+  }
+
+  async read(): Promise<T | null> {
+    try {
+      return JSON.parse(await readFile(this.#path, 'utf8')) as T;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  async write(data: T): Promise<void> {
+    // Serialize before the first await: later changes belong to the next write, not this one.
+    const text = JSON.stringify(data);
+    const dir = dirname(this.#path);
+    const tmp = join(dir, `.${basename(this.#path)}.${process.pid}.tmp`);
+    await mkdir(dir, { recursive: true });
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(text, 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, this.#path);
+    const dh = await open(dir, 'r');
+    try {
+      await dh.sync();
+    } finally {
+      await dh.close();
+    }
+    this.#writes();
+  }
+
+  async remove(): Promise<void> {
+    await unlink(this.#path).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+  }
+}

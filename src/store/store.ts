@@ -1,0 +1,50 @@
+import type { CallbackJob, DeadLetter, IdempotencyRecord, InboundRecord, Message, TimerRecord } from '../model.js';
+
+/** A small keyed collection that lives wholly in memory (the hot state). */
+export interface KeyValue<T> {
+  get(key: string): T | undefined;
+  set(key: string, value: T): void;
+  delete(key: string): void;
+  values(): IterableIterator<T>;
+  readonly size: number;
+}
+
+export interface ListQuery<T> {
+  /** Only records whose id sorts before this one (ids are time-ordered ULIDs; newest first). */
+  before?: string;
+  /** Only records created at or after this time (ms). */
+  since?: number;
+  limit: number;
+  filter?: (record: T) => boolean;
+}
+
+/** Records partitioned by creation time; ids are ULIDs, so an id names its partition. */
+export interface PartitionedCollection<T extends { id: string }> {
+  get(id: string): Promise<T | undefined>;
+  /** Inserts or replaces; durable at the next `commit()`. */
+  put(record: T): void;
+  list(query: ListQuery<T>): Promise<T[]>;
+}
+
+/**
+ * Where Switchboard keeps its state. Changes are made in memory and become durable together at
+ * `commit()`; nothing is acknowledged to anyone before the commit that holds it has resolved.
+ */
+export interface Store {
+  readonly timers: KeyValue<TimerRecord>;
+  readonly idempotency: KeyValue<IdempotencyRecord>;
+  readonly outbox: KeyValue<CallbackJob>;
+  readonly deadLetters: KeyValue<DeadLetter>;
+  /** De-duplication keys (webhook events, inbound ids) with their expiry time in ms. */
+  readonly seen: KeyValue<number>;
+  readonly messages: PartitionedCollection<Message>;
+  readonly inbound: PartitionedCollection<InboundRecord>;
+  /** Maps `<instance>/<provider message id>` to `<message id>/<attempt id>`. */
+  readonly attemptIndex: KeyValue<string>;
+  /** Resolves once every change made before the call is on disk. */
+  commit(): Promise<void>;
+  /** Deletes partitions older than `cutoff` (ms) and expired hot entries. */
+  prune(cutoff: number, now: number): Promise<{ partitionsDeleted: number }>;
+  close(): Promise<void>;
+  readonly stats: { commits: number; fileWrites: number };
+}
