@@ -1,5 +1,5 @@
 import { Configuration, MediaApi, MessagesApi } from 'bandwidth-sdk';
-import { ProviderError, classifyStatus, createTokenCache, type PluginDeps, type TokenCache } from '../../src/plugin-api.js';
+import { ProviderError, classifyStatus, createTokenCache, type HttpClient, type PluginDeps, type TokenCache } from '../../src/plugin-api.js';
 import type { BandwidthOptions } from './options.js';
 
 /** The SDK clients of one provider instance, and how their failures become ProviderErrors. */
@@ -42,17 +42,19 @@ export function createBandwidthClient(options: BandwidthOptions, deps: PluginDep
   let tokens: TokenCache | undefined;
   let configuration: Configuration;
   if (options.clientId !== undefined && options.clientSecret !== undefined) {
+    // Timed per token request actually made, not per cache hit.
+    const http: HttpClient = {
+      request: (url, init) => deps.metrics.time('oauth_token', () => deps.http.request(url, init)),
+      requestOk: (url, init) => deps.metrics.time('oauth_token', () => deps.http.requestOk(url, init)),
+    };
     const cache = createTokenCache({
       tokenUrl: options.tokenUrl,
       clientId: options.clientId,
       clientSecret: options.clientSecret,
-      http: deps.http,
+      http,
       clock: deps.clock,
     });
-    tokens = {
-      getToken: (signal) => deps.metrics.time('oauth_token', () => cache.getToken(signal)),
-      invalidate: () => cache.invalidate(),
-    };
+    tokens = cache;
     configuration = new Configuration({ accessToken: () => cache.getToken(), basePath: options.baseUrl });
   } else {
     configuration = new Configuration({ username: options.username, password: options.password, basePath: options.baseUrl });

@@ -1,4 +1,4 @@
-import type { MessageRequest } from 'bandwidth-sdk';
+import type { MessageRequest, MessagesApi } from 'bandwidth-sdk';
 import {
   ProviderError,
   parseDuration,
@@ -73,7 +73,7 @@ export function createSend(options: BandwidthOptions, deps: PluginDeps, client: 
     const timeout = AbortSignal.timeout(timeoutMs);
     const requestSignal = AbortSignal.any([signal, timeout]);
     let operation = 'token request';
-    let response;
+    let response: Awaited<ReturnType<MessagesApi['createMessage']>>;
     try {
       if (client.tokens) await client.tokens.getToken(requestSignal);
       operation = 'media upload';

@@ -36,7 +36,7 @@ function inboundEvent(event: Json, message: Json, id: string): InboundEvent | st
   if (!from || !to) return 'message-received needs message.from and to';
   const media = strings(message.media);
   const participants = strings(message.to);
-  const text = typeof message.text === 'string' ? message.text : undefined;
+  const text = str(message.text);
   return {
     type: 'inbound',
     channel: media.length > 0 ? 'mms' : 'sms',

@@ -130,6 +130,15 @@ describe('bandwidth plugin: sending', () => {
     expect(fake.requests[2].headers.authorization).toBe(`Bearer ${fake.grants[1].token}`);
   });
 
+  it('times token requests and media uploads, not cache hits', async () => {
+    const ops: string[] = [];
+    const deps = { ...makeDeps(), metrics: { time: <T>(op: string, fn: () => Promise<T>) => { ops.push(op); return fn(); } } };
+    const provider = createBandwidthProvider(oauth, deps);
+    await send(provider, message());
+    await send(provider, message({ channel: 'mms', content: { media: ['data:image/gif;base64,R0lGODlhAQABAAAAACw='] } }));
+    expect(ops).toEqual(['oauth_token', 'media_upload']);
+  });
+
   it('refused client credentials are an auth error and nothing is sent', async () => {
     const provider = createBandwidthProvider(configure({ ...oauth, clientSecret: 'wrong-secret' }), makeDeps());
     const err = await failure(send(provider, message()));
