@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
 import cron from 'node-cron';
 import type Koa from 'koa';
+import type { DestinationStream } from 'pino';
 import { systemClock, type Clock } from './clock.js';
 import { createOutbox } from './callbacks/outbox.js';
 import { parseDuration } from './config/duration.js';
@@ -32,7 +33,8 @@ export interface AppDeps {
   env: Readonly<Record<string, string | undefined>>;
   clock?: Clock;
   registry?: Registry;
-  logger?: Logger;
+  /** Where JSON log lines go (default stdout); tests capture them. */
+  logDestination?: DestinationStream;
   builtins?: ReadonlyMap<string, PluginDefinition<never>>;
   guards?: readonly StepGuard[];
   inboundListeners?: readonly InboundListener[];
@@ -54,7 +56,7 @@ export async function createApp(deps: AppDeps) {
   const loaded: LoadedConfig = await load();
   let secrets: ReadonlySet<string> = loaded.secrets;
   const redact = createRedactor(() => secrets);
-  const logger = deps.logger ?? createLogger({ level: loaded.config.log.level, secrets: () => secrets });
+  const logger: Logger = createLogger({ level: loaded.config.log.level, secrets: () => secrets, destination: deps.logDestination });
   const metrics = createMetrics(deps.registry ?? new Registry());
 
   const store: Store = await openLowdbStore({

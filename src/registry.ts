@@ -2,9 +2,11 @@
  * The composition root's list of built-in plugins: the one file in `src/` that imports `plugins/`.
  * User plugins are added from paths in `gateway.yaml` (`plugins:`) at load time.
  */
+import { bandwidthPlugin } from '../plugins/bandwidth/index.js';
 import { mockPlugin } from '../plugins/mock/index.js';
+import { twilioPlugin } from '../plugins/twilio/index.js';
 import type { PluginDefinition } from './plugin-api.js';
 
-export const builtinPlugins: ReadonlyMap<string, PluginDefinition<never>> = new Map<string, PluginDefinition<never>>([
-  [mockPlugin.name, mockPlugin as unknown as PluginDefinition<never>],
-]);
+const plugins: readonly PluginDefinition<never>[] = [mockPlugin, twilioPlugin, bandwidthPlugin] as unknown as PluginDefinition<never>[];
+
+export const builtinPlugins: ReadonlyMap<string, PluginDefinition<never>> = new Map(plugins.map((p) => [p.name, p]));

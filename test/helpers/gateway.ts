@@ -1,0 +1,81 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { Registry } from 'prom-client';
+import supertest from 'supertest';
+import { createApp, type App } from '../../src/app.js';
+
+export const API_KEY = 'test-key-0123456789';
+export const READ_KEY = 'read-only-key-0123';
+
+/** A config with one API key of every scope and a read-only key; `body` adds providers and routes. */
+export function configText(body: string, extra = ''): string {
+  return `
+server: { host: 127.0.0.1, port: 0 }
+log: { level: debug }
+api:
+  keys:
+    - { name: app, key: "${API_KEY}", scopes: [send, read, admin] }
+    - { name: reader, key: "${READ_KEY}", scopes: [read] }
+store: { path: ./data }
+callbacks: { secret: "callback-secret-0123456789" }
+${extra}
+${body}
+`;
+}
+
+export interface TestGateway {
+  app: App;
+  dir: string;
+  file: string;
+  logs: string[];
+  request: ReturnType<typeof supertest>;
+  close(): Promise<void>;
+}
+
+/** A temp folder with `gateway.yaml`, and an app built on it in process (no port, no signals). */
+export async function startGateway(yaml: string, options: { env?: Record<string, string>; start?: boolean } = {}): Promise<TestGateway> {
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-'));
+  const file = join(dir, 'gateway.yaml');
+  writeFileSync(file, yaml);
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(String(chunk));
+      cb();
+    },
+  });
+  const app = await createApp({ configFile: file, env: options.env ?? {}, registry: new Registry(), logDestination: sink });
+  if (options.start !== false) await app.start({ maintenance: false });
+  return {
+    app, dir, file, logs,
+    request: supertest(app.http.callback()),
+    async close() {
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls until `check` passes (real time, not the fake clock), for work that runs on I/O. */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5000): Promise<T> {
+  const start = performance.now();
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (performance.now() - start > timeoutMs) throw err;
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+}
+
+/** Waits for every handler the scheduler started and everything they committed. */
+export async function settle(app: App): Promise<void> {
+  for (let i = 0; i < 5; i += 1) {
+    await app.scheduler.idle();
+    await app.store.commit();
+    await new Promise((r) => setImmediate(r));
+  }
+}
