@@ -53,8 +53,8 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
   const doc = parseDocument(raw, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) {
     throw new ConfigError(doc.errors.map((e) => {
-      const pos = e.linePos?.[0];
-      return `${name}:${pos ? `${pos.line}:${pos.col}` : '1:1'}: ${e.message.split('\n')[0]}`;
+      const { line, col } = counter.linePos(e.pos[0]);
+      return `${name}:${line}:${col}: ${e.message.split('\n')[0]}`;
     }));
   }
 
@@ -64,6 +64,8 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
     const { line, col } = counter.linePos(offset);
     errors.push(`${name}:${line}:${col}: ${message}`);
   });
+  // Schema errors on values that failed to interpolate would only repeat the real problem.
+  if (errors.length > 0) throw new ConfigError(errors);
   const data = (doc.toJS() ?? {}) as Record<string, unknown>;
 
   const ajv = createAjv();
@@ -73,7 +75,7 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
     for (const e of validateGateway.errors ?? []) {
       const p = pointerToPath(e.instancePath);
       const key = e.keyword === 'additionalProperties' ? (e.params as { additionalProperty: string }).additionalProperty : undefined;
-      at(p, `${p.join('.') || '(top level)'}${key ? '' : ''}: ${describeAjvError(e)}`, key);
+      at(p, `${p.join('.') || '(top level)'}: ${describeAjvError(e)}`, key);
     }
     throw new ConfigError(errors);
   }
