@@ -42,7 +42,8 @@ async function start(file: string): Promise<void> {
   await app.start();
   const server: Server = app.http.listen(port, host);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  app.logger.info({ host, port, config: file }, 'switchboard listening');
+  const bound = server.address();
+  app.logger.info({ host, port: typeof bound === 'object' && bound ? bound.port : port, config: file }, 'switchboard listening');
 
   process.on('SIGHUP', () => void app.reload());
   process.on('unhandledRejection', (err) => app.logger.error({ err }, 'unhandled rejection'));

@@ -1,0 +1,37 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+export interface Daemon {
+  child: ChildProcess;
+  url: string;
+  lines: string[];
+  exited: Promise<number | null>;
+}
+
+/** Starts `switchboard start --config FILE` as a real process and waits until it listens. */
+export async function spawnDaemon(configFile: string, env: Record<string, string> = {}): Promise<Daemon> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(process.cwd(), 'src', 'main.ts'), 'start', '--config', configFile], {
+    cwd: process.cwd(),
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`daemon did not start:\n${lines.join('\n')}`)), 15_000);
+    const onData = (chunk: Buffer) => {
+      for (const line of String(chunk).split('\n').filter(Boolean)) {
+        lines.push(line);
+        const m = /"port":(\d+).*"msg":"switchboard listening"/.exec(line);
+        if (m) {
+          clearTimeout(timer);
+          resolve(`http://127.0.0.1:${m[1]}`);
+        }
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) => reject(new Error(`daemon exited with ${code}:\n${lines.join('\n')}`)));
+  });
+  return { child, url, lines, exited };
+}
