@@ -31,12 +31,13 @@ export interface TestGateway {
   file: string;
   logs: string[];
   request: ReturnType<typeof supertest>;
-  close(): Promise<void>;
+  /** Stops the app; `keep` leaves the folder for a restart on the same state. */
+  close(keep?: boolean): Promise<void>;
 }
 
 /** A temp folder with `gateway.yaml`, and an app built on it in process (no port, no signals). */
-export async function startGateway(yaml: string, options: { env?: Record<string, string>; start?: boolean } = {}): Promise<TestGateway> {
-  const dir = mkdtempSync(join(tmpdir(), 'switchboard-'));
+export async function startGateway(yaml: string, options: { env?: Record<string, string>; start?: boolean; dir?: string } = {}): Promise<TestGateway> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'switchboard-'));
   const file = join(dir, 'gateway.yaml');
   writeFileSync(file, yaml);
   const logs: string[] = [];
@@ -51,9 +52,9 @@ export async function startGateway(yaml: string, options: { env?: Record<string,
   return {
     app, dir, file, logs,
     request: supertest(app.http.callback()),
-    async close() {
+    async close(keep = false) {
       await app.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (!keep) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
