@@ -1,0 +1,109 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { Clock } from '../../src/clock.js';
+import type { TimerRecord } from '../../src/model.js';
+import { MinHeap } from '../../src/scheduler/heap.js';
+import { createScheduler } from '../../src/scheduler/scheduler.js';
+import type { KeyValue } from '../../src/store/store.js';
+
+/** A clock whose time only moves when the test says so. */
+function manualClock(start = 1_000_000) {
+  let now = start;
+  let pending: { at: number; fn: () => void; id: number }[] = [];
+  let seq = 0;
+  const clock: Clock = {
+    now: () => now,
+    setTimeout(fn, ms) {
+      const id = ++seq;
+      pending.push({ at: now + ms, fn, id });
+      return id;
+    },
+    clearTimeout(handle) {
+      pending = pending.filter((p) => p.id !== handle);
+    },
+  };
+  return {
+    clock,
+    armed: () => pending.length,
+    advance(ms: number) {
+      now += ms;
+      const due = pending.filter((p) => p.at <= now);
+      pending = pending.filter((p) => p.at > now);
+      for (const p of due) p.fn();
+    },
+  };
+}
+
+function memory(): KeyValue<TimerRecord> {
+  const map = new Map<string, TimerRecord>();
+  return { get: (k) => map.get(k), set: (k, v) => void map.set(k, v), delete: (k) => void map.delete(k), values: () => map.values(), get size() { return map.size; } };
+}
+
+describe('min-heap', () => {
+  it('pops in due order, ties by id', () => {
+    const heap = new MinHeap();
+    const items = [5, 3, 9, 1, 3, 7, 2].map((due, i) => ({ due, id: `t${i}` }));
+    for (const item of items) heap.push(item);
+    const out: string[] = [];
+    while (heap.size > 0) out.push(heap.pop()!.id);
+    expect(out).toEqual(['t3', 't6', 't1', 't4', 't0', 't5', 't2']);
+  });
+});
+
+describe('scheduler', () => {
+  it('fires overdue stored timers at start in due order, reporting their lag', async () => {
+    const m = manualClock();
+    const timers = memory();
+    for (const [id, due] of [['c', 300], ['a', 100], ['b', 200]] as const) timers.set(id, { id, kind: 'k', due: 1_000_000 - 1000 + due, payload: {} });
+    const fired: string[] = [];
+    const lags: number[] = [];
+    const s = createScheduler({ timers, commit: async () => {}, clock: m.clock, logger: pino({ level: 'silent' }), onFire: (_k, lag) => lags.push(lag) });
+    s.register('k', async (t) => void fired.push(t.id));
+    s.start();
+    m.advance(0);
+    await s.idle();
+    expect(fired).toEqual(['a', 'b', 'c']);
+    expect(lags).toEqual([900, 800, 700]);
+    expect(timers.size).toBe(0);
+  });
+
+  it('keeps one armed timeout for the earliest timer, and canceled timers never fire', async () => {
+    const m = manualClock();
+    const s = createScheduler({ timers: memory(), commit: async () => {}, clock: m.clock, logger: pino({ level: 'silent' }) });
+    const fired: string[] = [];
+    s.register('k', async (t) => void fired.push(t.id));
+    s.start();
+    s.schedule('k', m.clock.now() + 5000, {}, 'late');
+    s.schedule('k', m.clock.now() + 1000, {}, 'early');
+    s.schedule('k', m.clock.now() + 3000, {}, 'canceled');
+    expect(m.armed()).toBe(1);
+    s.cancel('canceled');
+    m.advance(1000);
+    await s.idle();
+    expect(fired).toEqual(['early']);
+    m.advance(4000);
+    await s.idle();
+    expect(fired).toEqual(['early', 'late']);
+    expect(s.pending).toBe(0);
+  });
+
+  it('a handler that throws has its timer stored again for a later try', async () => {
+    const m = manualClock();
+    const timers = memory();
+    const s = createScheduler({ timers, commit: async () => {}, clock: m.clock, logger: pino({ level: 'silent' }), retryAfterMs: 2000 });
+    let calls = 0;
+    s.register('k', async () => {
+      calls += 1;
+      if (calls === 1) throw new Error('boom');
+    });
+    s.start();
+    s.schedule('k', m.clock.now() + 10, {}, 'x');
+    m.advance(10);
+    await s.idle();
+    expect(timers.get('x')?.due).toBe(m.clock.now() + 2000);
+    m.advance(2000);
+    await s.idle();
+    expect(calls).toBe(2);
+    expect(timers.size).toBe(0);
+  });
+});
