@@ -108,6 +108,18 @@ describe('provider webhooks: duplicates and inbound messages', () => {
     expect((await h.gw.request.get('/v1/inbound')).status).toBe(401);
   });
 
+  it('inbound text with non-ASCII and form-special characters keeps its signature and its text', async () => {
+    const text = 'Olá + 😀 & co=1 [x] a[b]=c 100%';
+    const res = await twilioInbound(h, { from: CUSTOMER, to: TWILIO_FROM, body: text }).request();
+    expect(res.status).toBe(200);
+    expect(res.text).toBe(EMPTY_TWIML);
+    const items = await inbound('?instance=twilio-us');
+    expect(items.map((r) => r.text)).toEqual([text]);
+    // A filter value outside the known channels is a 400, not an empty list.
+    const bad = await h.gw.request.get('/v1/inbound?channel=fax').set('x-api-key', API_KEY);
+    expect(bad.status).toBe(400);
+  });
+
   it('Bandwidth message-received on /webhooks/bandwidth/inbound is stored once and listed', async () => {
     const event = receivedEvent({ from: CUSTOMER, to: BW_FROM, text: 'hello from sms', applicationId: 'bw-app-int-0001' });
     const mms = receivedEvent({ from: OTHER, to: BW_FROM, text: '', media: ['https://messaging.bandwidth.com/api/v2/users/9900000/media/abc.jpg'] });

@@ -95,6 +95,35 @@ describe('provider webhooks: authentication', () => {
   });
 });
 
+describe('provider webhooks: signed URL with a query string', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('Twilio signs the full public URL, query included; the gateway checks exactly that URL', async () => {
+    const id = await send(h, 'twilio-sms');
+    const m = await waitMessage(h, id, (got) => expect(got.attempts[0]?.status).toBe('queued'));
+    const sid = m.attempts[0].providerMessageId!;
+    const query = '?tenant=a%20b&x=1';
+    const params = statusParams({ messageSid: sid, status: 'delivered', accountSid: ACCOUNT_SID });
+    const sign = (url: string) => twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, params);
+    const post = (path: string, signature: string) => h.gw.request.post(path)
+      .set({ 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature })
+      .send(new URLSearchParams(params as Record<string, string>).toString());
+
+    // Signed without the query, posted with it: refused.
+    expect((await post(`/webhooks/twilio-us/status${query}`, sign(`${PUBLIC_URL}/webhooks/twilio-us/status`))).status).toBe(403);
+    expect((await getMessage(h, id)).attempts[0].receipts).toEqual([]);
+    const ok = await post(`/webhooks/twilio-us/status${query}`, sign(`${PUBLIC_URL}/webhooks/twilio-us/status${query}`));
+    expect(ok.status).toBe(200);
+    await waitMessage(h, id, (got) => expect(got.status).toBe('delivered'));
+  });
+});
+
 describe('provider webhooks: malformed input', () => {
   let h: Harness;
   beforeEach(async () => {
