@@ -38,6 +38,8 @@ async function check(file: string): Promise<number> {
 
 async function start(file: string): Promise<void> {
   const app = await createApp({ configFile: file, env: process.env });
+  process.on('SIGHUP', () => void app.reload());
+  process.on('unhandledRejection', (err) => app.logger.error({ err }, 'unhandled rejection'));
   const { host, port } = app.runtime().loaded.config.server;
   await app.start();
   const server: Server = app.http.listen(port, host);
@@ -45,8 +47,6 @@ async function start(file: string): Promise<void> {
   const bound = server.address();
   app.logger.info({ host, port: typeof bound === 'object' && bound ? bound.port : port, config: file }, 'switchboard listening');
 
-  process.on('SIGHUP', () => void app.reload());
-  process.on('unhandledRejection', (err) => app.logger.error({ err }, 'unhandled rejection'));
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

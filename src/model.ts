@@ -95,6 +95,13 @@ export interface TimerRecord {
   payload: Record<string, string | number>;
 }
 
+/** A receipt that came before its attempt was known (the provider called back before answering). */
+export interface ParkedReceipt {
+  instance: string;
+  event: import('./plugin-api.js').StatusEvent;
+  expiresAt: number;
+}
+
 export interface IdempotencyRecord {
   key: string;
   messageId: string;

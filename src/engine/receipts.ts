@@ -1,34 +1,45 @@
-import type { StatusEvent } from '../plugin-api.js';
+import type { AttemptStatus, StatusEvent } from '../plugin-api.js';
 import { iso, record, transition, type EngineContext } from './context.js';
 import { endStep } from './steps.js';
 import { advances, isFailure, meets, messageRank, messageStatusOf, rank } from './status.js';
 
-export type ReceiptOutcome = 'applied' | 'late' | 'duplicate' | 'unmatched';
+export type ReceiptOutcome = 'applied' | 'late' | 'duplicate' | 'parked';
+
+// Long enough for any provider's API answer to arrive after its own callback.
+const PARK_MS = 10 * 60_000;
+const STATUS_ORDER: readonly AttemptStatus[] = ['queued', 'sent', 'delivered', 'read', 'undelivered', 'failed'];
+const parkedKey = (instance: string, providerMessageId: string, status: AttemptStatus) => `${instance}/${providerMessageId}/${status}`;
 
 /**
  * Applies a provider's status report to its attempt. A receipt for a step the message already
- * left is recorded as late (and can still raise the message's status), never dropped.
+ * left is recorded as late (and can still raise the message's status), never dropped. A receipt
+ * for an attempt not known yet is parked (durably) until the send that made it returns.
  */
 export async function ingestStatus(ctx: EngineContext, instance: string, event: StatusEvent): Promise<ReceiptOutcome> {
   const ref = ctx.store.attemptIndex.get(`${instance}/${event.providerMessageId}`);
-  if (!ref) return 'unmatched';
-  const [messageId, attemptId] = ref.split('/');
-  const m = await ctx.store.messages.get(messageId);
+  const [messageId, attemptId] = ref ? ref.split('/') : [];
+  const m = messageId ? await ctx.store.messages.get(messageId) : undefined;
   const attempt = m?.attempts.find((a) => a.id === attemptId);
-  if (!m || !attempt) return 'unmatched';
+  if (!m || !attempt) {
+    const key = parkedKey(instance, event.providerMessageId, event.status);
+    if (ctx.store.parked.get(key)) return 'duplicate';
+    ctx.store.parked.set(key, { instance, event, expiresAt: ctx.clock.now() + PARK_MS });
+    await ctx.store.commit();
+    return 'parked';
+  }
   if (attempt.receipts.some((r) => r.status === event.status && r.errorCode === event.errorCode)) return 'duplicate';
 
-  const at = event.at ?? iso(ctx);
-  attempt.receipts.push({ status: event.status, at, ...(event.errorCode ? { errorCode: event.errorCode } : {}) });
+  attempt.receipts.push({ status: event.status, at: event.at ?? iso(ctx), ...(event.errorCode ? { errorCode: event.errorCode } : {}) });
   ctx.metrics.attempts.inc({ channel: attempt.channel, provider: instance, status: event.status });
   const moved = advances(attempt.status, event.status);
   if (moved) {
+    const firstDelivery = rank(event.status) >= 3 && rank(attempt.status) < 3;
     attempt.status = event.status;
     attempt.updatedAt = iso(ctx);
     if (event.errorCode) attempt.errorCode = event.errorCode;
     if (event.errorReason) attempt.errorReason = event.errorReason;
     if (event.details) attempt.details = { ...attempt.details, ...event.details };
-    if (rank(event.status) >= 3 && !attempt.receipts.some((r) => r !== attempt.receipts.at(-1) && rank(r.status) >= 3)) {
+    if (firstDelivery) {
       ctx.metrics.timeToDelivery.observe({ route: m.route, channel: attempt.channel }, Math.max(0, ctx.clock.now() - Date.parse(m.createdAt)) / 1000);
     }
   }
@@ -38,10 +49,10 @@ export async function ingestStatus(ctx: EngineContext, instance: string, event: 
   const current = m.attempts.filter((a) => a.step === attempt.step).at(-1) === attempt;
   const detail = `${attempt.channel} ${event.status}${event.errorCode ? ` (${event.errorCode}${event.errorReason ? `: ${event.errorReason}` : ''})` : ''}`;
   let outcome: ReceiptOutcome = 'applied';
-  if (progress.state === 'active' && current && moved) {
+  if (progress.state === 'active' && current) {
     record(ctx, m, { event: 'receipt', step: attempt.step, attempt: attempt.id, cause: detail });
-    if (meets(step.until, attempt.status)) await endStep(ctx, m, attempt.step, 'succeeded', `${step.until} reached on ${step.channel}`);
-    else if (isFailure(attempt.status)) await endStep(ctx, m, attempt.step, 'failed', `${detail} from ${instance}`);
+    if (moved && meets(step.until, attempt.status)) await endStep(ctx, m, attempt.step, 'succeeded', `${step.until} reached on ${step.channel}`);
+    else if (moved && isFailure(attempt.status)) await endStep(ctx, m, attempt.step, 'failed', `${detail} from ${instance}`);
   } else {
     outcome = 'late';
     record(ctx, m, { event: 'late_receipt', step: attempt.step, attempt: attempt.id, cause: `${detail} after the step was ${progress.state}` });
@@ -54,4 +65,15 @@ export async function ingestStatus(ctx: EngineContext, instance: string, event: 
   ctx.store.messages.put(m);
   await ctx.store.commit();
   return outcome;
+}
+
+/** Applies, in status order, receipts that arrived before the send that made their attempt returned. */
+export async function applyParked(ctx: EngineContext, instance: string, providerMessageId: string): Promise<void> {
+  for (const status of STATUS_ORDER) {
+    const key = parkedKey(instance, providerMessageId, status);
+    const parked = ctx.store.parked.get(key);
+    if (!parked) continue;
+    ctx.store.parked.delete(key);
+    await ingestStatus(ctx, instance, parked.event);
+  }
 }

@@ -5,6 +5,7 @@ import type { Attempt, Message, StepState } from '../model.js';
 import { backoffMs } from '../scheduler/backoff.js';
 import { addressFor, contentFor } from './content.js';
 import { iso, record, transition, type EngineContext } from './context.js';
+import { applyParked } from './receipts.js';
 import { isFailure, meets, messageStatusOf, rank } from './status.js';
 
 const attemptId = monotonicFactory();
@@ -79,6 +80,7 @@ export async function sendOnStep(ctx: EngineContext, m: Message, i: number, addr
   }
   ctx.store.messages.put(m);
   await ctx.store.commit();
+  if (attempt.providerMessageId) await applyParked(ctx, providerName, attempt.providerMessageId);
 }
 
 async function afterSendError(ctx: EngineContext, m: Message, i: number, address: string): Promise<void> {

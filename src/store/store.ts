@@ -1,4 +1,4 @@
-import type { CallbackJob, DeadLetter, IdempotencyRecord, InboundRecord, Message, TimerRecord } from '../model.js';
+import type { CallbackJob, DeadLetter, IdempotencyRecord, InboundRecord, Message, ParkedReceipt, TimerRecord } from '../model.js';
 
 /** A small keyed collection that lives wholly in memory (the hot state). */
 export interface KeyValue<T> {
@@ -35,6 +35,8 @@ export interface Store {
   readonly idempotency: KeyValue<IdempotencyRecord>;
   readonly outbox: KeyValue<CallbackJob>;
   readonly deadLetters: KeyValue<DeadLetter>;
+  /** Receipts waiting for their attempt, keyed `<instance>/<provider message id>/<n>`. */
+  readonly parked: KeyValue<ParkedReceipt>;
   /** De-duplication keys (webhook events, inbound ids) with their expiry time in ms. */
   readonly seen: KeyValue<number>;
   readonly messages: PartitionedCollection<Message>;

@@ -122,7 +122,7 @@ describe('WhatsApp(Twilio) → SMS(Bandwidth) → SMS(Twilio), driven by provide
     expect(metric(text, 'switchboard_webhooks_total', { provider: 'bandwidth', kind: 'status', result: 'applied' })).toBe(2);
   });
 
-  it('a receipt for a message id the gateway never sent is acknowledged and changes nothing', async () => {
+  it('a receipt for a message id the gateway does not know is parked (stored), acknowledged, and changes nothing', async () => {
     const id = await send(h, 'twilio-sms');
     const before = await waitMessage(h, id, (got) => expect(got.attempts[0]?.status).toBe('queued'));
     const res = await twilioStatus(h, `SM${'0'.repeat(32)}`, 'delivered');
@@ -131,7 +131,8 @@ describe('WhatsApp(Twilio) → SMS(Bandwidth) → SMS(Twilio), driven by provide
     expect(after.status).toBe('routing');
     expect(after.attempts).toEqual(before.attempts);
     await eventually(async () => {
-      expect(metric(await metricsText(h), 'switchboard_webhooks_total', { provider: 'twilio-us', kind: 'status', result: 'unmatched' })).toBe(1);
+      expect(metric(await metricsText(h), 'switchboard_webhooks_total', { provider: 'twilio-us', kind: 'status', result: 'parked' })).toBe(1);
     });
+    expect([...h.gw.app.store.parked.values()].map((p) => p.event.status)).toEqual(['delivered']);
   });
 });

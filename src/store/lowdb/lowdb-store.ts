@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Low } from 'lowdb';
 import { decodeTime } from 'ulid';
-import type { CallbackJob, DeadLetter, IdempotencyRecord, InboundRecord, Message, TimerRecord } from '../../model.js';
+import type { CallbackJob, DeadLetter, IdempotencyRecord, InboundRecord, Message, ParkedReceipt, TimerRecord } from '../../model.js';
 import type { KeyValue, Store } from '../store.js';
 import { DurableJSONFile } from './durable-file.js';
 import { createGroupCommit, type Flushable } from './group-commit.js';
@@ -13,9 +13,10 @@ interface HotData {
   outbox: Record<string, CallbackJob>;
   deadLetters: Record<string, DeadLetter>;
   seen: Record<string, number>;
+  parked: Record<string, ParkedReceipt>;
 }
 
-const emptyHot = (): HotData => ({ timers: {}, idempotency: {}, outbox: {}, deadLetters: {}, seen: {} });
+const emptyHot = (): HotData => ({ timers: {}, idempotency: {}, outbox: {}, deadLetters: {}, seen: {}, parked: {} });
 
 function keyValue<T>(records: () => Record<string, T>, touch: () => void): KeyValue<T> {
   return {
@@ -104,6 +105,7 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
     outbox: keyValue(hot('outbox'), touch),
     deadLetters: keyValue(hot('deadLetters'), touch),
     seen: keyValue(hot('seen'), touch),
+    parked: keyValue(hot('parked'), touch),
     messages: messages.collection,
     inbound: inbound.collection,
     attemptIndex,
@@ -117,6 +119,7 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
       const data = hotDb.data;
       for (const [k, r] of Object.entries(data.idempotency)) if (r.expiresAt <= at) delete data.idempotency[k];
       for (const [k, exp] of Object.entries(data.seen)) if (exp <= at) delete data.seen[k];
+      for (const [k, p] of Object.entries(data.parked)) if (p.expiresAt <= at) delete data.parked[k];
       for (const [k, ref] of index) {
         if (decodeTime(ref.slice(0, ref.indexOf('/'))) < at - options.indexWindowMs) index.delete(k);
       }
