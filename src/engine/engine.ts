@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 import { AppError } from '../errors.js';
-import { FINAL_STATUSES, type Message, type MessageContent, type MessageStatus, type TimerRecord } from '../model.js';
+import { FINAL_STATUSES, type Message, type MessageContent, type MessageStatus, type StepState, type TimerRecord } from '../model.js';
 import type { Channel, StatusEvent } from '../plugin-api.js';
 import { iso, record, transition, type EngineContext } from './context.js';
 import { ingestStatus } from './receipts.js';
@@ -63,24 +63,27 @@ export function createEngine(ctx: EngineContext) {
     await store.commit();
   });
 
-  scheduler.register('step-timeout', async (t) => {
-    const m = await load(String(t.payload.message));
-    const i = Number(t.payload.step);
-    const progress = m?.steps[i];
-    if (!m || !progress || isSettled(progress.state)) return store.commit();
+  /** Registers a handler for a step timer; it runs only if the step is still in `wanted` state. */
+  function onStepTimer(kind: string, wanted: (state: StepState) => boolean, run: (m: Message, i: number) => Promise<void>): void {
+    scheduler.register(kind, async (t) => {
+      const m = await load(String(t.payload.message));
+      const i = Number(t.payload.step);
+      const progress = m?.steps[i];
+      if (!m || !progress || !wanted(progress.state)) return store.commit();
+      await run(m, i);
+      store.messages.put(m);
+      await store.commit();
+    });
+  }
+
+  onStepTimer('step-timeout', (state) => !isSettled(state), async (m, i) => {
     const step = m.plan.steps[i];
     await endStep(ctx, m, i, 'timed_out', `no ${step.until} receipt within ${step.within}`);
-    store.messages.put(m);
-    await store.commit();
   });
 
-  scheduler.register('step-retry', async (t) => {
-    const m = await load(String(t.payload.message));
-    const i = Number(t.payload.step);
-    const progress = m?.steps[i];
-    if (!m || !progress || progress.state !== 'waiting_retry') return store.commit();
-    progress.state = 'active';
-    record(ctx, m, { event: 'retry', step: i, cause: `retry ${progress.retries}` });
+  onStepTimer('step-retry', (state) => state === 'waiting_retry', async (m, i) => {
+    m.steps[i].state = 'active';
+    record(ctx, m, { event: 'retry', step: i, cause: `retry ${m.steps[i].retries}` });
     await sendOnStep(ctx, m, i, addressFor(m.to, m.plan.steps[i].channel) ?? '');
   });
 

@@ -9,17 +9,20 @@ import { createApp, type App } from '../../src/app.js';
 export const API_KEY = 'test-key-0123456789';
 export const READ_KEY = 'read-only-key-0123';
 
-/** A config with one API key of every scope and a read-only key; `body` adds providers and routes. */
-export function configText(body: string, extra = ''): string {
+/**
+ * A config with one API key of every scope and a read-only key; `body` adds providers and routes,
+ * `extra` more top-level sections.
+ */
+export function configText(body: string, extra = '', header: { server?: string; callbackSecret?: string } = {}): string {
   return `
-server: { host: 127.0.0.1, port: 0 }
+server: ${header.server ?? '{ host: 127.0.0.1, port: 0 }'}
 log: { level: debug }
 api:
   keys:
     - { name: app, key: "${API_KEY}", scopes: [send, read, admin] }
     - { name: reader, key: "${READ_KEY}", scopes: [read] }
 store: { path: ./data }
-callbacks: { secret: "callback-secret-0123456789" }
+callbacks: { secret: "${header.callbackSecret ?? 'callback-secret-0123456789'}" }
 ${extra}
 ${body}
 `;

@@ -11,7 +11,7 @@ import {
   startTwilioFake, type TwilioFake, type TwilioFakeOptions, type FormParams, type RecordedRequest as TwilioRequest,
 } from '../fakes/twilio-fake.js';
 import { startBandwidthFake, type BandwidthFake, type BandwidthFakeOptions } from '../fakes/bandwidth-fake.js';
-import { API_KEY, READ_KEY, eventually, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { API_KEY, READ_KEY, configText, eventually, startGateway, type TestGateway } from '../helpers/gateway.js';
 
 export const PUBLIC_URL = 'https://gw.example.test';
 export const ACCOUNT_SID = `AC${'a1b2c3d4e5f60718'.repeat(2)}`;
@@ -62,16 +62,7 @@ routes:
 `;
 
 export function integrationConfig(twilio: TwilioFake, bw: BandwidthFake, retry = '{ initial: 100ms, max: 400ms, attempts: 2 }'): string {
-  return `
-server: { host: 127.0.0.1, port: 0, publicUrl: "${PUBLIC_URL}" }
-log: { level: debug }
-api:
-  keys:
-    - { name: app, key: "${API_KEY}", scopes: [send, read, admin] }
-    - { name: reader, key: "${READ_KEY}", scopes: [read] }
-store: { path: ./data }
-callbacks: { secret: "${CALLBACK_SECRET}" }
-retry: ${retry}
+  return configText(`
 providers:
   twilio-us:
     plugin: twilio
@@ -95,7 +86,7 @@ providers:
     channels: [sms]
     timeout: 5s
 ${ROUTES}
-`;
+`, `retry: ${retry}`, { server: `{ host: 127.0.0.1, port: 0, publicUrl: "${PUBLIC_URL}" }`, callbackSecret: CALLBACK_SECRET });
 }
 
 export interface Harness {

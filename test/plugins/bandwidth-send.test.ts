@@ -1,9 +1,9 @@
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bandwidthPlugin, createBandwidthProvider, type BandwidthOptions } from '../../plugins/bandwidth/index.js';
 import { createAjv } from '../../src/config/ajv.js';
-import { ProviderError, createHttpClient, type OutboundMessage, type PluginDeps, type Provider } from '../../src/plugin-api.js';
+import { ProviderError, type OutboundMessage, type PluginDeps, type Provider } from '../../src/plugin-api.js';
 import { startBandwidthFake, type BandwidthFake } from '../fakes/bandwidth-fake.js';
+import { pluginDeps } from '../helpers/plugin-deps.js';
 
 const FROM = '+15550001111';
 const TO = '+15557654321';
@@ -20,17 +20,7 @@ function fakeClock(start = Date.parse('2026-11-23T12:00:00Z')) {
   };
 }
 
-function makeDeps(clock: PluginDeps['clock'] = { now: Date.now, setTimeout, clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) }): PluginDeps {
-  return {
-    instance: 'bw-test',
-    logger: pino({ level: 'silent' }),
-    clock,
-    http: createHttpClient({ timeoutMs: 1000 }),
-    metrics: { time: (_op, fn) => fn() },
-    webhookUrl: (kind) => `https://gw.example.test/webhooks/bw/${kind}`,
-    loopback: async () => {},
-  };
-}
+const makeDeps = (clock?: PluginDeps['clock']): PluginDeps => pluginDeps('bw', clock ? { clock } : {});
 
 /** Options as the config loader produces them: validated against the plugin's schema, defaults filled, frozen. */
 function configure(raw: Record<string, unknown>): BandwidthOptions {

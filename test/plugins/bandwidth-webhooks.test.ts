@@ -1,26 +1,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBandwidthProvider, describeDeliveryError, type BandwidthOptions } from '../../plugins/bandwidth/index.js';
-import { createHttpClient, type PluginDeps, type WebhookHandler, type WebhookRequest, type WebhookResult } from '../../src/plugin-api.js';
+import { type PluginDeps, type WebhookHandler, type WebhookRequest, type WebhookResult } from '../../src/plugin-api.js';
 import { deliveredEvent, failedEvent, postCallbacks, receivedEvent, statusEvent, type FakeMessage } from '../fakes/bandwidth-fake.js';
+import { pluginDeps } from '../helpers/plugin-deps.js';
 
 const BW_NUMBER = '+15550001111';
 const PERSON = '+15557654321';
 const CB = { username: 'bw-callbacks', password: 'cb-pass-123' };
 
-function makeDeps(): PluginDeps {
-  return {
-    instance: 'bandwidth',
-    logger: pino({ level: 'silent' }),
-    clock: { now: Date.now, setTimeout, clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
-    http: createHttpClient({ timeoutMs: 1000 }),
-    metrics: { time: (_op, fn) => fn() },
-    webhookUrl: (kind) => `https://gw.example.test/webhooks/bw/${kind}`,
-    loopback: async () => {},
-  };
-}
+const makeDeps = (): PluginDeps => pluginDeps('bw');
 
 const options = (extra: Partial<BandwidthOptions> = {}): BandwidthOptions => Object.freeze({
   accountId: '9900000', applicationId: 'app-123', clientId: 'c', clientSecret: 's', from: BW_NUMBER,

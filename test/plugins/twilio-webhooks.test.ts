@@ -1,28 +1,18 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTwilioProvider, type TwilioOptions } from '../../plugins/twilio/index.js';
-import { createHttpClient, type PluginDeps, type Provider, type WebhookRequest, type WebhookResult } from '../../src/plugin-api.js';
+import { type PluginDeps, type Provider, type WebhookRequest, type WebhookResult } from '../../src/plugin-api.js';
 import { inboundParams, inboundRequest, parseForm, startTwilioFake, statusCallbackRequest, statusParams, type FormParams, type SignedCallback, type TwilioFake } from '../fakes/twilio-fake.js';
+import { pluginDeps } from '../helpers/plugin-deps.js';
 
 const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
 const AUTH_TOKEN = 'twilio-test-auth-token';
 const BASE = 'https://gw.example.test/webhooks/twilio-us';
 const SID = `SM${'ab'.repeat(16)}`;
 
-function makeDeps(): PluginDeps {
-  return {
-    instance: 'twilio-us',
-    logger: pino({ level: 'silent' }),
-    clock: { now: Date.now, setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
-    http: createHttpClient({ timeoutMs: 1000 }),
-    metrics: { time: (_op, fn) => fn() },
-    webhookUrl: (kind) => `${BASE}/${kind}`,
-    loopback: async () => {},
-  };
-}
+const makeDeps = (): PluginDeps => pluginDeps('twilio-us');
 
 const providers: Provider[] = [];
 function provider(overrides: Partial<TwilioOptions> = {}): Provider {

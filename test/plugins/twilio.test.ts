@@ -1,11 +1,11 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OPTED_OUT_CODE, createTwilioProvider, type TwilioOptions } from '../../plugins/twilio/index.js';
-import { ProviderError, createHttpClient, type OutboundMessage, type PluginDeps, type Provider } from '../../src/plugin-api.js';
+import { ProviderError, type OutboundMessage, type PluginDeps, type Provider } from '../../src/plugin-api.js';
 import { startTwilioFake, type TwilioFake } from '../fakes/twilio-fake.js';
+import { pluginDeps } from '../helpers/plugin-deps.js';
 
 const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
 const AUTH_TOKEN = 'twilio-test-auth-token';
@@ -13,17 +13,7 @@ const SERVICE_SID = `MG${'fedcba9876543210'.repeat(2)}`;
 const CONTENT_SID = `HX${'00112233445566778899aabbccddeeff'}`;
 const STATUS_URL = 'https://gw.example.test/webhooks/twilio-us/status';
 
-function makeDeps(): PluginDeps {
-  return {
-    instance: 'twilio-us',
-    logger: pino({ level: 'silent' }),
-    clock: { now: Date.now, setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
-    http: createHttpClient({ timeoutMs: 1000 }),
-    metrics: { time: (_op, fn) => fn() },
-    webhookUrl: (kind) => `https://gw.example.test/webhooks/twilio-us/${kind}`,
-    loopback: async () => {},
-  };
-}
+const makeDeps = (): PluginDeps => pluginDeps('twilio-us');
 
 function message(overrides: Partial<OutboundMessage>): OutboundMessage {
   return { attemptId: 'att-1', messageId: 'msg-1', channel: 'sms', to: '+15550002222', content: { text: 'Hello' }, ...overrides };
