@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
 import type { InboundRecord } from '../../src/model.js';
+import { createGroupCommit } from '../../src/store/lowdb/group-commit.js';
 import { openLowdbStore } from '../../src/store/lowdb/lowdb-store.js';
+import { createPartitioned } from '../../src/store/lowdb/partitions.js';
 
 const DAY = 86_400_000;
 const record = (at: number, text: string): InboundRecord => ({
@@ -37,5 +39,29 @@ describe('lowdb store', () => {
     expect(await reopened.inbound.get(old.id)).toBeUndefined();
     expect(reopened.seen.get('expired')).toBeUndefined();
     expect(reopened.seen.get('fresh')).toBe(now + DAY);
+  });
+});
+
+describe('partition memory', () => {
+  it('keeps partitions with records still in use in memory and lets finished ones go', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-pin-'));
+    const gc = createGroupCommit();
+    type Rec = { id: string; done: boolean };
+    const parts = createPartitioned<Rec>({ dir, gc, onWrite: () => {}, maxLoaded: 1, pinned: (r) => !r.done });
+    const hour = 3_600_000;
+    const base = Date.parse('2026-11-23T00:00:00Z');
+    const busy = { id: ulid(base), done: false };
+    const done = { id: ulid(base + hour), done: true };
+    parts.collection.put(busy);
+    parts.collection.put(done);
+    await parts.settle();
+    await gc.commit();
+    const heldBusy = await parts.collection.get(busy.id);
+    const heldDone = await parts.collection.get(done.id);
+    // Loading a third partition evicts beyond maxLoaded, but never the one with a busy record.
+    await parts.collection.get(ulid(base + 2 * hour));
+    expect(await parts.collection.get(busy.id)).toBe(heldBusy);
+    expect(await parts.collection.get(done.id)).not.toBe(heldDone);
+    expect(await parts.collection.get(done.id)).toEqual(done);
   });
 });

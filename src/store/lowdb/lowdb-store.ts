@@ -81,7 +81,7 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
   const touch = () => gc.markDirty(hotFile);
   const hot = <K extends keyof HotData>(k: K) => () => hotDb.data[k];
 
-  const messages = createPartitioned<Message>({ dir: join(options.dir, 'messages'), gc, onWrite });
+  const messages = createPartitioned<Message>({ dir: join(options.dir, 'messages'), gc, onWrite, pinned: (m) => !m.completedAt });
   const inbound = createPartitioned<InboundRecord>({ dir: join(options.dir, 'inbound'), gc, onWrite });
   const index = new Map<string, string>();
   const attemptIndex = memoryKeyValue(index);
@@ -98,6 +98,8 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
       }
     }
   }
+  // History stays on disk; partitions come back into memory when a message in them is touched.
+  messages.release();
 
   return {
     timers: keyValue(hot('timers'), touch),

@@ -20,12 +20,17 @@ interface Partition<T> {
   flush(): Promise<void>;
 }
 
-export interface PartitionedOptions {
+export interface PartitionedOptions<T> {
   dir: string;
   gc: GroupCommit;
   onWrite: () => void;
   /** How many partitions may stay in memory; unwritten ones are never evicted. */
   maxLoaded?: number;
+  /**
+   * Records that must stay in memory (messages still routing): the engine holds them across
+   * provider calls, and a second copy read from disk would split their updates.
+   */
+  pinned?: (record: T) => boolean;
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -48,8 +53,8 @@ function keyOfId(id: string): string | undefined {
  * Records in hourly lowdb files. A write rewrites only the partitions that changed, so its cost
  * follows the hour's traffic, not the history kept.
  */
-export function createPartitioned<T extends { id: string }>(options: PartitionedOptions) {
-  const maxLoaded = options.maxLoaded ?? 72;
+export function createPartitioned<T extends { id: string }>(options: PartitionedOptions<T>) {
+  const maxLoaded = options.maxLoaded ?? 24;
   const loaded = new Map<string, Partition<T>>();
   const loading = new Map<string, Promise<Partition<T>>>();
   const pendingPuts = new Set<Promise<void>>();
@@ -85,11 +90,15 @@ export function createPartitioned<T extends { id: string }>(options: Partitioned
     return pending;
   }
 
+  const pinned = options.pinned ?? (() => false);
+  const evictable = (p: Partition<T>) => p.flushedVersion === p.version && !Object.values(p.db.data.items).some(pinned);
+
   function evict(): void {
     if (loaded.size <= maxLoaded) return;
     const idle = [...loaded.values()]
       .filter((p) => p.flushedVersion === p.version)
-      .sort((a, b) => a.lastUsed - b.lastUsed);
+      .sort((a, b) => a.lastUsed - b.lastUsed)
+      .filter(evictable);
     for (const p of idle.slice(0, loaded.size - maxLoaded)) loaded.delete(p.key);
   }
 
@@ -155,6 +164,10 @@ export function createPartitioned<T extends { id: string }>(options: Partitioned
     collection,
     keys,
     load,
+    /** Drops every fully written partition from memory (after the index was built from them). */
+    release(): void {
+      for (const p of loaded.values()) if (evictable(p)) loaded.delete(p.key);
+    },
     /** Waits for puts into partitions that were still being read. */
     settle: () => Promise.all([...pendingPuts]).then(() => undefined),
     /** Deletes every partition of an hour before `cutoff`. */
