@@ -3,7 +3,7 @@
  * timers, idempotency keys, callback deliveries and dead letters. Plain JSON, no classes, so any
  * store can hold them.
  */
-import type { AttemptStatus, Channel, ResolvedContent } from './plugin-api.js';
+import type { AttemptStatus, Channel, InboundEvent, ResolvedContent } from './plugin-api.js';
 import type { RouteConfig } from './config/types.js';
 
 export type MessageStatus = 'accepted' | 'routing' | 'held' | 'sent' | 'delivered' | 'read' | 'failed' | 'expired' | 'canceled';
@@ -75,17 +75,11 @@ export interface Message {
   completedAt?: string;
 }
 
-export interface InboundRecord {
+/** An inbound message as stored: the plugin's normalized event, with our id and the instance. */
+export interface InboundRecord extends Omit<InboundEvent, 'type' | 'receivedAt'> {
   id: string;
   instance: string;
-  channel: Channel;
-  from: string;
-  to: string;
-  text?: string;
-  media?: string[];
-  providerMessageId: string;
   receivedAt: string;
-  details?: Record<string, unknown>;
 }
 
 export interface TimerRecord {
