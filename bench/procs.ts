@@ -1,0 +1,142 @@
+/**
+ * Child processes of the bench: build, spawn, wait until serving, sample RSS/CPU from /proc, and
+ * stop. Every child is killed when the bench exits, however it exits.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, readFileSync, rmSync, symlinkSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export const ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+export const WORK = join(ROOT, '.bench');
+
+const children = new Set<ChildProcess>();
+const cleanups: (() => void)[] = [];
+
+/** Runs at exit (normal, error or signal): kills children, then removes temp data. */
+export function onCleanup(fn: () => void): void {
+  cleanups.push(fn);
+}
+
+function cleanupAll(): void {
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  }
+  children.clear();
+  for (const fn of cleanups.splice(0).reverse()) {
+    try {
+      fn();
+    } catch {
+      // best effort: a leftover temp folder is git-ignored
+    }
+  }
+}
+process.on('exit', cleanupAll);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(sig, () => {
+    process.stderr.write(`\nbench: ${sig}, stopping children\n`);
+    cleanupAll();
+    process.exit(130);
+  });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Compiles the daemon into `.bench/build` (not `dist/`, which others may be using) and returns the
+ * command that starts it. A type error elsewhere still emits JavaScript; only a missing entry
+ * point falls back to running the sources through tsx.
+ */
+export function buildDaemon(): { cmd: string; args: string[]; compiled: boolean } {
+  const out = join(WORK, 'build');
+  rmSync(out, { recursive: true, force: true });
+  const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', out, '--sourceMap', 'false'], { encoding: 'utf8' });
+  const main = join(out, 'src/main.js');
+  if (tsc.status !== 0) process.stderr.write(`bench: tsc reported errors (emitting anyway):\n${tsc.stdout.split('\n').slice(0, 10).join('\n')}\n`);
+  if (existsSync(main)) {
+    // src/schemas.ts looks for schemas/ next to the compiled src/ folder.
+    symlinkSync(join(ROOT, 'schemas'), join(out, 'schemas'));
+    return { cmd: process.execPath, args: [main], compiled: true };
+  }
+  process.stderr.write('bench: no compiled main.js; running the sources with tsx (slower start, same steady state)\n');
+  return { cmd: process.execPath, args: ['--import', 'tsx', join(ROOT, 'src/main.ts')], compiled: false };
+}
+
+export interface Child {
+  name: string;
+  pid: number;
+  port: number;
+  /** Resident set size now and its peak (VmHWM), in bytes. */
+  memory(): { rss: number; peak: number };
+  /** User + system CPU seconds used so far. */
+  cpuSeconds(): number;
+  stop(): Promise<void>;
+}
+
+const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+function procStatus(pid: number): { rss: number; peak: number } {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) * 1024;
+  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+}
+
+function procCpu(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS;
+}
+
+async function waitFor(url: string, child: ChildProcess, timeoutMs: number, log: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${url}: child exited with ${child.exitCode}; see ${log}`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (res.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url}: not ready after ${timeoutMs} ms; see ${log}`);
+}
+
+/** Spawns a server and resolves once `readyPath` answers below 500. */
+export async function startChild(options: { name: string; cmd: string; args: string[]; cwd: string; port: number; readyPath: string; logFile: string; readyTimeoutMs?: number }): Promise<Child> {
+  mkdirSync(options.cwd, { recursive: true });
+  const log = createWriteStream(options.logFile, { flags: 'a' });
+  const child = spawn(options.cmd, options.args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
+  children.add(child);
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  child.once('exit', () => children.delete(child));
+  await waitFor(`http://127.0.0.1:${options.port}${options.readyPath}`, child, options.readyTimeoutMs ?? 120_000, options.logFile);
+  const pid = child.pid!;
+  return {
+    name: options.name,
+    pid,
+    port: options.port,
+    memory: () => procStatus(pid),
+    cpuSeconds: () => procCpu(pid),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        child.once('exit', () => {
+          clearTimeout(force);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
