@@ -8,6 +8,7 @@ import { parseDuration } from './config/duration.js';
 import { loadConfig, type LoadedConfig } from './config/load.js';
 import type { EngineContext, StepGuard } from './engine/context.js';
 import { createEngine } from './engine/engine.js';
+import { createKeyedLock } from './engine/locks.js';
 import { ingestInbound, type InboundListener } from './engine/inbound.js';
 import { ConfigError } from './errors.js';
 import { createHttpApp } from './http/http-app.js';
@@ -98,6 +99,7 @@ export async function createApp(deps: AppDeps) {
   const ctx: EngineContext = {
     store, scheduler, clock, logger, metrics, runtime: current,
     guards: deps.guards ?? [],
+    lock: createKeyedLock(),
     onStatusChange: (m, previous) => outbox.enqueue(m, previous),
   };
   const engine = createEngine(ctx);

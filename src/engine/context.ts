@@ -20,6 +20,8 @@ export interface EngineContext {
   metrics: Metrics;
   runtime: () => Runtime;
   guards: readonly StepGuard[];
+  /** Runs `fn` once every earlier change to the same message has finished. */
+  lock: <T>(messageId: string, fn: () => Promise<T>) => Promise<T>;
   /** Called after every message status change, before the commit that stores it. */
   onStatusChange: (message: Message, previous: MessageStatus) => void;
 }

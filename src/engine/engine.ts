@@ -52,7 +52,7 @@ export function createEngine(ctx: EngineContext) {
     return store.messages.get(id);
   }
 
-  scheduler.register('start', async (t) => {
+  scheduler.register('start', (t) => ctx.lock(String(t.payload.message), async () => {
     const m = await load(String(t.payload.message));
     if (!m || m.status !== 'accepted') return store.commit();
     transition(ctx, m, 'routing', 'routing', `${m.plan.mode} route ${m.route}`);
@@ -61,11 +61,11 @@ export function createEngine(ctx: EngineContext) {
     else await Promise.all(m.plan.steps.map((_s, i) => startStep(ctx, m, i)));
     store.messages.put(m);
     await store.commit();
-  });
+  }));
 
   /** Registers a handler for a step timer; it runs only if the step is still in `wanted` state. */
   function onStepTimer(kind: string, wanted: (state: StepState) => boolean, run: (m: Message, i: number) => Promise<void>): void {
-    scheduler.register(kind, async (t) => {
+    scheduler.register(kind, (t) => ctx.lock(String(t.payload.message), async () => {
       const m = await load(String(t.payload.message));
       const i = Number(t.payload.step);
       const progress = m?.steps[i];
@@ -73,7 +73,7 @@ export function createEngine(ctx: EngineContext) {
       await run(m, i);
       store.messages.put(m);
       await store.commit();
-    });
+    }));
   }
 
   onStepTimer('step-timeout', (state) => !isSettled(state), async (m, i) => {
@@ -155,7 +155,7 @@ export function createEngine(ctx: EngineContext) {
       return items.length > filter.limit ? { items: page, nextCursor: page.at(-1)!.id } : { items: page };
     },
 
-    async cancel(id: string): Promise<Message> {
+    cancel: (id: string): Promise<Message> => ctx.lock(id, async () => {
       const m = await load(id);
       if (!m) throw new AppError('not_found', `message ${id} does not exist`);
       if (FINAL_STATUSES.has(m.status)) throw new AppError('conflict', `message ${id} is already ${m.status}`);
@@ -174,7 +174,7 @@ export function createEngine(ctx: EngineContext) {
       store.messages.put(m);
       await store.commit();
       return m;
-    },
+    }),
 
     ingestStatus: (instance: string, event: StatusEvent) => ingestStatus(ctx, instance, event),
 
@@ -185,9 +185,9 @@ export function createEngine(ctx: EngineContext) {
     async recover(): Promise<number> {
       let unknown = 0;
       const timers: TimerRecord[] = [...store.timers.values()].filter((t) => t.kind === 'step-timeout');
-      for (const t of timers) {
+      for (const t of timers) await ctx.lock(String(t.payload.message), async () => {
         const m = await load(String(t.payload.message));
-        if (!m) continue;
+        if (!m) return;
         const i = Number(t.payload.step);
         for (const a of m.attempts.filter((x) => x.step === i && x.status === 'sending')) {
           a.status = 'unknown';
@@ -201,7 +201,7 @@ export function createEngine(ctx: EngineContext) {
           }
         }
         store.messages.put(m);
-      }
+      });
       await store.commit();
       return unknown;
     },

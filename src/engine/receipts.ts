@@ -17,6 +17,13 @@ const parkedKey = (instance: string, providerMessageId: string, status: AttemptS
  */
 export async function ingestStatus(ctx: EngineContext, instance: string, event: StatusEvent): Promise<ReceiptOutcome> {
   const ref = ctx.store.attemptIndex.get(`${instance}/${event.providerMessageId}`);
+  if (!ref) return applyStatus(ctx, instance, event);
+  return ctx.lock(ref.slice(0, ref.indexOf('/')), () => applyStatus(ctx, instance, event));
+}
+
+/** `ingestStatus` for a caller that already holds the message's lock. */
+async function applyStatus(ctx: EngineContext, instance: string, event: StatusEvent): Promise<ReceiptOutcome> {
+  const ref = ctx.store.attemptIndex.get(`${instance}/${event.providerMessageId}`);
   const [messageId, attemptId] = ref ? ref.split('/') : [];
   const m = messageId ? await ctx.store.messages.get(messageId) : undefined;
   const attempt = m?.attempts.find((a) => a.id === attemptId);
@@ -74,6 +81,7 @@ export async function applyParked(ctx: EngineContext, instance: string, provider
     const parked = ctx.store.parked.get(key);
     if (!parked) continue;
     ctx.store.parked.delete(key);
-    await ingestStatus(ctx, instance, parked.event);
+    // The send that called this holds the message's lock already.
+    await applyStatus(ctx, instance, parked.event);
   }
 }

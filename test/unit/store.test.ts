@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
 import type { InboundRecord } from '../../src/model.js';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { createGroupCommit } from '../../src/store/lowdb/group-commit.js';
 import { openLowdbStore } from '../../src/store/lowdb/lowdb-store.js';
-import { createPartitioned } from '../../src/store/lowdb/partitions.js';
+import { createSegmentLog } from '../../src/store/lowdb/segments.js';
 
 const DAY = 86_400_000;
 const record = (at: number, text: string): InboundRecord => ({
@@ -25,7 +26,7 @@ describe('lowdb store', () => {
     store.seen.set('fresh', now + DAY);
     await store.commit();
     expect(readdirSync(join(dir, 'inbound')).sort()).toEqual(['2026-10-14', '2026-11-23']);
-    expect(readdirSync(join(dir, 'inbound', '2026-11-23')).sort()).toEqual(['10.json', '12.json']);
+    expect(readdirSync(join(dir, 'inbound', '2026-11-23')).sort()).toEqual(['10.jsonl', '12.jsonl']);
 
     const reopened = await openLowdbStore({ dir, indexWindowMs: DAY });
     expect(await reopened.inbound.get(old.id)).toEqual(old);
@@ -42,26 +43,64 @@ describe('lowdb store', () => {
   });
 });
 
-describe('partition memory', () => {
-  it('keeps partitions with records still in use in memory and lets finished ones go', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sb-pin-'));
+describe('segment log', () => {
+  it('appends only what changed, reads the newest version back from disk, and skips a torn last line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-seg-'));
     const gc = createGroupCommit();
-    type Rec = { id: string; done: boolean };
-    const parts = createPartitioned<Rec>({ dir, gc, onWrite: () => {}, maxLoaded: 1, pinned: (r) => !r.done });
-    const hour = 3_600_000;
-    const base = Date.parse('2026-11-23T00:00:00Z');
-    const busy = { id: ulid(base), done: false };
-    const done = { id: ulid(base + hour), done: true };
-    parts.collection.put(busy);
-    parts.collection.put(done);
-    await parts.settle();
+    type Rec = { id: string; n: number };
+    const log = createSegmentLog<Rec>({ dir, gc, onWrite: () => {}, cacheSize: 1 });
+    const at = Date.parse('2026-11-23T08:15:00Z');
+    const a = { id: ulid(at), n: 1 };
+    const b = { id: ulid(at + 1), n: 1 };
+    log.collection.put(a);
+    log.collection.put(b);
     await gc.commit();
-    const heldBusy = await parts.collection.get(busy.id);
-    const heldDone = await parts.collection.get(done.id);
-    // Loading a third partition evicts beyond maxLoaded, but never the one with a busy record.
-    await parts.collection.get(ulid(base + 2 * hour));
-    expect(await parts.collection.get(busy.id)).toBe(heldBusy);
-    expect(await parts.collection.get(done.id)).not.toBe(heldDone);
-    expect(await parts.collection.get(done.id)).toEqual(done);
+    const file = join(dir, '2026-11-23', '08.jsonl');
+    const sizeAfterTwo = readFileSync(file).length;
+    log.collection.put({ ...a, n: 2 });
+    await gc.commit();
+    // One changed record appended, not the segment rewritten.
+    const grown = readFileSync(file).length - sizeAfterTwo;
+    expect(grown).toBe(`${a.id}\t${JSON.stringify({ ...a, n: 2 })}\n`.length);
+    // With a cache of one, `b` evicts `a`, so `a` comes from disk: the newest version.
+    expect(await log.collection.get(b.id)).toEqual(b);
+    expect(await log.collection.get(a.id)).toEqual({ ...a, n: 2 });
+
+    appendFileSync(file, `${ulid(at + 2)}\t{"id":"torn`);
+    const reopened = createSegmentLog<Rec>({ dir, gc: createGroupCommit(), onWrite: () => {} });
+    expect((await reopened.collection.list({ limit: 10 })).map((r) => r.n)).toEqual([1, 2]);
+    expect((await reopened.scan('2026-11-23/08')).map((r) => r.n).sort()).toEqual([1, 2]);
+  });
+});
+
+describe('hot state journal', () => {
+  it('replays changes after a restart without a snapshot, and after compaction into the lowdb snapshot', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-hot-'));
+    const store = await openLowdbStore({ dir, indexWindowMs: DAY });
+    store.timers.set('t1', { id: 't1', kind: 'k', due: 1, payload: {} });
+    store.timers.set('t2', { id: 't2', kind: 'k', due: 2, payload: {} });
+    store.timers.delete('t1');
+    await store.commit();
+    expect(existsSync(join(dir, 'state.json'))).toBe(false);
+    expect(readFileSync(join(dir, 'state.journal.0'), 'utf8').trim().split('\n')).toHaveLength(3);
+
+    const again = await openLowdbStore({ dir, indexWindowMs: DAY });
+    expect([...again.timers.values()].map((t) => t.id)).toEqual(['t2']);
+
+    // Past 8 MB of journal the state is folded into state.json and a new journal begins.
+    const big = 'x'.repeat(1000);
+    for (let i = 0; i < 9000; i += 1) again.seen.set(`k${i % 100}`, i);
+    again.idempotency.set('i', { key: 'i', messageId: big, bodyHash: 'h', expiresAt: 5 });
+    for (let i = 0; i < 9000; i += 1) again.idempotency.set('i', { key: 'i', messageId: big, bodyHash: String(i), expiresAt: 5 });
+    await again.commit();
+    expect(existsSync(join(dir, 'state.json'))).toBe(true);
+    expect(existsSync(join(dir, 'state.journal.0'))).toBe(false);
+    again.timers.set('t3', { id: 't3', kind: 'k', due: 3, payload: {} });
+    await again.commit();
+
+    const third = await openLowdbStore({ dir, indexWindowMs: DAY });
+    expect([...third.timers.values()].map((t) => t.id).sort()).toEqual(['t2', 't3']);
+    expect(third.idempotency.get('i')?.bodyHash).toBe('8999');
+    expect(third.seen.size).toBe(100);
   });
 });

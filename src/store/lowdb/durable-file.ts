@@ -9,6 +9,8 @@ import type { Adapter } from 'lowdb';
 export class DurableJSONFile<T> implements Adapter<T> {
   #path: string;
   #writes: () => void;
+  /** Size of the last write, in characters: what the next rewrite will cost. */
+  lastLength = 0;
 
   constructor(path: string, onWrite: () => void = () => {}) {
     this.#path = path;
@@ -38,12 +40,8 @@ export class DurableJSONFile<T> implements Adapter<T> {
       await fh.close();
     }
     await rename(tmp, this.#path);
-    const dh = await open(dir, 'r');
-    try {
-      await dh.sync();
-    } finally {
-      await dh.close();
-    }
+    await fsyncDir(dir);
+    this.lastLength = text.length;
     this.#writes();
   }
 
@@ -51,5 +49,15 @@ export class DurableJSONFile<T> implements Adapter<T> {
     await unlink(this.#path).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw err;
     });
+  }
+}
+
+/** Makes a folder's entries (a new or renamed file) durable. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const dh = await open(dir, 'r');
+  try {
+    await dh.sync();
+  } finally {
+    await dh.close();
   }
 }

@@ -1,39 +1,22 @@
 import { join } from 'node:path';
-import { Low } from 'lowdb';
 import { decodeTime } from 'ulid';
-import type { CallbackJob, DeadLetter, IdempotencyRecord, InboundRecord, Message, ParkedReceipt, TimerRecord } from '../../model.js';
+import type { InboundRecord, Message } from '../../model.js';
 import type { KeyValue, Store } from '../store.js';
-import { DurableJSONFile } from './durable-file.js';
-import { createGroupCommit, type Flushable } from './group-commit.js';
-import { createPartitioned } from './partitions.js';
+import { createGroupCommit } from './group-commit.js';
+import { HotState } from './hot-state.js';
+import { createSegmentLog, segmentKey } from './segments.js';
 
-interface HotData {
-  timers: Record<string, TimerRecord>;
-  idempotency: Record<string, IdempotencyRecord>;
-  outbox: Record<string, CallbackJob>;
-  deadLetters: Record<string, DeadLetter>;
-  seen: Record<string, number>;
-  parked: Record<string, ParkedReceipt>;
-}
+const HOT = ['timers', 'idempotency', 'outbox', 'deadLetters', 'seen', 'parked'] as const;
 
-const emptyHot = (): HotData => ({ timers: {}, idempotency: {}, outbox: {}, deadLetters: {}, seen: {}, parked: {} });
-
-function keyValue<T>(records: () => Record<string, T>, touch: () => void): KeyValue<T> {
+function hotKeyValue<T>(hot: HotState, name: string): KeyValue<T> {
+  const map = hot.maps[name] as Map<string, T>;
   return {
-    get: (key) => (Object.hasOwn(records(), key) ? records()[key] : undefined),
-    set(key, value) {
-      records()[key] = value;
-      touch();
-    },
-    delete(key) {
-      if (Object.hasOwn(records(), key)) {
-        delete records()[key];
-        touch();
-      }
-    },
-    values: () => Object.values(records())[Symbol.iterator](),
+    get: (key) => map.get(key),
+    set: (key, value) => hot.set(name, key, value),
+    delete: (key) => hot.delete(name, key),
+    values: () => map.values(),
     get size() {
-      return Object.keys(records()).length;
+      return map.size;
     },
   };
 }
@@ -59,9 +42,10 @@ export interface LowdbStoreOptions {
 }
 
 /**
- * The embedded store: a small hot file (`state.json`: timers, idempotency keys, outbox, dead
- * letters, de-duplication keys) and hourly message/inbound partitions, all lowdb with a durable
- * adapter and group commit.
+ * The embedded store. Hot state (timers, idempotency keys, callback outbox, dead letters,
+ * de-duplication keys, parked receipts) lives in memory, journaled and folded into a lowdb
+ * snapshot (`state.json`); messages and inbound messages live in hourly append-only files. All
+ * writes are group-committed: one append and one fsync per file for every change made meanwhile.
  *
  * @example const store = await openLowdbStore({ dir: './data', indexWindowMs: 3 * 86_400_000 });
  */
@@ -74,63 +58,54 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
     stats.fileWrites += 1;
   };
 
-  const hotDb = new Low<HotData>(new DurableJSONFile(join(options.dir, 'state.json'), onWrite), emptyHot());
-  await hotDb.read();
-  hotDb.data = { ...emptyHot(), ...hotDb.data };
-  const hotFile: Flushable = { flush: () => hotDb.write() };
-  const touch = () => gc.markDirty(hotFile);
-  const hot = <K extends keyof HotData>(k: K) => () => hotDb.data[k];
-
-  const messages = createPartitioned<Message>({ dir: join(options.dir, 'messages'), gc, onWrite, pinned: (m) => !m.completedAt });
-  const inbound = createPartitioned<InboundRecord>({ dir: join(options.dir, 'inbound'), gc, onWrite });
+  const hot = await HotState.open(options.dir, HOT, { onWrite, touch: () => gc.markDirty(hot) });
+  const messages = createSegmentLog<Message>({ dir: join(options.dir, 'messages'), gc, onWrite });
+  const inbound = createSegmentLog<InboundRecord>({ dir: join(options.dir, 'inbound'), gc, onWrite });
   const index = new Map<string, string>();
-  const attemptIndex = memoryKeyValue(index);
 
-  // Receipts find their attempt through this index; it is rebuilt from recent partitions only.
+  // Receipts find their attempt through this index; it is rebuilt from recent segments only.
   const now = options.now ?? Date.now;
-  const fromKey = new Date(now() - options.indexWindowMs).toISOString().slice(0, 13).replace('T', '/');
+  const fromKey = segmentKey(now() - options.indexWindowMs);
   for (const key of await messages.keys()) {
     if (key < fromKey) continue;
-    const partition = await messages.load(key);
-    for (const m of Object.values(partition.db.data.items)) {
+    for (const m of await messages.scan(key)) {
       for (const a of m.attempts) {
-        if (a.providerMessageId) attemptIndex.set(`${a.provider}/${a.providerMessageId}`, `${m.id}/${a.id}`);
+        if (a.providerMessageId) index.set(`${a.provider}/${a.providerMessageId}`, `${m.id}/${a.id}`);
       }
     }
   }
-  // History stays on disk; partitions come back into memory when a message in them is touched.
-  messages.release();
 
   return {
-    timers: keyValue(hot('timers'), touch),
-    idempotency: keyValue(hot('idempotency'), touch),
-    outbox: keyValue(hot('outbox'), touch),
-    deadLetters: keyValue(hot('deadLetters'), touch),
-    seen: keyValue(hot('seen'), touch),
-    parked: keyValue(hot('parked'), touch),
+    timers: hotKeyValue(hot, 'timers'),
+    idempotency: hotKeyValue(hot, 'idempotency'),
+    outbox: hotKeyValue(hot, 'outbox'),
+    deadLetters: hotKeyValue(hot, 'deadLetters'),
+    seen: hotKeyValue(hot, 'seen'),
+    parked: hotKeyValue(hot, 'parked'),
     messages: messages.collection,
     inbound: inbound.collection,
-    attemptIndex,
+    attemptIndex: memoryKeyValue(index),
     stats,
-    async commit() {
-      await Promise.all([messages.settle(), inbound.settle()]);
-      await gc.commit();
-    },
+    commit: () => gc.commit(),
     async prune(cutoff, at) {
       const partitionsDeleted = (await messages.deleteBefore(cutoff)) + (await inbound.deleteBefore(cutoff));
-      const data = hotDb.data;
-      for (const [k, r] of Object.entries(data.idempotency)) if (r.expiresAt <= at) delete data.idempotency[k];
-      for (const [k, exp] of Object.entries(data.seen)) if (exp <= at) delete data.seen[k];
-      for (const [k, p] of Object.entries(data.parked)) if (p.expiresAt <= at) delete data.parked[k];
+      const expire = <T>(name: string, expired: (v: T) => boolean) => {
+        for (const [k, v] of hot.maps[name] as Map<string, T>) if (expired(v)) hot.delete(name, k);
+      };
+      expire<{ expiresAt: number }>('idempotency', (r) => r.expiresAt <= at);
+      expire<number>('seen', (exp) => exp <= at);
+      expire<{ expiresAt: number }>('parked', (p) => p.expiresAt <= at);
       for (const [k, ref] of index) {
         if (decodeTime(ref.slice(0, ref.indexOf('/'))) < at - options.indexWindowMs) index.delete(k);
       }
-      touch();
       await gc.commit();
       return { partitionsDeleted };
     },
     async close() {
       await gc.drain();
+      await messages.close();
+      await inbound.close();
+      await hot.close();
     },
   };
 }

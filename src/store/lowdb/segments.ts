@@ -1,0 +1,281 @@
+import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { decodeTime } from 'ulid';
+import type { ListQuery, PartitionedCollection } from '../store.js';
+import { fsyncDir } from './durable-file.js';
+import type { GroupCommit } from './group-commit.js';
+
+interface Location {
+  offset: number;
+  length: number;
+}
+
+interface Segment {
+  key: string;
+  /** Where the newest version of each record starts; null until the file was scanned. */
+  index: Map<string, Location> | null;
+  size: number;
+  handle?: FileHandle;
+  lastUsed: number;
+}
+
+export interface SegmentLogOptions {
+  dir: string;
+  gc: GroupCommit;
+  onWrite: () => void;
+  /** Parsed records kept in memory after use. */
+  cacheSize?: number;
+  /** Segments whose index stays in memory (the newest and most used). */
+  maxIndexed?: number;
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+const ID_LENGTH = 26;
+
+/** `2026-11-23/17`: one file an hour in a folder a day, so retention deletes whole files. */
+export function segmentKey(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}/${pad(d.getUTCHours())}`;
+}
+
+function keyOfId(id: string): string | undefined {
+  try {
+    return segmentKey(decodeTime(id));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Walks `<id>\t<json>\n` lines; the last line of a crash-torn file may be partial and is skipped. */
+function* lines(buf: Buffer): Generator<{ id: string; offset: number; length: number }> {
+  let start = 0;
+  for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
+    if (nl - start > ID_LENGTH && buf[start + ID_LENGTH] === 9) {
+      yield { id: buf.toString('latin1', start, start + ID_LENGTH), offset: start, length: nl - start + 1 };
+    }
+    start = nl + 1;
+  }
+}
+
+const parseLine = <T>(line: string): T => JSON.parse(line.slice(ID_LENGTH + 1)) as T;
+
+/**
+ * Records with ULID ids in hourly append-only files (`<id>\t<json>` per line, newest version
+ * last). A commit appends only the records that changed and fsyncs once per file, so its cost is
+ * the change, not the hour's traffic nor the history; retention deletes whole files. In memory: an
+ * offset index of recent segments and a small cache of parsed records.
+ *
+ * @example
+ *   const log = createSegmentLog<Message>({ dir: './data/messages', gc, onWrite });
+ *   log.collection.put(message); await gc.commit();
+ */
+export function createSegmentLog<T extends { id: string }>(options: SegmentLogOptions) {
+  const cacheSize = options.cacheSize ?? 2000;
+  const maxIndexed = options.maxIndexed ?? 48;
+  const segments = new Map<string, Segment>();
+  const pending = new Map<string, T>();
+  const cache = new Map<string, T>();
+  const reading = new Map<string, Promise<T | undefined>>();
+  /** Segments a flush is appending to: their index must not be dropped mid-write. */
+  const writing = new Set<string>();
+  const fileOf = (key: string) => join(options.dir, `${key}.jsonl`);
+
+  function remember(record: T): void {
+    cache.delete(record.id);
+    cache.set(record.id, record);
+    if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
+  }
+
+  async function segment(key: string): Promise<Segment> {
+    let seg = segments.get(key);
+    if (!seg) {
+      seg = { key, index: null, size: 0, lastUsed: Date.now() };
+      segments.set(key, seg);
+    }
+    seg.lastUsed = Date.now();
+    if (!seg.index) {
+      const index = new Map<string, Location>();
+      const buf = await readFile(fileOf(key)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return Buffer.alloc(0);
+        throw err;
+      });
+      for (const l of lines(buf)) index.set(l.id, { offset: l.offset, length: l.length });
+      // Another caller may have indexed it (and appended) while this one read.
+      if (!seg.index) {
+        seg.index = index;
+        seg.size = buf.length;
+      }
+      forgetIdle();
+    }
+    return seg;
+  }
+
+  function forgetIdle(): void {
+    const indexed = [...segments.values()].filter((s) => s.index).sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const s of indexed.slice(0, Math.max(0, indexed.length - maxIndexed))) {
+      if (writing.has(s.key)) continue;
+      s.index = null;
+      void s.handle?.close().catch(() => undefined);
+      s.handle = undefined;
+    }
+  }
+
+  async function handleOf(seg: Segment): Promise<FileHandle> {
+    if (!seg.handle) {
+      await mkdir(join(options.dir, seg.key.slice(0, 10)), { recursive: true });
+      seg.handle = await open(fileOf(seg.key), 'a+');
+      if (seg.size === 0) await fsyncDir(join(options.dir, seg.key.slice(0, 10)));
+    }
+    return seg.handle;
+  }
+
+  async function readRecord(key: string, id: string): Promise<T | undefined> {
+    const seg = await segment(key);
+    const loc = seg.index!.get(id);
+    if (!loc) return undefined;
+    const buf = Buffer.alloc(loc.length);
+    await (await handleOf(seg)).read(buf, 0, loc.length, loc.offset);
+    return parseLine<T>(buf.toString('utf8', 0, loc.length - 1));
+  }
+
+  const flushable = {
+    /** Appends every changed record to its hour's file, one write and one fsync per file. */
+    async flush(): Promise<void> {
+      if (pending.size === 0) return;
+      const batch = new Map(pending);
+      const byKey = new Map<string, string[]>();
+      const ids = new Map<string, string[]>();
+      for (const [id, record] of pending) {
+        const key = keyOfId(id)!;
+        if (!byKey.has(key)) {
+          byKey.set(key, []);
+          ids.set(key, []);
+        }
+        byKey.get(key)!.push(`${id}\t${JSON.stringify(record)}\n`);
+        ids.get(key)!.push(id);
+        remember(record);
+      }
+      pending.clear();
+      for (const key of byKey.keys()) writing.add(key);
+      try {
+        await Promise.all([...byKey].map(async ([key, chunk]) => {
+          const seg = await segment(key);
+          const fh = await handleOf(seg);
+          const buffers = chunk.map((line) => Buffer.from(line, 'utf8'));
+          // Only flushes append, one at a time, so the size now is where these lines land.
+          const start = (await fh.stat()).size;
+          await fh.write(Buffer.concat(buffers));
+          await fh.datasync();
+          let offset = start;
+          ids.get(key)!.forEach((id, i) => {
+            seg.index!.set(id, { offset, length: buffers[i].length });
+            offset += buffers[i].length;
+          });
+          seg.size = offset;
+          options.onWrite();
+        }));
+      } catch (err) {
+        // Unwritten changes go back to pending for the next commit, unless a newer put replaced them.
+        for (const [id, record] of batch) if (!pending.has(id)) pending.set(id, record);
+        throw err;
+      } finally {
+        for (const key of byKey.keys()) writing.delete(key);
+      }
+    },
+  };
+
+  async function keys(): Promise<string[]> {
+    const found = new Set<string>([...segments.keys()].filter((k) => segments.get(k)!.size > 0));
+    for (const day of await readdir(options.dir).catch(() => [] as string[])) {
+      if (!/^\d{4}-\d\d-\d\d$/.test(day)) continue;
+      for (const f of await readdir(join(options.dir, day)).catch(() => [] as string[])) {
+        if (/^\d\d\.jsonl$/.test(f)) found.add(`${day}/${f.slice(0, 2)}`);
+      }
+    }
+    for (const id of pending.keys()) found.add(keyOfId(id)!);
+    return [...found].sort();
+  }
+
+  const collection: PartitionedCollection<T> = {
+    async get(id) {
+      const hit = pending.get(id) ?? cache.get(id);
+      if (hit) return hit;
+      const key = keyOfId(id);
+      if (!key) return undefined;
+      let p = reading.get(id);
+      if (!p) {
+        p = readRecord(key, id).finally(() => reading.delete(id)).then((r) => {
+          // A put while the read was in flight is newer than what was on disk.
+          const newer = pending.get(id) ?? cache.get(id);
+          if (newer) return newer;
+          if (r) remember(r);
+          return r;
+        });
+        reading.set(id, p);
+      }
+      return p;
+    },
+    put(record) {
+      if (!keyOfId(record.id)) throw new Error(`record id ${record.id} is not a ULID`);
+      pending.set(record.id, record);
+      cache.delete(record.id);
+      options.gc.markDirty(flushable);
+    },
+    async list(query: ListQuery<T>) {
+      const out: T[] = [];
+      const sinceKey = query.since === undefined ? '' : segmentKey(query.since);
+      const beforeKey = query.before ? keyOfId(query.before) ?? '9999' : '9999';
+      for (const key of (await keys()).reverse()) {
+        if (key > beforeKey) continue;
+        if (key < sinceKey) break;
+        const seg = await segment(key);
+        const candidates = new Set(seg.index!.keys());
+        for (const id of pending.keys()) if (keyOfId(id) === key) candidates.add(id);
+        for (const id of [...candidates].sort().reverse()) {
+          if (query.before && id >= query.before) continue;
+          if (query.since !== undefined && decodeTime(id) < query.since) continue;
+          const record = await collection.get(id);
+          if (!record || (query.filter && !query.filter(record))) continue;
+          out.push(record);
+          if (out.length >= query.limit) return out;
+        }
+      }
+      return out;
+    },
+  };
+
+  return {
+    collection,
+    flushable,
+    keys,
+    /** Every record of a segment, newest version each, read in one pass (for index rebuilds). */
+    async scan(key: string): Promise<T[]> {
+      const buf = await readFile(fileOf(key)).catch(() => Buffer.alloc(0));
+      const latest = new Map<string, Location>();
+      for (const l of lines(buf)) latest.set(l.id, l);
+      return [...latest.values()].map((l) => parseLine<T>(buf.toString('utf8', l.offset, l.offset + l.length - 1)));
+    },
+    /** Deletes every segment of an hour before `cutoff`. */
+    async deleteBefore(cutoff: number): Promise<number> {
+      const cutoffKey = segmentKey(cutoff);
+      let deleted = 0;
+      for (const key of await keys()) {
+        if (key >= cutoffKey) break;
+        const seg = segments.get(key);
+        await seg?.handle?.close().catch(() => undefined);
+        segments.delete(key);
+        for (const id of [...cache.keys()]) if (keyOfId(id) === key) cache.delete(id);
+        await rm(fileOf(key), { force: true });
+        deleted += 1;
+      }
+      for (const day of await readdir(options.dir).catch(() => [] as string[])) {
+        if ((await readdir(join(options.dir, day)).catch(() => ['x'])).length === 0) await rm(join(options.dir, day), { recursive: true, force: true });
+      }
+      return deleted;
+    },
+    async close(): Promise<void> {
+      for (const s of segments.values()) await s.handle?.close().catch(() => undefined);
+      segments.clear();
+    },
+  };
+}
