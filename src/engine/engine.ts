@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 import { AppError } from '../errors.js';
-import { FINAL_STATUSES, type Message, type MessageContent, type MessageStatus, type StepState, type TimerRecord } from '../model.js';
+import { FINAL_STATUSES, type Message, type MessageContent, type MessageStatus, type StepState } from '../model.js';
 import type { Channel, StatusEvent } from '../plugin-api.js';
 import { iso, record, transition, type EngineContext } from './context.js';
 import { ingestStatus } from './receipts.js';
@@ -180,25 +180,24 @@ export function createEngine(ctx: EngineContext) {
 
     /**
      * After a restart: attempts that were in flight when the process died are `unknown`. They are
-     * not re-sent unless their route says `resendUnknown: true`; their step timers still run.
+     * not re-sent unless their route says `resendUnknown: true`; their step timers still run. Only
+     * the sends recorded as in flight are visited, so this costs nothing per pending timer.
      */
     async recover(): Promise<number> {
       let unknown = 0;
-      const timers: TimerRecord[] = [...store.timers.values()].filter((t) => t.kind === 'step-timeout');
-      for (const t of timers) await ctx.lock(String(t.payload.message), async () => {
-        const m = await load(String(t.payload.message));
-        if (!m) return;
-        const i = Number(t.payload.step);
-        for (const a of m.attempts.filter((x) => x.step === i && x.status === 'sending')) {
-          a.status = 'unknown';
-          a.updatedAt = iso(ctx);
-          unknown += 1;
-          record(ctx, m, { event: 'attempt_unknown', step: i, attempt: a.id, cause: 'the gateway stopped while this send was in flight' });
-          if (m.plan.resendUnknown && m.steps[i].state === 'active') {
-            record(ctx, m, { event: 'resend_unknown', step: i, cause: 'route has resendUnknown: true' });
-            scheduler.schedule('step-retry', clock.now(), { message: m.id, step: i }, timerId(m, i, 'retry'));
-            m.steps[i].state = 'waiting_retry';
-          }
+      for (const [attemptId, ref] of [...store.inflight.entries()]) await ctx.lock(ref.message, async () => {
+        store.inflight.delete(attemptId);
+        const m = await load(ref.message);
+        const a = m?.attempts.find((x) => x.id === attemptId);
+        if (!m || !a || a.status !== 'sending') return;
+        a.status = 'unknown';
+        a.updatedAt = iso(ctx);
+        unknown += 1;
+        record(ctx, m, { event: 'attempt_unknown', step: a.step, attempt: a.id, cause: 'the gateway stopped while this send was in flight' });
+        if (m.plan.resendUnknown && m.steps[a.step].state === 'active') {
+          record(ctx, m, { event: 'resend_unknown', step: a.step, cause: 'route has resendUnknown: true' });
+          scheduler.schedule('step-retry', clock.now(), { message: m.id, step: a.step }, timerId(m, a.step, 'retry'));
+          m.steps[a.step].state = 'waiting_retry';
         }
         store.messages.put(m);
       });

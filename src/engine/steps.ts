@@ -43,11 +43,13 @@ export async function sendOnStep(ctx: EngineContext, m: Message, i: number, addr
   };
   m.attempts.push(attempt);
   ctx.store.messages.put(m);
+  ctx.store.inflight.set(attempt.id, { message: m.id, step: i });
   // The attempt and its step timer are on disk before the provider hears of it: after a crash the
   // attempt is known to be `unknown`, and the fallback still happens.
   await ctx.store.commit();
   if (progress.state !== 'active') {
     Object.assign(attempt, { status: 'error', errorReason: `step ${progress.state} before the send`, updatedAt: iso(ctx) });
+    ctx.store.inflight.delete(attempt.id);
     ctx.store.messages.put(m);
     return ctx.store.commit();
   }
@@ -78,6 +80,7 @@ export async function sendOnStep(ctx: EngineContext, m: Message, i: number, addr
     record(ctx, m, { event: 'attempt_error', step: i, attempt: attempt.id, cause: `${providerName}: ${e.message}` });
     if (progress.state === 'active') await afterSendError(ctx, m, i, address);
   }
+  ctx.store.inflight.delete(attempt.id);
   ctx.store.messages.put(m);
   await ctx.store.commit();
   if (attempt.providerMessageId) await applyParked(ctx, providerName, attempt.providerMessageId);

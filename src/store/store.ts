@@ -6,6 +6,7 @@ export interface KeyValue<T> {
   set(key: string, value: T): void;
   delete(key: string): void;
   values(): IterableIterator<T>;
+  entries(): IterableIterator<[string, T]>;
   readonly size: number;
 }
 
@@ -35,6 +36,8 @@ export interface Store {
   readonly idempotency: KeyValue<IdempotencyRecord>;
   readonly outbox: KeyValue<CallbackJob>;
   readonly deadLetters: KeyValue<DeadLetter>;
+  /** Provider calls in flight, by attempt id: after a crash, exactly these attempts are `unknown`. */
+  readonly inflight: KeyValue<{ message: string; step: number }>;
   /** Receipts waiting for their attempt, keyed `<instance>/<provider message id>/<n>`. */
   readonly parked: KeyValue<ParkedReceipt>;
   /** De-duplication keys (webhook events, inbound ids) with their expiry time in ms. */

@@ -23,6 +23,7 @@ async function crashDuringSend(resendUnknown: boolean) {
   m.attempts[0].status = 'sending';
   delete m.attempts[0].providerMessageId;
   gw.app.store.messages.put(m);
+  gw.app.store.inflight.set(m.attempts[0].id, { message: m.id, step: 0 });
   await gw.app.store.commit();
   await gw.close(true);
   return { dir: gw.dir, id: res.body.id as string };
@@ -37,6 +38,7 @@ describe('restart with an attempt in flight', () => {
       const m = (await gw.app.engine.get(id))!;
       expect(m.attempts.map((a) => a.status)).toEqual(['unknown']);
       expect(m.history.some((h) => h.event === 'attempt_unknown')).toBe(true);
+      expect(gw.app.store.inflight.size).toBe(0);
       // The step's timeout is still pending, so the route can still move on.
       expect(gw.app.scheduler.pending).toBe(1);
     } finally {

@@ -97,6 +97,7 @@ describe('route engine on fake time', () => {
     });
     expect(m.attempts[1].receipts.map((r) => r.status)).toEqual(['sent', 'delivered']);
     expect(gw.app.scheduler.pending).toBe(0);
+    expect(gw.app.store.inflight.size).toBe(0);
   });
 
   it('moves on at once when the provider reports failure', async () => {

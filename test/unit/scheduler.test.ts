@@ -36,7 +36,7 @@ function manualClock(start = 1_000_000) {
 
 function memory(): KeyValue<TimerRecord> {
   const map = new Map<string, TimerRecord>();
-  return { get: (k) => map.get(k), set: (k, v) => void map.set(k, v), delete: (k) => void map.delete(k), values: () => map.values(), get size() { return map.size; } };
+  return { get: (k) => map.get(k), set: (k, v) => void map.set(k, v), delete: (k) => void map.delete(k), values: () => map.values(), entries: () => map.entries(), get size() { return map.size; } };
 }
 
 describe('min-heap', () => {

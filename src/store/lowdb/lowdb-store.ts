@@ -6,7 +6,7 @@ import { createGroupCommit } from './group-commit.js';
 import { HotState } from './hot-state.js';
 import { createSegmentLog, segmentKey } from './segments.js';
 
-const HOT = ['timers', 'idempotency', 'outbox', 'deadLetters', 'seen', 'parked'] as const;
+const HOT = ['timers', 'idempotency', 'outbox', 'deadLetters', 'seen', 'parked', 'inflight'] as const;
 
 function hotKeyValue<T>(hot: HotState, name: string): KeyValue<T> {
   const map = hot.maps[name] as Map<string, T>;
@@ -15,6 +15,7 @@ function hotKeyValue<T>(hot: HotState, name: string): KeyValue<T> {
     set: (key, value) => hot.set(name, key, value),
     delete: (key) => hot.delete(name, key),
     values: () => map.values(),
+    entries: () => map.entries(),
     get size() {
       return map.size;
     },
@@ -27,6 +28,7 @@ function memoryKeyValue<T>(map: Map<string, T>): KeyValue<T> {
     set: (key, value) => void map.set(key, value),
     delete: (key) => void map.delete(key),
     values: () => map.values(),
+    entries: () => map.entries(),
     get size() {
       return map.size;
     },
@@ -82,6 +84,7 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
     deadLetters: hotKeyValue(hot, 'deadLetters'),
     seen: hotKeyValue(hot, 'seen'),
     parked: hotKeyValue(hot, 'parked'),
+    inflight: hotKeyValue(hot, 'inflight'),
     messages: messages.collection,
     inbound: inbound.collection,
     attemptIndex: memoryKeyValue(index),
