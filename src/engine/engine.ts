@@ -98,7 +98,7 @@ export function createEngine(ctx: EngineContext) {
       if (!route) throw new AppError('validation_failed', `unknown route "${req.route}"`, { route: req.route, known: Object.keys(runtime.loaded.config.routes) });
 
       const idemKey = idempotency ? `${idempotency.scope}:${idempotency.key}` : undefined;
-      const bodyHash = createHash('sha256').update(canonical(req)).digest('hex');
+      const bodyHash = idemKey ? createHash('sha256').update(canonical(req)).digest('hex') : '';
       if (idemKey) {
         const seen = store.idempotency.get(idemKey);
         if (seen && seen.expiresAt > clock.now()) {
