@@ -9,6 +9,8 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     body?: string;
     timeout?: number;
+    overallRate?: number;
+    requests?: { body?: string; onResponse?: (status: number, body: string) => void }[];
   }
   interface Stats {
     average: number;
@@ -21,7 +23,7 @@ declare module 'autocannon' {
     p99: number;
     total: number;
   }
-  interface Result {
+  export interface Result {
     duration: number;
     requests: Stats;
     latency: Stats;

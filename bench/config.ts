@@ -7,7 +7,11 @@ export const API_KEY = 'bench-key-0123456789abcdef';
 export interface BenchConfig {
   port: number;
   dataDir: string;
-  /** `accepts`: one SMS step delivered after 1 s. `fallback`: WhatsApp that never answers, then SMS. */
+  /**
+   * `accepts`: route `bench` is one SMS step delivered after 1 s. `fallback`: route `bench` is
+   * WhatsApp that never answers, then SMS that never answers; route `probe` is the `accepts` route
+   * (to measure accepts beside pending fallbacks without adding to them).
+   */
   scenario: 'accepts' | 'fallback';
   /** The WhatsApp step's wait in the fallback scenario. */
   within?: string;
@@ -25,7 +29,11 @@ export function writeConfig(dir: string, c: BenchConfig): string {
     mode: fallback
     steps:
       - { channel: whatsapp, providers: [mock-wa], until: delivered, within: ${c.within ?? '60s'} }
-      - { channel: sms, providers: [mock-sms-silent], until: delivered, within: 1h }`;
+      - { channel: sms, providers: [mock-sms-silent], until: delivered, within: 1h }
+  probe:
+    mode: fallback
+    steps:
+      - { channel: sms, providers: [mock-sms], until: delivered, within: 30s }`;
   const yaml = `# written by bench/config.ts
 server: { host: 127.0.0.1, port: ${c.port} }
 log: { level: warn }
@@ -50,4 +58,4 @@ ${routes}
 }
 
 /** The request body every load run sends, to the daemon and to the baseline alike. */
-export const SEND_BODY = JSON.stringify({ route: 'bench', to: { phone: '+15551234567' }, content: { text: 'Your code is 424242. It expires in 10 minutes.' } });
+export const sendBody = (route = 'bench') => JSON.stringify({ route, to: { phone: '+15551234567' }, content: { text: 'Your code is 424242. It expires in 10 minutes.' } });

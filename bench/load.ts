@@ -1,6 +1,6 @@
 /** Load generation with autocannon: a warm-up, then a fixed-duration measured run. */
-import autocannon from 'autocannon';
-import { API_KEY, SEND_BODY } from './config.js';
+import autocannon, { type Result } from 'autocannon';
+import { API_KEY, sendBody } from './config.js';
 
 export interface LoadResult {
   acceptsPerSec: number;
@@ -12,40 +12,49 @@ export interface LoadResult {
   errors: number;
 }
 
-const request = (port: number) => ({
+const request = (port: number, route?: string) => ({
   url: `http://127.0.0.1:${port}/v1/messages`,
   method: 'POST',
   headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
-  body: SEND_BODY,
+  body: sendBody(route),
   timeout: 30,
 });
 
+const result = (r: Result): LoadResult => ({
+  acceptsPerSec: r['2xx'] / r.duration,
+  accepted: r['2xx'],
+  durationSec: r.duration,
+  latencyP50Ms: r.latency.p50,
+  latencyP99Ms: r.latency.p99,
+  non2xx: r.non2xx,
+  errors: r.errors + r.timeouts,
+});
+
 /** `POST /v1/messages` from `connections` keep-alive connections: warm-up, then the measured run. */
-export async function measureAccepts(port: number, options: { connections: number; warmupSec: number; durationSec: number }, onMeasureStart: () => void = () => {}): Promise<LoadResult> {
-  if (options.warmupSec > 0) await autocannon({ ...request(port), connections: options.connections, duration: options.warmupSec });
+export async function measureAccepts(port: number, options: { connections: number; warmupSec: number; durationSec: number; route?: string }, onMeasureStart: () => void = () => {}): Promise<LoadResult> {
+  if (options.warmupSec > 0) await autocannon({ ...request(port, options.route), connections: options.connections, duration: options.warmupSec });
   onMeasureStart();
-  const r = await autocannon({ ...request(port), connections: options.connections, duration: options.durationSec });
-  return {
-    acceptsPerSec: r['2xx'] / r.duration,
-    accepted: r['2xx'],
-    durationSec: r.duration,
-    latencyP50Ms: r.latency.p50,
-    latencyP99Ms: r.latency.p99,
-    non2xx: r.non2xx,
-    errors: r.errors + r.timeouts,
-  };
+  return result(await autocannon({ ...request(port, options.route), connections: options.connections, duration: options.durationSec }));
 }
 
-/** Sends exactly `amount` messages as fast as the server takes them. */
-export async function submit(port: number, options: { amount: number; connections: number }): Promise<LoadResult> {
-  const r = await autocannon({ ...request(port), connections: options.connections, amount: options.amount });
-  return {
-    acceptsPerSec: r['2xx'] / r.duration,
-    accepted: r['2xx'],
-    durationSec: r.duration,
-    latencyP50Ms: r.latency.p50,
-    latencyP99Ms: r.latency.p99,
-    non2xx: r.non2xx,
-    errors: r.errors + r.timeouts,
-  };
+/**
+ * Sends exactly `amount` messages at `ratePerSec` overall (autocannon `overallRate`) and returns
+ * the ids the daemon answered with (`202 {id}`), in answer order.
+ */
+export async function submit(port: number, options: { amount: number; connections: number; ratePerSec: number }): Promise<LoadResult & { ids: string[] }> {
+  const ids: string[] = [];
+  const { body, ...req } = request(port);
+  const r = await autocannon({
+    ...req,
+    connections: options.connections,
+    amount: options.amount,
+    overallRate: options.ratePerSec,
+    requests: [{
+      body,
+      onResponse: (status: number, text: string) => {
+        if (status === 202) ids.push((JSON.parse(text) as { id: string }).id);
+      },
+    }],
+  });
+  return { ...result(r), ids };
 }

@@ -1,16 +1,18 @@
 /**
- * Writes store files directly, in the lowdb store's own layout: `messages/YYYY-MM-DD/HH.json`
- * holding `{"items": {<ulid>: Message}}`, and `state.json` for timers. Records have the shape the
- * engine writes (src/model.ts); ids are ULIDs of their creation time, so each lands in its hour.
+ * Writes store files directly, in the lowdb store's own layout (src/store/lowdb/): messages in
+ * hourly append-only segments `messages/YYYY-MM-DD/HH.jsonl`, one `<26-char ULID>\t<JSON>\n` line
+ * per stored version (the last line of an id wins), and the hot state as a lowdb snapshot
+ * `state.json` = `{"generation": 0, "collections": {...}}` with no journal. Records have the shape
+ * the engine writes (src/model.ts); ids are ULIDs of their creation time, so each lands in its hour.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ulid } from 'ulid';
 import type { Message, TimerRecord } from '../src/model.js';
 
 const HOUR = 3_600_000;
 const pad = (n: number) => String(n).padStart(2, '0');
-const keyOf = (ms: number) => {
+export const segmentKeyOf = (ms: number) => {
   const d = new Date(ms);
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}/${pad(d.getUTCHours())}`;
 };
@@ -18,93 +20,156 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const phone = (i: number) => `+1555${String(1_000_000 + (i % 9_000_000)).padStart(7, '0')}`;
 const TEXTS = ['Your code is 424242. It expires in 10 minutes.', 'Your order #8841 has shipped and arrives Thursday.', 'Reminder: appointment tomorrow at 10:30. Reply C to confirm.'];
 
-/** A message that went out by SMS and was delivered, as the engine leaves it. */
-function deliveredMessage(created: number, i: number): Message {
+/**
+ * A message that went out by SMS and was delivered, as the engine leaves it, with the versions the
+ * engine appends on the way (measured on a live daemon: routing + attempt `sending` before the
+ * send; `queued` after it, appended twice; receipt `sent`; receipt `delivered` and completion).
+ */
+function deliveredVersions(created: number, i: number): Message[] {
   const id = ulid(created);
   const to = phone(i);
   const t = (ms: number) => iso(created + ms);
   const attemptId = ulid(created + 6);
   const pmid = `mock-${ulid(created + 40)}`;
-  return {
+  const base = {
     id, route: 'bench',
     plan: { steps: [{ channel: 'sms', providers: ['mock-sms'], until: 'delivered', within: '30s' }], mode: 'fallback', resendUnknown: false } as Message['plan'],
     to: { sms: to, whatsapp: to },
     content: { text: TEXTS[i % TEXTS.length] },
-    status: 'delivered',
-    steps: [{ state: 'succeeded', providerIndex: 0, retries: 0, startedAt: t(6), endedAt: t(1050) }],
-    attempts: [{
-      id: attemptId, step: 0, channel: 'sms', provider: 'mock-sms', to, status: 'delivered', createdAt: t(6), updatedAt: t(1050),
-      receipts: [{ status: 'sent', at: t(1045) }, { status: 'delivered', at: t(1050) }], providerMessageId: pmid,
-    }],
-    history: [
-      { at: t(0), event: 'accepted', status: 'accepted' },
-      { at: t(6), event: 'routing', status: 'routing', cause: 'fallback route bench' },
-      { at: t(6), event: 'step_started', step: 0, cause: 'sms via mock-sms, until delivered within 30s' },
-      { at: t(40), event: 'attempt_sent', step: 0, attempt: attemptId, cause: `mock-sms accepted it as ${pmid}` },
-      { at: t(1045), event: 'receipt', step: 0, attempt: attemptId, cause: 'sms sent' },
-      { at: t(1050), event: 'receipt', step: 0, attempt: attemptId, cause: 'sms delivered' },
-      { at: t(1050), event: 'step_succeeded', step: 0, cause: 'delivered reached on sms' },
-      { at: t(1050), event: 'completed', status: 'delivered', cause: 'success condition met' },
-    ],
-    createdAt: t(0), updatedAt: t(1050), completedAt: t(1050),
+    createdAt: t(0),
+  };
+  const history: Message['history'] = [
+    { at: t(0), event: 'accepted', status: 'accepted' },
+    { at: t(6), event: 'routing', status: 'routing', cause: 'fallback route bench' },
+    { at: t(6), event: 'step_started', step: 0, cause: 'sms via mock-sms, until delivered within 30s' },
+    { at: t(40), event: 'attempt_sent', step: 0, attempt: attemptId, cause: `mock-sms accepted it as ${pmid}` },
+    { at: t(1045), event: 'receipt', step: 0, attempt: attemptId, cause: 'sms sent' },
+    { at: t(1050), event: 'receipt', step: 0, attempt: attemptId, cause: 'sms delivered' },
+    { at: t(1050), event: 'step_succeeded', step: 0, cause: 'delivered reached on sms' },
+    { at: t(1050), event: 'completed', status: 'delivered', cause: 'success condition met' },
+  ];
+  const attempt = (status: Message['attempts'][number]['status'], updated: number, receipts: Message['attempts'][number]['receipts'], sent: boolean) => ({
+    id: attemptId, step: 0, channel: 'sms' as const, provider: 'mock-sms', to, status, createdAt: t(6), updatedAt: t(updated), receipts,
+    ...(sent ? { providerMessageId: pmid } : {}),
+  });
+  const routing = (events: number, at: number, a: Message['attempts'][number]): Message => ({
+    ...base, status: 'routing',
+    steps: [{ state: 'active', providerIndex: 0, retries: 0, startedAt: t(6) }],
+    attempts: [a], history: history.slice(0, events), updatedAt: t(at),
+  });
+  const sentReceipt = { status: 'sent' as const, at: t(1045) };
+  const queued = routing(4, 40, attempt('queued', 40, [], true));
+  return [
+    routing(3, 6, attempt('sending', 6, [], false)),
+    queued,
+    queued,
+    routing(5, 1045, attempt('sent', 1045, [sentReceipt], true)),
+    {
+      ...base, status: 'delivered',
+      steps: [{ state: 'succeeded', providerIndex: 0, retries: 0, startedAt: t(6), endedAt: t(1050) }],
+      attempts: [attempt('delivered', 1050, [sentReceipt, { status: 'delivered', at: t(1050) }], true)],
+      history, updatedAt: t(1050), completedAt: t(1050),
+    },
+  ];
+}
+
+/** Appends lines to hourly segment files, one open file at a time (records arrive in time order). */
+function segmentWriter(dir: string) {
+  let current = '';
+  let fd = -1;
+  let chunks: string[] = [];
+  let chunkChars = 0;
+  const stats = { bytes: 0, segments: 0, lines: 0 };
+  const flush = () => {
+    if (fd < 0 || chunks.length === 0) return;
+    const buf = Buffer.from(chunks.join(''), 'utf8');
+    writeSync(fd, buf);
+    stats.bytes += buf.length;
+    chunks = [];
+    chunkChars = 0;
+  };
+  return {
+    stats,
+    append(key: string, record: { id: string }): void {
+      if (key !== current) {
+        flush();
+        if (fd >= 0) closeSync(fd);
+        const [day, hour] = key.split('/');
+        mkdirSync(join(dir, 'messages', day), { recursive: true });
+        fd = openSync(join(dir, 'messages', day, `${hour}.jsonl`), 'a');
+        current = key;
+        stats.segments += 1;
+      }
+      const line = `${record.id}\t${JSON.stringify(record)}\n`;
+      chunks.push(line);
+      chunkChars += line.length;
+      stats.lines += 1;
+      if (chunkChars > 4_000_000) flush();
+    },
+    close(): void {
+      flush();
+      if (fd >= 0) closeSync(fd);
+      fd = -1;
+    },
   };
 }
 
-function writePartitions(dir: string, byKey: Map<string, Record<string, Message>>): number {
-  let bytes = 0;
-  for (const [key, items] of byKey) {
-    const [day, hour] = key.split('/');
-    mkdirSync(join(dir, 'messages', day), { recursive: true });
-    const text = JSON.stringify({ items });
-    bytes += Buffer.byteLength(text);
-    writeFileSync(join(dir, 'messages', day, `${hour}.json`), text);
-  }
-  return bytes;
+/** `state.json` as `HotState` folds it: generation 0 (no journal follows), the named collections. */
+function writeSnapshot(dir: string, collections: Record<string, Record<string, unknown>>): number {
+  const text = JSON.stringify({ generation: 0, collections });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'state.json'), text);
+  return Buffer.byteLength(text);
+}
+
+export interface RetainedSeed {
+  bytes: number;
+  segments: number;
+  lines: number;
+  /** Messages written with every version the engine appends (the rest: final version only). */
+  fullHistory: number;
 }
 
 /**
  * `count` delivered messages spread evenly over the `days` before `now` (the current hour
- * included), written hour by hour. Returns the bytes written and the partitions made.
+ * included), written hour by hour. Messages younger than `fullHistoryMs` (the receipt-index
+ * window, which the daemon scans at start) get every version a live daemon appends; older ones,
+ * which nothing reads at start or accept time, only their final version, to keep seeding short.
  */
-export function seedRetained(dir: string, count: number, days: number, now: number): { bytes: number; partitions: number } {
+export function seedRetained(dir: string, count: number, days: number, now: number, fullHistoryMs: number): RetainedSeed {
   const start = now - days * 24 * HOUR + HOUR; // stay clear of the retention cutoff
   const step = (now - 60_000 - start) / count;
-  let bytes = 0;
-  let partitions = 0;
-  let current = '';
-  let batch = new Map<string, Record<string, Message>>();
+  const w = segmentWriter(dir);
+  let fullHistory = 0;
   for (let i = 0; i < count; i++) {
     const created = Math.floor(start + i * step + Math.random() * step * 0.9);
-    const key = keyOf(created);
-    if (key !== current) {
-      bytes += writePartitions(dir, batch);
-      partitions += batch.size;
-      batch = new Map([[key, {}]]);
-      current = key;
-    }
-    const m = deliveredMessage(created, i);
-    batch.get(key)![m.id] = m;
+    const versions = deliveredVersions(created, i);
+    const key = segmentKeyOf(created);
+    if (created >= now - fullHistoryMs) {
+      fullHistory += 1;
+      for (const v of versions) w.append(key, v);
+    } else w.append(key, versions.at(-1)!);
   }
-  bytes += writePartitions(dir, batch);
-  partitions += batch.size;
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'state.json'), JSON.stringify({ timers: {}, idempotency: {}, outbox: {}, deadLetters: {}, seen: {} }));
-  return { bytes, partitions };
+  w.close();
+  writeSnapshot(dir, {});
+  return { ...w.stats, fullHistory };
 }
 
 export interface PendingSeed {
   /** Message id → when its WhatsApp step's timer is due (ms). */
   due: Map<string, number>;
   bytes: number;
+  snapshotBytes: number;
 }
 
 /**
  * `count` messages on the fallback route, accepted evenly over `[now - spreadMs, now]`, whose
  * WhatsApp attempt went out and whose `within` timer (step 0) is pending: the state a gateway is in
- * after accepting them, exactly as it finds it again after a restart.
+ * after accepting them, exactly as it finds it again after a restart. Timers go into the
+ * `state.json` snapshot (generation 0, no journal), messages into their hour's segment.
  */
 export function seedPending(dir: string, count: number, options: { now: number; spreadMs: number; withinMs: number }): PendingSeed {
-  const byKey = new Map<string, Record<string, Message>>();
+  const w = segmentWriter(dir);
   const timers: Record<string, TimerRecord> = {};
   const due = new Map<string, number>();
   const within = `${options.withinMs / 1000}s`;
@@ -132,14 +197,12 @@ export function seedPending(dir: string, count: number, options: { now: number; 
       ],
       createdAt: t(0), updatedAt: t(5),
     };
-    const key = keyOf(created);
-    if (!byKey.has(key)) byKey.set(key, {});
-    byKey.get(key)![id] = m;
+    w.append(segmentKeyOf(created), m);
     const timerId = `${id}.0.timeout`;
     timers[timerId] = { id: timerId, kind: 'step-timeout', due: started + options.withinMs, payload: { message: id, step: 0 } };
     due.set(id, started + options.withinMs);
   }
-  const bytes = writePartitions(dir, byKey);
-  writeFileSync(join(dir, 'state.json'), JSON.stringify({ timers, idempotency: {}, outbox: {}, deadLetters: {}, seen: {} }));
-  return { due, bytes };
+  w.close();
+  const snapshotBytes = writeSnapshot(dir, { timers });
+  return { due, bytes: w.stats.bytes, snapshotBytes };
 }

@@ -1,0 +1,153 @@
+/**
+ * A separate, profiled daemon run (not one of the measured runs): the empty-store accept load under
+ * `node --cpu-prof`, then a summary of where the CPU samples fell (self time by function and by
+ * area, and how many samples had each area anywhere on their stack).
+ */
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeConfig } from './config.js';
+import { measureAccepts, type LoadResult } from './load.js';
+import { freePort, startChild } from './procs.js';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+export interface ProfileSummary {
+  load: LoadResult;
+  samples: number;
+  /** Share of samples (0–1) outside `(idle)`. */
+  busy: number;
+  /** Share of busy samples by the area of the innermost frame (builtins count for their JS caller). */
+  selfByArea: { area: string; share: number }[];
+  /** Share of busy samples with the area anywhere on the stack. */
+  inclusiveByArea: { area: string; share: number }[];
+  /** Busy-sample share of the hottest functions (self). */
+  topSelf: { fn: string; share: number; via?: string }[];
+  /** Busy-sample share of chosen functions, inclusive (anything they called). */
+  inclusiveFns: { fn: string; share: number }[];
+}
+
+const AREAS: [string, RegExp][] = [
+  ['store (src/store)', /\/src\/store\//],
+  ['engine (src/engine)', /\/src\/engine\//],
+  ['scheduler (src/scheduler)', /\/src\/scheduler\//],
+  ['HTTP layer (src/http)', /\/src\/http\//],
+  ['metrics (src/metrics, prom-client)', /\/src\/metrics\/|node_modules\/prom-client\//],
+  ['logging (pino)', /node_modules\/(pino|sonic-boom|thread-stream)/],
+  ['JSON schema validation (ajv)', /node_modules\/ajv/],
+  ['Koa, router, body parser', /node_modules\/(koa|@koa|koa-bodyparser|co-body|raw-body|koa-compose|http-errors|statuses|type-is|content-type|iconv-lite|inflation)/],
+  ['ulid', /node_modules\/ulid/],
+  ['other switchboard code', /\/src\/|\/plugins\//],
+  ['Node internals (http, net, fs, streams)', /^node:/],
+];
+
+const areaOf = (url: string, fn: string): string => {
+  if (fn === '(garbage collector)') return 'garbage collector';
+  if (fn === '(program)') return '(program: V8/native, no JS frame)';
+  for (const [name, re] of AREAS) if (re.test(url)) return name;
+  return url ? 'other node_modules' : 'native/builtin (no JS caller)';
+};
+
+const shortUrl = (url: string) => url.replace(/^file:\/\/.*?\/\.bench\/build\//, '').replace(/^file:\/\/.*?\/node_modules\//, '').replace(/^file:\/\//, '');
+
+/** Summarizes a `.cpuprofile`: `inclusive` names `file.js:function` pairs to report inclusively. */
+export function summarizeProfile(file: string, inclusive: [string, string][]): Omit<ProfileSummary, 'load'> {
+  const p = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[] };
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const selfArea = new Map<string, number>();
+  const inclArea = new Map<string, number>();
+  const selfFn = new Map<string, number>();
+  const viaFn = new Map<string, Map<string, number>>();
+  const inclFn = new Map<string, number>();
+  let idle = 0;
+  for (const id of p.samples) {
+    const leaf = byId.get(id)!;
+    if (leaf.callFrame.functionName === '(idle)') {
+      idle += 1;
+      continue;
+    }
+    // Builtins (JSON.stringify, Buffer.from…) have no url: charge them to the nearest JS frame.
+    let charged = leaf;
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const n = byId.get(cur)!;
+      if (n.callFrame.url || n.callFrame.functionName.startsWith('(')) {
+        charged = n;
+        break;
+      }
+    }
+    const a = areaOf(charged.callFrame.url, charged.callFrame.functionName);
+    selfArea.set(a, (selfArea.get(a) ?? 0) + 1);
+    const fnKey = `${leaf.callFrame.functionName || '(anonymous)'}${leaf.callFrame.url ? ` (${shortUrl(leaf.callFrame.url)}:${leaf.callFrame.lineNumber + 1})` : ''}`;
+    selfFn.set(fnKey, (selfFn.get(fnKey) ?? 0) + 1);
+    // The nearest switchboard frame (src/ or plugins/) that led here, if the leaf is not one.
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const n = byId.get(cur)!;
+      if (/\/src\/|\/plugins\//.test(n.callFrame.url)) {
+        const via = `${n.callFrame.functionName || '(anonymous)'} (${shortUrl(n.callFrame.url)}:${n.callFrame.lineNumber + 1})`;
+        if (via !== fnKey) {
+          const m = viaFn.get(fnKey) ?? new Map<string, number>();
+          m.set(via, (m.get(via) ?? 0) + 1);
+          viaFn.set(fnKey, m);
+        }
+        break;
+      }
+    }
+    const areas = new Set<string>();
+    const fns = new Set<string>();
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const n = byId.get(cur)!;
+      if (n.callFrame.url) areas.add(areaOf(n.callFrame.url, n.callFrame.functionName));
+      for (const [f, name] of inclusive) if (n.callFrame.url.endsWith(f) && n.callFrame.functionName === name) fns.add(`${name} (${f})`);
+    }
+    for (const x of areas) inclArea.set(x, (inclArea.get(x) ?? 0) + 1);
+    for (const x of fns) inclFn.set(x, (inclFn.get(x) ?? 0) + 1);
+  }
+  const busyN = p.samples.length - idle;
+  const ranked = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([k, v]) => ({ k, share: v / Math.max(1, busyN) }));
+  return {
+    samples: p.samples.length,
+    busy: busyN / Math.max(1, p.samples.length),
+    selfByArea: ranked(selfArea).map(({ k, share }) => ({ area: k, share })),
+    inclusiveByArea: ranked(inclArea).map(({ k, share }) => ({ area: k, share })),
+    topSelf: ranked(selfFn).slice(0, 12).map(({ k, share }) => {
+      const via = [...(viaFn.get(k) ?? [])].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([f, n]) => `${f} ${Math.round((100 * n) / (selfFn.get(k) ?? 1))} %`);
+      return { fn: k, share, ...(via.length ? { via: via.join('; ') } : {}) };
+    }),
+    inclusiveFns: inclusive.map(([f, name]) => ({ fn: `${name} (${f})`, share: (inclFn.get(`${name} (${f})`) ?? 0) / Math.max(1, busyN) })),
+  };
+}
+
+/** Functions whose inclusive share the report quotes. */
+const INCLUSIVE: [string, string][] = [
+  ['store/lowdb/segments.js', 'flush'],
+  ['store/lowdb/hot-state.js', 'flush'],
+  ['store/lowdb/hot-state.js', 'set'],
+  ['store/lowdb/group-commit.js', 'run'],
+  ['engine/engine.js', 'accept'],
+  ['engine/steps.js', 'sendOnStep'],
+  ['engine/receipts.js', 'ingestStatus'],
+];
+
+export async function profileAccepts(options: { dir: string; daemon: { cmd: string; args: string[] }; load: { connections: number; warmupSec: number; durationSec: number } }): Promise<ProfileSummary> {
+  const profDir = join(options.dir, 'prof');
+  mkdirSync(profDir, { recursive: true });
+  const port = await freePort();
+  const config = writeConfig(options.dir, { port, dataDir: join(options.dir, 'data'), scenario: 'accepts' });
+  const [main, ...rest] = options.daemon.args;
+  const args = options.daemon.cmd === process.execPath && main?.endsWith('.js') ? ['--cpu-prof', '--cpu-prof-dir', profDir, main, ...rest] : [...options.daemon.args];
+  const child = await startChild({ name: 'daemon-profile', cmd: options.daemon.cmd, args: [...args, 'start', '--config', config], cwd: options.dir, port, readyPath: '/-/ready', logFile: join(options.dir, 'daemon.log') });
+  let load: LoadResult;
+  try {
+    load = await measureAccepts(port, options.load);
+  } finally {
+    await child.stop();
+  }
+  const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error('the profiled daemon wrote no .cpuprofile');
+  return { load, ...summarizeProfile(join(profDir, file), INCLUSIVE) };
+}
