@@ -16,6 +16,7 @@ export { createHttpClient, type HttpClient, type HttpRequest, type HttpResponse 
 export { safeEqual, basicAuthMatches, hmacSha256 } from './plugin-kit/signatures.js';
 export { createTokenCache, type TokenCache, type TokenCacheOptions } from './plugin-kit/oauth-token-cache.js';
 export { parseDuration } from './config/duration.js';
+export { createIdFactory } from './ids.js';
 export { smsSegments, type SmsSegments, type SmsEncoding } from './plugin-kit/sms-segments.js';
 
 /** A delivery channel. A contact-center side speaks `text`, which is not a provider channel. */

@@ -1,6 +1,6 @@
-import { ulid } from 'ulid';
 import {
   ProviderError,
+  createIdFactory,
   parseDuration,
   safeEqual,
   type AttemptStatus,
@@ -14,6 +14,8 @@ import {
 } from '../../src/plugin-api.js';
 import { readSchema } from '../../src/schemas.js';
 import { parseInboundBody, parseStatusBody } from './parse.js';
+
+const ulid = createIdFactory();
 
 type Outcome = 'delivered' | 'read' | 'failed' | 'none';
 type SendError = 'none' | ProviderErrorReason;

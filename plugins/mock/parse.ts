@@ -1,5 +1,6 @@
-import { ulid } from 'ulid';
-import type { AttemptStatus, Channel, WebhookResult } from '../../src/plugin-api.js';
+import { createIdFactory, type AttemptStatus, type Channel, type WebhookResult } from '../../src/plugin-api.js';
+
+const ulid = createIdFactory();
 
 const STATUSES: readonly AttemptStatus[] = ['queued', 'sent', 'delivered', 'read', 'failed', 'undelivered'];
 const CHANNELS: readonly Channel[] = ['whatsapp', 'sms', 'mms', 'email'];

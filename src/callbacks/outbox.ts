@@ -1,4 +1,3 @@
-import { monotonicFactory } from 'ulid';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -9,6 +8,7 @@ import type { Scheduler } from '../scheduler/scheduler.js';
 import type { Store } from '../store/store.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { signCallback } from './signature.js';
+import { createIdFactory } from '../ids.js';
 
 export interface OutboxDeps {
   store: Store;
@@ -20,7 +20,7 @@ export interface OutboxDeps {
   runtime: () => Runtime;
 }
 
-const jobId = monotonicFactory();
+const jobId = createIdFactory();
 
 /**
  * Signed status callbacks with durable retries: each status change becomes a stored job and a

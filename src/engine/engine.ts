@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { monotonicFactory } from 'ulid';
 import { AppError } from '../errors.js';
 import { FINAL_STATUSES, type Message, type MessageContent, type MessageStatus, type StepState } from '../model.js';
 import type { Channel, StatusEvent } from '../plugin-api.js';
@@ -7,6 +6,7 @@ import { iso, record, transition, type EngineContext } from './context.js';
 import { ingestStatus } from './receipts.js';
 import { endStep, isSettled, sendOnStep, startStep, timerId } from './steps.js';
 import { addressFor } from './content.js';
+import { createIdFactory } from '../ids.js';
 
 /** A validated `POST /v1/messages` body. */
 export interface SendRequest {
@@ -26,7 +26,7 @@ export interface ListFilter {
 }
 
 const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
-const messageId = monotonicFactory();
+const messageId = createIdFactory();
 
 /** JSON with sorted keys, so the same body hashes the same whatever its key order. */
 function canonical(value: unknown): string {

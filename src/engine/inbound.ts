@@ -1,9 +1,9 @@
-import { monotonicFactory } from 'ulid';
 import type { InboundRecord } from '../model.js';
 import type { InboundEvent } from '../plugin-api.js';
 import type { EngineContext } from './context.js';
+import { createIdFactory } from '../ids.js';
 
-const inboundId = monotonicFactory();
+const inboundId = createIdFactory();
 
 /** What happens to a stored inbound message next (consent windows, STOP, bridges plug in here). */
 export type InboundListener = (record: InboundRecord) => void | Promise<void>;

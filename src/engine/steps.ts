@@ -1,4 +1,3 @@
-import { monotonicFactory } from 'ulid';
 import { ProviderError } from '../errors.js';
 import { parseDuration } from '../config/duration.js';
 import type { Attempt, Message, StepState } from '../model.js';
@@ -7,8 +6,9 @@ import { addressFor, contentFor } from './content.js';
 import { iso, record, transition, type EngineContext } from './context.js';
 import { applyParked } from './receipts.js';
 import { isFailure, meets, messageStatusOf, rank } from './status.js';
+import { createIdFactory } from '../ids.js';
 
-const attemptId = monotonicFactory();
+const attemptId = createIdFactory();
 const SETTLED: ReadonlySet<StepState> = new Set(['succeeded', 'failed', 'timed_out', 'skipped', 'canceled']);
 // A provider call that outlives this is abandoned even if the plugin forgot its own timeout.
 const SEND_CEILING_MS = 60_000;

@@ -1,5 +1,5 @@
-import { monotonicFactory } from 'ulid';
 import type { Clock } from '../clock.js';
+import { createIdFactory } from '../ids.js';
 import type { Logger } from '../log/logger.js';
 import type { TimerRecord } from '../model.js';
 import type { KeyValue } from '../store/store.js';
@@ -34,7 +34,7 @@ export function createScheduler(options: SchedulerOptions) {
   const { timers, clock, logger } = options;
   const handlers = new Map<string, TimerHandler>();
   const heap = new MinHeap();
-  const nextId = monotonicFactory();
+  const nextId = createIdFactory();
   const inFlight = new Set<Promise<void>>();
   let armed: { handle: unknown; due: number } | undefined;
   let running = false;

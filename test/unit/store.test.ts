@@ -5,6 +5,7 @@ import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
 import type { InboundRecord } from '../../src/model.js';
 import { appendFileSync, readFileSync } from 'node:fs';
+import { createIdFactory } from '../../src/ids.js';
 import { createGroupCommit } from '../../src/store/lowdb/group-commit.js';
 import { openLowdbStore } from '../../src/store/lowdb/lowdb-store.js';
 import { createSegmentLog } from '../../src/store/lowdb/segments.js';
@@ -62,6 +63,10 @@ describe('segment log', () => {
     // One changed record appended, not the segment rewritten.
     const grown = readFileSync(file).length - sizeAfterTwo;
     expect(grown).toBe(`${a.id}\t${JSON.stringify({ ...a, n: 2 })}\n`.length);
+    // A put that changed nothing appends nothing.
+    log.collection.put({ ...a, n: 2 });
+    await gc.commit();
+    expect(readFileSync(file).length - sizeAfterTwo).toBe(grown);
     // With a cache of one, `b` evicts `a`, so `a` comes from disk: the newest version.
     expect(await log.collection.get(b.id)).toEqual(b);
     expect(await log.collection.get(a.id)).toEqual({ ...a, n: 2 });
@@ -102,5 +107,21 @@ describe('hot state journal', () => {
     expect([...third.timers.values()].map((t) => t.id).sort()).toEqual(['t2', 't3']);
     expect(third.idempotency.get('i')?.bodyHash).toBe('8999');
     expect(third.seen.size).toBe(100);
+  });
+});
+
+describe('ids', () => {
+  it('are ULIDs in creation order, evenly spread over the alphabet', async () => {
+    const next = createIdFactory();
+    const ids = Array.from({ length: 5000 }, () => next(Date.parse('2026-11-23T00:00:00Z')));
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+    const other = createIdFactory();
+    const counts = new Map<string, number>();
+    // A new millisecond each time, so every random part is fresh rather than an increment.
+    for (let i = 0; i < 5000; i += 1) for (const c of other(1_000_000 + i).slice(10)) counts.set(c, (counts.get(c) ?? 0) + 1);
+    expect(counts.size).toBe(32);
+    // 80,000 characters over 32 symbols: 2,500 each on average; a biased mapping would be far off.
+    for (const n of counts.values()) expect(n).toBeGreaterThan(2200);
   });
 });

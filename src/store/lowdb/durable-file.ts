@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
 
@@ -27,22 +27,26 @@ export class DurableJSONFile<T> implements Adapter<T> {
   }
 
   async write(data: T): Promise<void> {
-    // Serialize before the first await: later changes belong to the next write, not this one.
-    const text = JSON.stringify(data);
     const dir = dirname(this.#path);
     const tmp = join(dir, `.${basename(this.#path)}.${process.pid}.tmp`);
     await mkdir(dir, { recursive: true });
     const fh = await open(tmp, 'w');
     try {
-      await fh.writeFile(text, 'utf8');
+      this.lastLength = await this.writeBody(fh, data);
       await fh.sync();
     } finally {
       await fh.close();
     }
     await rename(tmp, this.#path);
     await fsyncDir(dir);
-    this.lastLength = text.length;
     this.#writes();
+  }
+
+  /** Writes the serialized document; a subclass may stream it. Returns its length in characters. */
+  protected async writeBody(fh: FileHandle, data: T): Promise<number> {
+    const text = JSON.stringify(data);
+    await fh.writeFile(text, 'utf8');
+    return text.length;
   }
 
   async remove(): Promise<void> {

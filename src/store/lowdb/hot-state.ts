@@ -7,7 +7,46 @@ import type { Flushable } from './group-commit.js';
 interface Snapshot {
   /** The journal generation that continues this snapshot. */
   generation: number;
-  collections: Record<string, Record<string, unknown>>;
+  /** Plain objects when read; the live maps when written (serialized a slice at a time). */
+  collections: Record<string, Record<string, unknown> | Map<string, unknown>>;
+}
+
+// Entries serialized between two writes; each write yields the event loop.
+const SLICE = 2000;
+
+/**
+ * The lowdb adapter for `state.json`: the durable temp-write-fsync-rename of DurableJSONFile, but
+ * serializing the maps a slice at a time so a large snapshot never stalls the event loop.
+ * Entries may change between slices; the snapshot is fuzzy on purpose: every change after the
+ * journal switch is also in the new journal, and replaying it over the snapshot converges.
+ */
+class SnapshotFile extends DurableJSONFile<Snapshot> {
+  protected override async writeBody(fh: FileHandle, data: Snapshot): Promise<number> {
+    let length = 0;
+    const put = async (text: string) => {
+      length += text.length;
+      await fh.write(text);
+    };
+    await put(`{"generation":${data.generation},"collections":{`);
+    let firstCollection = true;
+    for (const [name, records] of Object.entries(data.collections)) {
+      await put(`${firstCollection ? '' : ','}${JSON.stringify(name)}:{`);
+      firstCollection = false;
+      let parts: string[] = [];
+      let first = true;
+      for (const [k, v] of records instanceof Map ? records : Object.entries(records)) {
+        parts.push(`${first ? '' : ','}${JSON.stringify(k)}:${JSON.stringify(v)}`);
+        first = false;
+        if (parts.length >= SLICE) {
+          await put(parts.join(''));
+          parts = [];
+        }
+      }
+      await put(`${parts.join('')}}`);
+    }
+    await put('}}');
+    return length;
+  }
 }
 
 // A journal this much bigger than the snapshot it continues is folded into a new snapshot.
@@ -48,7 +87,7 @@ export class HotState implements Flushable {
 
   static async open(dir: string, names: readonly string[], hooks: { onWrite: () => void; touch: () => void }): Promise<HotState> {
     await mkdir(dir, { recursive: true });
-    const snapshot = new Low<Snapshot>(new DurableJSONFile(join(dir, 'state.json'), hooks.onWrite), { generation: 0, collections: {} });
+    const snapshot = new Low<Snapshot>(new SnapshotFile(join(dir, 'state.json'), hooks.onWrite), { generation: 0, collections: {} });
     await snapshot.read();
     const base = snapshot.data.generation ?? 0;
     const journals = (await readdir(dir).catch(() => [] as string[]))
@@ -62,7 +101,7 @@ export class HotState implements Flushable {
     const state = new HotState(dir, snapshot, generation, journal, names, hooks);
     for (const [name, records] of Object.entries(snapshot.data.collections ?? {})) {
       const map = state.maps[name];
-      if (map) for (const [k, v] of Object.entries(records)) map.set(k, v);
+      if (map) for (const [k, v] of Object.entries(records as Record<string, unknown>)) map.set(k, v);
     }
     for (const g of journals) {
       const path = join(dir, journalName(g));
@@ -132,10 +171,9 @@ export class HotState implements Flushable {
     this.#journal = next;
     this.#generation = generation;
     this.#journalBytes = 0;
-    const collections = Object.fromEntries(Object.entries(this.maps).map(([n, m]) => [n, Object.fromEntries(m)]));
-    this.#snapshot.data = { generation, collections };
+    this.#snapshot.data = { generation, collections: { ...this.maps } };
     await this.#snapshot.write();
-    this.#snapshotBytes = (this.#snapshot.adapter as DurableJSONFile<Snapshot>).lastLength;
+    this.#snapshotBytes = (this.#snapshot.adapter as SnapshotFile).lastLength;
     await previous.close();
     await unlink(join(this.#dir, journalName(generation - 1))).catch(() => undefined);
   }

@@ -1,5 +1,6 @@
 import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { decodeTime } from 'ulid';
 import type { ListQuery, PartitionedCollection } from '../store.js';
 import { fsyncDir } from './durable-file.js';
@@ -12,6 +13,8 @@ interface Location {
 
 interface Segment {
   key: string;
+  /** Reads in progress: the file handle stays open while any runs. */
+  readers: number;
   /** Where the newest version of each record starts; null until the file was scanned. */
   index: Map<string, Location> | null;
   size: number;
@@ -70,11 +73,13 @@ const parseLine = <T>(line: string): T => JSON.parse(line.slice(ID_LENGTH + 1)) 
  *   log.collection.put(message); await gc.commit();
  */
 export function createSegmentLog<T extends { id: string }>(options: SegmentLogOptions) {
-  const cacheSize = options.cacheSize ?? 2000;
+  const cacheSize = options.cacheSize ?? 10_000;
   const maxIndexed = options.maxIndexed ?? 48;
   const segments = new Map<string, Segment>();
   const pending = new Map<string, T>();
   const cache = new Map<string, T>();
+  /** CRC of the line last written for a cached id: a put that changed nothing appends nothing. */
+  const written = new Map<string, number>();
   const reading = new Map<string, Promise<T | undefined>>();
   /** Segments a flush is appending to: their index must not be dropped mid-write. */
   const writing = new Set<string>();
@@ -83,13 +88,17 @@ export function createSegmentLog<T extends { id: string }>(options: SegmentLogOp
   function remember(record: T): void {
     cache.delete(record.id);
     cache.set(record.id, record);
-    if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
+    if (cache.size > cacheSize) {
+      const oldest = cache.keys().next().value as string;
+      cache.delete(oldest);
+      written.delete(oldest);
+    }
   }
 
   async function segment(key: string): Promise<Segment> {
     let seg = segments.get(key);
     if (!seg) {
-      seg = { key, index: null, size: 0, lastUsed: Date.now() };
+      seg = { key, index: null, size: 0, lastUsed: Date.now(), readers: 0 };
       segments.set(key, seg);
     }
     seg.lastUsed = Date.now();
@@ -113,7 +122,7 @@ export function createSegmentLog<T extends { id: string }>(options: SegmentLogOp
   function forgetIdle(): void {
     const indexed = [...segments.values()].filter((s) => s.index).sort((a, b) => a.lastUsed - b.lastUsed);
     for (const s of indexed.slice(0, Math.max(0, indexed.length - maxIndexed))) {
-      if (writing.has(s.key)) continue;
+      if (writing.has(s.key) || s.readers > 0) continue;
       s.index = null;
       void s.handle?.close().catch(() => undefined);
       s.handle = undefined;
@@ -134,8 +143,15 @@ export function createSegmentLog<T extends { id: string }>(options: SegmentLogOp
     const loc = seg.index!.get(id);
     if (!loc) return undefined;
     const buf = Buffer.alloc(loc.length);
-    await (await handleOf(seg)).read(buf, 0, loc.length, loc.offset);
-    return parseLine<T>(buf.toString('utf8', 0, loc.length - 1));
+    seg.readers += 1;
+    try {
+      await (await handleOf(seg)).read(buf, 0, loc.length, loc.offset);
+    } finally {
+      seg.readers -= 1;
+    }
+    const record = parseLine<T>(buf.toString('utf8', 0, loc.length - 1));
+    written.set(id, crc32(buf.subarray(0, loc.length)));
+    return record;
   }
 
   const flushable = {
@@ -147,13 +163,17 @@ export function createSegmentLog<T extends { id: string }>(options: SegmentLogOp
       const ids = new Map<string, string[]>();
       for (const [id, record] of pending) {
         const key = keyOfId(id)!;
+        const line = `${id}\t${JSON.stringify(record)}\n`;
+        const crc = crc32(line);
+        remember(record);
+        if (written.get(id) === crc) continue;
+        written.set(id, crc);
         if (!byKey.has(key)) {
           byKey.set(key, []);
           ids.set(key, []);
         }
-        byKey.get(key)!.push(`${id}\t${JSON.stringify(record)}\n`);
+        byKey.get(key)!.push(line);
         ids.get(key)!.push(id);
-        remember(record);
       }
       pending.clear();
       for (const key of byKey.keys()) writing.add(key);
@@ -176,7 +196,10 @@ export function createSegmentLog<T extends { id: string }>(options: SegmentLogOp
         }));
       } catch (err) {
         // Unwritten changes go back to pending for the next commit, unless a newer put replaced them.
-        for (const [id, record] of batch) if (!pending.has(id)) pending.set(id, record);
+        for (const [id, record] of batch) {
+          written.delete(id);
+          if (!pending.has(id)) pending.set(id, record);
+        }
         throw err;
       } finally {
         for (const key of byKey.keys()) writing.delete(key);
@@ -218,7 +241,6 @@ export function createSegmentLog<T extends { id: string }>(options: SegmentLogOp
     put(record) {
       if (!keyOfId(record.id)) throw new Error(`record id ${record.id} is not a ULID`);
       pending.set(record.id, record);
-      cache.delete(record.id);
       options.gc.markDirty(flushable);
     },
     async list(query: ListQuery<T>) {
@@ -264,7 +286,12 @@ export function createSegmentLog<T extends { id: string }>(options: SegmentLogOp
         const seg = segments.get(key);
         await seg?.handle?.close().catch(() => undefined);
         segments.delete(key);
-        for (const id of [...cache.keys()]) if (keyOfId(id) === key) cache.delete(id);
+        for (const id of [...cache.keys()]) {
+          if (keyOfId(id) === key) {
+            cache.delete(id);
+            written.delete(id);
+          }
+        }
         await rm(fileOf(key), { force: true });
         deleted += 1;
       }
