@@ -16,17 +16,16 @@ const parkedKey = (instance: string, providerMessageId: string, status: AttemptS
  * for an attempt not known yet is parked (durably) until the send that made it returns.
  */
 export async function ingestStatus(ctx: EngineContext, instance: string, event: StatusEvent): Promise<ReceiptOutcome> {
-  const ref = ctx.store.attemptIndex.get(`${instance}/${event.providerMessageId}`);
-  if (!ref) return applyStatus(ctx, instance, event);
-  return ctx.lock(ref.slice(0, ref.indexOf('/')), () => applyStatus(ctx, instance, event));
+  const messageId = ctx.store.attemptIndex.get(`${instance}/${event.providerMessageId}`);
+  if (!messageId) return applyStatus(ctx, instance, event);
+  return ctx.lock(messageId, () => applyStatus(ctx, instance, event));
 }
 
 /** `ingestStatus` for a caller that already holds the message's lock. */
 async function applyStatus(ctx: EngineContext, instance: string, event: StatusEvent): Promise<ReceiptOutcome> {
-  const ref = ctx.store.attemptIndex.get(`${instance}/${event.providerMessageId}`);
-  const [messageId, attemptId] = ref ? ref.split('/') : [];
+  const messageId = ctx.store.attemptIndex.get(`${instance}/${event.providerMessageId}`);
   const m = messageId ? await ctx.store.messages.get(messageId) : undefined;
-  const attempt = m?.attempts.find((a) => a.id === attemptId);
+  const attempt = m?.attempts.find((a) => a.provider === instance && a.providerMessageId === event.providerMessageId);
   if (!m || !attempt) {
     const key = parkedKey(instance, event.providerMessageId, event.status);
     if (ctx.store.parked.get(key)) return 'duplicate';

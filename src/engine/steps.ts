@@ -67,7 +67,7 @@ export async function sendOnStep(ctx: EngineContext, m: Message, i: number, addr
     attempt.providerMessageId = receipt.providerMessageId;
     if (receipt.details) attempt.details = receipt.details;
     attempt.updatedAt = iso(ctx);
-    ctx.store.attemptIndex.set(`${providerName}/${receipt.providerMessageId}`, `${m.id}/${attempt.id}`);
+    ctx.store.attemptIndex.set(`${providerName}/${receipt.providerMessageId}`, m.id);
     ctx.metrics.attempts.inc({ channel: step.channel, provider: providerName, status: receipt.status });
     record(ctx, m, { event: 'attempt_sent', step: i, attempt: attempt.id, cause: `${providerName} accepted it as ${receipt.providerMessageId}` });
     if (progress.state === 'active' && meets(step.until, attempt.status)) endStep(ctx, m, i, 'succeeded', `${step.until} reached on ${step.channel}`);

@@ -44,7 +44,7 @@ export interface Store {
   readonly seen: KeyValue<number>;
   readonly messages: PartitionedCollection<Message>;
   readonly inbound: PartitionedCollection<InboundRecord>;
-  /** Maps `<instance>/<provider message id>` to `<message id>/<attempt id>`. */
+  /** Maps `<instance>/<provider message id>` to the id of the message holding that attempt. */
   readonly attemptIndex: KeyValue<string>;
   /** Resolves once every change made before the call is on disk. */
   commit(): Promise<void>;

@@ -72,7 +72,7 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
     if (key < fromKey) continue;
     for (const m of await messages.scan(key)) {
       for (const a of m.attempts) {
-        if (a.providerMessageId) index.set(`${a.provider}/${a.providerMessageId}`, `${m.id}/${a.id}`);
+        if (a.providerMessageId) index.set(`${a.provider}/${a.providerMessageId}`, m.id);
       }
     }
   }
@@ -98,8 +98,8 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
       expire<{ expiresAt: number }>('idempotency', (r) => r.expiresAt <= at);
       expire<number>('seen', (exp) => exp <= at);
       expire<{ expiresAt: number }>('parked', (p) => p.expiresAt <= at);
-      for (const [k, ref] of index) {
-        if (decodeTime(ref.slice(0, ref.indexOf('/'))) < at - options.indexWindowMs) index.delete(k);
+      for (const [k, messageId] of index) {
+        if (decodeTime(messageId) < at - options.indexWindowMs) index.delete(k);
       }
       await gc.commit();
       return { partitionsDeleted };
