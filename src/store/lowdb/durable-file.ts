@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
 
@@ -47,12 +47,6 @@ export class DurableJSONFile<T> implements Adapter<T> {
     const text = JSON.stringify(data);
     await fh.writeFile(text, 'utf8');
     return text.length;
-  }
-
-  async remove(): Promise<void> {
-    await unlink(this.#path).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-    });
   }
 }
 
