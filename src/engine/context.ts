@@ -26,7 +26,18 @@ export interface EngineContext {
   onStatusChange: (message: Message, previous: MessageStatus) => void;
 }
 
-export const iso = (ctx: EngineContext): string => new Date(ctx.clock.now()).toISOString();
+let lastMs = Number.NaN;
+let lastIso = '';
+
+/** The clock's time as ISO 8601; formatted once per millisecond, since history asks for it a lot. */
+export function iso(ctx: EngineContext): string {
+  const now = ctx.clock.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastIso = new Date(now).toISOString();
+  }
+  return lastIso;
+}
 
 export function record(ctx: EngineContext, m: Message, entry: Omit<HistoryEntry, 'at'>): void {
   m.history.push({ at: iso(ctx), ...entry });

@@ -5,7 +5,7 @@ import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
 import type { InboundRecord } from '../../src/model.js';
 import { appendFileSync, readFileSync } from 'node:fs';
-import { createIdFactory } from '../../src/ids.js';
+import { createIdFactory, idTime } from '../../src/ids.js';
 import { createGroupCommit } from '../../src/store/lowdb/group-commit.js';
 import { openLowdbStore } from '../../src/store/lowdb/lowdb-store.js';
 import { createSegmentLog } from '../../src/store/lowdb/segments.js';
@@ -123,5 +123,19 @@ describe('ids', () => {
     expect(counts.size).toBe(32);
     // 80,000 characters over 32 symbols: 2,500 each on average; a biased mapping would be far off.
     for (const n of counts.values()) expect(n).toBeGreaterThan(2200);
+  });
+});
+
+describe('idTime', () => {
+  it('reads the time ulid wrote, and refuses what is not a ULID', async () => {
+    const { decodeTime } = await import('ulid');
+    for (const t of [1, 1_469_918_176_385, Date.parse('2026-11-23T17:59:59.999Z'), 2 ** 48 - 1]) {
+      const id = ulid(t);
+      expect(idTime(id)).toBe(t);
+      expect(idTime(id)).toBe(decodeTime(id));
+    }
+    for (const bad of ['', 'short', '01ARZ3NDEKTSV4RRFFQ69G5FA', '01ARZ3NDEKTSV4RRFFQ69G5FAVX', 'U1ARZ3NDEKTSV4RRFFQ69G5FAV', '01ARZ3NDEéTSV4RRFFQ69G5FAV']) {
+      expect(idTime(bad)).toBeUndefined();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { decodeTime } from 'ulid';
+import { idTime } from '../../ids.js';
 import type { InboundRecord, Message } from '../../model.js';
 import type { KeyValue, Store } from '../store.js';
 import { createGroupCommit } from './group-commit.js';
@@ -99,7 +99,7 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
       expire<number>('seen', (exp) => exp <= at);
       expire<{ expiresAt: number }>('parked', (p) => p.expiresAt <= at);
       for (const [k, messageId] of index) {
-        if (decodeTime(messageId) < at - options.indexWindowMs) index.delete(k);
+        if ((idTime(messageId) ?? 0) < at - options.indexWindowMs) index.delete(k);
       }
       await gc.commit();
       return { partitionsDeleted };

@@ -1,7 +1,7 @@
 import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { decodeTime } from 'ulid';
+import { idTime } from '../../ids.js';
 import type { ListQuery, PartitionedCollection } from '../store.js';
 import { fsyncDir } from './durable-file.js';
 import type { GroupCommit } from './group-commit.js';
@@ -41,18 +41,23 @@ export interface SegmentLogOptions {
 const pad = (n: number) => String(n).padStart(2, '0');
 const ID_LENGTH = 26;
 
+let lastHour = Number.NaN;
+let lastKey = '';
+
 /** `2026-11-23/17`: one file an hour in a folder a day, so retention deletes whole files. */
 export function segmentKey(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}/${pad(d.getUTCHours())}`;
+  const hour = Math.floor(ms / 3_600_000);
+  if (hour !== lastHour) {
+    const d = new Date(hour * 3_600_000);
+    lastKey = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}/${pad(d.getUTCHours())}`;
+    lastHour = hour;
+  }
+  return lastKey;
 }
 
 function keyOfId(id: string): string | undefined {
-  try {
-    return segmentKey(decodeTime(id));
-  } catch {
-    return undefined;
-  }
+  const time = idTime(id);
+  return time === undefined ? undefined : segmentKey(time);
 }
 
 /** Walks `<id>\t<json>\n` lines; the last line of a crash-torn file may be partial and is skipped. */
@@ -263,7 +268,7 @@ export function createSegmentLog<T extends { id: string }>(options: SegmentLogOp
         for (const id of pending.keys()) if (keyOfId(id) === key) candidates.add(id);
         for (const id of [...candidates].sort().reverse()) {
           if (query.before && id >= query.before) continue;
-          if (query.since !== undefined && decodeTime(id) < query.since) continue;
+          if (query.since !== undefined && (idTime(id) ?? 0) < query.since) continue;
           const record = await collection.get(id);
           if (!record || (query.filter && !query.filter(record))) continue;
           out.push(record);
