@@ -11,7 +11,8 @@ import { createIdFactory } from '../ids.js';
 /** A validated `POST /v1/messages` body. */
 export interface SendRequest {
   route: string;
-  to: Partial<Record<Channel | 'phone', string>>;
+  /** `sms`/`mms` may list up to 10 numbers: one group message, carried as a comma-separated address. */
+  to: Partial<Record<Channel | 'phone', string | string[]>>;
   content: MessageContent;
   callbackUrl?: string;
   tags?: Record<string, string>;
@@ -111,8 +112,8 @@ export function createEngine(ctx: EngineContext) {
       }
 
       const { phone, ...addresses } = req.to;
-      const to: Message['to'] = { ...addresses };
-      if (phone) {
+      const to: Message['to'] = Object.fromEntries(Object.entries(addresses).map(([c, a]) => [c, Array.isArray(a) ? a.join(',') : a]));
+      if (typeof phone === 'string') {
         to.sms ??= phone;
         to.whatsapp ??= phone;
       }

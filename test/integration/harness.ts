@@ -112,7 +112,7 @@ export async function startHarness(options: { twilio?: TwilioFakeOptions; bandwi
 
 export const basic = (username: string, password: string): string => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 
-export async function send(h: Harness, route: string, to: Record<string, string> = { phone: CUSTOMER }, text = 'Your code is 123456'): Promise<string> {
+export async function send(h: Harness, route: string, to: Record<string, string | string[]> = { phone: CUSTOMER }, text = 'Your code is 123456'): Promise<string> {
   const res = await h.gw.request.post('/v1/messages').set('x-api-key', API_KEY).send({ route, to, content: { text } });
   expect(res.status).toBe(202);
   return res.body.id as string;
