@@ -17,6 +17,7 @@ export { safeEqual, basicAuthMatches, hmacSha256 } from './plugin-kit/signatures
 export { createTokenCache, type TokenCache, type TokenCacheOptions } from './plugin-kit/oauth-token-cache.js';
 export { parseDuration } from './config/duration.js';
 export { createIdFactory } from './ids.js';
+export { readSchema } from './schemas.js';
 export { smsSegments, type SmsSegments, type SmsEncoding } from './plugin-kit/sms-segments.js';
 
 /** A delivery channel. A contact-center side speaks `text`, which is not a provider channel. */

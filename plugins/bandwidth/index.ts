@@ -1,5 +1,4 @@
-import type { PluginDefinition, PluginDeps, Provider } from '../../src/plugin-api.js';
-import { readSchema } from '../../src/schemas.js';
+import { readSchema, type PluginDefinition, type PluginDeps, type Provider } from '../../src/plugin-api.js';
 import { createBandwidthClient } from './client.js';
 import type { BandwidthOptions } from './options.js';
 import { createSend } from './send.js';

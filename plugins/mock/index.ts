@@ -2,6 +2,7 @@ import {
   ProviderError,
   createIdFactory,
   parseDuration,
+  readSchema,
   safeEqual,
   type AttemptStatus,
   type Channel,
@@ -12,7 +13,6 @@ import {
   type WebhookRequest,
   type WebhookResult,
 } from '../../src/plugin-api.js';
-import { readSchema } from '../../src/schemas.js';
 import { parseInboundBody, parseStatusBody } from './parse.js';
 
 const ulid = createIdFactory();

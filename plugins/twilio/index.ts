@@ -1,5 +1,4 @@
-import { parseDuration, type Channel, type PluginDefinition, type PluginDeps, type Provider } from '../../src/plugin-api.js';
-import { readSchema } from '../../src/schemas.js';
+import { parseDuration, readSchema, type Channel, type PluginDefinition, type PluginDeps, type Provider } from '../../src/plugin-api.js';
 import { TwilioHttpClient, createTwilioClient } from './client.js';
 import { toProviderError } from './errors.js';
 import { buildCreateParams, receiptDetails, type SendContext } from './send.js';
