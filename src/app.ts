@@ -95,11 +95,12 @@ export async function createApp(deps: AppDeps) {
   };
   runtime = buildRuntime(loaded, runtimeDeps);
 
-  const outbox = createOutbox({ store, scheduler, clock, http: createHttpClient({ timeoutMs: 10_000 }), logger, metrics, runtime: current });
+  const lock = createKeyedLock();
+  const outbox = createOutbox({ store, scheduler, clock, http: createHttpClient({ timeoutMs: 10_000 }), logger, metrics, runtime: current, lock });
   const ctx: EngineContext = {
     store, scheduler, clock, logger, metrics, runtime: current,
     guards: deps.guards ?? [],
-    lock: createKeyedLock(),
+    lock,
     onStatusChange: (m, previous) => outbox.enqueue(m, previous),
   };
   const engine = createEngine(ctx);

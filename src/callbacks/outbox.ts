@@ -18,6 +18,8 @@ export interface OutboxDeps {
   logger: Logger;
   metrics: Metrics;
   runtime: () => Runtime;
+  /** The engine's per-message lock: the give-up is written into the message's history under it. */
+  lock: <T>(messageId: string, fn: () => Promise<T>) => Promise<T>;
 }
 
 const jobId = createIdFactory();
@@ -63,9 +65,17 @@ export function createOutbox(deps: OutboxDeps) {
     } else {
       deps.metrics.callbacks.inc({ result: 'dead_letter' });
       store.outbox.delete(job.id);
-      store.deadLetters.set(job.id, { id: job.id, kind: 'callback', reason: `${job.lastError} after ${job.tries} tries`, at: new Date(clock.now()).toISOString(), job });
+      const reason = `${job.lastError} after ${job.tries} tries`;
+      const at = new Date(clock.now()).toISOString();
+      store.deadLetters.set(job.id, { id: job.id, kind: 'callback', reason, at, job });
       updateGauge();
       deps.logger.warn({ message: job.messageId, tries: job.tries, error: job.lastError }, 'status callback gave up; moved to dead letters');
+      await deps.lock(job.messageId, async () => {
+        const m = await store.messages.get(job.messageId);
+        if (!m) return;
+        m.history.push({ at, event: 'callback_failed', cause: `status callback to ${new URL(job.url).host} gave up: ${reason} (dead letter ${job.id})` });
+        store.messages.put(m);
+      });
     }
     await store.commit();
   }

@@ -93,6 +93,13 @@ describe('outbound status callbacks', () => {
     status = 410;
     await send();
     await eventually(() => expect(gw.app.store.deadLetters.size).toBe(1));
-    expect([...gw.app.store.deadLetters.values()][0].reason).toBe('HTTP 410 after 1 tries');
+    const dead = [...gw.app.store.deadLetters.values()][0];
+    expect(dead.reason).toBe('HTTP 410 after 1 tries');
+    const m = await eventually(async () => {
+      const got = (await gw.app.engine.get(dead.job.messageId))!;
+      expect(got.history.some((h) => h.event === 'callback_failed')).toBe(true);
+      return got;
+    });
+    expect(m.history.find((h) => h.event === 'callback_failed')?.cause).toBe(`status callback to 127.0.0.1:${new URL(hook.url).port} gave up: HTTP 410 after 1 tries (dead letter ${dead.id})`);
   });
 });
