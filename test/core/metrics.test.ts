@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { API_KEY, configText, eventually, settle, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { metric } from '../helpers/metrics.js';
 
 const YAML = configText(`
 providers:
@@ -11,11 +12,6 @@ routes:
       - { channel: whatsapp, providers: [wa], until: delivered, within: 5s }
       - { channel: sms, providers: [sms], until: delivered, within: 30s }
 `);
-
-function value(text: string, series: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? NaN : Number(line.slice(series.length + 1));
-}
 
 describe('metrics after a fallback scenario', () => {
   let gw: TestGateway;
@@ -35,27 +31,27 @@ describe('metrics after a fallback scenario', () => {
     await vi.advanceTimersByTimeAsync(0);
     await settle(gw.app);
     let text = (await gw.request.get('/metrics')).text;
-    expect(value(text, 'switchboard_scheduler_pending_timers')).toBe(2);
+    expect(metric(text, 'switchboard_scheduler_pending_timers', {}, NaN)).toBe(2);
     await vi.advanceTimersByTimeAsync(5000);
     await settle(gw.app);
     await vi.advanceTimersByTimeAsync(2000);
     await eventually(async () => {
       text = (await gw.request.get('/metrics')).text;
-      expect(value(text, 'switchboard_messages_total{route="default",outcome="delivered"}')).toBe(2);
+      expect(metric(text, 'switchboard_messages_total', { route: 'default', outcome: 'delivered' }, NaN)).toBe(2);
       // Counted once each receipt's effects are stored: sent and delivered for both messages.
-      expect(value(text, 'switchboard_webhooks_total{provider="sms",kind="status",result="applied"}')).toBe(4);
+      expect(metric(text, 'switchboard_webhooks_total', { provider: 'sms', kind: 'status', result: 'applied' }, NaN)).toBe(4);
     });
-    expect(value(text, 'switchboard_messages_accepted_total{route="default"}')).toBe(2);
-    expect(value(text, 'switchboard_fallbacks_total{route="default",from_channel="whatsapp",to_channel="sms",reason="timeout"}')).toBe(2);
-    expect(value(text, 'switchboard_attempts_total{channel="whatsapp",provider="wa",status="queued"}')).toBe(2);
-    expect(value(text, 'switchboard_attempts_total{channel="sms",provider="sms",status="delivered"}')).toBe(2);
-    expect(value(text, 'switchboard_time_to_delivery_seconds_count{route="default",channel="sms"}')).toBe(2);
+    expect(metric(text, 'switchboard_messages_accepted_total', { route: 'default' }, NaN)).toBe(2);
+    expect(metric(text, 'switchboard_fallbacks_total', { route: 'default', from_channel: 'whatsapp', to_channel: 'sms', reason: 'timeout' }, NaN)).toBe(2);
+    expect(metric(text, 'switchboard_attempts_total', { channel: 'whatsapp', provider: 'wa', status: 'queued' }, NaN)).toBe(2);
+    expect(metric(text, 'switchboard_attempts_total', { channel: 'sms', provider: 'sms', status: 'delivered' }, NaN)).toBe(2);
+    expect(metric(text, 'switchboard_time_to_delivery_seconds_count', { route: 'default', channel: 'sms' }, NaN)).toBe(2);
     // Accepted at t=0, delivered at t=7 s on the fake clock.
-    expect(value(text, 'switchboard_time_to_delivery_seconds_bucket{le="5",route="default",channel="sms"}')).toBe(0);
-    expect(value(text, 'switchboard_time_to_delivery_seconds_bucket{le="10",route="default",channel="sms"}')).toBe(2);
-    expect(value(text, 'switchboard_provider_errors_total{provider="wa",reason="timeout"}')).toBe(0);
-    expect(value(text, 'switchboard_scheduler_pending_timers')).toBe(0);
-    expect(value(text, 'switchboard_config_last_reload_successful')).toBe(1);
+    expect(metric(text, 'switchboard_time_to_delivery_seconds_bucket', { le: '5', route: 'default', channel: 'sms' }, NaN)).toBe(0);
+    expect(metric(text, 'switchboard_time_to_delivery_seconds_bucket', { le: '10', route: 'default', channel: 'sms' }, NaN)).toBe(2);
+    expect(metric(text, 'switchboard_provider_errors_total', { provider: 'wa', reason: 'timeout' }, NaN)).toBe(0);
+    expect(metric(text, 'switchboard_scheduler_pending_timers', {}, NaN)).toBe(0);
+    expect(metric(text, 'switchboard_config_last_reload_successful', {}, NaN)).toBe(1);
     expect(text).toContain('switchboard_process_resident_memory_bytes');
     expect(text).not.toContain('+1555');
   });

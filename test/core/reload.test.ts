@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { API_KEY, configText, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { metric } from '../helpers/metrics.js';
 
 const V1 = configText(`
 providers:
@@ -10,11 +11,6 @@ routes:
     steps:
       - { channel: sms, providers: [sms], until: accepted, within: 5s }
 `);
-
-function metric(text: string, name: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line ? Number(line.split(' ')[1]) : NaN;
-}
 
 describe('reload', () => {
   let gw: TestGateway;
@@ -37,12 +33,12 @@ describe('reload', () => {
 
     await send().expect(202);
     const metrics = (await gw.request.get('/metrics')).text;
-    expect(metric(metrics, 'switchboard_config_last_reload_successful')).toBe(0);
+    expect(metric(metrics, 'switchboard_config_last_reload_successful', {}, NaN)).toBe(0);
   });
 
   it('a good file swaps the runtime, updates the hash metric, and new routes work at once', async () => {
     const before = gw.app.runtime();
-    const hashBefore = metric((await gw.request.get('/metrics')).text, 'switchboard_config_hash');
+    const hashBefore = metric((await gw.request.get('/metrics')).text, 'switchboard_config_hash', {}, NaN);
     await send('express').expect(400);
     writeFileSync(gw.file, `${readFileSync(gw.file, 'utf8')}
   express:
@@ -54,8 +50,8 @@ describe('reload', () => {
     expect(gw.app.runtime()).not.toBe(before);
     await send('express').expect(202);
     const metrics = (await gw.request.get('/metrics')).text;
-    expect(metric(metrics, 'switchboard_config_last_reload_successful')).toBe(1);
-    expect(metric(metrics, 'switchboard_config_hash')).not.toBe(hashBefore);
+    expect(metric(metrics, 'switchboard_config_last_reload_successful', {}, NaN)).toBe(1);
+    expect(metric(metrics, 'switchboard_config_hash', {}, NaN)).not.toBe(hashBefore);
   });
 
   it('a message in flight keeps the route it started with', async () => {

@@ -13,7 +13,7 @@ export const READ_KEY = 'read-only-key-0123';
  * A config with one API key of every scope and a read-only key; `body` adds providers and routes,
  * `extra` more top-level sections.
  */
-export function configText(body: string, extra = '', header: { server?: string; callbackSecret?: string } = {}): string {
+export function configText(body: string, extra = '', header: { server?: string; callbackSecret?: string; callbacks?: string } = {}): string {
   return `
 server: ${header.server ?? '{ host: 127.0.0.1, port: 0 }'}
 log: { level: debug }
@@ -22,7 +22,7 @@ api:
     - { name: app, key: "${API_KEY}", scopes: [send, read, admin] }
     - { name: reader, key: "${READ_KEY}", scopes: [read] }
 store: { path: ./data }
-callbacks: { secret: "${header.callbackSecret ?? 'callback-secret-0123456789'}" }
+callbacks: { secret: "${header.callbackSecret ?? 'callback-secret-0123456789'}"${header.callbacks ? `, ${header.callbacks}` : ''} }
 ${extra}
 ${body}
 `;

@@ -12,6 +12,7 @@ import {
 } from '../fakes/twilio-fake.js';
 import { startBandwidthFake, type BandwidthFake, type BandwidthFakeOptions } from '../fakes/bandwidth-fake.js';
 import { API_KEY, READ_KEY, configText, eventually, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { metric } from '../helpers/metrics.js';
 
 export const PUBLIC_URL = 'https://gw.example.test';
 export const ACCOUNT_SID = `AC${'a1b2c3d4e5f60718'.repeat(2)}`;
@@ -184,20 +185,6 @@ export async function metricsText(h: Harness): Promise<string> {
   return res.text;
 }
 
-/** Sum of every sample of `name` whose labels include `labels` (Prometheus text format). */
-export function metric(text: string, name: string, labels: Record<string, string> = {}): number {
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#') || line.trim() === '') continue;
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const got: Record<string, string> = {};
-    for (const [, k, v] of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) got[k] = v;
-    if (Object.entries(labels).every(([k, v]) => got[k] === v)) total += Number(m[3]);
-  }
-  return total;
-}
-
 /** Every label value of every sample in a metrics text. */
 export function labelValues(text: string): string[] {
   const out: string[] = [];
@@ -209,4 +196,4 @@ export function labelValues(text: string): string[] {
   return out;
 }
 
-export { API_KEY, READ_KEY, eventually };
+export { API_KEY, READ_KEY, eventually, metric };
