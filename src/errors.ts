@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   payload_too_large: { status: 413, expose: true },
   unsupported_media_type: { status: 415, expose: true },
   not_ready: { status: 503, expose: true },
+  unavailable: { status: 503, expose: true },
   internal: { status: 500, expose: false },
 } as const satisfies Record<string, { status: number; expose: boolean }>;
 
@@ -32,6 +33,8 @@ export class AppError extends Error {
   readonly status: number;
   readonly expose: boolean;
   readonly details?: unknown;
+  /** Seconds a client should wait before trying again (sent as `Retry-After` with 503s and 429s). */
+  retryAfter?: number;
 
   constructor(code: ErrorCode, message: string, details?: unknown) {
     super(message);
@@ -40,6 +43,18 @@ export class AppError extends Error {
     this.status = ERROR_CODES[code].status;
     this.expose = ERROR_CODES[code].expose;
     this.details = details;
+  }
+}
+
+/**
+ * The store could not make a change durable (disk full, I/O error). Nothing it covered was
+ * acknowledged; the client hears 503 with `Retry-After` and may try again.
+ */
+export class StoreUnavailableError extends AppError {
+  constructor(cause?: unknown) {
+    super('unavailable', 'the gateway cannot store anything right now; try again shortly');
+    this.retryAfter = 5;
+    if (cause !== undefined) this.cause = cause;
   }
 }
 
@@ -52,6 +67,8 @@ export interface ProviderErrorInit {
   status?: number;
   /** The provider's own error code (Twilio 21211, Bandwidth 4720…). */
   providerCode?: string;
+  /** How long the provider asked us to wait (a 429's `Retry-After`), in ms. */
+  retryAfterMs?: number;
   cause?: unknown;
 }
 
@@ -64,6 +81,7 @@ export class ProviderError extends Error {
   readonly retryable: boolean;
   readonly status?: number;
   readonly providerCode?: string;
+  readonly retryAfterMs?: number;
 
   constructor(message: string, init: ProviderErrorInit) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -71,6 +89,7 @@ export class ProviderError extends Error {
     this.reason = init.reason;
     this.status = init.status;
     this.providerCode = init.providerCode;
+    this.retryAfterMs = init.retryAfterMs;
     this.retryable = isRetryableReason(init.reason);
   }
 }

@@ -28,6 +28,7 @@ export function errorMiddleware(logger: Logger) {
       else logger.debug({ code: err.code, path: ctx.path }, err.message);
       const shown = err ?? new AppError('internal', 'internal error');
       ctx.status = shown.status;
+      if (shown.retryAfter !== undefined) ctx.set('Retry-After', String(shown.retryAfter));
       ctx.body = {
         error: STATUS_CODES[shown.status] ?? 'Error',
         code: shown.code,

@@ -17,14 +17,39 @@ export interface ListQuery<T> {
   since?: number;
   limit: number;
   filter?: (record: T) => boolean;
+  /**
+   * At most this many records are read to answer one call (default 5,000), so a filter that
+   * matches little cannot scan the whole retention; the answer then says where to go on.
+   */
+  scanLimit?: number;
+}
+
+export interface ListPage<T> {
+  items: T[];
+  /** Set when the scan stopped before the end: pass it as `before` to go on. */
+  next?: string;
 }
 
 /** Records partitioned by creation time; ids are ULIDs, so an id names its partition. */
 export interface PartitionedCollection<T extends { id: string }> {
   get(id: string): Promise<T | undefined>;
-  /** Inserts or replaces; durable at the next `commit()`. */
+  /**
+   * Inserts or replaces; durable at the next `commit()`. The record is serialized now, so a record
+   * that cannot be stored (too deep, too big) throws an `AppError('validation_failed')` here, for
+   * its own caller only, and nothing of it is queued.
+   */
   put(record: T): void;
-  list(query: ListQuery<T>): Promise<T[]>;
+  /** Drops a put that no commit has written yet (rolling back a refused accept). */
+  discard(id: string): void;
+  list(query: ListQuery<T>): Promise<ListPage<T>>;
+}
+
+export interface StoreOptions<M> {
+  /**
+   * Secondary keys of a message (the engine's `<instance>/<provider message id>` of each attempt);
+   * the store keeps them in `attemptIndex` without knowing what they mean.
+   */
+  indexKeys: (record: M) => Iterable<string>;
 }
 
 /**

@@ -7,7 +7,7 @@ describe('error codes', () => {
       bad_request: 400, invalid_json: 400, validation_failed: 400, config_invalid: 400,
       unauthorized: 401, forbidden: 403, signature_invalid: 403, not_found: 404, method_not_allowed: 405,
       conflict: 409, idempotency_conflict: 409, payload_too_large: 413, unsupported_media_type: 415,
-      not_ready: 503, internal: 500,
+      not_ready: 503, unavailable: 503, internal: 500,
     });
     expect(new AppError('internal', 'db exploded').expose).toBe(false);
   });
