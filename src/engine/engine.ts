@@ -146,7 +146,7 @@ export function createEngine(ctx: EngineContext) {
     get: load,
 
     async list(filter: ListFilter): Promise<{ items: Message[]; nextCursor?: string }> {
-      const items = await store.messages.list({
+      const { items } = await store.messages.list({
         before: filter.cursor,
         since: filter.since,
         limit: filter.limit + 1,

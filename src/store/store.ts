@@ -71,10 +71,19 @@ export interface Store {
   readonly inbound: PartitionedCollection<InboundRecord>;
   /** Maps `<instance>/<provider message id>` to the id of the message holding that attempt. */
   readonly attemptIndex: KeyValue<string>;
-  /** Resolves once every change made before the call is on disk. */
+  /**
+   * Resolves once every change made before the call is on disk. Rejects with a
+   * `StoreUnavailableError` when the write failed; the changes stay queued for the next commit
+   * (a caller that must leave nothing behind undoes its own).
+   */
   commit(): Promise<void>;
-  /** Deletes partitions older than `cutoff` (ms) and expired hot entries. */
-  prune(cutoff: number, now: number): Promise<{ partitionsDeleted: number }>;
+  /** False from a failed commit until the next one succeeds (readiness reports it). */
+  readonly writable: boolean;
+  /**
+   * Deletes partitions older than `cutoff` (ms) — except those holding any of `live` (ids that
+   * pending timers, idempotency keys and callbacks still point to) — and expired hot entries.
+   */
+  prune(cutoff: number, now: number, live?: Iterable<string>): Promise<{ partitionsDeleted: number }>;
   close(): Promise<void>;
   readonly stats: { commits: number; fileWrites: number };
 }

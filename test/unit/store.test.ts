@@ -31,9 +31,9 @@ describe('lowdb store', () => {
 
     const reopened = await openLowdbStore({ dir, indexWindowMs: DAY });
     expect(await reopened.inbound.get(old.id)).toEqual(old);
-    expect((await reopened.inbound.list({ limit: 10 })).map((r) => r.text)).toEqual(['now', 'two hours ago', 'old']);
-    expect((await reopened.inbound.list({ limit: 10, since: now - DAY })).map((r) => r.text)).toEqual(['now', 'two hours ago']);
-    expect((await reopened.inbound.list({ limit: 10, before: recent[1].id })).map((r) => r.text)).toEqual(['two hours ago', 'old']);
+    expect((await reopened.inbound.list({ limit: 10 })).items.map((r) => r.text)).toEqual(['now', 'two hours ago', 'old']);
+    expect((await reopened.inbound.list({ limit: 10, since: now - DAY })).items.map((r) => r.text)).toEqual(['now', 'two hours ago']);
+    expect((await reopened.inbound.list({ limit: 10, before: recent[1].id })).items.map((r) => r.text)).toEqual(['two hours ago', 'old']);
 
     const { partitionsDeleted } = await reopened.prune(now - 30 * DAY, now);
     expect(partitionsDeleted).toBe(1);
@@ -73,7 +73,7 @@ describe('segment log', () => {
 
     appendFileSync(file, `${ulid(at + 2)}\t{"id":"torn`);
     const reopened = createSegmentLog<Rec>({ dir, gc: createGroupCommit(), onWrite: () => {} });
-    expect((await reopened.collection.list({ limit: 10 })).map((r) => r.n)).toEqual([1, 2]);
+    expect((await reopened.collection.list({ limit: 10 })).items.map((r) => r.n)).toEqual([1, 2]);
     expect((await reopened.scan('2026-11-23/08')).map((r) => r.n).sort()).toEqual([1, 2]);
   });
 });

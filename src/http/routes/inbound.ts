@@ -16,7 +16,7 @@ export function inboundRoutes(store: Store, runtime: () => Runtime): Router {
     const channel = oneOf(ctx, 'channel', CHANNELS);
     const from = param(ctx, 'from');
     const to = param(ctx, 'to');
-    const items = await store.inbound.list({
+    const { items } = await store.inbound.list({
       before: cursor,
       since: timeParam(ctx, 'since'),
       limit: limit + 1,

@@ -89,6 +89,7 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
     inbound: inbound.collection,
     attemptIndex: memoryKeyValue(index),
     stats,
+    writable: true,
     commit: () => gc.commit(),
     async prune(cutoff, at) {
       const partitionsDeleted = (await messages.deleteBefore(cutoff)) + (await inbound.deleteBefore(cutoff));

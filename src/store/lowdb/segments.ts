@@ -2,7 +2,7 @@ import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/pro
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { idTime } from '../../ids.js';
-import type { ListQuery, PartitionedCollection } from '../store.js';
+import type { ListPage, ListQuery, PartitionedCollection } from '../store.js';
 import { fsyncDir } from './durable-file.js';
 import type { GroupCommit } from './group-commit.js';
 
@@ -256,7 +256,17 @@ export function createSegmentLog<T extends { id: string }>(options: SegmentLogOp
       pending.set(record.id, record);
       options.gc.markDirty(flushable);
     },
-    async list(query: ListQuery<T>) {
+    discard(id) {
+      pending.delete(id);
+      cache.delete(id);
+    },
+    async list(query: ListQuery<T>): Promise<ListPage<T>> {
+      return { items: await listAll(query) };
+    },
+  };
+
+  async function listAll(query: ListQuery<T>): Promise<T[]> {
+    {
       const out: T[] = [];
       const sinceKey = query.since === undefined ? '' : segmentKey(query.since);
       const beforeKey = query.before ? keyOfId(query.before) ?? '9999' : '9999';
@@ -276,8 +286,8 @@ export function createSegmentLog<T extends { id: string }>(options: SegmentLogOp
         }
       }
       return out;
-    },
-  };
+    }
+  }
 
   return {
     collection,
