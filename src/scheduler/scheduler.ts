@@ -65,7 +65,8 @@ export function createScheduler(options: SchedulerOptions) {
       armed = undefined;
       return;
     }
-    if (armed && armed.due <= top.due) return;
+    // An armed timeout for an earlier due is enough, unless the clock jumped past both (then fire now).
+    if (armed && armed.due <= top.due && top.due > clock.now()) return;
     if (armed) clock.clearTimeout(armed.handle);
     const delay = Math.min(Math.max(0, top.due - clock.now()), MAX_DELAY);
     armed = { due: top.due, handle: clock.setTimeout(fire, delay) };
