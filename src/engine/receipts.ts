@@ -1,4 +1,5 @@
 import type { AttemptStatus, StatusEvent } from '../plugin-api.js';
+import type { Message } from '../model.js';
 import { iso, record, transition, type EngineContext } from './context.js';
 import { endStep } from './steps.js';
 import { advances, isFailure, meets, messageRank, messageStatusOf, rank } from './status.js';
@@ -10,20 +11,26 @@ const PARK_MS = 10 * 60_000;
 const STATUS_ORDER: readonly AttemptStatus[] = ['queued', 'sent', 'delivered', 'read', 'undelivered', 'failed'];
 const parkedKey = (instance: string, providerMessageId: string, status: AttemptStatus) => `${instance}/${providerMessageId}/${status}`;
 
+/** How a receipt finds its message: the store indexes these keys without knowing what they are. */
+export const attemptKey = (instance: string, providerMessageId: string): string => `${instance}/${providerMessageId}`;
+
+/** Every attempt key of a message (the store's `indexKeys`). */
+export const attemptKeys = (m: Message): string[] => m.attempts.flatMap((a) => (a.providerMessageId ? [attemptKey(a.provider, a.providerMessageId)] : []));
+
 /**
  * Applies a provider's status report to its attempt. A receipt for a step the message already
  * left is recorded as late (and can still raise the message's status), never dropped. A receipt
  * for an attempt not known yet is parked (durably) until the send that made it returns.
  */
 export async function ingestStatus(ctx: EngineContext, instance: string, event: StatusEvent): Promise<ReceiptOutcome> {
-  const messageId = ctx.store.attemptIndex.get(`${instance}/${event.providerMessageId}`);
+  const messageId = ctx.store.attemptIndex.get(attemptKey(instance, event.providerMessageId));
   if (!messageId) return applyStatus(ctx, instance, event);
   return ctx.lock(messageId, () => applyStatus(ctx, instance, event));
 }
 
 /** `ingestStatus` for a caller that already holds the message's lock. */
 async function applyStatus(ctx: EngineContext, instance: string, event: StatusEvent): Promise<ReceiptOutcome> {
-  const messageId = ctx.store.attemptIndex.get(`${instance}/${event.providerMessageId}`);
+  const messageId = ctx.store.attemptIndex.get(attemptKey(instance, event.providerMessageId));
   const m = messageId ? await ctx.store.messages.get(messageId) : undefined;
   const attempt = m?.attempts.find((a) => a.provider === instance && a.providerMessageId === event.providerMessageId);
   if (!m || !attempt) {

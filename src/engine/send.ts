@@ -4,7 +4,7 @@ import type { SendReceipt } from '../plugin-api.js';
 import { backoffMs } from '../scheduler/backoff.js';
 import { contentFor } from './content.js';
 import { iso, record, type EngineContext } from './context.js';
-import { applyParked } from './receipts.js';
+import { applyParked, attemptKey } from './receipts.js';
 import { endStep, timerId } from './steps.js';
 import { meets } from './status.js';
 import { createIdFactory } from '../ids.js';
@@ -108,7 +108,7 @@ async function accepted(ctx: EngineContext, m: Message, attempt: Attempt, receip
   attempt.providerMessageId = receipt.providerMessageId;
   if (receipt.details) attempt.details = receipt.details;
   attempt.updatedAt = iso(ctx);
-  ctx.store.attemptIndex.set(`${attempt.provider}/${receipt.providerMessageId}`, m.id);
+  ctx.store.attemptIndex.set(attemptKey(attempt.provider, receipt.providerMessageId), m.id);
   ctx.metrics.attempts.inc({ channel: step.channel, provider: attempt.provider, status: receipt.status });
   record(ctx, m, { event: 'attempt_sent', step: attempt.step, attempt: attempt.id, cause: `${attempt.provider} accepted it as ${receipt.providerMessageId}` });
   if (m.steps[attempt.step].state === 'active' && meets(step.until, attempt.status)) {
