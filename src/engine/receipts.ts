@@ -35,12 +35,12 @@ async function applyStatus(ctx: EngineContext, instance: string, event: StatusEv
   const attempt = m?.attempts.find((a) => a.provider === instance && a.providerMessageId === event.providerMessageId);
   if (!m || !attempt) {
     const key = parkedKey(instance, event.providerMessageId, event.status);
-    if (ctx.store.parked.get(key)) return 'duplicate';
+    if (ctx.store.parked.get(key)) return duplicate(ctx);
     ctx.store.parked.set(key, { instance, event, expiresAt: ctx.clock.now() + PARK_MS });
     await ctx.store.commit();
     return 'parked';
   }
-  if (attempt.receipts.some((r) => r.status === event.status && r.errorCode === event.errorCode)) return 'duplicate';
+  if (attempt.receipts.some((r) => r.status === event.status && r.errorCode === event.errorCode)) return duplicate(ctx);
 
   attempt.receipts.push({ status: event.status, at: event.at ?? iso(ctx), ...(event.errorCode ? { errorCode: event.errorCode } : {}) });
   ctx.metrics.attempts.inc({ channel: attempt.channel, provider: instance, status: event.status });
@@ -78,6 +78,12 @@ async function applyStatus(ctx: EngineContext, instance: string, event: StatusEv
   ctx.store.messages.put(m);
   await ctx.store.commit();
   return outcome;
+}
+
+/** A repeat of a receipt held in memory: acknowledged only once the first copy is on disk (its commit may have failed). */
+async function duplicate(ctx: EngineContext): Promise<ReceiptOutcome> {
+  await ctx.store.commit();
+  return 'duplicate';
 }
 
 /** Applies, in status order, receipts that arrived before the send that made their attempt returned. */
