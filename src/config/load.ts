@@ -12,6 +12,7 @@ import { interpolate } from './interpolate.js';
 import { pointerToPath, positionOf } from './positions.js';
 import type { GatewayConfig } from './types.js';
 import { checkRoutes } from './cross-checks.js';
+import { checkServer, checkStore } from './ops-checks.js';
 
 export interface LoadedConfig {
   file: string;
@@ -119,6 +120,8 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
   }
 
   checkRoutes(config, plugins, at);
+  checkServer(config, at);
+  checkStore(config, dir, at);
   if (errors.length > 0) throw new ConfigError(errors);
 
   config.store.path = resolve(dir, config.store.path);

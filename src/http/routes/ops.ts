@@ -3,6 +3,7 @@ import type { Outbox } from '../../callbacks/outbox.js';
 import { AppError } from '../../errors.js';
 import type { Redactor } from '../../log/redact.js';
 import type { Metrics } from '../../metrics/metrics.js';
+import type { ReloadResult } from '../../runtime/reloader.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { Store } from '../../store/store.js';
 import { requireScope } from '../auth.js';
@@ -14,7 +15,7 @@ export interface OpsDeps {
   outbox: Outbox;
   redact: Redactor;
   ready: () => boolean;
-  reload: () => Promise<{ ok: boolean; errors?: readonly string[] }>;
+  reload: () => Promise<ReloadResult>;
 }
 
 /** Health, readiness, metrics, reload, masked config, dead letters. */
@@ -36,7 +37,7 @@ export function opsRoutes(deps: OpsDeps): Router {
   router.post('/-/reload', admin, async (ctx) => {
     const result = await deps.reload();
     if (!result.ok) throw new AppError('config_invalid', 'the new configuration was refused; the previous one keeps serving', result.errors);
-    ctx.body = { status: 'reloaded', configHash: deps.runtime().loaded.hash };
+    ctx.body = { status: 'reloaded', configHash: result.configHash ?? deps.runtime().loaded.hash, restartRequired: result.restartRequired ?? [] };
   });
   router.get('/-/config', admin, (ctx) => {
     ctx.body = deps.redact(deps.runtime().loaded.config);
