@@ -3,7 +3,9 @@ import type { Engine, SendRequest } from '../../engine/engine.js';
 import { AppError } from '../../errors.js';
 import type { MessageStatus } from '../../model.js';
 import type { Runtime } from '../../runtime/runtime.js';
+import { checkCallbackUrl } from '../../callbacks/url-policy.js';
 import { requireScope, type Caller } from '../auth.js';
+import { jsonBody } from '../body.js';
 import { isUlid, oneOf, page, param, timeParam } from '../query.js';
 import { validateBody } from '../validate.js';
 
@@ -18,9 +20,9 @@ function messageId(id: string): string {
 export function messageRoutes(engine: Engine, runtime: () => Runtime): Router {
   const router = new Router();
 
-  router.post('/v1/messages', requireScope(runtime, 'send'), async (ctx) => {
+  router.post('/v1/messages', requireScope(runtime, 'send'), jsonBody, async (ctx) => {
     const body = validateBody<SendRequest>('send-message', ctx.request.body);
-    checkCallbackHost(runtime(), body.callbackUrl);
+    checkRequest(runtime(), body);
     const key = ctx.get('idempotency-key') || undefined;
     if (key !== undefined && key.length > 255) throw new AppError('validation_failed', 'Idempotency-Key must be at most 255 characters');
     const caller = ctx.state.caller as Caller;
@@ -43,7 +45,7 @@ export function messageRoutes(engine: Engine, runtime: () => Runtime): Router {
     ctx.body = message;
   });
 
-  router.post('/v1/messages/:id/cancel', requireScope(runtime, 'send'), async (ctx) => {
+  router.post('/v1/messages/:id/cancel', requireScope(runtime, 'send'), jsonBody, async (ctx) => {
     const message = await engine.cancel(messageId(ctx.params.id));
     ctx.body = { id: message.id, status: message.status };
   });
@@ -51,10 +53,17 @@ export function messageRoutes(engine: Engine, runtime: () => Runtime): Router {
   return router;
 }
 
-/** With `callbacks.allowedHosts`, callbacks may only go to those hosts (no SSRF into the LAN). */
-function checkCallbackHost(runtime: Runtime, url: string | undefined): void {
-  const allowed = runtime.loaded.config.callbacks.allowedHosts;
-  if (!url || !allowed) return;
-  const host = new URL(url).hostname;
-  if (!allowed.includes(host)) throw new AppError('validation_failed', `callbackUrl host ${host} is not in callbacks.allowedHosts`);
+/**
+ * Checks the engine repeats at accept (a route is an own property of the routes table; the callback
+ * URL meets the callback policy), done here too until the engine's accept does both: a prototype
+ * key such as `__proto__` must be an unknown route (400), never a lookup that finds something.
+ */
+function checkRequest(runtime: Runtime, body: SendRequest): void {
+  const { routes, callbacks } = runtime.loaded.config;
+  if (!Object.hasOwn(routes, body.route)) {
+    throw new AppError('validation_failed', `unknown route "${body.route}"`, { route: body.route, known: Object.keys(routes) });
+  }
+  if (body.callbackUrl === undefined) return;
+  const verdict = checkCallbackUrl(body.callbackUrl, { allowedHosts: callbacks.allowedHosts });
+  if (!verdict.ok) throw new AppError('validation_failed', verdict.reason, [{ path: '/callbackUrl', message: verdict.reason }]);
 }
