@@ -195,7 +195,7 @@ describe('HTTP fuzz (issue 6)', () => {
   }, 90_000);
 
   it('forged webhooks for every plugin instance are refused below 500', async () => {
-    const forged = fc.oneof(
+    const forged: fc.Arbitrary<{ path: string; headers: Record<string, string>; payload: string }> = fc.oneof(
       // Twilio: form posts with a signature over another token, another URL, or nothing at all.
       fc.tuple(fc.constantFrom('inbound', 'status', ...PROTO_KEYS), fc.dictionary(fc.constantFrom('MessageSid', 'MessageStatus', 'From', 'To', 'Body', 'NumMedia', 'MediaUrl0', '__proto__', 'constructor'), fc.string({ maxLength: 20 })), fc.constantFrom('wrong-token-0123', AUTH_TOKEN), fc.boolean())
         .map(([kind, params, token, retarget]) => {
