@@ -85,6 +85,15 @@ describe('callback delivery: resolved addresses and redirects (issue 6 #20)', ()
     expect(t.hits).toEqual([]);
   });
 
+  it('an allow-listed name reaches its (private) address through the same checked lookup', async () => {
+    const t = await target((_q, res) => res.writeHead(200).end());
+    targets.push(t);
+    const deliver = createCallbackTransport({ lookup: fakeDns({ 'hooks.lan.test': '127.0.0.1' }) });
+    const outcome = await deliver(post(`http://hooks.lan.test:${t.port}/hook`, { policy: { allowedHosts: ['hooks.lan.test'] } }));
+    expect(outcome).toEqual({ kind: 'answered', status: 200 });
+    expect(t.hits).toEqual([{ method: 'POST', path: '/hook', body: '{"a":1}' }]);
+  });
+
   it('the metadata address behind a name is refused too', async () => {
     const deliver = createCallbackTransport({ lookup: fakeDns({ 'metadata.attacker.test': '169.254.169.254' }) });
     expect(await deliver(post('http://metadata.attacker.test/latest/meta-data/'))).toMatchObject({ kind: 'refused', reason: expect.stringContaining('link-local') });

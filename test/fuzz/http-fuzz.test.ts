@@ -126,7 +126,7 @@ const body = fc.oneof(
   fc.integer({ min: 60_000, max: 90_000 }).map((n) => JSON.stringify({ route: 'default', to: { sms: '+15551234567' }, content: { text: 'x'.repeat(n) } })),
 );
 
-const method = fc.constantFrom('GET', 'POST', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS');
+const method = fc.constantFrom('GET', 'POST', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'PROPFIND');
 const extraHeaders = fc.record({
   'idempotency-key': fc.oneof(junk, fc.string({ minLength: 250, maxLength: 300 })),
   'x-twilio-signature': fc.base64String({ maxLength: 40 }),
