@@ -189,8 +189,10 @@ describe('HTTP fuzz (issue 6)', () => {
         await fire(m, `${p}${q}`, headers, payload);
         return true;
       }),
-      { numRuns: 4000, interruptAfterTimeLimit: 40_000 },
+      // Under a loaded CI machine the time limit ends the run early; it still has to be thousands.
+      { numRuns: 3000, interruptAfterTimeLimit: 40_000 },
     );
+    expect(figures.sent).toBeGreaterThanOrEqual(1000);
     expect(failures.slice(0, 10)).toEqual([]);
   }, 90_000);
 
@@ -229,7 +231,7 @@ describe('HTTP fuzz (issue 6)', () => {
         }
         return true;
       }),
-      { numRuns: 1500, interruptAfterTimeLimit: 15_000 },
+      { numRuns: 1000, interruptAfterTimeLimit: 15_000 },
     );
     expect(refused).toBeGreaterThan(0);
     expect(failures.slice(0, 10)).toEqual([]);
