@@ -18,7 +18,7 @@ import { webhookRoutes } from './http/routes/webhooks.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createRedactor } from './log/redact.js';
 import { createMetrics } from './metrics/metrics.js';
-import { createHttpClient, type PluginDefinition } from './plugin-api.js';
+import type { PluginDefinition } from './plugin-api.js';
 import { builtinPlugins } from './registry.js';
 import { buildRuntime, closeRuntime, type Runtime } from './runtime/runtime.js';
 import { createScheduler } from './scheduler/scheduler.js';
@@ -104,7 +104,7 @@ export async function createApp(deps: AppDeps) {
   runtime = buildRuntime(loaded, runtimeDeps);
 
   const lock = createKeyedLock();
-  const outbox = createOutbox({ store, scheduler, clock, http: createHttpClient({ timeoutMs: 10_000 }), logger, metrics, runtime: current, lock });
+  const outbox = createOutbox({ store, scheduler, clock, logger, metrics, runtime: current, lock });
   const ctx: EngineContext = {
     store, scheduler, clock, logger, metrics, runtime: current,
     guards: deps.guards ?? [],

@@ -1,8 +1,8 @@
-import { Gauge } from 'prom-client';
 import type { Clock } from '../clock.js';
 import type { LoadedConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import { createRedactor } from '../log/redact.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { createReloader, type ReloadResult } from '../runtime/reloader.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -46,12 +46,6 @@ export type ConfigListener = (next: LoadedConfig, previous: LoadedConfig) => voi
 export function createConfigReload(deps: ConfigReloadDeps) {
   const { logger, metrics } = deps;
   const listeners = new Set<ConfigListener>();
-  const restartGauge = new Gauge({
-    name: 'switchboard_config_restart_required',
-    help: 'Whether the loaded configuration changes settings that only a restart applies (1) or not (0).',
-    registers: [metrics.registry],
-  });
-  restartGauge.set(0);
 
   const markLoaded = (r: LoadedConfig) => {
     metrics.reloadSuccess.set(1);
@@ -69,8 +63,9 @@ export function createConfigReload(deps: ConfigReloadDeps) {
     } catch (err) {
       metrics.reloadSuccess.set(0);
       const errors = err instanceof ConfigError ? err.errors : [(err as Error).message];
-      logger.error({ errors }, 'configuration reload refused; the previous configuration keeps serving');
-      return { ok: false, errors };
+      const secrets = err instanceof ConfigError ? err.secrets : undefined;
+      logger.error({ errors: secrets ? createRedactor(() => secrets)(errors) : errors }, 'configuration reload refused; the previous configuration keeps serving');
+      return { ok: false, errors, ...(secrets ? { secrets } : {}) };
     }
     const old = deps.runtime();
     deps.swap(built);
@@ -84,7 +79,7 @@ export function createConfigReload(deps: ConfigReloadDeps) {
       }
     }
     const restartRequired = restartOnlyChanges(deps.started, next);
-    restartGauge.set(restartRequired.length > 0 ? 1 : 0);
+    metrics.restartRequired.set(restartRequired.length > 0 ? 1 : 0);
     if (restartRequired.length > 0) {
       logger.warn({ restartRequired }, 'configuration reloaded, but these settings take effect only after a restart');
     }

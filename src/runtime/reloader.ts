@@ -8,6 +8,8 @@ export interface ReloadResult {
    * (`server.port`, `store.path`…); the rest of the new configuration is live.
    */
   restartRequired?: readonly string[];
+  /** A refused file's secrets, as far as it was read: its errors may quote them, so answers mask them. */
+  secrets?: ReadonlySet<string>;
 }
 
 /**

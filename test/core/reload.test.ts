@@ -37,6 +37,19 @@ describe('reload', () => {
     expect(metric(metrics, 'switchboard_config_last_reload_successful', {}, NaN)).toBe(0);
   });
 
+  it('a refused file that quotes its own new secrets (in a key name) is answered and logged masked', async () => {
+    const secret = 'brand-new-secret-0123456789';
+    // The new webhook token is also pasted where a key belongs: the schema error quotes the key.
+    writeFileSync(gw.file, readFileSync(gw.file, 'utf8').replace(
+      'sms: { plugin: mock, channels: [sms], outcome: delivered, after: 10ms }',
+      `sms: { plugin: mock, channels: [sms], outcome: delivered, after: 10ms, webhookToken: "${secret}", "${secret}": 1 }`,
+    ));
+    const res = await gw.request.post('/-/reload').set('x-api-key', API_KEY).expect(400);
+    expect(res.body.details.join('\n')).toContain('***');
+    expect(res.text).not.toContain(secret);
+    expect(gw.logs.join('')).not.toContain(secret);
+  });
+
   it('a good file swaps the runtime, updates the hash metric, and new routes work at once', async () => {
     const before = gw.app.runtime();
     const hashBefore = metric((await gw.request.get('/metrics')).text, 'switchboard_config_hash', {}, NaN);
