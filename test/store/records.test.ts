@@ -1,15 +1,13 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { ulid } from 'ulid';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AppError, StoreUnavailableError } from '../../src/errors.js';
-import type { DeadLetter, InboundRecord, Message } from '../../src/model.js';
+import { AppError } from '../../src/errors.js';
+import type { InboundRecord } from '../../src/model.js';
 import { openStore } from './helpers.js';
 
-const HOUR = 3_600_000;
 const AT = Date.parse('2026-11-23T08:15:00Z');
 const inbound = (text: string, at = AT): InboundRecord => ({
   id: ulid(at), instance: 'x', channel: 'sms', from: '+1', to: '+2', text, providerMessageId: 'p', receivedAt: new Date(at).toISOString(),
