@@ -151,6 +151,7 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
       await seg?.forEachLine((line) => {
         if (line.length > ID_LENGTH && line[ID_LENGTH] === '\t') fn(JSON.parse(line.slice(ID_LENGTH + 1)) as T);
       });
+      segments.trim();
     },
     /** Deletes the hours before `cutoff` except `keep` and those with unwritten puts; returns how many. */
     async deleteBefore(cutoff: number, keep: ReadonlySet<string>): Promise<number> {
