@@ -31,7 +31,8 @@ export function mountTmpfs(size: string): Tmpfs {
       return file;
     },
     unmount() {
-      execFileSync('umount', [dir]);
+      // Lazy: a test that failed with files still open must not leave the mount behind.
+      execFileSync('umount', ['--lazy', dir]);
       rmSync(dir, { recursive: true, force: true });
     },
   };
