@@ -1,23 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/errors.js';
-import { createGroupCommit, type Flushable } from '../../src/store/file/group-commit.js';
+import { createGroupCommit, type Flushable, type Staged } from '../../src/store/file/group-commit.js';
 
-/** A file whose flushes the test finishes by hand. */
+/** A file whose flushes the test finishes by hand, counting what the commit did with them. */
 function manualFile() {
   const calls: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  const counts = { applied: 0, undone: 0 };
   let running = 0;
   let overlapped = false;
+  const staged: Staged = {
+    apply: () => {
+      counts.applied += 1;
+    },
+    undo: async () => {
+      counts.undone += 1;
+    },
+  };
   const file: Flushable = {
-    flush: () => new Promise<void>((resolve, reject) => {
+    flush: () => new Promise<Staged>((resolve, reject) => {
       running += 1;
       if (running > 1) overlapped = true;
       const done = () => {
         running -= 1;
       };
-      calls.push({ resolve: () => (done(), resolve()), reject: (err) => (done(), reject(err)) });
+      calls.push({ resolve: () => (done(), resolve(staged)), reject: (err) => (done(), reject(err)) });
     }),
   };
-  return { file, calls, get overlapped() { return overlapped; } };
+  return { file, calls, counts, get overlapped() { return overlapped; } };
 }
 
 const turn = () => new Promise((r) => setImmediate(r));
@@ -64,6 +73,27 @@ describe('group commit', () => {
     b.calls[1]?.resolve();
     await second;
     expect(a.overlapped || b.overlapped).toBe(false);
+  });
+
+  it('is all or nothing: when one file fails, what another wrote is undone and marked written only by a later commit', async () => {
+    const a = manualFile();
+    const b = manualFile();
+    const gc = createGroupCommit();
+    gc.markDirty(a.file);
+    gc.markDirty(b.file);
+    const first = gc.commit().catch((e: unknown) => e);
+    await turn();
+    b.calls[0].resolve();
+    a.calls[0].reject(new Error('ENOSPC'));
+    expect(await first).toBeInstanceOf(StoreUnavailableError);
+    expect(b.counts).toEqual({ applied: 0, undone: 1 });
+
+    const second = gc.commit();
+    await turn();
+    a.calls[1].resolve();
+    b.calls[1].resolve();
+    await second;
+    expect([a.counts, b.counts]).toEqual([{ applied: 1, undone: 0 }, { applied: 1, undone: 1 }]);
   });
 
   it('close waits for the flush in flight and refuses later commits', async () => {

@@ -117,6 +117,32 @@ describe('on a full disk', () => {
     await again.close();
   });
 
+  it('a refused commit leaves nothing behind: a segment that took its part is cut again when the journal fails', async () => {
+    const dir = join(fs.dir, 'undo');
+    const store = await openStore(dir);
+    store.inbound.put(inbound('first'));
+    await store.commit();
+    const goodSize = statSync(segmentFile(dir)).size;
+
+    const filler = fs.fill(0);
+    // A small record fits the slack of the segment's last page; a 64 kB journal line does not.
+    const refused = inbound('refused', AT + 1);
+    store.inbound.put(refused);
+    store.timers.set('big', { ...timer('big'), payload: { blob: 'b'.repeat(64 * 1024) } });
+    await expect(store.commit()).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(statSync(segmentFile(dir)).size).toBe(goodSize);
+    store.inbound.discard(refused.id);
+    store.timers.delete('big');
+    rmSync(filler);
+    await store.commit();
+    await store.close();
+
+    const again = await openStore(dir);
+    expect(await again.inbound.get(refused.id)).toBeUndefined();
+    expect(again.timers.get('big')).toBeUndefined();
+    await again.close();
+  });
+
   it('after a failed append the next one lands at the last good size, and a crash then reads back every acknowledged record', async () => {
     const dir = join(fs.dir, 'crash');
     const store = await openStore(dir);

@@ -3,10 +3,18 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { cutTornTail, fsyncDir, truncateQuietly, writeFully } from './safe-write.js';
 
+/** A durable write that counts only once its commit succeeded. */
+export interface StagedAppend {
+  /** Where the data starts. */
+  readonly start: number;
+  confirm(): void;
+  undo(): Promise<void>;
+}
+
 /**
  * An append-only file written at explicit positions from its last known-good size. Not opened in
  * `a` mode: there Linux ignores the position, and an append after a failed one would land behind
- * the torn bytes, glued to a half line. A failed append is truncated away (best effort) and its
+ * the torn bytes, glued to a half line. A failed write is truncated away (best effort) and its
  * bytes are never counted; the handle can be closed when idle and reopens on demand.
  */
 export class AppendFile {
@@ -15,7 +23,7 @@ export class AppendFile {
   // Bytes a failed append may have left past #size, when truncating them failed too.
   #dirtyTail = false;
   #fh: Promise<FileHandle> | null;
-  #queue: Promise<unknown> = Promise.resolve();
+  #staged = false;
   #busy = 0;
   #closed = false;
 
@@ -63,26 +71,58 @@ export class AppendFile {
     return this.#fh !== null;
   }
 
-  /** Appends `data` durably (write + datasync) and resolves with where it starts. */
-  append(data: Buffer): Promise<number> {
-    const run = this.#queue.then(() => this.use((fh) => this.#append(fh, data)));
-    this.#queue = run.catch(() => undefined);
-    return run;
+  /**
+   * Writes `data` durably (write + datasync) after the known-good size. The bytes count only once
+   * confirmed, when the whole commit holding them succeeded; until then readers do not see them,
+   * and `undo` cuts them again. One staged write at a time.
+   */
+  async stage(data: Buffer): Promise<StagedAppend> {
+    if (this.#staged) throw new Error(`${this.path}: a write is already staged`);
+    this.#staged = true;
+    const start = this.#size;
+    try {
+      await this.use((fh) => this.#write(fh, data, start));
+    } catch (err) {
+      this.#staged = false;
+      throw err;
+    }
+    return {
+      start,
+      confirm: () => {
+        this.#size = start + data.length;
+        this.#staged = false;
+      },
+      undo: async () => {
+        this.#dirtyTail = !(await this.use((fh) => this.#cut(fh, start)).catch(() => false));
+        this.#staged = false;
+      },
+    };
   }
 
-  async #append(fh: FileHandle, data: Buffer): Promise<number> {
-    const start = this.#size;
+  /** Stages and confirms at once, for a write that is a commit of its own; resolves with its start. */
+  async append(data: Buffer): Promise<number> {
+    const staged = await this.stage(data);
+    staged.confirm();
+    return staged.start;
+  }
+
+  async #write(fh: FileHandle, data: Buffer, start: number): Promise<void> {
     try {
       await writeFully(fh, data, start);
       if (this.#dirtyTail) await fh.truncate(start + data.length);
       await fh.datasync();
     } catch (err) {
-      this.#dirtyTail = !(await truncateQuietly(fh, start));
+      this.#dirtyTail = !(await this.#cut(fh, start));
       throw err;
     }
     this.#dirtyTail = false;
-    this.#size = start + data.length;
-    return start;
+  }
+
+  /** Cuts the file back to `size`; best effort, the caller's error is what counts. */
+  async #cut(fh: FileHandle, size: number): Promise<boolean> {
+    if (!(await truncateQuietly(fh, size))) return false;
+    await fh.datasync().catch(() => undefined);
+    return true;
   }
 
   /** Runs `fn` with the open handle, keeping it open meanwhile. */
@@ -111,9 +151,7 @@ export class AppendFile {
     await fh.then((h) => h.close()).catch(() => undefined);
   }
 
-  /** Waits for queued appends, then closes. */
   async close(): Promise<void> {
-    await this.#queue;
     this.#closed = true;
     const fh = this.#fh;
     this.#fh = null;

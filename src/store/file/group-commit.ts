@@ -1,9 +1,19 @@
 import { StoreUnavailableError } from '../../errors.js';
 
+/** A flush that is on disk but counts only once every file of its commit is. */
+export interface Staged {
+  /** Every file of the commit is written: mark its changes written. */
+  apply(): void | Promise<void>;
+  /** Another file failed: cut this one's bytes again, keeping its changes pending. */
+  undo(): Promise<void>;
+}
+
 /** Something that writes its pending changes in one go, keeping them when the write fails. */
 export interface Flushable {
-  flush(): Promise<void>;
+  flush(): Promise<Staged>;
 }
+
+export const NOTHING_STAGED: Staged = { apply: () => undefined, undo: async () => undefined };
 
 interface Waiter {
   resolve: () => void;
@@ -12,9 +22,10 @@ interface Waiter {
 
 /**
  * Coalesces commits: every `commit()` made while a flush runs joins the next flush, which writes
- * each dirty file once. A waiter resolves only after the flush that holds its changes finished;
- * when it fails, its waiters get a `StoreUnavailableError`, `writable` turns false until a flush
- * succeeds, and the changes stay queued for the next commit.
+ * each dirty file once. A waiter resolves only after the flush that holds its changes finished.
+ * A commit is all or nothing: when one file fails, what the others wrote is cut again, the
+ * waiters get a `StoreUnavailableError`, `writable` turns false until a flush succeeds, and the
+ * changes stay queued for the next commit.
  *
  * @example
  *   const gc = createGroupCommit();
@@ -31,12 +42,16 @@ export function createGroupCommit(onFlush: () => void = () => {}) {
   async function flushAll(files: Set<Flushable>): Promise<void> {
     // allSettled: the next flush must not start while a file of this one is still writing.
     const results = await Promise.allSettled([...files].map((f) => f.flush()));
+    const staged = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
+      // A refused commit leaves nothing behind, not even in the files that took their part.
+      await Promise.allSettled(staged.map((s) => s.undo()));
       for (const f of files) dirty.add(f);
       writable = false;
       throw new StoreUnavailableError(failed.reason);
     }
+    for (const s of staged) await s.apply();
     writable = true;
     onFlush();
   }

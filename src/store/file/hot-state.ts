@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Low } from 'lowdb';
 import { AppendFile } from './append-file.js';
-import type { Flushable } from './group-commit.js';
+import { NOTHING_STAGED, type Flushable, type Staged } from './group-commit.js';
 import { journalGenerations, journalPath, removeJournalsBefore, replayJournal, type JournalOp } from './journal.js';
 import { openSnapshot, type Snapshot, type SnapshotFile } from './snapshot.js';
 
@@ -92,14 +92,20 @@ export class HotState implements Flushable {
     if (value !== undefined) this.set(name, key, value);
   }
 
-  async flush(): Promise<void> {
-    if (this.#ops.length === 0) return;
+  async flush(): Promise<Staged> {
+    if (this.#ops.length === 0) return NOTHING_STAGED;
     const n = this.#ops.length;
-    await this.#journal.append(Buffer.from(`${this.#ops.join('\n')}\n`, 'utf8'));
-    // Only what was written leaves the queue; changes made during the write stay for the next.
-    this.#ops.splice(0, n);
+    const staged = await this.#journal.stage(Buffer.from(`${this.#ops.join('\n')}\n`, 'utf8'));
     this.#hooks.onWrite();
-    if (this.#journal.size > Math.max(this.#compactAt, 2 * this.#snapshotBytes)) await this.#compact();
+    return {
+      apply: async () => {
+        staged.confirm();
+        // Only what was written leaves the queue; changes made during the write stay for the next.
+        this.#ops.splice(0, n);
+        if (this.#journal.size > Math.max(this.#compactAt, 2 * this.#snapshotBytes)) await this.#compact();
+      },
+      undo: () => staged.undo(),
+    };
   }
 
   /**

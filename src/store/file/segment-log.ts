@@ -1,11 +1,12 @@
 import { AppError } from '../../errors.js';
 import type { PartitionedCollection } from '../store.js';
-import type { GroupCommit } from './group-commit.js';
+import { NOTHING_STAGED, type GroupCommit, type Staged } from './group-commit.js';
 import { ID_LENGTH } from './line-scan.js';
 import { RecordCache } from './record-cache.js';
 import { keyOfId, segmentKey } from './segment-key.js';
 import { listRecords } from './segment-list.js';
 import { SegmentSet } from './segment-set.js';
+import type { StagedAppend } from './append-file.js';
 import type { Segment } from './segment.js';
 
 export interface SegmentLogOptions {
@@ -56,12 +57,23 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
     return { record: parse<T>(line), bytes: line.length };
   }
 
-  async function writeSegment(key: string, entries: [string, PendingLine<T>][]): Promise<void> {
+  interface SegmentWrite {
+    seg: Segment;
+    staged: StagedAppend;
+    entries: [string, PendingLine<T>][];
+  }
+
+  async function writeSegment(key: string, entries: [string, PendingLine<T>][]): Promise<SegmentWrite> {
     const seg = await segments.obtain(key);
-    const start = await seg.file.append(Buffer.concat(entries.map(([, p]) => p.line)));
+    const staged = await seg.file.stage(Buffer.concat(entries.map(([, p]) => p.line)));
     options.onWrite();
-    // Only now, written and synced, do these records count as stored.
-    let offset = start;
+    return { seg, staged, entries };
+  }
+
+  /** Only now, with every file of the commit written and synced, do these records count as stored. */
+  function markWritten({ seg, staged, entries }: SegmentWrite): void {
+    staged.confirm();
+    let offset = staged.start;
     for (const [id, p] of entries) {
       seg.noteWritten(id, offset);
       offset += p.line.length;
@@ -70,10 +82,15 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
     }
   }
 
+  const undoAll = async (writes: SegmentWrite[]) => {
+    await Promise.allSettled(writes.map((w) => w.staged.undo()));
+    segments.trim();
+  };
+
   const flushable = {
     /** Appends every pending line to its hour's file; what fails stays pending for the next commit. */
-    async flush(): Promise<void> {
-      if (pending.size === 0) return;
+    async flush(): Promise<Staged> {
+      if (pending.size === 0) return NOTHING_STAGED;
       const byKey = new Map<string, [string, PendingLine<T>][]>();
       for (const entry of pending) {
         const key = keyOfId(entry[0])!;
@@ -83,9 +100,19 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
       }
       // allSettled: a failure must not start the next flush while other appends still run.
       const results = await Promise.allSettled([...byKey].map(([key, entries]) => writeSegment(key, entries)));
-      segments.trim();
+      const writes = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
+      if (failed) {
+        await undoAll(writes);
+        throw failed.reason;
+      }
+      return {
+        apply: () => {
+          for (const w of writes) markWritten(w);
+          segments.trim();
+        },
+        undo: () => undoAll(writes),
+      };
     },
   };
 
