@@ -1,12 +1,12 @@
 import { AppError } from '../../errors.js';
 import type { PartitionedCollection } from '../store.js';
+import type { StagedAppend } from './append-file.js';
 import { NOTHING_STAGED, type GroupCommit, type Staged } from './group-commit.js';
 import { ID_LENGTH } from './line-scan.js';
 import { RecordCache } from './record-cache.js';
 import { keyOfId, segmentKey } from './segment-key.js';
 import { listRecords } from './segment-list.js';
 import { SegmentSet } from './segment-set.js';
-import type { StagedAppend } from './append-file.js';
 import type { Segment } from './segment.js';
 
 export interface SegmentLogOptions {
