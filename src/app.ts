@@ -22,7 +22,7 @@ import type { PluginDefinition } from './plugin-api.js';
 import { builtinPlugins } from './registry.js';
 import { buildRuntime, closeRuntime, type Runtime } from './runtime/runtime.js';
 import { createScheduler } from './scheduler/scheduler.js';
-import { openLowdbStore } from './store/lowdb/lowdb-store.js';
+import { openFileStore } from './store/file/index.js';
 import type { Store } from './store/store.js';
 import { createWebhookPipeline } from './webhooks/pipeline.js';
 import { createMaintenance } from './app/maintenance.js';
@@ -62,8 +62,9 @@ export async function createApp(deps: AppDeps) {
   const logger: Logger = createLogger({ level: loaded.config.log.level, secrets: () => secrets, destination: deps.logDestination });
   const metrics = createMetrics(deps.registry ?? new Registry());
 
-  const store: Store = await openLowdbStore({
+  const store: Store = await openFileStore({
     dir: loaded.config.store.path,
+    indexKeys: (m) => m.attempts.flatMap((a) => (a.providerMessageId ? [`${a.provider}/${a.providerMessageId}`] : [])),
     indexWindowMs: parseDuration(loaded.config.store.receiptIndex) ?? 0,
     now: () => clock.now(),
   });
