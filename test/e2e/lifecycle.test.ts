@@ -110,6 +110,23 @@ routes:
     expect(stderr).toMatch(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE .*the store was not opened`));
   });
 
+  it('a second daemon on the same store folder (another port) is refused with the holder\'s pid, in one line', async () => {
+    const { file } = setup(BODY);
+    const first = await start(file);
+    const other = file.replace(/gateway\.yaml$/, 'second.yaml');
+    writeFileSync(other, readFileSync(file, 'utf8'));
+    const child = spawn(process.execPath, ['--import', 'tsx', join(process.cwd(), 'src', 'main.ts'), 'start', '--config', other], {
+      env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stderr.on('data', (c) => (output += String(c)));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(output.trim()).toBe(`switchboard: store ${join(file, '..', 'data')} is in use by pid ${first.child.pid} (another switchboard?)`);
+    // The first keeps serving.
+    expect((await fetch(`${first.url}/-/ready`)).status).toBe(200);
+  });
+
   it('a client that sends headers and then dribbles its body is cut off at server.requestTimeout', async () => {
     const { file } = setup(BODY.replace('port: 0 }', 'port: 0, requestTimeout: 1s, headersTimeout: 1s }'));
     const d = await start(file);
