@@ -1,16 +1,9 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY, configText, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { API_KEY, DELIVERING_SMS, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { mountTmpfs, type Tmpfs } from '../store/helpers.js';
 
-const yaml = configText(`
-providers:
-  sms: { plugin: mock, channels: [sms], outcome: delivered, after: 0s }
-routes:
-  default:
-    steps:
-      - { channel: sms, providers: [sms], until: delivered, within: 1m }
-`);
+const yaml = DELIVERING_SMS;
 
 const body = (i: number) => ({ route: 'default', to: { sms: '+15551234567' }, content: { text: `message ${i} ${'x'.repeat(3000)}` } });
 

@@ -6,19 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnDaemon, type Daemon } from '../helpers/daemon.js';
-import { API_KEY, configText, eventually } from '../helpers/gateway.js';
+import { API_KEY, configText, eventually, fallbackDaemonConfig } from '../helpers/gateway.js';
 import { postHeaders, rawConnect } from './raw-http.js';
 
-const BODY = configText(`
-providers:
-  wa: { plugin: mock, channels: [whatsapp], outcome: none }
-  sms: { plugin: mock, channels: [sms], outcome: delivered, after: 100ms }
-routes:
-  default:
-    steps:
-      - { channel: whatsapp, providers: [wa], until: delivered, within: 300ms }
-      - { channel: sms, providers: [sms], until: delivered, within: 30s }
-`).replace('log: { level: debug }', 'log: { level: info }');
+const BODY = fallbackDaemonConfig('300ms');
 
 const HANGING_PLUGIN = `export default {
   name: 'hang',
