@@ -75,14 +75,27 @@ export async function startCluster(): Promise<Cluster> {
   };
   try {
     await asPostgres(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
-    const port = await freePort();
-    const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
-    await asPostgres(join(bin, 'pg_ctl'), ['start', '-D', data, '-l', log, '-w', '-t', '30', '-o', opts]);
+    const port = await startOnFreePort(bin, data, dir, log);
     return { url: `postgresql://postgres@127.0.0.1:${port}/postgres`, port, dir, stop };
   } catch (err) {
     const text = await readFile(log, 'utf8').catch(() => '');
     await stop();
     throw new Error(`cannot start PostgreSQL for the tests: ${(err as Error).message}\n${text}`);
+  }
+}
+
+/** Another process may take the free port before the server binds it: then try another. */
+async function startOnFreePort(bin: string, data: string, dir: string, log: string): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+    try {
+      await asPostgres(join(bin, 'pg_ctl'), ['start', '-D', data, '-l', log, '-w', '-t', '30', '-o', opts]);
+      return port;
+    } catch (err) {
+      const text = await readFile(log, 'utf8').catch(() => '');
+      if (attempt >= 3 || !/could not (bind|create listen)/i.test(text)) throw err;
+    }
   }
 }
 

@@ -112,6 +112,16 @@ describe('pool', () => {
     missing.pathname = '/no_such_db';
     await expect(openPool({ url: missing.toString() })).rejects.toThrow(/database "no_such_db" does not exist/);
   });
+
+  it('a server dropping an idle connection is reported, not a crash, and the pool goes on', async () => {
+    const errors: Error[] = [];
+    const p = createPool({ url: db.url, max: 1, applicationName: 'sb-idle', onIdleError: (err) => errors.push(err) });
+    pools.push(p);
+    await p.query('SELECT 1');
+    await pool().query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sb-idle'");
+    await expect.poll(() => errors.length).toBe(1);
+    expect((await p.query<{ n: number }>('SELECT 2 AS n')).rows).toEqual([{ n: 2 }]);
+  });
 });
 
 interface Run {
@@ -144,7 +154,7 @@ describe('switchboard migrate', () => {
 
   it('reads DATABASE_URL, says when the schema is current, and refuses a newer one or none', async () => {
     const run = async (url: string | undefined, env: Record<string, string> = {}) => {
-      const io = { env, out: '', err: '' };
+      const io = { out: '', err: '' };
       const code = await migrateCommand({ url }, { env, out: (t) => (io.out += t), err: (t) => (io.err += t) });
       return { code, out: io.out, err: io.err };
     };

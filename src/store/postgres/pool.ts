@@ -10,6 +10,8 @@ export interface PoolOptions {
   connectTimeoutMs?: number;
   /** Shown in `pg_stat_activity` (default `switchboard`). */
   applicationName?: string;
+  /** An idle client lost its server (the next query fails and says so; this is for the log). */
+  onIdleError?: (err: Error) => void;
 }
 
 /** Anything that runs a query: the pool, or one client inside a transaction. */
@@ -53,7 +55,7 @@ export function checkUrl(url: string): void {
 
 /**
  * A pool for `url`, not yet connected. Idle clients that lose their server emit `error` on the
- * pool; it is swallowed here (the next query reports it) instead of crashing the process.
+ * pool; it goes to `onIdleError` (the next query reports it anyway) instead of crashing the process.
  */
 export function createPool(options: PoolOptions): pg.Pool {
   checkUrl(options.url);
@@ -63,7 +65,7 @@ export function createPool(options: PoolOptions): pg.Pool {
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     application_name: options.applicationName ?? 'switchboard',
   });
-  pool.on('error', () => undefined);
+  pool.on('error', (err) => options.onIdleError?.(err));
   return pool;
 }
 
