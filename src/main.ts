@@ -9,6 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { checkCommand } from './cli/check.js';
+import { migrateCommand } from './cli/migrate.js';
 import { reloadCommand } from './cli/reload.js';
 import { startCommand } from './cli/start.js';
 import { ConfigError, StartupError } from './errors.js';
@@ -28,6 +29,8 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = await checkCommand(file, io);
   } else if (command === 'reload') {
     process.exitCode = await reloadCommand({ file, url: values.url }, io);
+  } else if (command === 'migrate') {
+    process.exitCode = await migrateCommand({ url: values.url }, io);
   } else if (command === 'start') {
     await startCommand(file, process.env);
   } else {

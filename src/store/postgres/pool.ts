@@ -1,0 +1,97 @@
+import pg from 'pg';
+import { StartupError } from '../../errors.js';
+
+export interface PoolOptions {
+  /** `postgres://user:password@host:port/database?…` (libpq-style URL). */
+  url: string;
+  /** Connections at most (default 10). */
+  max?: number;
+  /** How long one connection attempt may take (default 5 s). */
+  connectTimeoutMs?: number;
+  /** Shown in `pg_stat_activity` (default `switchboard`). */
+  applicationName?: string;
+  /** An idle client lost its server (the next query fails and says so; this is for the log). */
+  onIdleError?: (err: Error) => void;
+}
+
+/** Anything that runs a query: the pool, or one client inside a transaction. */
+export type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
+
+/**
+ * The database cannot be used at start: a wrong URL, a server that does not answer, a refused
+ * login. One line for the operator, the password masked.
+ */
+export class DatabaseUnavailableError extends StartupError {
+  constructor(message: string, cause?: unknown) {
+    super(message);
+    this.name = 'DatabaseUnavailableError';
+    if (cause !== undefined) this.cause = cause;
+  }
+}
+
+/** The URL as it may be shown: the password replaced by `***`. */
+export function maskUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+/** Throws a `DatabaseUnavailableError` unless `url` is a `postgres:`/`postgresql:` URL. */
+export function checkUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new DatabaseUnavailableError('database URL is not a URL; expected postgres://user:password@host:5432/database');
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new DatabaseUnavailableError(`database URL ${maskUrl(url)} must start with postgres:// or postgresql://`);
+  }
+}
+
+/**
+ * A pool for `url`, not yet connected. Idle clients that lose their server emit `error` on the
+ * pool; it goes to `onIdleError` (the next query reports it anyway) instead of crashing the process.
+ */
+export function createPool(options: PoolOptions): pg.Pool {
+  checkUrl(options.url);
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    application_name: options.applicationName ?? 'switchboard',
+  });
+  pool.on('error', (err) => options.onIdleError?.(err));
+  return pool;
+}
+
+/**
+ * A pool that has proven it can connect: a wrong URL or an unreachable database is a
+ * `DatabaseUnavailableError` with one clear line, and no pool is left open.
+ *
+ * @example const pool = await openPool({ url: process.env.DATABASE_URL! });
+ */
+export async function openPool(options: PoolOptions): Promise<pg.Pool> {
+  const pool = createPool(options);
+  try {
+    const client = await pool.connect();
+    client.release();
+    return pool;
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw new DatabaseUnavailableError(`cannot connect to the database at ${maskUrl(options.url)}: ${describeError(err)}`, err);
+  }
+}
+
+/** One line out of what `pg` and `net` throw (an AggregateError for a host with two addresses, say). */
+export function describeError(err: unknown): string {
+  const e = err as { message?: string; code?: string; errors?: unknown[] };
+  const first = Array.isArray(e.errors) && e.errors.length > 0 ? (e.errors[0] as { message?: string; code?: string }) : undefined;
+  const message = (e.message || first?.message || String(err)).split('\n')[0];
+  const code = e.code ?? first?.code;
+  return code && !message.includes(code) ? `${message} (${code})` : message;
+}
