@@ -14,7 +14,7 @@ import { reloadCommand } from './cli/reload.js';
 import { startCommand } from './cli/start.js';
 import { ConfigError, StartupError } from './errors.js';
 
-const USAGE = 'usage: switchboard start [--config FILE] | switchboard check [FILE] | switchboard reload [--config FILE] [--url URL]';
+const USAGE = 'usage: switchboard start [--config FILE] | switchboard check [FILE] | switchboard reload [--config FILE] [--url URL] | switchboard migrate [--url URL]';
 
 async function main(argv: string[]): Promise<void> {
   const [command = 'start', ...rest] = argv;
