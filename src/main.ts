@@ -6,6 +6,7 @@
  *   switchboard start [--config FILE]                 run the gateway (default ./gateway.yaml)
  *   switchboard check [FILE]                          validate a config; exit 1 with file:line:col errors
  *   switchboard reload [--config FILE] [--url URL]    ask the running gateway to reload; exit 1 if refused
+ *   switchboard migrate [--url URL]                   bring a PostgreSQL schema up to date (DATABASE_URL by default)
  */
 import { parseArgs } from 'node:util';
 import { checkCommand } from './cli/check.js';
