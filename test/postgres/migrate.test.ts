@@ -9,6 +9,10 @@ import { loadMigrations, migrate, schemaVersion, SchemaTooNewError } from '../..
 import { createPool, DatabaseUnavailableError, openPool } from '../../src/store/postgres/pool.js';
 import { createDatabase, freePort } from '../helpers/postgres.js';
 
+// The migrations shipped in src/store/postgres/migrations (read once; tests below add their own).
+const shipped = await loadMigrations();
+const latest = shipped.length;
+
 let db: Awaited<ReturnType<typeof createDatabase>>;
 const pools: pg.Pool[] = [];
 
@@ -35,13 +39,12 @@ async function tables(p: pg.Pool): Promise<string[]> {
 describe('migrations', () => {
   it('bring an empty database to the newest version, and a second run is a no-op', async () => {
     const p = pool();
-    const latest = (await loadMigrations()).length;
     expect(await schemaVersion(p)).toBe(0);
 
     const first = await migrate(p);
     expect(first).toMatchObject({ from: 0, to: latest });
     expect(first.applied[0]).toBe('001_initial');
-    expect(await tables(p)).toEqual(['inbound', 'kv', 'messages', 'schema_migrations', 'timers']);
+    expect(await tables(p)).toEqual(['attempt_index', 'inbound', 'kv', 'messages', 'schema_migrations', 'timers']);
     expect(await schemaVersion(p)).toBe(latest);
 
     expect(await migrate(p)).toEqual({ from: latest, to: latest, applied: [] });
@@ -54,22 +57,23 @@ describe('migrations', () => {
     const results = await Promise.all([migrate(a), migrate(b)]);
     const applied = results.flatMap((r) => r.applied);
     expect(applied.sort()).toEqual((await loadMigrations()).map((m) => m.name).sort());
-    expect(results.map((r) => r.to)).toEqual([1, 1]);
+    expect(results.map((r) => r.to)).toEqual([latest, latest]);
     const { rows } = await a.query<{ n: string }>('SELECT count(*) AS n FROM schema_migrations');
-    expect(Number(rows[0].n)).toBe(1);
+    expect(Number(rows[0].n)).toBe(latest);
   });
 
   it('apply pending ones in order and roll back a failing one whole', async () => {
     const p = pool();
     const known = await loadMigrations();
     await migrate(p, known);
-    const broken = [...known, { version: 2, name: '002_half', sql: 'CREATE TABLE half (x int); SELECT no_such_function();' }];
+    const v = latest + 1;
+    const broken = [...known, { version: v, name: `${v}_half`, sql: 'CREATE TABLE half (x int); SELECT no_such_function();' }];
     await expect(migrate(p, broken)).rejects.toThrow(/no_such_function/);
-    expect(await schemaVersion(p)).toBe(1);
+    expect(await schemaVersion(p)).toBe(latest);
     expect(await tables(p)).not.toContain('half');
 
-    const next = [...known, { version: 2, name: '002_extra', sql: 'CREATE TABLE extra (x int)' }];
-    expect(await migrate(p, next)).toEqual({ from: 1, to: 2, applied: ['002_extra'] });
+    const next = [...known, { version: v, name: `${v}_extra`, sql: 'CREATE TABLE extra (x int)' }];
+    expect(await migrate(p, next)).toEqual({ from: latest, to: v, applied: [`${v}_extra`] });
   });
 
   it('refuse a database migrated by a newer switchboard', async () => {
@@ -78,7 +82,7 @@ describe('migrations', () => {
     await p.query("INSERT INTO schema_migrations (version, name) VALUES (99, '099_future')");
     const err = await migrate(p).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SchemaTooNewError);
-    expect((err as Error).message).toMatch(/schema is at version 99, newer than this switchboard knows \(1\)/);
+    expect((err as Error).message).toMatch(new RegExp(`schema is at version 99, newer than this switchboard knows \\(${latest}\\)`));
   });
 
   it('refuse migration files with a gap or a bad name', async () => {
@@ -147,7 +151,7 @@ describe('switchboard migrate', () => {
     const port = await freePort();
     const [first, down] = await Promise.all([cli(['migrate', '--url', db.url]), cli(['migrate', '--url', `postgres://127.0.0.1:${port}/x`])]);
     expect(first).toMatchObject({ code: 0, stderr: '' });
-    expect(first.stdout).toMatch(/^migrated schema from version 0 to 1: 001_initial\n$/);
+    expect(first.stdout).toBe(`migrated schema from version 0 to ${latest}: ${shipped.map((m) => m.name).join(', ')}\n`);
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/^switchboard migrate: cannot connect to the database at postgres:\/\/127.0.0.1:\d+\/x: .*ECONNREFUSED.*\n$/);
   });
@@ -160,11 +164,11 @@ describe('switchboard migrate', () => {
     };
     expect(await run(undefined)).toEqual({ code: 1, out: '', err: 'switchboard migrate: no database; pass --url postgres://… or set DATABASE_URL\n' });
     expect(await run(undefined, { DATABASE_URL: db.url })).toMatchObject({ code: 0, err: '' });
-    expect(await run(undefined, { DATABASE_URL: db.url })).toEqual({ code: 0, out: 'schema is up to date at version 1\n', err: '' });
+    expect(await run(undefined, { DATABASE_URL: db.url })).toEqual({ code: 0, out: `schema is up to date at version ${latest}\n`, err: '' });
 
-    await pool().query("INSERT INTO schema_migrations (version, name) VALUES (2, '002_future')");
+    await pool().query("INSERT INTO schema_migrations (version, name) VALUES ($1, 'future')", [latest + 1]);
     const newer = await run(db.url);
     expect(newer.code).toBe(1);
-    expect(newer.err).toMatch(/^switchboard migrate: the database schema is at version 2, newer than this switchboard knows \(1\)/);
+    expect(newer.err).toMatch(new RegExp(`^switchboard migrate: the database schema is at version ${latest + 1}, newer than this switchboard knows \\(${latest}\\)`));
   });
 });
