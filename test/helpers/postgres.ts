@@ -25,6 +25,10 @@ export interface Cluster {
   port: number;
   dir: string;
   stop(): Promise<void>;
+  /** Stops the server, keeping its data (a database going away under the gateway). */
+  halt(): Promise<void>;
+  /** Starts a halted server again on the same port. */
+  resume(): Promise<void>;
 }
 
 /** `initdb`/`pg_ctl` of the newest PostgreSQL under /usr/lib/postgresql, or from PATH. */
@@ -76,7 +80,9 @@ export async function startCluster(): Promise<Cluster> {
   try {
     await asPostgres(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
     const port = await startOnFreePort(bin, data, dir, log);
-    return { url: `postgresql://postgres@127.0.0.1:${port}/postgres`, port, dir, stop };
+    const halt = () => asPostgres(join(bin, 'pg_ctl'), ['stop', '-D', data, '-m', 'fast', '-w']);
+    const resume = () => asPostgres(join(bin, 'pg_ctl'), ['start', '-D', data, '-l', log, '-w', '-t', '30', '-o', serverOptions(port, dir)]);
+    return { url: `postgresql://postgres@127.0.0.1:${port}/postgres`, port, dir, stop, halt, resume };
   } catch (err) {
     const text = await readFile(log, 'utf8').catch(() => '');
     await stop();
@@ -84,13 +90,15 @@ export async function startCluster(): Promise<Cluster> {
   }
 }
 
+const serverOptions = (port: number, dir: string) =>
+  `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+
 /** Another process may take the free port before the server binds it: then try another. */
 async function startOnFreePort(bin: string, data: string, dir: string, log: string): Promise<number> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
     try {
-      await asPostgres(join(bin, 'pg_ctl'), ['start', '-D', data, '-l', log, '-w', '-t', '30', '-o', opts]);
+      await asPostgres(join(bin, 'pg_ctl'), ['start', '-D', data, '-l', log, '-w', '-t', '30', '-o', serverOptions(port, dir)]);
       return port;
     } catch (err) {
       const text = await readFile(log, 'utf8').catch(() => '');

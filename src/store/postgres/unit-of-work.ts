@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { StoreUnavailableError } from '../../errors.js';
+import { AppError, StoreUnavailableError } from '../../errors.js';
 
 /** One client inside an open transaction: every collection call of a unit of work takes it. */
 export type Tx = pg.PoolClient;
@@ -61,6 +61,11 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<
       throw new StoreUnavailableError(err);
     }
     let broken: Error | undefined;
+    // A checked-out client whose server goes away between two statements (while `fn` awaits
+    // something else) emits `error`; unheard, that is an uncaught exception that ends the process.
+    // Heard, the next statement fails and the client is thrown away on release.
+    const onError = (err: Error) => (broken = err);
+    client.on('error', onError);
     try {
       await client.query(begin);
       const result = await fn(client);
@@ -68,16 +73,18 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<
       return result;
     } catch (err) {
       // A client whose connection failed is destroyed on release instead of going back to the pool.
-      if (isUnavailable(err)) broken = err as Error;
-      else await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+      if (isUnavailable(err)) broken ??= err as Error;
+      else if (!broken) await client.query('ROLLBACK').catch((e: Error) => (broken = e));
       const code = sqlState(err);
       if (code && RETRYABLE.has(code) && attempt <= retries) {
         options.onRetry?.(err as Error, attempt);
         await pause(attempt);
         continue;
       }
-      throw broken === err ? new StoreUnavailableError(err) : err;
+      // Whatever `fn` made of a lost connection, nothing of it committed: the caller hears 503.
+      throw isUnavailable(err) || (broken && !(err instanceof AppError)) ? new StoreUnavailableError(err) : err;
     } finally {
+      client.off('error', onError);
       client.release(broken ?? false);
     }
   }
