@@ -50,6 +50,7 @@ describe('messages', () => {
     const literal = { ...message(T - 999), content: { text: 'C:\\u0000 is fine' } };
     await withTransaction(db.pool, (tx) => messages.put(tx, literal));
     expect((await messages.get(db.pool, literal.id))!.content.text).toBe('C:\\u0000 is fine');
+    await expect(messages.put(db.pool, { ...m, id: 'not-a-ulid' })).rejects.toMatchObject({ code: 'validation_failed' });
     await db.pool.query('DELETE FROM messages');
   });
 

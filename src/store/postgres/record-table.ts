@@ -1,4 +1,5 @@
 import { AppError } from '../../errors.js';
+import { idTime } from '../../ids.js';
 import type { ListPage } from '../store.js';
 import type { Queryable } from './pool.js';
 
@@ -72,6 +73,8 @@ export function recordTable<T extends { id: string }, F extends string>(spec: Re
 
     /** Inserts or replaces `record`, its list columns in step with its body. */
     async put(db: Queryable, record: T, maxBytes?: number): Promise<void> {
+      // Lists page by id in time order, as the file store's partitions do: ids must be ULIDs.
+      if (idTime(record.id) === undefined) throw new AppError('validation_failed', `record id ${record.id} is not a ULID`);
       const json = serialize(record, maxBytes);
       await db.query(upsert, [record.id, ...spec.columns(record), json]).catch((err: unknown) => Promise.reject(asValidation(err)));
     },
