@@ -14,7 +14,7 @@ import { createLoad, createRandom, sleep } from './load.js';
 // random points and restarted on the same folder; every acknowledged message must end final, no
 // timer may be lost, no provider may get a send twice, and the restart must stay small.
 const KILLS = 5;
-const SENDERS = 12;
+const SENDERS = 16;
 const DRAIN_MS = 20_000;
 // With no message timer pending, nothing can move an open message (mock receipts take 300 ms).
 const STALL_MS = 3_000;
@@ -157,6 +157,7 @@ describe('crash soak', () => {
       `  requests ${stats.requests}: ${JSON.stringify(stats.statuses)}, ${stats.unanswered} without an answer`,
       `  kills ${kills.length} (lifetimes ms ${kills.map((k) => k.lifetimeMs).join(' ')}; requests in flight ${kills.map((k) => k.inFlight).join(' ')}), restarts ${daemons.length - 1}`,
       `  stored messages ${stored.size} ${JSON.stringify(countBy([...stored.values()], (m) => m.status))}; missing acknowledged ${missing.size}; stuck acknowledged ${stuckAcked.length}, stuck of all stored ${findings.stuck.length}`,
+      `  stuck by status and last event: ${JSON.stringify(countBy(findings.stuck, (m) => `${m.status} after ${m.history.at(-1)?.event}`))}`,
       `  provider sends ${ledger.length}; unknown attempts ${findings.unknownAttempts}; duplicate sends ${findings.duplicateSends.length}; sends not recorded ${findings.unrecordedSends.length}`,
       `  idempotency: keys with more than one message ${findings.duplicateKeys.length}, replays with another id ${stats.replayMismatches.length}`,
       `  drain ${drainMs} ms; pending message timers after it ${pending}`,
