@@ -66,7 +66,7 @@ describe('crash soak', () => {
     else console.log(`crash soak: state and ledger kept in ${dir}`);
   });
 
-  it(`kill -9 ${KILLS} times under concurrent sends: nothing stuck, lost or sent twice`, { timeout: 120_000 }, async () => {
+  it(`kill -9 ${KILLS} times under concurrent sends: nothing stuck, lost or sent twice`, { timeout: 150_000 }, async () => {
     const started = performance.now();
     const since = new Date(Date.now() - 1000).toISOString();
     const ledgerFile = join(dir, 'sends.jsonl');

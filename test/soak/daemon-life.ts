@@ -9,7 +9,8 @@ import { headers, sleep } from './load.js';
  * soon as the port is known (senders may hit a daemon that still answers 503).
  */
 export async function bootDaemon(configFile: string, onListening: (d: Daemon) => void, timeoutMs = 30_000): Promise<Daemon> {
-  const d = await spawnDaemon(configFile);
+  // Generous: on a busy 2-core CI machine loading the sources through tsx alone can take 10 s.
+  const d = await spawnDaemon(configFile, {}, timeoutMs);
   onListening(d);
   const deadline = performance.now() + timeoutMs;
   let exited = false;
