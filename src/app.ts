@@ -9,6 +9,7 @@ import { loadConfig, type LoadedConfig } from './config/load.js';
 import type { EngineContext, StepGuard } from './engine/context.js';
 import { createEngine } from './engine/engine.js';
 import { createKeyedLock } from './engine/locks.js';
+import { createRateLimiter } from './engine/rate-limit.js';
 import { ingestInbound, type InboundListener } from './engine/inbound.js';
 import { ConfigError } from './errors.js';
 import { createHttpApp } from './http/http-app.js';
@@ -73,6 +74,12 @@ export async function createApp(deps: AppDeps) {
     onFire: (kind, lagMs) => metrics.timerLag.observe({ kind }, lagMs / 1000),
   });
   metrics.sources.pendingTimers = () => scheduler.pending;
+  metrics.sources.sendsWaiting = () => {
+    const waiting = scheduler.countBy('step-send', 'provider');
+    // Every configured instance is reported, so dashboards see zeros.
+    for (const name of runtime.providers.keys()) if (!waiting.has(name)) waiting.set(name, 0);
+    return waiting;
+  };
 
   let runtime!: Runtime;
   const current = () => runtime;
@@ -100,6 +107,7 @@ export async function createApp(deps: AppDeps) {
   const ctx: EngineContext = {
     store, scheduler, clock, logger, metrics, runtime: current,
     guards: deps.guards ?? [],
+    limiter: createRateLimiter(clock),
     lock,
     onStatusChange: (m, previous) => outbox.enqueue(m, previous),
   };
@@ -142,7 +150,7 @@ export async function createApp(deps: AppDeps) {
       messageRoutes(engine, current),
       inboundRoutes(store, current),
       webhookRoutes(pipeline, current),
-      opsRoutes({ runtime: current, metrics, store, outbox, redact, ready: () => ready, reload: () => reloader.reload() }),
+      opsRoutes({ runtime: current, metrics, store, outbox, redact, ready: () => ready && store.writable, reload: () => reloader.reload() }),
     ],
   });
 
@@ -173,11 +181,16 @@ export async function createApp(deps: AppDeps) {
       }
       ready = true;
     },
+    /**
+     * In order: no new timers fire, the handlers running finish (their provider calls bounded by
+     * the send ceiling), providers close, and the store writes what is queued and closes.
+     */
     async close(): Promise<void> {
       ready = false;
       maintenance?.stop();
       await scheduler.stop();
       await closeRuntime(runtime, logger);
+      await store.commit().catch((err: unknown) => logger.error({ err }, 'the last commit before closing failed'));
       await store.close();
     },
   };

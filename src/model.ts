@@ -31,7 +31,8 @@ export interface Attempt {
   receipts: { status: AttemptStatus; at: string; errorCode?: string }[];
 }
 
-export type StepState = 'pending' | 'active' | 'waiting_retry' | 'succeeded' | 'failed' | 'timed_out' | 'skipped' | 'canceled';
+/** `waiting_rate`: the step's provider is at its `rateLimit`; the send waits on a stored timer. */
+export type StepState = 'pending' | 'active' | 'waiting_retry' | 'waiting_rate' | 'succeeded' | 'failed' | 'timed_out' | 'skipped' | 'canceled';
 
 export interface StepProgress {
   state: StepState;

@@ -19,6 +19,7 @@ export { parseDuration } from './config/duration.js';
 export { createIdFactory } from './ids.js';
 export { readSchema } from './schemas.js';
 export { smsSegments, type SmsSegments, type SmsEncoding } from './plugin-kit/sms-segments.js';
+export { retryAfterMs } from './plugin-kit/retry-after.js';
 
 /** A delivery channel. A contact-center side speaks `text`, which is not a provider channel. */
 export type Channel = 'whatsapp' | 'sms' | 'mms' | 'email';

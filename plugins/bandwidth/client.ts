@@ -1,5 +1,5 @@
 import { Configuration, MediaApi, MessagesApi } from 'bandwidth-sdk';
-import { ProviderError, classifyStatus, createTokenCache, type HttpClient, type PluginDeps, type TokenCache } from '../../src/plugin-api.js';
+import { ProviderError, classifyStatus, createTokenCache, retryAfterMs, type HttpClient, type PluginDeps, type TokenCache } from '../../src/plugin-api.js';
 import type { BandwidthOptions } from './options.js';
 
 /** The SDK clients of one provider instance, and how their failures become ProviderErrors. */
@@ -15,7 +15,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 interface AxiosLikeError {
   code?: string;
-  response?: { status: number; data?: unknown };
+  response?: { status: number; data?: unknown; headers?: Record<string, unknown> };
 }
 
 /** `{type, description, fieldErrors}` (Bandwidth) or `{error, message}` (its Spring-style 404) → one line. */
@@ -81,6 +81,7 @@ export function createBandwidthClient(options: BandwidthOptions, deps: PluginDep
         reason: classifyStatus(status) ?? 'server',
         status,
         providerCode: type,
+        retryAfterMs: status === 429 ? retryAfterMs(e.response?.headers?.['retry-after'], deps.clock.now()) : undefined,
       });
     },
   };

@@ -25,6 +25,7 @@ export interface MockOptions {
   outcome: Outcome;
   after: string;
   sendError: SendError;
+  retryAfter?: string;
   webhookToken?: string;
   recipients: { match: string; outcome?: Outcome; after?: string; sendError?: SendError }[];
 }
@@ -74,7 +75,8 @@ export function createMockProvider(options: MockOptions, deps: PluginDeps): Prov
       const rule = rules.find((r) => r.re.test(message.to));
       const sendError = rule?.sendError ?? options.sendError;
       if (sendError !== 'none') {
-        throw new ProviderError(`mock ${deps.instance} scripted a ${sendError} error`, { reason: sendError, providerCode: `MOCK_${sendError.toUpperCase()}` });
+        const retryAfterMs = options.retryAfter === undefined ? undefined : parseDuration(options.retryAfter);
+        throw new ProviderError(`mock ${deps.instance} scripted a ${sendError} error`, { reason: sendError, providerCode: `MOCK_${sendError.toUpperCase()}`, retryAfterMs });
       }
       const providerMessageId = `mock-${ulid()}`;
       const afterMs = parseDuration(rule?.after ?? options.after) ?? 0;

@@ -101,7 +101,8 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
       at(['providers', instance, 'plugin'], `providers.${instance}: unknown plugin "${provider.plugin}" (known: ${[...registry.keys()].join(', ')})`);
       continue;
     }
-    const { plugin: _name, ...pluginOptions } = provider;
+    // `rateLimit` is the core's, not the plugin's: every instance has one.
+    const { plugin: _name, rateLimit, ...pluginOptions } = provider;
     const validate = ajv.compile(plugin.optionsSchema);
     if (!validate(pluginOptions)) {
       for (const e of validate.errors ?? []) {
@@ -112,7 +113,7 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
       continue;
     }
     // Defaults were filled into the copy; keep them.
-    (config.providers as Record<string, unknown>)[instance] = { plugin: provider.plugin, ...pluginOptions };
+    (config.providers as Record<string, unknown>)[instance] = { plugin: provider.plugin, ...(rateLimit === undefined ? {} : { rateLimit }), ...pluginOptions };
     collectSecrets(plugin.optionsSchema, pluginOptions, secrets);
     plugins.set(instance, plugin);
   }

@@ -16,8 +16,15 @@ export interface RouteConfig {
   steps: readonly StepConfig[];
 }
 
+export interface RateLimitConfig {
+  mps?: number;
+  burst?: number;
+  concurrency?: number;
+}
+
 export interface ProviderConfig {
   plugin: string;
+  rateLimit?: RateLimitConfig;
   readonly [option: string]: unknown;
 }
 

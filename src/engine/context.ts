@@ -5,6 +5,7 @@ import type { HistoryEntry, Message, MessageStatus } from '../model.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { Store } from '../store/store.js';
+import type { RateLimiter } from './rate-limit.js';
 
 /** What a step guard decides before a step sends (consent windows and suppression plug in here). */
 export type GuardDecision = { action: 'send' } | { action: 'skip'; reason: string };
@@ -20,6 +21,7 @@ export interface EngineContext {
   metrics: Metrics;
   runtime: () => Runtime;
   guards: readonly StepGuard[];
+  limiter: RateLimiter;
   /** Runs `fn` once every earlier change to the same message has finished. */
   lock: <T>(messageId: string, fn: () => Promise<T>) => Promise<T>;
   /** Called after every message status change, before the commit that stores it. */

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { AppError } from '../errors.js';
-import { FINAL_STATUSES, type Message, type MessageContent, type MessageStatus, type StepState } from '../model.js';
+import { AppError, StoreUnavailableError } from '../errors.js';
+import { FINAL_STATUSES, type Message, type MessageContent, type MessageStatus, type StepState, type TimerRecord } from '../model.js';
 import type { Channel, StatusEvent } from '../plugin-api.js';
 import { iso, record, transition, type EngineContext } from './context.js';
 import { ingestStatus } from './receipts.js';
-import { endStep, isSettled, sendOnStep, startStep, timerId } from './steps.js';
+import { sendOnStep } from './send.js';
+import { cancelStepTimers, endStep, isSettled, startStep, timerId } from './steps.js';
 import { addressFor } from './content.js';
 import { createIdFactory } from '../ids.js';
 
@@ -65,13 +66,13 @@ export function createEngine(ctx: EngineContext) {
   }));
 
   /** Registers a handler for a step timer; it runs only if the step is still in `wanted` state. */
-  function onStepTimer(kind: string, wanted: (state: StepState) => boolean, run: (m: Message, i: number) => Promise<void>): void {
+  function onStepTimer(kind: string, wanted: (state: StepState) => boolean, run: (m: Message, i: number, t: TimerRecord) => Promise<void>): void {
     scheduler.register(kind, (t) => ctx.lock(String(t.payload.message), async () => {
       const m = await load(String(t.payload.message));
       const i = Number(t.payload.step);
       const progress = m?.steps[i];
       if (!m || !progress || !wanted(progress.state)) return store.commit();
-      await run(m, i);
+      await run(m, i, t);
       store.messages.put(m);
       await store.commit();
     }));
@@ -88,6 +89,11 @@ export function createEngine(ctx: EngineContext) {
     await sendOnStep(ctx, m, i, addressFor(m.to, m.plan.steps[i].channel) ?? '');
   });
 
+  onStepTimer('step-send', (state) => state === 'waiting_rate', async (m, i, t) => {
+    m.steps[i].state = 'active';
+    await sendOnStep(ctx, m, i, addressFor(m.to, m.plan.steps[i].channel) ?? '', t.payload.reserved === 1);
+  });
+
   return {
     /**
      * Stores a new message (or finds the one an idempotency key already made) and resolves once it
@@ -95,7 +101,9 @@ export function createEngine(ctx: EngineContext) {
      */
     async accept(req: SendRequest, idempotency?: { scope: string; key: string }): Promise<{ message: Message; created: boolean }> {
       const runtime = ctx.runtime();
-      const route = runtime.loaded.config.routes[req.route];
+      const { routes } = runtime.loaded.config;
+      // Own properties only: "__proto__" or "constructor" is an unknown route, not Object's.
+      const route = Object.hasOwn(routes, req.route) ? routes[req.route] : undefined;
       if (!route) throw new AppError('validation_failed', `unknown route "${req.route}"`, { route: req.route, known: Object.keys(runtime.loaded.config.routes) });
 
       const idemKey = idempotency ? `${idempotency.scope}:${idempotency.key}` : undefined;
@@ -121,7 +129,8 @@ export function createEngine(ctx: EngineContext) {
       const m: Message = {
         id: messageId(clock.now()),
         route: req.route,
-        plan: structuredClone(route),
+        // Config objects are frozen: the plan can be shared, never changed.
+        plan: route,
         to,
         content: req.content,
         ...(req.callbackUrl ? { callbackUrl: req.callbackUrl } : {}),
@@ -134,11 +143,22 @@ export function createEngine(ctx: EngineContext) {
         createdAt: now,
         updatedAt: now,
       };
+      // Throws for a record that cannot be stored, before anything of it is queued.
       store.messages.put(m);
       if (idemKey) store.idempotency.set(idemKey, { key: idemKey, messageId: m.id, bodyHash, expiresAt: clock.now() + IDEMPOTENCY_TTL_MS });
-      // Routing starts from a stored timer, so a crash right after the 202 still sends.
-      scheduler.schedule('start', clock.now(), { message: m.id }, `${m.id}.start`);
-      await store.commit();
+      // Routing starts from a stored timer, so a crash right after the 202 still sends; it is armed
+      // only once stored, so a refused accept can never start sending.
+      const start = scheduler.stage('start', clock.now(), { message: m.id }, `${m.id}.start`);
+      try {
+        await store.commit();
+      } catch (err) {
+        // Nothing of a refused accept may stay behind: its queued changes are undone.
+        store.messages.discard(m.id);
+        if (idemKey) store.idempotency.delete(idemKey);
+        scheduler.cancel(start.id);
+        throw err instanceof AppError ? err : new StoreUnavailableError(err);
+      }
+      scheduler.arm(start);
       ctx.metrics.messagesAccepted.inc({ route: m.route });
       return { message: m, created: true };
     },
@@ -162,8 +182,7 @@ export function createEngine(ctx: EngineContext) {
       if (FINAL_STATUSES.has(m.status)) throw new AppError('conflict', `message ${id} is already ${m.status}`);
       scheduler.cancel(`${m.id}.start`);
       m.steps.forEach((s, i) => {
-        scheduler.cancel(timerId(m, i, 'timeout'));
-        scheduler.cancel(timerId(m, i, 'retry'));
+        cancelStepTimers(ctx, m, i);
         if (!isSettled(s.state)) {
           s.state = 'canceled';
           s.endedAt = iso(ctx);

@@ -20,7 +20,11 @@ export async function ingestInbound(
   dedupForMs: number,
 ): Promise<'stored' | 'duplicate'> {
   const key = `in:${instance}/${event.providerMessageId}`;
-  if (ctx.store.seen.get(key) !== undefined) return 'duplicate';
+  if (ctx.store.seen.get(key) !== undefined) {
+    // The first copy may still sit in a commit that failed: acknowledge only what is on disk.
+    await ctx.store.commit();
+    return 'duplicate';
+  }
   const now = ctx.clock.now();
   const record: InboundRecord = {
     id: inboundId(now),

@@ -1,4 +1,5 @@
 import type { AttemptStatus, StatusEvent } from '../plugin-api.js';
+import type { Message } from '../model.js';
 import { iso, record, transition, type EngineContext } from './context.js';
 import { endStep } from './steps.js';
 import { advances, isFailure, meets, messageRank, messageStatusOf, rank } from './status.js';
@@ -10,30 +11,36 @@ const PARK_MS = 10 * 60_000;
 const STATUS_ORDER: readonly AttemptStatus[] = ['queued', 'sent', 'delivered', 'read', 'undelivered', 'failed'];
 const parkedKey = (instance: string, providerMessageId: string, status: AttemptStatus) => `${instance}/${providerMessageId}/${status}`;
 
+/** How a receipt finds its message: the store indexes these keys without knowing what they are. */
+export const attemptKey = (instance: string, providerMessageId: string): string => `${instance}/${providerMessageId}`;
+
+/** Every attempt key of a message (the store's `indexKeys`). */
+export const attemptKeys = (m: Message): string[] => m.attempts.flatMap((a) => (a.providerMessageId ? [attemptKey(a.provider, a.providerMessageId)] : []));
+
 /**
  * Applies a provider's status report to its attempt. A receipt for a step the message already
  * left is recorded as late (and can still raise the message's status), never dropped. A receipt
  * for an attempt not known yet is parked (durably) until the send that made it returns.
  */
 export async function ingestStatus(ctx: EngineContext, instance: string, event: StatusEvent): Promise<ReceiptOutcome> {
-  const messageId = ctx.store.attemptIndex.get(`${instance}/${event.providerMessageId}`);
+  const messageId = ctx.store.attemptIndex.get(attemptKey(instance, event.providerMessageId));
   if (!messageId) return applyStatus(ctx, instance, event);
   return ctx.lock(messageId, () => applyStatus(ctx, instance, event));
 }
 
 /** `ingestStatus` for a caller that already holds the message's lock. */
 async function applyStatus(ctx: EngineContext, instance: string, event: StatusEvent): Promise<ReceiptOutcome> {
-  const messageId = ctx.store.attemptIndex.get(`${instance}/${event.providerMessageId}`);
+  const messageId = ctx.store.attemptIndex.get(attemptKey(instance, event.providerMessageId));
   const m = messageId ? await ctx.store.messages.get(messageId) : undefined;
   const attempt = m?.attempts.find((a) => a.provider === instance && a.providerMessageId === event.providerMessageId);
   if (!m || !attempt) {
     const key = parkedKey(instance, event.providerMessageId, event.status);
-    if (ctx.store.parked.get(key)) return 'duplicate';
+    if (ctx.store.parked.get(key)) return duplicate(ctx);
     ctx.store.parked.set(key, { instance, event, expiresAt: ctx.clock.now() + PARK_MS });
     await ctx.store.commit();
     return 'parked';
   }
-  if (attempt.receipts.some((r) => r.status === event.status && r.errorCode === event.errorCode)) return 'duplicate';
+  if (attempt.receipts.some((r) => r.status === event.status && r.errorCode === event.errorCode)) return duplicate(ctx);
 
   attempt.receipts.push({ status: event.status, at: event.at ?? iso(ctx), ...(event.errorCode ? { errorCode: event.errorCode } : {}) });
   ctx.metrics.attempts.inc({ channel: attempt.channel, provider: instance, status: event.status });
@@ -71,6 +78,12 @@ async function applyStatus(ctx: EngineContext, instance: string, event: StatusEv
   ctx.store.messages.put(m);
   await ctx.store.commit();
   return outcome;
+}
+
+/** A repeat of a receipt held in memory: acknowledged only once the first copy is on disk (its commit may have failed). */
+async function duplicate(ctx: EngineContext): Promise<ReceiptOutcome> {
+  await ctx.store.commit();
+  return 'duplicate';
 }
 
 /** Applies, in status order, receipts that arrived before the send that made their attempt returned. */

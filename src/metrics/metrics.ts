@@ -10,7 +10,7 @@ export function createMetrics(registry: Registry, options: { defaults?: boolean 
   const registers = [registry];
   if (options.defaults !== false) collectDefaultMetrics({ register: registry, prefix: 'switchboard_' });
   // Gauges read at scrape time; the app points these at the scheduler and the consent policy.
-  const sources = { pendingTimers: () => 0, held: () => 0 };
+  const sources = { pendingTimers: () => 0, held: () => 0, sendsWaiting: (): ReadonlyMap<string, number> => new Map() };
   return {
     registry,
     sources,
@@ -26,6 +26,16 @@ export function createMetrics(registry: Registry, options: { defaults?: boolean 
     callbacks: new Counter({ name: 'switchboard_status_callbacks_total', help: 'Outbound status callback deliveries by result.', labelNames: ['result'], registers }),
     timersPending: new Gauge({ name: 'switchboard_scheduler_pending_timers', help: 'Durable timers waiting to fire.', registers, collect() { this.set(sources.pendingTimers()); } }),
     timerLag: new Histogram({ name: 'switchboard_scheduler_lag_seconds', help: 'How late timers fired.', labelNames: ['kind'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5], registers }),
+    sendsWaiting: new Gauge({
+      name: 'switchboard_provider_sends_waiting',
+      help: 'Sends waiting for their provider instance\'s rateLimit (stored timers), by instance.',
+      labelNames: ['provider'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [provider, n] of sources.sendsWaiting()) this.set({ provider }, n);
+      },
+    }),
     held: new Gauge({ name: 'switchboard_held_messages', help: 'Messages held (waiting for a consent window).', registers, collect() { this.set(sources.held()); } }),
     deadLetters: new Gauge({ name: 'switchboard_dead_letters', help: 'Work that exhausted its retries and waits for inspection.', registers }),
     reloadSuccess: new Gauge({ name: 'switchboard_config_last_reload_successful', help: 'Whether the last configuration reload attempt was successful.', registers }),

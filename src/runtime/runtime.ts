@@ -4,6 +4,7 @@ import type { LoadedConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { RateLimitConfig } from '../config/types.js';
 import { createHttpClient, type PluginDeps, type Provider, type WebhookRequest } from '../plugin-api.js';
 
 /** Feeds a request into the webhook pipeline of one instance (what `deps.loopback` calls). */
@@ -15,7 +16,13 @@ export interface Runtime {
   providers: ReadonlyMap<string, Provider>;
   retry: { initialMs: number; maxMs: number; attempts: number };
   callbacks: { timeoutMs: number; maxAgeMs: number };
+  /** Each instance's `rateLimit`, if it has one. */
+  rateLimits: ReadonlyMap<string, RateLimitConfig>;
   webhookUrl(instance: string, kind: string): string | undefined;
+  /** Counts a provider call as in flight on this runtime: closing it waits for them (a reload drains). */
+  track<T>(call: Promise<T>): Promise<T>;
+  /** Resolves once no call tracked on this runtime is in flight. */
+  drained(): Promise<void>;
 }
 
 export interface RuntimeDeps {
@@ -40,7 +47,7 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps): Runtime {
   for (const [instance, spec] of Object.entries(config.providers)) {
     const plugin = loaded.plugins.get(instance);
     if (!plugin) continue;
-    const { plugin: _name, ...options } = spec;
+    const { plugin: _name, rateLimit: _limit, ...options } = spec;
     const pluginDeps: PluginDeps = {
       instance,
       logger: deps.logger.child({ provider: instance }),
@@ -68,16 +75,43 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps): Runtime {
     }
   }
   if (errors.length > 0) throw new ConfigError(errors);
+  const rateLimits = new Map<string, RateLimitConfig>();
+  for (const [instance, spec] of Object.entries(config.providers)) if (spec.rateLimit) rateLimits.set(instance, spec.rateLimit);
+  const inFlight = new Set<Promise<unknown>>();
   return {
     loaded,
     providers,
     retry: { initialMs: ms(config.retry.initial), maxMs: ms(config.retry.max), attempts: config.retry.attempts },
     callbacks: { timeoutMs: ms(config.callbacks.timeout), maxAgeMs: ms(config.callbacks.maxAge) },
+    rateLimits,
     webhookUrl,
+    track(call) {
+      inFlight.add(call);
+      void call.finally(() => inFlight.delete(call)).catch(() => undefined);
+      return call;
+    },
+    async drained() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
   };
 }
 
-export async function closeRuntime(runtime: Runtime, logger: Logger): Promise<void> {
+/**
+ * Closes a runtime's providers once its in-flight sends have finished (each is bounded by the
+ * engine's send ceiling, `maxWaitMs` bounds the whole wait): cutting a send in flight would make
+ * it look retryable and send it twice.
+ */
+export async function closeRuntime(runtime: Runtime, logger: Logger, maxWaitMs = 65_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = await Promise.race([
+    runtime.drained().then(() => false),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), maxWaitMs);
+      timer.unref();
+    }),
+  ]);
+  clearTimeout(timer);
+  if (gaveUp) logger.warn('closing a runtime with provider calls still in flight');
   for (const [name, p] of runtime.providers) {
     await p.close?.().catch((err: unknown) => logger.warn({ err, provider: name }, 'provider close failed'));
   }

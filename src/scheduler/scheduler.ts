@@ -16,6 +16,11 @@ export interface SchedulerOptions {
   onFire?: (kind: string, lagMs: number) => void;
   /** How long to wait before firing again a timer whose handler threw. */
   retryAfterMs?: number;
+  /**
+   * Handlers running at once. After an outage every overdue timer is due together; they are
+   * worked off this many at a time, in due order, instead of all at once.
+   */
+  maxConcurrent?: number;
 }
 
 // setTimeout cannot wait longer than this; a later timer is re-armed when this one fires.
@@ -23,8 +28,11 @@ const MAX_DELAY = 2 ** 31 - 1;
 
 /**
  * Durable timers: records live in the store, a min-heap in memory, one armed `setTimeout`.
- * A fired timer is removed in memory before its handler runs, so the handler's own commit makes
- * the removal and its effects durable together; a crash in between fires it again on restart.
+ * Claim → apply → complete: a fired timer stays stored (claimed in memory only) while its handler
+ * runs and commits its effects; only then is it removed, and that removal is committed. A crash
+ * anywhere before re-fires it on restart, so handlers must be idempotent (they check the state
+ * they act on). A handler that reschedules its own id replaces the record, and the completion
+ * leaves the new one alone.
  *
  * @example
  *   scheduler.register('step-timeout', async (t) => engine.onStepTimeout(t.payload));
@@ -32,10 +40,14 @@ const MAX_DELAY = 2 ** 31 - 1;
  */
 export function createScheduler(options: SchedulerOptions) {
   const { timers, clock, logger } = options;
+  const maxConcurrent = options.maxConcurrent ?? 64;
   const handlers = new Map<string, TimerHandler>();
   const heap = new MinHeap();
   const nextId = createIdFactory();
   const inFlight = new Set<Promise<void>>();
+  /** Ids whose handler is running: a claimed timer is not fired twice by this process. */
+  const claimed = new Set<string>();
+  const refire = new Set<string>();
   let armed: { handle: unknown; due: number } | undefined;
   let running = false;
 
@@ -47,12 +59,14 @@ export function createScheduler(options: SchedulerOptions) {
       heap.pop();
       top = heap.peek();
     }
-    if (!top) {
+    if (!top || inFlight.size >= maxConcurrent) {
+      // A full house re-arms when a handler finishes.
       if (armed) clock.clearTimeout(armed.handle);
       armed = undefined;
       return;
     }
-    if (armed && armed.due <= top.due) return;
+    // An armed timeout for an earlier due is enough, unless the clock jumped past both (then fire now).
+    if (armed && armed.due <= top.due && top.due > clock.now()) return;
     if (armed) clock.clearTimeout(armed.handle);
     const delay = Math.min(Math.max(0, top.due - clock.now()), MAX_DELAY);
     armed = { due: top.due, handle: clock.setTimeout(fire, delay) };
@@ -61,11 +75,15 @@ export function createScheduler(options: SchedulerOptions) {
   function fire(): void {
     armed = undefined;
     const now = clock.now();
-    for (let top = heap.peek(); top && top.due <= now; top = heap.peek()) {
+    for (let top = heap.peek(); top && top.due <= now && inFlight.size < maxConcurrent; top = heap.peek()) {
       heap.pop();
       const timer = timers.get(top.id);
       if (!timer || timer.due !== top.due) continue;
-      timers.delete(timer.id);
+      if (claimed.has(timer.id)) {
+        // Rescheduled while its handler still runs: fire it once that one completes.
+        refire.add(timer.id);
+        continue;
+      }
       run(timer, now);
     }
     arm();
@@ -76,15 +94,33 @@ export function createScheduler(options: SchedulerOptions) {
     options.onFire?.(timer.kind, Math.max(0, now - timer.due));
     if (!handler) {
       logger.error({ kind: timer.kind, timer: timer.id }, 'no handler for timer kind; dropped');
+      timers.delete(timer.id);
       return;
     }
-    const p = handler(timer).catch((err: unknown) => {
-      logger.error({ err, kind: timer.kind, timer: timer.id }, 'timer handler failed; will fire again');
-      put({ ...timer, due: clock.now() + (options.retryAfterMs ?? 5000) });
-      return options.commit();
-    }).catch(() => undefined);
+    claimed.add(timer.id);
+    const p = handler(timer)
+      .then(() => complete(timer))
+      .catch((err: unknown) => {
+        logger.error({ err, kind: timer.kind, timer: timer.id }, 'timer handler failed; will fire again');
+        if (timers.get(timer.id) === timer) put({ ...timer, due: clock.now() + (options.retryAfterMs ?? 5000) });
+        return options.commit();
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        claimed.delete(timer.id);
+        const again = refire.delete(timer.id) ? timers.get(timer.id) : undefined;
+        if (again) heap.push({ due: again.due, id: again.id });
+        inFlight.delete(p);
+        arm();
+      });
     inFlight.add(p);
-    void p.finally(() => inFlight.delete(p));
+  }
+
+  /** The handler's effects are committed: now the timer may go, unless it was rescheduled. */
+  async function complete(timer: TimerRecord): Promise<void> {
+    if (timers.get(timer.id) !== timer) return;
+    timers.delete(timer.id);
+    await options.commit();
   }
 
   function put(timer: TimerRecord): void {
@@ -103,13 +139,28 @@ export function createScheduler(options: SchedulerOptions) {
       put(timer);
       return timer;
     },
+    /**
+     * Stores a timer without arming it: for work that must not start before the commit holding
+     * it has succeeded (then `arm` it); if the commit fails, `cancel` it.
+     */
+    stage(kind: string, due: number, payload: TimerRecord['payload'], id: string = nextId()): TimerRecord {
+      const timer: TimerRecord = { id, kind, due, payload };
+      timers.set(timer.id, timer);
+      return timer;
+    },
+    /** Arms a staged timer (a no-op if it was canceled meanwhile). */
+    arm(timer: TimerRecord): void {
+      if (timers.get(timer.id) !== timer) return;
+      heap.push({ due: timer.due, id: timer.id });
+      arm();
+    },
     cancel(id: string): void {
       timers.delete(id);
     },
     get(id: string): TimerRecord | undefined {
       return timers.get(id);
     },
-    /** Loads the stored timers; overdue ones fire at once, in due order. */
+    /** Loads the stored timers (claimed ones of a previous life included); overdue ones fire in due order. */
     start(): void {
       running = true;
       for (const t of timers.values()) heap.push({ due: t.due, id: t.id });
@@ -123,6 +174,20 @@ export function createScheduler(options: SchedulerOptions) {
     },
     get pending(): number {
       return timers.size;
+    },
+    /** Timers whose handler is running now. */
+    get running(): number {
+      return inFlight.size;
+    },
+    /** Counts stored timers of one kind by a payload field (the rate limiter's waiting sends). */
+    countBy(kind: string, field: string): Map<string, number> {
+      const out = new Map<string, number>();
+      for (const t of timers.values()) {
+        if (t.kind !== kind) continue;
+        const key = String(t.payload[field]);
+        out.set(key, (out.get(key) ?? 0) + 1);
+      }
+      return out;
     },
     /** Resolves when the handlers already running have finished (for tests and shutdown). */
     idle: () => Promise.all([...inFlight]).then(() => undefined),

@@ -74,7 +74,11 @@ describe('outbound status callbacks', () => {
   it('retries a 503 with backoff, then gives up into the dead letters after maxAge; replay re-sends', async () => {
     status = 503;
     await send();
-    await eventually(() => expect(gw.app.store.deadLetters.size).toBeGreaterThan(0));
+    // Both status changes (routing, delivered) give up; count once neither is retrying any more.
+    await eventually(() => {
+      expect(gw.app.store.deadLetters.size).toBe(2);
+      expect(gw.app.store.outbox.size).toBe(0);
+    }, 10_000);
     // Tried more than once (backoff), for about maxAge, before giving up.
     expect(hook.received.length).toBeGreaterThan(2);
     const dead = await gw.request.get('/v1/dead-letters').set('x-api-key', API_KEY).expect(200);

@@ -5,6 +5,8 @@ import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import supertest from 'supertest';
 import { createApp, type App } from '../../src/app.js';
+import type { Clock } from '../../src/clock.js';
+import type { PluginDefinition } from '../../src/plugin-api.js';
 
 export const API_KEY = 'test-key-0123456789';
 export const READ_KEY = 'read-only-key-0123';
@@ -39,7 +41,10 @@ export interface TestGateway {
 }
 
 /** A temp folder with `gateway.yaml`, and an app built on it in process (no port, no signals). */
-export async function startGateway(yaml: string, options: { env?: Record<string, string>; start?: boolean; dir?: string } = {}): Promise<TestGateway> {
+export async function startGateway(
+  yaml: string,
+  options: { env?: Record<string, string>; start?: boolean; dir?: string; clock?: Clock; builtins?: ReadonlyMap<string, PluginDefinition<never>> } = {},
+): Promise<TestGateway> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'switchboard-'));
   const file = join(dir, 'gateway.yaml');
   writeFileSync(file, yaml);
@@ -50,7 +55,7 @@ export async function startGateway(yaml: string, options: { env?: Record<string,
       cb();
     },
   });
-  const app = await createApp({ configFile: file, env: options.env ?? {}, registry: new Registry(), logDestination: sink });
+  const app = await createApp({ configFile: file, env: options.env ?? {}, registry: new Registry(), logDestination: sink, clock: options.clock, builtins: options.builtins });
   if (options.start !== false) await app.start({ maintenance: false });
   return {
     app, dir, file, logs,

@@ -1,3 +1,4 @@
+import type { Clock } from '../../src/clock.js';
 /**
  * End-to-end harness: the whole gateway (in process, supertest) wired to the Twilio and Bandwidth
  * wire fakes (real sockets on 127.0.0.1), with the real SDKs in between. Provider callbacks are
@@ -97,10 +98,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { twilio?: TwilioFakeOptions; bandwidth?: BandwidthFakeOptions; retry?: string } = {}): Promise<Harness> {
+export async function startHarness(options: { twilio?: TwilioFakeOptions; bandwidth?: BandwidthFakeOptions; retry?: string; clock?: Clock } = {}): Promise<Harness> {
   const twilio = await startTwilioFake({ credentials: { username: ACCOUNT_SID, password: AUTH_TOKEN }, ...options.twilio });
   const bw = await startBandwidthFake({ clientId: BW_CLIENT_ID, clientSecret: BW_CLIENT_SECRET, ...options.bandwidth });
-  const gw = await startGateway(integrationConfig(twilio, bw, options.retry));
+  const gw = await startGateway(integrationConfig(twilio, bw, options.retry), { clock: options.clock });
   return {
     gw, twilio, bw,
     async close() {

@@ -1,3 +1,4 @@
+import type { Clock } from '../../src/clock.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deliveredEvent, failedEvent, receivedEvent } from '../fakes/bandwidth-fake.js';
 import {
@@ -6,7 +7,12 @@ import {
   type Harness,
 } from './harness.js';
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Real timers, but a `now` the test can move forward: the gateway's token cache reads this clock. */
+function skewedClock() {
+  let skew = 0;
+  const clock: Clock = { now: () => Date.now() + skew, setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
+  return { clock, skip: (ms: number) => void (skew += ms) };
+}
 
 describe('Bandwidth OAuth tokens through the gateway', () => {
   let h: Harness | undefined;
@@ -16,7 +22,8 @@ describe('Bandwidth OAuth tokens through the gateway', () => {
   });
 
   it('reuses a token while it is fresh and fetches a new one once it expired', async () => {
-    h = await startHarness({ bandwidth: { tokenTtlSeconds: 1 } });
+    const time = skewedClock();
+    h = await startHarness({ bandwidth: { tokenTtlSeconds: 60 }, clock: time.clock });
     const first = await send(h, 'bw-accepted');
     await waitMessage(h, first, (got) => expect(got.status).toBe('sent'));
     const second = await send(h, 'bw-accepted');
@@ -24,7 +31,7 @@ describe('Bandwidth OAuth tokens through the gateway', () => {
     expect(h.bw.grants).toHaveLength(1);
     expect(h.bw.grants[0]).toMatchObject({ form: { grant_type: 'client_credentials' }, authorization: basic(BW_CLIENT_ID, BW_CLIENT_SECRET) });
 
-    await pause(1100); // the fake's token is now expired
+    time.skip(61_000); // past the token's expires_in, as far as the gateway can tell
     const third = await send(h, 'bw-accepted');
     const m = await waitMessage(h, third, (got) => expect(got.status).toBe('sent'));
     expect(h.bw.grants).toHaveLength(2);

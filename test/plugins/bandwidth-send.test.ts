@@ -263,6 +263,17 @@ describe('bandwidth plugin: sending', () => {
       expect(err).toMatchObject({ reason, status, retryable, providerCode });
     });
 
+    it('a 429 carries its Retry-After (seconds or HTTP-date) for the engine to honour', async () => {
+      const clock = fakeClock();
+      const provider = createBandwidthProvider(oauth, makeDeps(clock));
+      fake.failNext({ status: 429, headers: { 'retry-after': '7' } });
+      expect(await failure(send(provider, message()))).toMatchObject({ reason: 'rate_limited', retryAfterMs: 7000 });
+      fake.failNext({ status: 429, headers: { 'retry-after': new Date(clock.now() + 30_000).toUTCString() } });
+      expect(await failure(send(provider, message()))).toMatchObject({ retryAfterMs: 30_000 });
+      fake.failNext({ status: 429 });
+      expect((await failure(send(provider, message()))).retryAfterMs).toBeUndefined();
+    });
+
     it('a hung Bandwidth is a retryable timeout within the configured timeout', async () => {
       const provider = createBandwidthProvider(configure({ ...oauth, timeout: '150ms' }), makeDeps());
       await send(provider, message()); // warm the token so the timeout hits the message call

@@ -1,38 +1,10 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { Clock } from '../../src/clock.js';
 import type { TimerRecord } from '../../src/model.js';
 import { MinHeap } from '../../src/scheduler/heap.js';
 import { createScheduler } from '../../src/scheduler/scheduler.js';
 import type { KeyValue } from '../../src/store/store.js';
-
-/** A clock whose time only moves when the test says so. */
-function manualClock(start = 1_000_000) {
-  let now = start;
-  let pending: { at: number; fn: () => void; id: number }[] = [];
-  let seq = 0;
-  const clock: Clock = {
-    now: () => now,
-    setTimeout(fn, ms) {
-      const id = ++seq;
-      pending.push({ at: now + ms, fn, id });
-      return id;
-    },
-    clearTimeout(handle) {
-      pending = pending.filter((p) => p.id !== handle);
-    },
-  };
-  return {
-    clock,
-    armed: () => pending.length,
-    advance(ms: number) {
-      now += ms;
-      const due = pending.filter((p) => p.at <= now);
-      pending = pending.filter((p) => p.at > now);
-      for (const p of due) p.fn();
-    },
-  };
-}
+import { manualClock } from '../helpers/clock.js';
 
 function memory(): KeyValue<TimerRecord> {
   const map = new Map<string, TimerRecord>();
@@ -105,5 +77,83 @@ describe('scheduler', () => {
     await s.idle();
     expect(calls).toBe(2);
     expect(timers.size).toBe(0);
+  });
+
+  it('claim, apply, complete: a timer stays stored until its handler has committed, and a commit meanwhile keeps it', async () => {
+    const m = manualClock();
+    const timers = memory();
+    const durable = new Set<string>();
+    // What a crash right now would leave on disk: the timers present at the last commit.
+    const commit = async () => {
+      durable.clear();
+      for (const id of [...timers.entries()].map(([k]) => k)) durable.add(id);
+    };
+    const s = createScheduler({ timers, commit, clock: m.clock, logger: pino({ level: 'silent' }) });
+    let release!: () => void;
+    const applied: string[] = [];
+    s.register('k', async (t) => {
+      await new Promise<void>((r) => (release = r));
+      applied.push(t.id);
+      await commit();
+    });
+    s.start();
+    s.schedule('k', m.clock.now() + 10, {}, 'x');
+    await commit();
+    m.advance(10);
+    // An unrelated group commit while the handler waits (for a lock, a read, a provider).
+    await commit();
+    expect(durable.has('x')).toBe(true);
+    release();
+    await s.idle();
+    expect(applied).toEqual(['x']);
+    expect(timers.get('x')).toBeUndefined();
+    expect(durable.has('x')).toBe(false);
+  });
+
+  it('a handler that reschedules its own id keeps the new timer and fires it once the first run is done', async () => {
+    const m = manualClock();
+    const timers = memory();
+    const s = createScheduler({ timers, commit: async () => {}, clock: m.clock, logger: pino({ level: 'silent' }) });
+    let runs = 0;
+    s.register('k', async () => {
+      runs += 1;
+      if (runs === 1) s.schedule('k', m.clock.now(), {}, 'x');
+    });
+    s.start();
+    s.schedule('k', m.clock.now() + 10, {}, 'x');
+    m.advance(10);
+    await s.idle();
+    expect(timers.get('x')).toBeDefined();
+    m.advance(0);
+    await s.idle();
+    expect(runs).toBe(2);
+    expect(timers.size).toBe(0);
+  });
+
+  it('works off a backlog of overdue timers a bounded number at a time, in due order', async () => {
+    const m = manualClock();
+    const timers = memory();
+    for (let i = 0; i < 20; i += 1) timers.set(`t${String(i).padStart(2, '0')}`, { id: `t${String(i).padStart(2, '0')}`, kind: 'k', due: 1_000_000 - 1000 + i, payload: {} });
+    const s = createScheduler({ timers, commit: async () => {}, clock: m.clock, logger: pino({ level: 'silent' }), maxConcurrent: 3 });
+    let running = 0;
+    let peak = 0;
+    const order: string[] = [];
+    s.register('k', async (t) => {
+      running += 1;
+      peak = Math.max(peak, running);
+      order.push(t.id);
+      await new Promise((r) => setImmediate(r));
+      running -= 1;
+    });
+    s.start();
+    m.advance(0);
+    for (let i = 0; i < 40 && timers.size > 0; i += 1) {
+      await s.idle();
+      m.advance(0);
+    }
+    expect(timers.size).toBe(0);
+    expect(peak).toBe(3);
+    expect(order).toEqual([...order].sort());
+    expect(order).toHaveLength(20);
   });
 });

@@ -1,0 +1,149 @@
+import { ProviderError } from '../errors.js';
+import type { Attempt, Message } from '../model.js';
+import type { SendReceipt } from '../plugin-api.js';
+import { backoffMs } from '../scheduler/backoff.js';
+import { contentFor } from './content.js';
+import { iso, record, type EngineContext } from './context.js';
+import { applyParked, attemptKey } from './receipts.js';
+import { endStep, timerId } from './steps.js';
+import { meets } from './status.js';
+import { createIdFactory } from '../ids.js';
+
+const attemptId = createIdFactory();
+// A provider call that outlives this is abandoned even if the plugin ignores its abort signal.
+export const SEND_CEILING_MS = 60_000;
+const CEILING = Symbol('ceiling');
+
+/**
+ * Runs a provider call under the engine's own deadline: the plugin gets an abort signal, and if
+ * it does not honour it the engine stops waiting anyway, so no plugin can hold a message's lock.
+ */
+function underCeiling<T>(ctx: EngineContext, call: (signal: AbortSignal) => Promise<T>): Promise<T | typeof CEILING> {
+  const controller = new AbortController();
+  let handle: unknown;
+  const ceiling = new Promise<typeof CEILING>((resolve) => {
+    handle = ctx.clock.setTimeout(() => {
+      resolve(CEILING);
+      controller.abort(new ProviderError('the send ceiling passed', { reason: 'timeout' }));
+    }, SEND_CEILING_MS);
+  });
+  return Promise.race([call(controller.signal), ceiling]).finally(() => ctx.clock.clearTimeout(handle));
+}
+
+/**
+ * Sends with the step's current provider; on an error moves to the next provider of the step. A
+ * provider at its `rateLimit` makes the send wait on a stored timer (`step-send`) instead.
+ * `reserved`: this send already holds a rate slot set aside when it was told to wait.
+ */
+export async function sendOnStep(ctx: EngineContext, m: Message, i: number, address: string, reserved = false): Promise<void> {
+  const step = m.plan.steps[i];
+  const progress = m.steps[i];
+  const providerName = step.providers[progress.providerIndex];
+  const runtime = ctx.runtime();
+  const admission = ctx.limiter.admit(providerName, runtime.rateLimits.get(providerName), reserved);
+  if (!admission.ok) {
+    if (progress.state !== 'waiting_rate') record(ctx, m, { event: 'rate_limited', step: i, cause: `${providerName} is at its rateLimit; the send waits` });
+    progress.state = 'waiting_rate';
+    ctx.scheduler.schedule('step-send', ctx.clock.now() + admission.waitMs, { message: m.id, step: i, provider: providerName, reserved: admission.reserved ? 1 : 0 }, timerId(m, i, 'send'));
+    return;
+  }
+  try {
+    await runtime.track(callProvider(ctx, m, i, address, providerName));
+  } finally {
+    admission.release();
+  }
+}
+
+async function callProvider(ctx: EngineContext, m: Message, i: number, address: string, providerName: string): Promise<void> {
+  const step = m.plan.steps[i];
+  const progress = m.steps[i];
+  const attempt: Attempt = {
+    id: attemptId(), step: i, channel: step.channel, provider: providerName, to: address,
+    status: 'sending', createdAt: iso(ctx), updatedAt: iso(ctx), receipts: [],
+  };
+  m.attempts.push(attempt);
+  ctx.store.messages.put(m);
+  ctx.store.inflight.set(attempt.id, { message: m.id, step: i });
+  // The attempt and its step timer are on disk before the provider hears of it: after a crash the
+  // attempt is known to be `unknown`, and the fallback still happens.
+  await ctx.store.commit();
+  if (progress.state !== 'active') {
+    Object.assign(attempt, { status: 'error', errorReason: `step ${progress.state} before the send`, updatedAt: iso(ctx) });
+    ctx.store.inflight.delete(attempt.id);
+    ctx.store.messages.put(m);
+    return ctx.store.commit();
+  }
+
+  const provider = ctx.runtime().providers.get(providerName);
+  const started = ctx.clock.now();
+  const observe = () => ctx.metrics.providerDuration.observe({ provider: providerName, operation: 'send' }, (ctx.clock.now() - started) / 1000);
+  try {
+    if (!provider) throw new ProviderError(`provider ${providerName} is no longer configured`, { reason: 'client' });
+    const outcome = await underCeiling(ctx, (signal) => provider.send(
+      { attemptId: attempt.id, messageId: m.id, channel: step.channel, to: address, content: contentFor(m.content, step.channel), statusCallbackUrl: ctx.runtime().webhookUrl(providerName, 'status') },
+      { signal },
+    ));
+    observe();
+    if (outcome === CEILING) markUnknown(ctx, m, attempt, providerName);
+    else await accepted(ctx, m, attempt, outcome);
+  } catch (err) {
+    const e = err instanceof ProviderError ? err : new ProviderError((err as Error).message, { reason: 'server', cause: err });
+    observe();
+    ctx.metrics.providerErrors.inc({ provider: providerName, reason: e.reason });
+    ctx.metrics.attempts.inc({ channel: step.channel, provider: providerName, status: 'error' });
+    Object.assign(attempt, { status: 'error', errorCode: e.providerCode ?? e.reason, errorReason: e.message, retryable: e.retryable, updatedAt: iso(ctx) });
+    record(ctx, m, { event: 'attempt_error', step: i, attempt: attempt.id, cause: `${providerName}: ${e.message}` });
+    if (e.retryAfterMs !== undefined) ctx.limiter.pause(providerName, e.retryAfterMs);
+    if (progress.state === 'active') await afterSendError(ctx, m, i, address, e.retryAfterMs ?? 0);
+  }
+  ctx.store.inflight.delete(attempt.id);
+  ctx.store.messages.put(m);
+  await ctx.store.commit();
+  if (attempt.providerMessageId) await applyParked(ctx, providerName, attempt.providerMessageId);
+}
+
+async function accepted(ctx: EngineContext, m: Message, attempt: Attempt, receipt: SendReceipt): Promise<void> {
+  const step = m.plan.steps[attempt.step];
+  attempt.status = receipt.status;
+  attempt.providerMessageId = receipt.providerMessageId;
+  if (receipt.details) attempt.details = receipt.details;
+  attempt.updatedAt = iso(ctx);
+  ctx.store.attemptIndex.set(attemptKey(attempt.provider, receipt.providerMessageId), m.id);
+  ctx.metrics.attempts.inc({ channel: step.channel, provider: attempt.provider, status: receipt.status });
+  record(ctx, m, { event: 'attempt_sent', step: attempt.step, attempt: attempt.id, cause: `${attempt.provider} accepted it as ${receipt.providerMessageId}` });
+  if (m.steps[attempt.step].state === 'active' && meets(step.until, attempt.status)) {
+    await endStep(ctx, m, attempt.step, 'succeeded', `${step.until} reached on ${step.channel}`);
+  }
+}
+
+/** The provider neither answered nor failed within the ceiling: it may have sent, so never resend blindly. */
+function markUnknown(ctx: EngineContext, m: Message, attempt: Attempt, providerName: string): void {
+  Object.assign(attempt, { status: 'unknown', errorReason: `no answer within ${SEND_CEILING_MS / 1000}s`, updatedAt: iso(ctx) });
+  ctx.metrics.providerErrors.inc({ provider: providerName, reason: 'timeout' });
+  record(ctx, m, { event: 'attempt_unknown', step: attempt.step, attempt: attempt.id, cause: `${providerName} did not answer within ${SEND_CEILING_MS / 1000}s; the step's own wait still runs` });
+}
+
+async function afterSendError(ctx: EngineContext, m: Message, i: number, address: string, retryAfterMs: number): Promise<void> {
+  const step = m.plan.steps[i];
+  const progress = m.steps[i];
+  if (progress.providerIndex + 1 < step.providers.length) {
+    progress.providerIndex += 1;
+    record(ctx, m, { event: 'provider_failover', step: i, cause: `trying ${step.providers[progress.providerIndex]}` });
+    return sendOnStep(ctx, m, i, address);
+  }
+  const round = m.attempts.filter((a) => a.step === i).slice(-step.providers.length);
+  const retryable = round.some((a) => a.retryable);
+  const { retry } = ctx.runtime();
+  // A provider's Retry-After is a floor under our own backoff.
+  const due = ctx.clock.now() + Math.max(backoffMs(progress.retries, retry), retryAfterMs);
+  const deadline = ctx.scheduler.get(timerId(m, i, 'timeout'))?.due ?? 0;
+  if (retryable && progress.retries < retry.attempts && due < deadline) {
+    progress.state = 'waiting_retry';
+    progress.retries += 1;
+    progress.providerIndex = 0;
+    ctx.scheduler.schedule('step-retry', due, { message: m.id, step: i }, timerId(m, i, 'retry'));
+    record(ctx, m, { event: 'retry_scheduled', step: i, cause: `every provider failed; retry ${progress.retries} of ${retry.attempts} at ${new Date(due).toISOString()}` });
+    return;
+  }
+  await endStep(ctx, m, i, 'failed', `every provider of the ${step.channel} step failed${retryable ? ' and retries ran out' : ''}`);
+}
