@@ -96,6 +96,7 @@ describe('crash soak', () => {
       await d.exited;
     }
     const last = await boot();
+    const readyMemory = memoryMiB(last.child.pid!, '');
     await sleep(1500);
     await load.stop();
     // Keys whose request died with a daemon are retried with the same body: one id each.
@@ -161,7 +162,7 @@ describe('crash soak', () => {
       `  provider sends ${ledger.length}; unknown attempts ${findings.unknownAttempts}; duplicate sends ${findings.duplicateSends.length}; sends not recorded ${findings.unrecordedSends.length}`,
       `  idempotency: keys with more than one message ${findings.duplicateKeys.length}, replays with another id ${stats.replayMismatches.length}`,
       `  drain ${drainMs} ms; pending message timers after it ${pending}`,
-      `  daemon memory after the last restart: RSS ${memory.rss.toFixed(0)} MiB, peak ${memory.peak.toFixed(0)} MiB`,
+      `  daemon memory after the last restart: RSS ${readyMemory.rss.toFixed(0)} MiB when ready, ${memory.rss.toFixed(0)} MiB after the drain, peak ${memory.peak.toFixed(0)} MiB`,
       `  daemon warnings/errors logged: ${errorLines.length}`,
     ].join('\n'));
     const problems = [
