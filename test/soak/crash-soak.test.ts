@@ -85,6 +85,7 @@ describe('crash soak', () => {
 
     // Kill at a random point 0.5–3 s after each start, with the senders going.
     load.start();
+    const sendingFrom = performance.now();
     const kills: { lifetimeMs: number; inFlight: number }[] = [];
     for (let k = 0; k < KILLS; k += 1) {
       const d = await boot();
@@ -99,6 +100,7 @@ describe('crash soak', () => {
     const readyMemory = memoryMiB(last.child.pid!, '');
     await sleep(1500);
     await load.stop();
+    const sendingS = (performance.now() - sendingFrom) / 1000;
     // Keys whose request died with a daemon are retried with the same body: one id each.
     const neverAcked = await load.settlePool(last.url);
 
@@ -154,7 +156,7 @@ describe('crash soak', () => {
 
     console.log([
       `crash soak (SOAK_SEED=${SEED}), ${Math.round((performance.now() - started) / 1000)} s wall`,
-      `  keys ${load.keys.size}, acknowledged ${load.acked.length} (${stats.retriedAcked} after a request cut by a kill), never acknowledged ${neverAcked.length}`,
+      `  keys ${load.keys.size}, acknowledged ${load.acked.length} in ${sendingS.toFixed(0)} s of sending, ${(load.acked.length / sendingS).toFixed(0)}/s with the restarts (${stats.retriedAcked} after a request cut by a kill), never acknowledged ${neverAcked.length}`,
       `  requests ${stats.requests}: ${JSON.stringify(stats.statuses)}, ${stats.unanswered} without an answer`,
       `  kills ${kills.length} (lifetimes ms ${kills.map((k) => k.lifetimeMs).join(' ')}; requests in flight ${kills.map((k) => k.inFlight).join(' ')}), restarts ${daemons.length - 1}`,
       `  stored messages ${stored.size} ${JSON.stringify(countBy([...stored.values()], (m) => m.status))}; missing acknowledged ${missing.size}; stuck acknowledged ${stuckAcked.length}, stuck of all stored ${findings.stuck.length}`,
