@@ -124,10 +124,10 @@ export function summarizeProfile(file: string, inclusive: [string, string][]): O
 
 /** Functions whose inclusive share the report quotes. */
 const INCLUSIVE: [string, string][] = [
-  ['store/lowdb/segments.js', 'flush'],
-  ['store/lowdb/hot-state.js', 'flush'],
-  ['store/lowdb/hot-state.js', 'set'],
-  ['store/lowdb/group-commit.js', 'run'],
+  ['store/file/segment-log.js', 'flush'],
+  ['store/file/hot-state.js', 'flush'],
+  ['store/file/hot-state.js', 'set'],
+  ['store/file/group-commit.js', 'run'],
   ['engine/engine.js', 'accept'],
   ['engine/steps.js', 'sendOnStep'],
   ['engine/receipts.js', 'ingestStatus'],

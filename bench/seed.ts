@@ -1,5 +1,5 @@
 /**
- * Writes store files directly, in the lowdb store's own layout (src/store/lowdb/): messages in
+ * Writes store files directly, in the lowdb store's own layout (src/store/file/): messages in
  * hourly append-only segments `messages/YYYY-MM-DD/HH.jsonl`, one `<26-char ULID>\t<JSON>\n` line
  * per stored version (the last line of an id wins), and the hot state as a lowdb snapshot
  * `state.json` = `{"generation": 0, "collections": {...}}` with no journal. Records have the shape

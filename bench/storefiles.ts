@@ -1,5 +1,5 @@
 /**
- * Reads what the daemon left in its store folder (src/store/lowdb/ layout): how much it appended
+ * Reads what the daemon left in its store folder (src/store/file/ layout): how much it appended
  * to the message segments, and the state of the hot-state journal and snapshot.
  */
 import { closeSync, copyFileSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';

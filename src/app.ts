@@ -1,5 +1,4 @@
 import { Registry } from 'prom-client';
-import cron from 'node-cron';
 import type Koa from 'koa';
 import type { DestinationStream } from 'pino';
 import { systemClock, type Clock } from './clock.js';
@@ -11,7 +10,6 @@ import { createEngine } from './engine/engine.js';
 import { createKeyedLock } from './engine/locks.js';
 import { createRateLimiter } from './engine/rate-limit.js';
 import { ingestInbound, type InboundListener } from './engine/inbound.js';
-import { ConfigError } from './errors.js';
 import { createHttpApp } from './http/http-app.js';
 import { inboundRoutes } from './http/routes/inbound.js';
 import { messageRoutes } from './http/routes/messages.js';
@@ -20,14 +18,15 @@ import { webhookRoutes } from './http/routes/webhooks.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createRedactor } from './log/redact.js';
 import { createMetrics } from './metrics/metrics.js';
-import { createHttpClient, type PluginDefinition } from './plugin-api.js';
+import type { PluginDefinition } from './plugin-api.js';
 import { builtinPlugins } from './registry.js';
 import { buildRuntime, closeRuntime, type Runtime } from './runtime/runtime.js';
-import { createReloader, type ReloadResult } from './runtime/reloader.js';
 import { createScheduler } from './scheduler/scheduler.js';
-import { openLowdbStore } from './store/lowdb/lowdb-store.js';
+import { openFileStore } from './store/file/index.js';
 import type { Store } from './store/store.js';
 import { createWebhookPipeline } from './webhooks/pipeline.js';
+import { createMaintenance } from './app/maintenance.js';
+import { createConfigReload } from './app/reload.js';
 
 export interface AppDeps {
   configFile: string;
@@ -40,6 +39,8 @@ export interface AppDeps {
   builtins?: ReadonlyMap<string, PluginDefinition<never>>;
   guards?: readonly StepGuard[];
   inboundListeners?: readonly InboundListener[];
+  /** The config `main.ts` already loaded to bind the port, so both see the same file. */
+  loaded?: LoadedConfig;
 }
 
 /**
@@ -55,14 +56,15 @@ export async function createApp(deps: AppDeps) {
   const clock = deps.clock ?? systemClock;
   const builtins = deps.builtins ?? builtinPlugins;
   const load = () => loadConfig(deps.configFile, { env: deps.env, builtins });
-  const loaded: LoadedConfig = await load();
+  const loaded: LoadedConfig = deps.loaded ?? (await load());
   let secrets: ReadonlySet<string> = loaded.secrets;
   const redact = createRedactor(() => secrets);
   const logger: Logger = createLogger({ level: loaded.config.log.level, secrets: () => secrets, destination: deps.logDestination });
   const metrics = createMetrics(deps.registry ?? new Registry());
 
-  const store: Store = await openLowdbStore({
+  const store: Store = await openFileStore({
     dir: loaded.config.store.path,
+    indexKeys: (m) => m.attempts.flatMap((a) => (a.providerMessageId ? [`${a.provider}/${a.providerMessageId}`] : [])),
     indexWindowMs: parseDuration(loaded.config.store.receiptIndex) ?? 0,
     now: () => clock.now(),
   });
@@ -103,7 +105,7 @@ export async function createApp(deps: AppDeps) {
   runtime = buildRuntime(loaded, runtimeDeps);
 
   const lock = createKeyedLock();
-  const outbox = createOutbox({ store, scheduler, clock, http: createHttpClient({ timeoutMs: 10_000 }), logger, metrics, runtime: current, lock });
+  const outbox = createOutbox({ store, scheduler, clock, logger, metrics, runtime: current, lock });
   const ctx: EngineContext = {
     store, scheduler, clock, logger, metrics, runtime: current,
     guards: deps.guards ?? [],
@@ -113,34 +115,18 @@ export async function createApp(deps: AppDeps) {
   };
   const engine = createEngine(ctx);
 
-  const markReload = (r: LoadedConfig) => {
-    metrics.reloadSuccess.set(1);
-    metrics.reloadTimestamp.set(Math.floor(clock.now() / 1000));
-    metrics.configHash.set(parseInt(r.hash.slice(0, 12), 16));
-  };
-  markReload(loaded);
-
-  const reloader = createReloader(async (): Promise<ReloadResult> => {
-    try {
-      const next = await load();
-      const built = buildRuntime(next, runtimeDeps);
-      if (next.config.store.path !== runtime.loaded.config.store.path) logger.warn('store.path changed; it takes effect at the next restart');
-      const old = runtime;
-      // The one swap: every request and timer from here on sees the new runtime.
-      runtime = built;
+  const config = createConfigReload({
+    load, runtime: current, started: loaded, logger, metrics, clock,
+    build: (next, nextLogger) => buildRuntime(next, { ...runtimeDeps, logger: nextLogger }),
+    swap(next) {
+      runtime = next;
       // Old secrets stay masked too: the old runtime may still log while it closes.
-      secrets = new Set([...secrets, ...next.secrets]);
-      markReload(next);
-      logger.info({ configHash: next.hash }, 'configuration reloaded');
-      void closeRuntime(old, logger);
-      return { ok: true };
-    } catch (err) {
-      metrics.reloadSuccess.set(0);
-      const errors = err instanceof ConfigError ? err.errors : [(err as Error).message];
-      logger.error({ errors }, 'configuration reload refused; the previous configuration keeps serving');
-      return { ok: false, errors };
-    }
+      secrets = new Set([...secrets, ...next.loaded.secrets]);
+    },
+    retire: (old) => void closeRuntime(old, logger),
   });
+  const maintenance = createMaintenance({ store, clock, logger, runtime: current });
+  config.onApplied(() => maintenance.apply());
 
   let ready = false;
   const http: Koa = createHttpApp({
@@ -150,11 +136,10 @@ export async function createApp(deps: AppDeps) {
       messageRoutes(engine, current),
       inboundRoutes(store, current),
       webhookRoutes(pipeline, current),
-      opsRoutes({ runtime: current, metrics, store, outbox, redact, ready: () => ready && store.writable, reload: () => reloader.reload() }),
+      opsRoutes({ runtime: current, metrics, store, outbox, redact, ready: () => ready && store.writable, reload: () => config.reload() }),
     ],
   });
 
-  let maintenance: { stop(): void } | undefined;
   return {
     http,
     engine,
@@ -164,21 +149,16 @@ export async function createApp(deps: AppDeps) {
     logger,
     outbox,
     runtime: current,
-    reload: () => reloader.reload(),
+    reload: () => config.reload(),
+    /** Runs `listener` after every successful reload (`main.ts` applies the server's limits). */
+    onConfigApplied: config.onApplied,
     /** Marks in-flight sends of a previous life `unknown`, then arms the stored timers. */
     async start(options: { maintenance?: boolean } = {}): Promise<void> {
       const unknown = await engine.recover();
       if (unknown > 0) logger.warn({ unknown }, 'attempts in flight at the last stop are marked unknown');
       scheduler.start();
       if (!runtime.loaded.config.callbacks.secret) logger.warn('callbacks.secret is not set: status callbacks go out unsigned');
-      if (options.maintenance !== false) {
-        maintenance = cron.schedule(runtime.loaded.config.store.maintenance, () => {
-          const retention = parseDuration(runtime.loaded.config.store.retention) ?? 0;
-          store.prune(clock.now() - retention, clock.now())
-            .then((r) => logger.info(r, 'retention: old partitions deleted'))
-            .catch((err: unknown) => logger.error({ err }, 'retention failed'));
-        });
-      }
+      if (options.maintenance !== false) maintenance.start();
       ready = true;
     },
     /**
@@ -187,7 +167,7 @@ export async function createApp(deps: AppDeps) {
      */
     async close(): Promise<void> {
       ready = false;
-      maintenance?.stop();
+      maintenance.stop();
       await scheduler.stop();
       await closeRuntime(runtime, logger);
       await store.commit().catch((err: unknown) => logger.error({ err }, 'the last commit before closing failed'));

@@ -28,6 +28,27 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/**
+ * The one status → code map, for statuses that arrive without a code: Koa's and the body
+ * parser's own errors, and the rejections plugins return from webhook handlers. A webhook's 401
+ * and 403 are about the caller's credentials or signature, hence `signature_invalid` for its 403.
+ * Any other 4xx is a `bad_request`; anything else has no client-facing code (`undefined`).
+ *
+ * @example errorCodeForStatus(415) // 'unsupported_media_type'
+ */
+export function errorCodeForStatus(status: number, source: 'http' | 'webhook' = 'http'): ErrorCode | undefined {
+  if (source === 'webhook' && status === 403) return 'signature_invalid';
+  const code = CODE_BY_STATUS.get(status);
+  if (code) return code;
+  return status >= 400 && status < 500 ? 'bad_request' : undefined;
+}
+
+// 501 is what the router answers for a method it has never heard of: to a client, a 405 all the same.
+const CODE_BY_STATUS: ReadonlyMap<number, ErrorCode> = new Map<number, ErrorCode>([
+  [400, 'bad_request'], [401, 'unauthorized'], [403, 'forbidden'], [404, 'not_found'], [405, 'method_not_allowed'],
+  [409, 'conflict'], [413, 'payload_too_large'], [415, 'unsupported_media_type'], [501, 'method_not_allowed'], [503, 'unavailable'],
+]);
+
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
@@ -110,9 +131,12 @@ export function classifyStatus(status: number): ProviderErrorReason | undefined 
 /** A config file that cannot be used; `errors` are `file:line:col: message` strings, all of them. */
 export class ConfigError extends Error {
   readonly errors: readonly string[];
-  constructor(errors: readonly string[]) {
+  /** Secrets the refused file held, as far as it was read: the errors may quote them, so outputs mask them. */
+  readonly secrets: ReadonlySet<string>;
+  constructor(errors: readonly string[], secrets: ReadonlySet<string> = new Set()) {
     super(`invalid configuration:\n  ${errors.join('\n  ')}`);
     this.name = 'ConfigError';
     this.errors = errors;
+    this.secrets = secrets;
   }
 }

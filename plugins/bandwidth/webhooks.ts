@@ -98,7 +98,7 @@ export function parseCallbacks(body: unknown): WebhookResult {
     const id = message.id as string;
     let parsed: WebhookEvent | string | undefined;
     if (INBOUND_TYPES.has(type)) parsed = inboundEvent(item, message, id);
-    else if (type in STATUS_BY_TYPE) parsed = statusEvent(type, item, message, id);
+    else if (Object.hasOwn(STATUS_BY_TYPE, type)) parsed = statusEvent(type, item, message, id);
     if (typeof parsed === 'string') return { ok: false, status: 400, reason: `event ${index}: ${parsed}` };
     if (parsed) events.push(parsed);
   }

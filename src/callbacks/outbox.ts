@@ -2,19 +2,21 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { CallbackJob, Message, MessageStatus } from '../model.js';
-import type { HttpClient } from '../plugin-api.js';
+import { classifyStatus, isRetryableReason } from '../errors.js';
 import { backoffMs } from '../scheduler/backoff.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { Store } from '../store/store.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { signCallback } from './signature.js';
+import { createCallbackTransport, type CallbackTransport } from './transport.js';
 import { createIdFactory } from '../ids.js';
 
 export interface OutboxDeps {
   store: Store;
   scheduler: Scheduler;
   clock: Clock;
-  http: HttpClient;
+  /** How callbacks go out (default: policy-checked POSTs with hand-followed redirects); tests inject lookups through it. */
+  transport?: CallbackTransport;
   logger: Logger;
   metrics: Metrics;
   runtime: () => Runtime;
@@ -24,6 +26,9 @@ export interface OutboxDeps {
 
 const jobId = createIdFactory();
 
+// A job stored before URLs were checked at accept may hold one that does not parse.
+const hostOf = (url: string): string => (URL.canParse(url) ? new URL(url).host : 'an invalid URL');
+
 /**
  * Signed status callbacks with durable retries: each status change becomes a stored job and a
  * timer; 429/5xx/timeouts back off and retry until `callbacks.maxAge`, then the job becomes a dead
@@ -32,31 +37,36 @@ const jobId = createIdFactory();
 export function createOutbox(deps: OutboxDeps) {
   const { store, scheduler, clock } = deps;
   const updateGauge = () => deps.metrics.deadLetters.set(store.deadLetters.size);
+  const transport = deps.transport ?? createCallbackTransport();
 
   async function deliver(job: CallbackJob): Promise<void> {
-    const { secret } = deps.runtime().loaded.config.callbacks;
+    const { secret, allowedHosts } = deps.runtime().loaded.config.callbacks;
     const { timeoutMs, maxAgeMs } = deps.runtime().callbacks;
     const { initialMs, maxMs } = deps.runtime().retry;
     const now = clock.now();
     job.tries += 1;
     job.firstTriedAt ??= now;
-    let retryable = true;
-    try {
-      const res = await deps.http.request(job.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'switchboard', ...signCallback(secret, job.body, Math.floor(now / 1000)) },
-        body: job.body,
-        timeoutMs,
-      });
-      if (res.status >= 200 && res.status < 300) {
+    const outcome = await transport({
+      url: job.url,
+      headers: { 'content-type': 'application/json', 'user-agent': 'switchboard', ...signCallback(secret, job.body, Math.floor(now / 1000)) },
+      body: job.body,
+      timeoutMs,
+      policy: { allowedHosts },
+    });
+    let retryable: boolean;
+    if (outcome.kind === 'answered') {
+      const reason = classifyStatus(outcome.status);
+      if (reason === undefined) {
         deps.metrics.callbacks.inc({ result: 'delivered' });
         store.outbox.delete(job.id);
         return store.commit();
       }
-      retryable = res.status === 429 || res.status === 408 || res.status >= 500;
-      job.lastError = `HTTP ${res.status}`;
-    } catch (err) {
-      job.lastError = (err as Error).message;
+      retryable = isRetryableReason(reason);
+      // The status only: the answer's body is the target's, and dead letters are shown to clients.
+      job.lastError = `HTTP ${outcome.status}`;
+    } else {
+      retryable = outcome.kind === 'failed';
+      job.lastError = outcome.kind === 'refused' ? `refused: ${outcome.reason}` : outcome.reason;
     }
     if (retryable && clock.now() - job.firstTriedAt < maxAgeMs) {
       deps.metrics.callbacks.inc({ result: 'retry' });
@@ -73,7 +83,7 @@ export function createOutbox(deps: OutboxDeps) {
       await deps.lock(job.messageId, async () => {
         const m = await store.messages.get(job.messageId);
         if (!m) return;
-        m.history.push({ at, event: 'callback_failed', cause: `status callback to ${new URL(job.url).host} gave up: ${reason} (dead letter ${job.id})` });
+        m.history.push({ at, event: 'callback_failed', cause: `status callback to ${hostOf(job.url)} gave up: ${reason} (dead letter ${job.id})` });
         store.messages.put(m);
       });
     }
@@ -107,6 +117,14 @@ export function createOutbox(deps: OutboxDeps) {
       const job: CallbackJob = { ...dead.job, tries: 0, firstTriedAt: undefined, lastError: undefined };
       store.outbox.set(job.id, job);
       scheduler.schedule('callback', clock.now(), { job: job.id }, `${job.id}.callback`);
+      updateGauge();
+      await store.commit();
+      return true;
+    },
+    /** Deletes a dead letter for good; false when there is none with this id. */
+    async discard(id: string): Promise<boolean> {
+      if (!store.deadLetters.get(id)) return false;
+      store.deadLetters.delete(id);
       updateGauge();
       await store.commit();
       return true;

@@ -12,6 +12,7 @@ import { interpolate } from './interpolate.js';
 import { pointerToPath, positionOf } from './positions.js';
 import type { GatewayConfig } from './types.js';
 import { checkRoutes } from './cross-checks.js';
+import { checkServer, checkStore } from './ops-checks.js';
 
 export interface LoadedConfig {
   file: string;
@@ -65,7 +66,7 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
     errors.push(`${name}:${line}:${col}: ${message}`);
   });
   // Schema errors on values that failed to interpolate would only repeat the real problem.
-  if (errors.length > 0) throw new ConfigError(errors);
+  if (errors.length > 0) throw new ConfigError(errors, new Set(fileSecrets));
   const data = (doc.toJS() ?? {}) as Record<string, unknown>;
 
   const ajv = createAjv();
@@ -77,7 +78,7 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
       const key = e.keyword === 'additionalProperties' ? (e.params as { additionalProperty: string }).additionalProperty : undefined;
       at(p, `${p.join('.') || '(top level)'}: ${describeAjvError(e)}`, key);
     }
-    throw new ConfigError(errors);
+    throw new ConfigError(errors, secretsOfInvalid(data, gatewaySchema, options.builtins, new Set(fileSecrets)));
   }
   const config = data as unknown as GatewayConfig;
 
@@ -105,6 +106,7 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
     const { plugin: _name, rateLimit, ...pluginOptions } = provider;
     const validate = ajv.compile(plugin.optionsSchema);
     if (!validate(pluginOptions)) {
+      collectSecrets(plugin.optionsSchema, pluginOptions, secrets);
       for (const e of validate.errors ?? []) {
         const p = ['providers', instance, ...pointerToPath(e.instancePath)];
         const key = e.keyword === 'additionalProperties' ? (e.params as { additionalProperty: string }).additionalProperty : undefined;
@@ -119,10 +121,12 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
   }
 
   checkRoutes(config, plugins, at);
-  if (errors.length > 0) throw new ConfigError(errors);
+  checkServer(config, at);
+  checkStore(config, dir, at);
+  for (const k of config.api.keys) secrets.add(k.key);
+  if (errors.length > 0) throw new ConfigError(errors, secrets);
 
   config.store.path = resolve(dir, config.store.path);
-  for (const k of config.api.keys) secrets.add(k.key);
   return {
     file: path,
     config: deepFreeze(config),
@@ -159,4 +163,20 @@ function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
+}
+
+/** The secrets of a file that failed the gateway schema, read as well as its shape allows. */
+function secretsOfInvalid(data: Record<string, unknown>, schema: unknown, builtins: ReadonlyMap<string, PluginDefinition<never>>, found: ReadonlySet<string>): Set<string> {
+  const out = new Set(found);
+  collectSecrets(schema, data, out);
+  const keys = (data.api as { keys?: unknown } | undefined)?.keys;
+  if (Array.isArray(keys)) for (const k of keys) if (typeof (k as { key?: unknown })?.key === 'string') out.add((k as { key: string }).key);
+  const providers = data.providers;
+  if (providers && typeof providers === 'object') {
+    for (const spec of Object.values(providers as Record<string, { plugin?: unknown }>)) {
+      const plugin = typeof spec?.plugin === 'string' && builtins.has(spec.plugin) ? builtins.get(spec.plugin) : undefined;
+      if (plugin) collectSecrets(plugin.optionsSchema, spec, out);
+    }
+  }
+  return out;
 }

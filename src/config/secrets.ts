@@ -16,6 +16,6 @@ export function collectSecrets(schema: unknown, data: unknown, out: Set<string>)
   if (typeof data !== 'object') return;
   const props = (s.properties ?? {}) as Record<string, unknown>;
   for (const [k, v] of Object.entries(data as Record<string, unknown>)) {
-    collectSecrets(k in props ? props[k] : s.additionalProperties, v, out);
+    collectSecrets(Object.hasOwn(props, k) ? props[k] : s.additionalProperties, v, out);
   }
 }

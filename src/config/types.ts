@@ -30,7 +30,17 @@ export interface ProviderConfig {
 
 /** `gateway.yaml` after interpolation, validation and schema defaults. */
 export interface GatewayConfig {
-  server: { host: string; port: number; publicUrl?: string; bodyLimit: string };
+  server: {
+    host: string;
+    port: number;
+    publicUrl?: string;
+    bodyLimit: string;
+    requestTimeout: string;
+    headersTimeout: string;
+    keepAliveTimeout: string;
+    maxConnections: number;
+    shutdownTimeout: string;
+  };
   log: { level: string };
   api: { keys: readonly { name: string; key: string; scopes: readonly Scope[] }[] };
   store: { path: string; retention: string; receiptIndex: string; maintenance: string };

@@ -8,6 +8,8 @@ import { sendOnStep } from './send.js';
 import { cancelStepTimers, endStep, isSettled, startStep, timerId } from './steps.js';
 import { addressFor } from './content.js';
 import { createIdFactory } from '../ids.js';
+import { checkCallbackUrl } from '../callbacks/url-policy.js';
+import { IDEMPOTENCY_TTL_MS } from '../config/ops-checks.js';
 
 /** A validated `POST /v1/messages` body. */
 export interface SendRequest {
@@ -27,7 +29,6 @@ export interface ListFilter {
   limit: number;
 }
 
-const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 const messageId = createIdFactory();
 
 /** JSON with sorted keys, so the same body hashes the same whatever its key order. */
@@ -104,7 +105,11 @@ export function createEngine(ctx: EngineContext) {
       const { routes } = runtime.loaded.config;
       // Own properties only: "__proto__" or "constructor" is an unknown route, not Object's.
       const route = Object.hasOwn(routes, req.route) ? routes[req.route] : undefined;
-      if (!route) throw new AppError('validation_failed', `unknown route "${req.route}"`, { route: req.route, known: Object.keys(runtime.loaded.config.routes) });
+      if (!route) throw new AppError('validation_failed', `unknown route "${req.route}"`, { route: req.route, known: Object.keys(routes) });
+      if (req.callbackUrl !== undefined) {
+        const verdict = checkCallbackUrl(req.callbackUrl, { allowedHosts: runtime.loaded.config.callbacks.allowedHosts });
+        if (!verdict.ok) throw new AppError('validation_failed', verdict.reason, [{ path: '/callbackUrl', message: verdict.reason }]);
+      }
 
       const idemKey = idempotency ? `${idempotency.scope}:${idempotency.key}` : undefined;
       const bodyHash = idemKey ? createHash('sha256').update(canonical(req)).digest('hex') : '';

@@ -1,9 +1,16 @@
 import type { ValidateFunction } from 'ajv';
+import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { createAjv, describeAjvError } from '../config/ajv.js';
 import { AppError } from '../errors.js';
 import { readSchema } from '../schemas.js';
 
 const ajv = createAjv();
+const isUri = fullFormats.uri as (s: string) => boolean;
+// `uri` alone lets `http://999.999.999.999/` through, which no URL parser accepts.
+ajv.addFormat('http-url', {
+  type: 'string',
+  validate: (s: string) => isUri(s) && URL.canParse(s) && /^https?:$/.test(new URL(s).protocol),
+});
 const cache = new Map<string, ValidateFunction>();
 
 /**

@@ -40,6 +40,7 @@ export function createMetrics(registry: Registry, options: { defaults?: boolean 
     deadLetters: new Gauge({ name: 'switchboard_dead_letters', help: 'Work that exhausted its retries and waits for inspection.', registers }),
     reloadSuccess: new Gauge({ name: 'switchboard_config_last_reload_successful', help: 'Whether the last configuration reload attempt was successful.', registers }),
     reloadTimestamp: new Gauge({ name: 'switchboard_config_last_reload_success_timestamp_seconds', help: 'Timestamp of the last successful configuration reload.', registers }),
+    restartRequired: new Gauge({ name: 'switchboard_config_restart_required', help: 'Whether the loaded configuration changes settings that only a restart applies (1) or not (0).', registers }),
     configHash: new Gauge({ name: 'switchboard_config_hash', help: 'Hash of the loaded configuration file (first 48 bits of its SHA-256).', registers }),
   };
 }

@@ -7,6 +7,11 @@ export interface HttpRequest {
   signal?: AbortSignal;
   /** Overrides the client's default timeout for this call. */
   timeoutMs?: number;
+  /**
+   * `manual` (the default) answers a 3xx as it is: a provider API that redirects would otherwise
+   * carry the credentials in the body to wherever it points. `follow` only where that is wanted.
+   */
+  redirect?: 'manual' | 'follow';
 }
 
 export interface HttpResponse {
@@ -14,6 +19,9 @@ export interface HttpResponse {
   headers: Headers;
   text: string;
 }
+
+// Error messages name the host; a URL that does not parse must not turn the error into a TypeError.
+const hostOf = (url: string): string => (URL.canParse(url) ? new URL(url).host : 'an invalid URL');
 
 export interface HttpClient {
   /** Resolves for every HTTP answer (2xx or not); rejects with a `timeout`/`server` ProviderError when none came. */
@@ -34,11 +42,11 @@ export function createHttpClient(options: { timeoutMs: number }): HttpClient {
     const timeout = AbortSignal.timeout(init.timeoutMs ?? options.timeoutMs);
     const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
     try {
-      const res = await fetch(url, { method: init.method ?? 'GET', headers: init.headers, body: init.body as BodyInit | undefined, signal });
+      const res = await fetch(url, { method: init.method ?? 'GET', headers: init.headers, body: init.body as BodyInit | undefined, signal, redirect: init.redirect ?? 'manual' });
       return { status: res.status, headers: res.headers, text: await res.text() };
     } catch (err) {
       const timedOut = timeout.aborted || (err as Error).name === 'TimeoutError';
-      throw new ProviderError(timedOut ? `request to ${new URL(url).host} timed out` : `request to ${new URL(url).host} failed`, {
+      throw new ProviderError(timedOut ? `request to ${hostOf(url)} timed out` : `request to ${hostOf(url)} failed`, {
         reason: timedOut ? 'timeout' : 'server',
         cause: err,
       });
@@ -51,7 +59,7 @@ export function createHttpClient(options: { timeoutMs: number }): HttpClient {
       const res = await request(url, init);
       const reason = classifyStatus(res.status);
       if (reason) {
-        throw new ProviderError(`${new URL(url).host} answered ${res.status}`, { reason, status: res.status });
+        throw new ProviderError(`${hostOf(url)} answered ${res.status}`, { reason, status: res.status });
       }
       return res;
     },

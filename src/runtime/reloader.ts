@@ -1,6 +1,15 @@
 export interface ReloadResult {
   ok: boolean;
   errors?: readonly string[];
+  /** The hash of the configuration now serving (after a successful reload). */
+  configHash?: string;
+  /**
+   * Settings whose new value differs from what the process started with and only a restart applies
+   * (`server.port`, `store.path`…); the rest of the new configuration is live.
+   */
+  restartRequired?: readonly string[];
+  /** A refused file's secrets, as far as it was read: its errors may quote them, so answers mask them. */
+  secrets?: ReadonlySet<string>;
 }
 
 /**

@@ -1,7 +1,7 @@
-import { AppError } from '../errors.js';
+import { AppError, errorCodeForStatus } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { WebhookEvent, WebhookReply, WebhookRequest } from '../plugin-api.js';
+import type { WebhookEvent, WebhookHandler, WebhookReply, WebhookRequest } from '../plugin-api.js';
 import type { Runtime } from '../runtime/runtime.js';
 
 export interface WebhookPipelineDeps {
@@ -12,22 +12,28 @@ export interface WebhookPipelineDeps {
   ingest: (instance: string, event: WebhookEvent) => Promise<string>;
 }
 
-const REJECTIONS = { 400: 'bad_request', 401: 'unauthorized', 403: 'signature_invalid', 415: 'unsupported_media_type' } as const;
+/** The handler for `kind`, looked up as an own property: `constructor` or `__proto__` is no webhook. */
+function handlerOf(webhooks: Readonly<Record<string, WebhookHandler>> | undefined, kind: string): WebhookHandler | undefined {
+  if (!webhooks || !Object.hasOwn(webhooks, kind)) return undefined;
+  const handler = webhooks[kind];
+  return typeof handler === 'function' ? handler : undefined;
+}
 
 /**
  * Verify → parse → store → answer, for every provider callback, whether it came over HTTP or
- * through a plugin's loopback. Answers only after every event is stored.
+ * through a plugin's loopback. Answers only after every event is stored. `req` may be a function
+ * that reads it, so an HTTP body is read only for an instance and kind that exist.
  */
 export function createWebhookPipeline(deps: WebhookPipelineDeps) {
-  return async function handleWebhook(instance: string, kind: string, req: WebhookRequest): Promise<WebhookReply> {
-    const provider = deps.runtime().providers.get(instance);
-    const handler = provider?.webhooks?.[kind];
+  return async function handleWebhook(instance: string, kind: string, req: WebhookRequest | (() => Promise<WebhookRequest>)): Promise<WebhookReply> {
+    const handler = handlerOf(deps.runtime().providers.get(instance)?.webhooks, kind);
     if (!handler) throw new AppError('not_found', `no webhook ${kind} for provider instance ${instance}`);
     const count = (result: string) => deps.metrics.webhooks.inc({ provider: instance, kind, result });
+    const request = typeof req === 'function' ? await req() : req;
 
     let result;
     try {
-      result = await handler(req);
+      result = await handler(request);
     } catch (err) {
       // A plugin should return a rejection for bad input; a throw is still the caller's 400, not our 500.
       deps.logger.warn({ err, provider: instance, kind }, 'webhook handler threw');
@@ -36,7 +42,7 @@ export function createWebhookPipeline(deps: WebhookPipelineDeps) {
     }
     if (!result.ok) {
       count(result.status === 401 || result.status === 403 ? 'rejected_signature' : 'invalid');
-      throw new AppError(REJECTIONS[result.status], result.reason);
+      throw new AppError(errorCodeForStatus(result.status, 'webhook') ?? 'bad_request', result.reason);
     }
     for (const event of result.events) count(await deps.ingest(instance, event));
     if (result.events.length === 0) count('empty');

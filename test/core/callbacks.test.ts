@@ -33,7 +33,7 @@ routes:
   default:
     steps:
       - { channel: sms, providers: [sms], until: delivered, within: 30s }
-`, 'retry: { initial: 50ms, max: 200ms, attempts: 3 }', { callbackSecret: SECRET, callbacks: 'maxAge: 1500ms' });
+`, 'retry: { initial: 50ms, max: 200ms, attempts: 3 }', { callbackSecret: SECRET, callbacks: "maxAge: 1500ms, allowedHosts: ['127.0.0.1']" });
 
 // Real time with short waits: fetch's own timers do not run on a fake clock.
 

@@ -42,7 +42,10 @@ describe('config loading', () => {
   it('fills schema defaults, resolves the store path against the file, freezes and hashes', async () => {
     const file = write(GOOD);
     const loaded = await loadConfig(file, { env: {}, builtins: builtinPlugins });
-    expect(loaded.config.server).toEqual({ host: '127.0.0.1', port: 8080, bodyLimit: '1mb' });
+    expect(loaded.config.server).toEqual({
+      host: '127.0.0.1', port: 8080, bodyLimit: '1mb',
+      requestTimeout: '30s', headersTimeout: '10s', keepAliveTimeout: '5s', maxConnections: 1024, shutdownTimeout: '10s',
+    });
     expect(loaded.config.store.path).toBe(join(file, '..', 'data'));
     expect(loaded.config.providers['mock-sms']).toMatchObject({ plugin: 'mock', sendError: 'none', recipients: [] });
     expect(Object.isFrozen(loaded.config.routes.default.steps[0])).toBe(true);
@@ -131,5 +134,39 @@ routes: [unclosed
     const failed = await run(tsx, [main, 'check', bad]).then(() => undefined, (err: { code: number; stderr: string }) => err);
     expect(failed?.code).toBe(1);
     expect(failed?.stderr).toMatch(/gateway\.yaml:8:78: routes\.default\.steps\.0\.within: must be a duration/);
+  });
+
+  it('refuses a maintenance schedule node-cron cannot run, with its position', async () => {
+    const errors = await errorsOf(`${GOOD}store: { maintenance: "every night" }\n`);
+    expect(errors).toEqual([expect.stringMatching(/^gateway\.yaml:10:23: store\.maintenance: "every night" is not a cron schedule \(expected 5 or 6 fields/)]);
+  });
+
+  it('refuses a retention shorter than live state needs: idempotency keys, then route waits plus callback retries', async () => {
+    expect(await errorsOf(`${GOOD}store: { retention: 12h }\ncallbacks: { maxAge: 1h }\n`)).toEqual([
+      expect.stringMatching(/^gateway\.yaml:10:21: store\.retention: 12h is shorter than live state needs \(25h: idempotency keys live 24h, plus one hourly file\)/),
+    ]);
+    expect(await errorsOf(`${GOOD}store: { retention: 25h }\n`)).toEqual([
+      expect.stringMatching(/^gateway\.yaml:10:21: store\.retention: 25h is shorter than live state needs \(25h35s: route default waits up to 35s and callbacks retry for callbacks\.maxAge 24h/),
+    ]);
+    const long = GOOD.replace('within: 30s', 'within: 20h');
+    expect(await errorsOf(`${long}store: { retention: 30h }\ncallbacks: { maxAge: 12h }\n`)).toEqual([
+      expect.stringMatching(/^gateway\.yaml:10:21: store\.retention: 30h is shorter than live state needs \(33h5s: route default waits up to 20h5s and callbacks retry for callbacks\.maxAge 12h/),
+    ]);
+    const broadcast = long.replace('mode: fallback', 'mode: broadcast');
+    await loadConfig(write(`${broadcast}store: { retention: 33h }\ncallbacks: { maxAge: 12h }\n`), { env: {}, builtins: builtinPlugins });
+  });
+
+  it('checks the server values start uses: host, timeouts Node accepts, and a store path that can be a folder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-path-'));
+    writeFileSync(join(dir, 'taken'), 'a file');
+    const errors = await errorsOf(`${GOOD}server: { host: "local host", requestTimeout: 5s, headersTimeout: 6s, keepAliveTimeout: 0s, maxConnections: 0 }\nstore: { path: ${join(dir, 'taken')} }\n`);
+    expect(errors).toEqual([expect.stringMatching(/^gateway\.yaml:10:109: server\.maxConnections: must be >= 1/)]);
+    const semantic = await errorsOf(`${GOOD}server: { host: "local host", requestTimeout: 5s, headersTimeout: 6s, keepAliveTimeout: 0s }\nstore: { path: ${join(dir, 'taken')} }\n`);
+    expect(semantic).toEqual([
+      expect.stringMatching(/^gateway\.yaml:10:17: server\.host: "local host" is neither an IP address nor a host name/),
+      expect.stringMatching(/^gateway\.yaml:10:89: server\.keepAliveTimeout: must be longer than 0/),
+      expect.stringMatching(/^gateway\.yaml:10:67: server\.headersTimeout: 6s is longer than server\.requestTimeout \(5s\)/),
+      expect.stringMatching(/^gateway\.yaml:11:16: store\.path: .*taken exists and is not a folder/),
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError, ERROR_CODES, ProviderError, classifyStatus } from '../../src/errors.js';
+import { AppError, ERROR_CODES, ProviderError, classifyStatus, errorCodeForStatus } from '../../src/errors.js';
 
 describe('error codes', () => {
   it('pins the table of stable codes and their HTTP statuses', () => {
@@ -21,5 +21,17 @@ describe('error codes', () => {
       expect(classifyStatus(status)).toBe(reason);
       if (reason) expect(new ProviderError('x', { reason: reason as never }).retryable).toBe(retryable);
     }
+  });
+});
+
+describe('the one status → code map', () => {
+  it('pins the codes for statuses that arrive without one, from HTTP helpers and from webhook rejections', () => {
+    const http = [400, 401, 403, 404, 405, 409, 411, 413, 415, 416, 500, 501, 502, 503].map((s) => [s, errorCodeForStatus(s)]);
+    expect(Object.fromEntries(http)).toEqual({
+      400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed', 409: 'conflict',
+      411: 'bad_request', 413: 'payload_too_large', 415: 'unsupported_media_type', 416: 'bad_request',
+      500: undefined, 501: 'method_not_allowed', 502: undefined, 503: 'unavailable',
+    });
+    expect([400, 401, 403, 415].map((s) => errorCodeForStatus(s, 'webhook'))).toEqual(['bad_request', 'unauthorized', 'signature_invalid', 'unsupported_media_type']);
   });
 });

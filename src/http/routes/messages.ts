@@ -4,6 +4,7 @@ import { AppError } from '../../errors.js';
 import type { MessageStatus } from '../../model.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { requireScope, type Caller } from '../auth.js';
+import { jsonBody } from '../body.js';
 import { isUlid, oneOf, page, param, timeParam } from '../query.js';
 import { validateBody } from '../validate.js';
 
@@ -18,9 +19,8 @@ function messageId(id: string): string {
 export function messageRoutes(engine: Engine, runtime: () => Runtime): Router {
   const router = new Router();
 
-  router.post('/v1/messages', requireScope(runtime, 'send'), async (ctx) => {
+  router.post('/v1/messages', requireScope(runtime, 'send'), jsonBody, async (ctx) => {
     const body = validateBody<SendRequest>('send-message', ctx.request.body);
-    checkCallbackHost(runtime(), body.callbackUrl);
     const key = ctx.get('idempotency-key') || undefined;
     if (key !== undefined && key.length > 255) throw new AppError('validation_failed', 'Idempotency-Key must be at most 255 characters');
     const caller = ctx.state.caller as Caller;
@@ -43,18 +43,10 @@ export function messageRoutes(engine: Engine, runtime: () => Runtime): Router {
     ctx.body = message;
   });
 
-  router.post('/v1/messages/:id/cancel', requireScope(runtime, 'send'), async (ctx) => {
+  router.post('/v1/messages/:id/cancel', requireScope(runtime, 'send'), jsonBody, async (ctx) => {
     const message = await engine.cancel(messageId(ctx.params.id));
     ctx.body = { id: message.id, status: message.status };
   });
 
   return router;
-}
-
-/** With `callbacks.allowedHosts`, callbacks may only go to those hosts (no SSRF into the LAN). */
-function checkCallbackHost(runtime: Runtime, url: string | undefined): void {
-  const allowed = runtime.loaded.config.callbacks.allowedHosts;
-  if (!url || !allowed) return;
-  const host = new URL(url).hostname;
-  if (!allowed.includes(host)) throw new AppError('validation_failed', `callbackUrl host ${host} is not in callbacks.allowedHosts`);
 }

@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { WebhookPipeline } from '../../webhooks/pipeline.js';
+import { bodyParsersOf } from '../body.js';
 
 /** The URL the provider called, as the provider saw it (behind a proxy: `server.publicUrl`). */
 function publicUrlOf(ctx: Context, runtime: Runtime): string {
@@ -17,13 +18,16 @@ function publicUrlOf(ctx: Context, runtime: Runtime): string {
 export function webhookRoutes(pipeline: WebhookPipeline, runtime: () => Runtime): Router {
   const router = new Router();
   router.post('/webhooks/:instance/:kind', async (ctx) => {
-    const reply = await pipeline(ctx.params.instance, ctx.params.kind, {
-      method: ctx.method,
-      url: publicUrlOf(ctx, runtime()),
-      headers: ctx.headers,
-      query: ctx.query,
-      rawBody: String(ctx.request.rawBody ?? ''),
-      body: ctx.request.body,
+    const reply = await pipeline(ctx.params.instance, ctx.params.kind, async () => {
+      await bodyParsersOf(ctx).webhook(ctx);
+      return {
+        method: ctx.method,
+        url: publicUrlOf(ctx, runtime()),
+        headers: ctx.headers,
+        query: ctx.query,
+        rawBody: String(ctx.request.rawBody ?? ''),
+        body: ctx.request.body,
+      };
     });
     ctx.status = reply.status ?? 200;
     if (reply.contentType) ctx.type = reply.contentType;

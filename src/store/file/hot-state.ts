@@ -1,0 +1,147 @@
+import { mkdir } from 'node:fs/promises';
+import type { Low } from 'lowdb';
+import { AppendFile } from './append-file.js';
+import { NOTHING_STAGED, type Flushable, type Staged } from './group-commit.js';
+import { journalGenerations, journalPath, removeJournalsBefore, replayJournal, type JournalOp } from './journal.js';
+import { openSnapshot, type Snapshot, type SnapshotFile } from './snapshot.js';
+
+// A journal this much bigger than the snapshot it continues is folded into a new snapshot.
+const MIN_COMPACT_BYTES = 8 * 1024 * 1024;
+
+interface Hooks {
+  onWrite: () => void;
+  touch: () => void;
+}
+
+/**
+ * The hot state: named maps kept wholly in memory, made durable by appending each change to a
+ * journal (one datasync per group commit) and, now and then, folding the journal into a lowdb
+ * snapshot (`state.json`, written atomically). A commit costs what changed, not what is stored.
+ *
+ * @example
+ *   const hot = await HotState.open('./data', ['timers'], { onWrite, touch });
+ *   hot.set('timers', 't1', { due: 5 }); await hot.flush();
+ */
+export class HotState implements Flushable {
+  readonly maps: Record<string, Map<string, unknown>>;
+  readonly #dir: string;
+  readonly #snapshot: Low<Snapshot>;
+  readonly #hooks: Hooks;
+  #generation: number;
+  #journal!: AppendFile;
+  #snapshotBytes = 0;
+  // Journal size past which the next flush folds; raised after a failed fold, so a full disk is
+  // not asked for a whole snapshot at every commit.
+  #compactAt = MIN_COMPACT_BYTES;
+  // Serialized changes not yet in the journal; a failed write keeps them for the next flush.
+  #ops: string[] = [];
+
+  private constructor(dir: string, snapshot: Low<Snapshot>, names: readonly string[], hooks: Hooks) {
+    this.#dir = dir;
+    this.#snapshot = snapshot;
+    this.#hooks = hooks;
+    this.#generation = snapshot.data.generation ?? 0;
+    this.maps = Object.fromEntries(names.map((n) => [n, new Map<string, unknown>()]));
+  }
+
+  static async open(dir: string, names: readonly string[], hooks: Hooks): Promise<HotState> {
+    await mkdir(dir, { recursive: true });
+    const snapshot = await openSnapshot(dir, hooks.onWrite);
+    const state = new HotState(dir, snapshot, names, hooks);
+    for (const [name, records] of Object.entries(snapshot.data.collections ?? {})) {
+      const map = state.maps[name];
+      if (map) for (const [k, v] of Object.entries(records as Record<string, unknown>)) map.set(k, v);
+    }
+    // The maps hold it all now; the parsed document would only double the memory.
+    snapshot.data = { generation: snapshot.data.generation ?? 0, collections: {} };
+    const base = state.#generation;
+    await removeJournalsBefore(dir, base);
+    const generations = (await journalGenerations(dir)).filter((g) => g >= base);
+    state.#generation = Math.max(base, ...generations);
+    for (const g of new Set([...generations, state.#generation])) {
+      const file = await replayJournal(dir, g, (op) => state.#apply(op));
+      if (g === state.#generation) state.#journal = file;
+      else await file.close();
+    }
+    return state;
+  }
+
+  #apply(op: JournalOp): void {
+    const map = this.maps[op[0]];
+    if (!map) return;
+    if (op.length === 3) map.set(op[1], op[2]);
+    else map.delete(op[1]);
+  }
+
+  set(name: string, key: string, value: unknown): void {
+    const op = JSON.stringify([name, key, value]);
+    this.maps[name].set(key, value);
+    this.#ops.push(op);
+    this.#hooks.touch();
+  }
+
+  delete(name: string, key: string): void {
+    if (!this.maps[name].delete(key)) return;
+    this.#ops.push(JSON.stringify([name, key]));
+    this.#hooks.touch();
+  }
+
+  /** Re-journals a value that was changed in place (the map already holds it). */
+  rewrite(name: string, key: string): void {
+    const value = this.maps[name].get(key);
+    if (value !== undefined) this.set(name, key, value);
+  }
+
+  async flush(): Promise<Staged> {
+    if (this.#ops.length === 0) return NOTHING_STAGED;
+    const n = this.#ops.length;
+    const staged = await this.#journal.stage(Buffer.from(`${this.#ops.join('\n')}\n`, 'utf8'));
+    this.#hooks.onWrite();
+    return {
+      apply: async () => {
+        staged.confirm();
+        // Only what was written leaves the queue; changes made during the write stay for the next.
+        this.#ops.splice(0, n);
+        if (this.#journal.size > Math.max(this.#compactAt, 2 * this.#snapshotBytes)) await this.#compact();
+      },
+      undo: () => staged.undo(),
+    };
+  }
+
+  /**
+   * Switch to a new journal, write a snapshot of everything up to the switch, then drop the old
+   * journals. A crash at any point replays to the same state: journal operations are idempotent.
+   * A failed fold does not fail the commit (its changes are in the journal); it is tried later.
+   */
+  async #compact(): Promise<void> {
+    const generation = this.#generation + 1;
+    let next: AppendFile;
+    try {
+      next = await AppendFile.open(journalPath(this.#dir, generation));
+    } catch {
+      this.#compactAt = this.#journal.size + MIN_COMPACT_BYTES;
+      return;
+    }
+    const previous = this.#journal;
+    this.#journal = next;
+    this.#generation = generation;
+    await previous.close();
+    this.#snapshot.data = { generation, collections: { ...this.maps } };
+    try {
+      await this.#snapshot.write();
+    } catch {
+      // The previous journal stays and is replayed before this one, so nothing is lost.
+      this.#compactAt = MIN_COMPACT_BYTES;
+      return;
+    } finally {
+      this.#snapshot.data = { generation, collections: {} };
+    }
+    this.#compactAt = MIN_COMPACT_BYTES;
+    this.#snapshotBytes = (this.#snapshot.adapter as SnapshotFile).lastLength;
+    await removeJournalsBefore(this.#dir, generation);
+  }
+
+  async close(): Promise<void> {
+    await this.#journal.close();
+  }
+}

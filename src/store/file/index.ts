@@ -1,0 +1,128 @@
+import { join } from 'node:path';
+import { StoreUnavailableError } from '../../errors.js';
+import { idTime } from '../../ids.js';
+import type { DeadLetter, InboundRecord, Message } from '../../model.js';
+import type { Store, StoreOptions } from '../store.js';
+import { lockFolder } from './folder-lock.js';
+import { createGroupCommit } from './group-commit.js';
+import { HotState } from './hot-state.js';
+import { hotKeyValue, memoryKeyValue } from './key-value.js';
+import { keyOfId, segmentKey } from './segment-key.js';
+import { openSegmentLog, type SegmentLog } from './segment-log.js';
+
+export { StoreLockedError } from './folder-lock.js';
+
+const HOT = ['timers', 'idempotency', 'outbox', 'deadLetters', 'seen', 'parked', 'inflight'] as const;
+
+export interface FileStoreOptions extends StoreOptions<Message> {
+  /** The state folder (`store.path`); this process holds it exclusively until `close()`. */
+  dir: string;
+  /** How far back (ms) `attemptIndex` reaches: rebuilt at open from the segments of that window. */
+  indexWindowMs: number;
+  now?: () => number;
+  /** The longest stored record line a put accepts (default 4 MiB). */
+  maxLineBytes?: number;
+  /** Bytes of parsed records cached per collection (default 32 MiB). */
+  cacheBytes?: number;
+  /** Bytes of segment indexes kept per collection (default 64 MiB). */
+  indexBytes?: number;
+  /** Dead letters older than this are removed by `prune` (default 30 days). */
+  deadLetterMaxAgeMs?: number;
+}
+
+/** Streams the window's segments through `indexKeys` (last version of a record wins). */
+async function rebuildKeyIndex(messages: SegmentLog<Message>, fromKey: string, indexKeys: StoreOptions<Message>['indexKeys'], index: Map<string, string>): Promise<void> {
+  for (const key of messages.keys()) {
+    if (key < fromKey) continue;
+    await messages.forEach(key, (m) => {
+      for (const k of indexKeys(m)) index.set(k, m.id);
+    });
+  }
+}
+
+/**
+ * The embedded store. Hot state (timers, idempotency keys, callback outbox, dead letters,
+ * de-duplication keys, parked receipts) lives in memory, journaled and folded into a lowdb
+ * snapshot (`state.json`); messages and inbound messages live in hourly append-only files. All
+ * writes are group-committed: one append and one datasync per file for every change made meanwhile.
+ *
+ * @example
+ *   const store = await openFileStore({ dir: './data', indexWindowMs: 3 * 86_400_000, indexKeys: (m) => [] });
+ *   store.timers.set('t1', timer); await store.commit(); … await store.close();
+ */
+export async function openFileStore(options: FileStoreOptions): Promise<Store> {
+  const lock = await lockFolder(options.dir);
+  try {
+    return await openLocked(options, lock);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+async function openLocked(options: FileStoreOptions, lock: { release(): Promise<void> }): Promise<Store> {
+  const now = options.now ?? Date.now;
+  const deadLetterMaxAgeMs = options.deadLetterMaxAgeMs ?? 30 * 86_400_000;
+  const stats = { commits: 0, fileWrites: 0 };
+  const gc = createGroupCommit(() => {
+    stats.commits += 1;
+  });
+  const onWrite = () => {
+    stats.fileWrites += 1;
+  };
+  const logOptions = { gc, onWrite, maxLineBytes: options.maxLineBytes, cacheBytes: options.cacheBytes, indexBytes: options.indexBytes };
+
+  const hot = await HotState.open(options.dir, HOT, { onWrite, touch: () => gc.markDirty(hot) });
+  const messages = await openSegmentLog<Message>({ dir: join(options.dir, 'messages'), ...logOptions });
+  const inbound = await openSegmentLog<InboundRecord>({ dir: join(options.dir, 'inbound'), ...logOptions });
+  const index = new Map<string, string>();
+  await rebuildKeyIndex(messages, segmentKey(now() - options.indexWindowMs), options.indexKeys, index);
+
+  return {
+    timers: hotKeyValue(hot, 'timers'),
+    idempotency: hotKeyValue(hot, 'idempotency'),
+    outbox: hotKeyValue(hot, 'outbox'),
+    deadLetters: hotKeyValue(hot, 'deadLetters'),
+    seen: hotKeyValue(hot, 'seen'),
+    parked: hotKeyValue(hot, 'parked'),
+    inflight: hotKeyValue(hot, 'inflight'),
+    messages: messages.collection,
+    inbound: inbound.collection,
+    attemptIndex: memoryKeyValue(index),
+    stats,
+    get writable() {
+      return gc.writable;
+    },
+    commit: () => gc.commit(),
+    async prune(cutoff, at, live = []) {
+      // A partition that live state points into stays, however old.
+      const keep = new Set<string>();
+      for (const id of live) {
+        const key = keyOfId(id);
+        if (key) keep.add(key);
+      }
+      const partitionsDeleted = (await messages.deleteBefore(cutoff, keep)) + (await inbound.deleteBefore(cutoff, keep));
+      const expire = <T>(name: string, expired: (v: T) => boolean) => {
+        for (const [k, v] of hot.maps[name] as Map<string, T>) if (expired(v)) hot.delete(name, k);
+      };
+      expire<{ expiresAt: number }>('idempotency', (r) => r.expiresAt <= at);
+      expire<number>('seen', (exp) => exp <= at);
+      expire<{ expiresAt: number }>('parked', (p) => p.expiresAt <= at);
+      expire<DeadLetter>('deadLetters', (d) => Date.parse(d.at) <= at - deadLetterMaxAgeMs);
+      for (const [k, messageId] of index) {
+        if ((idTime(messageId) ?? 0) < at - options.indexWindowMs) index.delete(k);
+      }
+      await gc.commit();
+      return { partitionsDeleted };
+    },
+    async close() {
+      // In-flight flushes finish (and one last try for what is still queued) before any file closes.
+      const unwritten = await gc.close();
+      await messages.close();
+      await inbound.close();
+      await hot.close();
+      await lock.release();
+      if (unwritten) throw unwritten instanceof StoreUnavailableError ? unwritten : new StoreUnavailableError(unwritten);
+    },
+  };
+}

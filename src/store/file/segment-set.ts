@@ -1,0 +1,114 @@
+import { rm, rmdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { AppendFile } from './append-file.js';
+import { Segment } from './segment.js';
+import { segmentKeysOnDisk, segmentPath } from './segment-key.js';
+
+export interface SegmentSetLimits {
+  /** Bytes the in-memory indexes may take together (estimated per entry). */
+  indexBytes: number;
+  /** File handles kept open between uses. */
+  maxOpenFiles: number;
+}
+
+/**
+ * The segments of one collection, in least-recently-used order (a `Map` keeps it: a use moves a
+ * segment to the young end, so trimming never sorts). Only hours with a file have an entry, so a
+ * lookup for an hour that never had one adds nothing and scans nothing.
+ */
+export class SegmentSet {
+  readonly #dir: string;
+  readonly #limits: SegmentSetLimits;
+  readonly #segments = new Map<string, Segment>();
+  readonly #creating = new Map<string, Promise<Segment>>();
+
+  private constructor(dir: string, limits: SegmentSetLimits) {
+    this.#dir = dir;
+    this.#limits = limits;
+  }
+
+  /** Finds the segments on disk and cuts their torn tails before anything reads or appends. */
+  static async open(dir: string, limits: SegmentSetLimits): Promise<SegmentSet> {
+    const set = new SegmentSet(dir, limits);
+    for (const key of await segmentKeysOnDisk(dir)) {
+      const file = await AppendFile.open(segmentPath(dir, key));
+      await file.closeIdle();
+      set.#segments.set(key, new Segment(key, file));
+    }
+    return set;
+  }
+
+  /** Keys with a file, oldest hour first. */
+  keys(): string[] {
+    return [...this.#segments.keys()].sort();
+  }
+
+  /** The segment of an hour if it has a file, marked as just used. */
+  find(key: string): Segment | undefined {
+    const seg = this.#segments.get(key);
+    if (seg) {
+      this.#segments.delete(key);
+      this.#segments.set(key, seg);
+    }
+    return seg;
+  }
+
+  /** The segment of an hour, its file created on first need (once, however many ask). */
+  async obtain(key: string): Promise<Segment> {
+    const found = this.find(key);
+    if (found) return found;
+    let creating = this.#creating.get(key);
+    if (!creating) {
+      creating = AppendFile.open(segmentPath(this.#dir, key))
+        .then((file) => {
+          const seg = new Segment(key, file);
+          this.#segments.set(key, seg);
+          return seg;
+        })
+        .finally(() => this.#creating.delete(key));
+      this.#creating.set(key, creating);
+    }
+    return creating;
+  }
+
+  async index(seg: Segment): Promise<Map<string, number>> {
+    const index = await seg.loadIndex();
+    this.trim(seg);
+    return index;
+  }
+
+  /** Drops the indexes and closes the handles of the least recently used segments past the limits. */
+  trim(keep?: Segment): void {
+    let bytes = 0;
+    let open = 0;
+    for (const seg of this.#segments.values()) {
+      bytes += seg.indexBytes;
+      if (seg.file.isOpen) open += 1;
+    }
+    for (const seg of this.#segments.values()) {
+      if (bytes <= this.#limits.indexBytes && open <= this.#limits.maxOpenFiles) break;
+      if (seg === keep || seg.busy || (!seg.indexed && !seg.file.isOpen)) continue;
+      bytes -= seg.indexBytes;
+      seg.dropIndex();
+      if (seg.file.isOpen) open -= 1;
+      void seg.file.closeIdle();
+    }
+  }
+
+  /** Deletes an hour's file; false when it is in use and must wait for a later prune. */
+  async delete(key: string): Promise<boolean> {
+    const seg = this.#segments.get(key);
+    if (!seg || seg.busy) return false;
+    this.#segments.delete(key);
+    await seg.file.close();
+    await rm(seg.file.path, { force: true });
+    // The day's folder goes with its last hour (rmdir refuses one that still holds files).
+    await rmdir(dirname(seg.file.path)).catch(() => undefined);
+    return true;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#creating.values()].map((p) => p.catch(() => undefined)));
+    for (const seg of this.#segments.values()) await seg.file.close();
+  }
+}
