@@ -74,7 +74,7 @@ describe('crash soak', () => {
     writeFileSync(ledgerFile, '');
     writeFileSync(configFile, soakConfig(ledgerFile));
     const random = createRandom(SEED);
-    const load = createLoad({ senders: SENDERS, random, quickShare: 0.25, retryShare: 0.15, replayShare: 0.05 });
+    const load = createLoad({ senders: SENDERS, random, quickShare: 0.25, retryShare: 0.15, replayShare: 0.05, twinShare: 0.5 });
     const boot = async () => {
       const d = await bootDaemon(configFile, (listening) => {
         daemons.push(listening);
@@ -162,7 +162,7 @@ describe('crash soak', () => {
       `  stored messages ${stored.size} ${JSON.stringify(countBy([...stored.values()], (m) => m.status))}; missing acknowledged ${missing.size}; stuck acknowledged ${stuckAcked.length}, stuck of all stored ${findings.stuck.length}`,
       `  stuck by status and last event: ${JSON.stringify(countBy(findings.stuck, (m) => `${m.status} after ${m.history.at(-1)?.event}`))}`,
       `  provider sends ${ledger.length}; unknown attempts ${findings.unknownAttempts}; duplicate sends ${findings.duplicateSends.length}; sends not recorded ${findings.unrecordedSends.length}`,
-      `  idempotency: keys with more than one message ${findings.duplicateKeys.length}, replays with another id ${stats.replayMismatches.length}`,
+      `  idempotency: ${stats.twins} retries sent twice at once; keys with more than one message ${findings.duplicateKeys.length}, replays with another id ${stats.replayMismatches.length}`,
       `  drain ${drainMs} ms; pending message timers after it ${pending}`,
       `  daemon memory after the last restart: RSS ${readyMemory.rss.toFixed(0)} MiB when ready, ${memory.rss.toFixed(0)} MiB after the drain, peak ${memory.peak.toFixed(0)} MiB`,
       `  daemon warnings/errors logged: ${errorLines.length}`,

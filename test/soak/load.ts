@@ -35,6 +35,8 @@ export interface LoadStats {
   unanswered: number;
   /** A retried key that finally got its 202 after a request without an answer. */
   retriedAcked: number;
+  /** Retries sent as two requests at once. */
+  twins: number;
   /** A replay of an acknowledged key that answered with another id (must stay 0). */
   replayMismatches: string[];
 }
@@ -48,6 +50,8 @@ export interface LoadOptions {
   retryShare: number;
   /** Chance a sender replays an acknowledged key (the answer must carry the same id). */
   replayShare: number;
+  /** Chance a retry of a cut key goes out twice at once, as from two workers of one client. */
+  twinShare: number;
 }
 
 /**
@@ -59,7 +63,7 @@ export function createLoad(options: LoadOptions) {
   const keys = new Map<string, KeyRecord>();
   const acked: KeyRecord[] = [];
   const pool = new Set<KeyRecord>();
-  const stats: LoadStats = { requests: 0, statuses: {}, unanswered: 0, retriedAcked: 0, replayMismatches: [] };
+  const stats: LoadStats = { requests: 0, statuses: {}, unanswered: 0, retriedAcked: 0, twins: 0, replayMismatches: [] };
   const { random } = options;
   let target: string | undefined;
   let stopped = false;
@@ -80,14 +84,15 @@ export function createLoad(options: LoadOptions) {
     return rec;
   }
 
-  function pick(): KeyRecord {
+  /** The key to send next, and how many requests carry it at once. */
+  function pick(): { rec: KeyRecord; copies: number } {
     const r = random();
     if (pool.size > 0 && r < options.retryShare) {
       const list = [...pool];
-      return list[Math.floor(random() * list.length)];
+      return { rec: list[Math.floor(random() * list.length)], copies: random() < options.twinShare ? 2 : 1 };
     }
-    if (acked.length > 0 && r < options.retryShare + options.replayShare) return acked[Math.floor(random() * acked.length)];
-    return newKey();
+    if (acked.length > 0 && r < options.retryShare + options.replayShare) return { rec: acked[Math.floor(random() * acked.length)], copies: 1 };
+    return { rec: newKey(), copies: 1 };
   }
 
   /** Sends `rec` once to `url`; true when it got a 202. */
@@ -129,7 +134,9 @@ export function createLoad(options: LoadOptions) {
         await sleep(20);
         continue;
       }
-      await post(url, pick());
+      const { rec, copies } = pick();
+      if (copies > 1) stats.twins += 1;
+      await Promise.all(Array.from({ length: copies }, () => post(url, rec)));
     }
   }
 
