@@ -150,6 +150,9 @@ describe('crash soak', () => {
     const ledger = readLedger(ledgerFile);
     const findings = analyze(stored.values(), ledger);
     const stuckAcked = load.acked.filter((r) => !FINAL_STATUSES.has(stored.get(r.id!)?.status ?? 'accepted') && !missing.has(r.id!));
+    // Sends to providers that would have delivered (all but WhatsApp here), had the gateway lived.
+    const reachedProvider = new Set(ledger.filter((e) => e.instance !== 'wa').map((e) => e.message));
+    const failedButSent = [...stored.values()].filter((m) => m.status === 'failed' && reachedProvider.has(m.id)).length;
     const memory = memoryMiB(last.child.pid!, metricsText);
     const { stats } = load;
     const errorLines = daemons.flatMap((d) => d.lines).filter((l) => /"level":(4|5)0/.test(l));
@@ -161,7 +164,7 @@ describe('crash soak', () => {
       `  kills ${kills.length} (lifetimes ms ${kills.map((k) => k.lifetimeMs).join(' ')}; requests in flight ${kills.map((k) => k.inFlight).join(' ')}), restarts ${daemons.length - 1}`,
       `  stored messages ${stored.size} ${JSON.stringify(countBy([...stored.values()], (m) => m.status))}; missing acknowledged ${missing.size}; stuck acknowledged ${stuckAcked.length}, stuck of all stored ${findings.stuck.length}`,
       `  stuck by status and last event: ${JSON.stringify(countBy(findings.stuck, (m) => `${m.status} after ${m.history.at(-1)?.event}`))}`,
-      `  provider sends ${ledger.length}; unknown attempts ${findings.unknownAttempts}; duplicate sends ${findings.duplicateSends.length}; sends not recorded ${findings.unrecordedSends.length}`,
+      `  provider sends ${ledger.length}; unknown attempts ${findings.unknownAttempts}; duplicate sends ${findings.duplicateSends.length}; sends not recorded ${findings.unrecordedSends.length}; 'failed' though a delivering provider got the send ${failedButSent}`,
       `  idempotency: ${stats.twins} retries sent twice at once; keys with more than one message ${findings.duplicateKeys.length}, replays with another id ${stats.replayMismatches.length}`,
       `  drain ${drainMs} ms; pending message timers after it ${pending}`,
       `  daemon memory after the last restart: RSS ${readyMemory.rss.toFixed(0)} MiB when ready, ${memory.rss.toFixed(0)} MiB after the drain, peak ${memory.peak.toFixed(0)} MiB`,
