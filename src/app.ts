@@ -9,6 +9,7 @@ import type { EngineContext, StepGuard } from './engine/context.js';
 import { createEngine } from './engine/engine.js';
 import { createKeyedLock } from './engine/locks.js';
 import { createRateLimiter } from './engine/rate-limit.js';
+import { attemptKeys } from './engine/receipts.js';
 import { ingestInbound, type InboundListener } from './engine/inbound.js';
 import { createHttpApp } from './http/http-app.js';
 import { inboundRoutes } from './http/routes/inbound.js';
@@ -64,7 +65,7 @@ export async function createApp(deps: AppDeps) {
 
   const store: Store = await openFileStore({
     dir: loaded.config.store.path,
-    indexKeys: (m) => m.attempts.flatMap((a) => (a.providerMessageId ? [`${a.provider}/${a.providerMessageId}`] : [])),
+    indexKeys: attemptKeys,
     indexWindowMs: parseDuration(loaded.config.store.receiptIndex) ?? 0,
     now: () => clock.now(),
   });

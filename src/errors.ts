@@ -140,3 +140,14 @@ export class ConfigError extends Error {
     this.secrets = secrets;
   }
 }
+
+/**
+ * The process cannot start for a reason the operator fixes (the store folder is in use): printed
+ * as one line, without a stack.
+ */
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}

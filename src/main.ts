@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { checkCommand } from './cli/check.js';
 import { reloadCommand } from './cli/reload.js';
 import { startCommand } from './cli/start.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, StartupError } from './errors.js';
 
 const USAGE = 'usage: switchboard start [--config FILE] | switchboard check [FILE] | switchboard reload [--config FILE] [--url URL]';
 
@@ -38,6 +38,7 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof ConfigError) process.stderr.write(`${err.errors.join('\n')}\n`);
+  else if (err instanceof StartupError) process.stderr.write(`switchboard: ${err.message}\n`);
   else process.stderr.write(`switchboard: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });

@@ -8,6 +8,7 @@ import { sendOnStep } from './send.js';
 import { cancelStepTimers, endStep, isSettled, startStep, timerId } from './steps.js';
 import { addressFor } from './content.js';
 import { createIdFactory } from '../ids.js';
+import { toApiPage } from '../store/paging.js';
 import { checkCallbackUrl } from '../callbacks/url-policy.js';
 import { IDEMPOTENCY_TTL_MS } from '../config/ops-checks.js';
 
@@ -171,14 +172,13 @@ export function createEngine(ctx: EngineContext) {
     get: load,
 
     async list(filter: ListFilter): Promise<{ items: Message[]; nextCursor?: string }> {
-      const { items } = await store.messages.list({
+      const page = await store.messages.list({
         before: filter.cursor,
         since: filter.since,
         limit: filter.limit + 1,
         filter: (m) => (!filter.status || m.status === filter.status) && (!filter.route || m.route === filter.route),
       });
-      const page = items.slice(0, filter.limit);
-      return items.length > filter.limit ? { items: page, nextCursor: page.at(-1)!.id } : { items: page };
+      return toApiPage(page, filter.limit);
     },
 
     cancel: (id: string): Promise<Message> => ctx.lock(id, async () => {

@@ -66,7 +66,11 @@ async function callProvider(ctx: EngineContext, m: Message, i: number, address: 
   ctx.store.inflight.set(attempt.id, { message: m.id, step: i });
   // The attempt and its step timer are on disk before the provider hears of it: after a crash the
   // attempt is known to be `unknown`, and the fallback still happens.
-  await ctx.store.commit();
+  try {
+    await ctx.store.commit();
+  } catch {
+    return notStored(ctx, m, attempt);
+  }
   if (progress.state !== 'active') {
     Object.assign(attempt, { status: 'error', errorReason: `step ${progress.state} before the send`, updatedAt: iso(ctx) });
     ctx.store.inflight.delete(attempt.id);
@@ -100,6 +104,26 @@ async function callProvider(ctx: EngineContext, m: Message, i: number, address: 
   ctx.store.messages.put(m);
   await ctx.store.commit();
   if (attempt.providerMessageId) await applyParked(ctx, providerName, attempt.providerMessageId);
+}
+
+// How long a send that could not be recorded waits before trying again (the store was full).
+const STORE_RETRY_MS = 5000;
+
+/**
+ * The attempt could not be stored, so the provider never heard of it. The step tries again later
+ * (its own `within` still bounds it) instead of spending a provider failover or a retry on a disk
+ * that is full for a moment.
+ */
+function notStored(ctx: EngineContext, m: Message, attempt: Attempt): void {
+  Object.assign(attempt, { status: 'error', errorCode: 'store_unavailable', errorReason: 'not sent: the attempt could not be stored', retryable: true, updatedAt: iso(ctx) });
+  ctx.store.inflight.delete(attempt.id);
+  record(ctx, m, { event: 'attempt_error', step: attempt.step, attempt: attempt.id, cause: 'not sent: the store cannot write; trying again shortly' });
+  const progress = m.steps[attempt.step];
+  if (progress.state === 'active') {
+    progress.state = 'waiting_retry';
+    ctx.scheduler.schedule('step-retry', ctx.clock.now() + STORE_RETRY_MS, { message: m.id, step: attempt.step }, timerId(m, attempt.step, 'retry'));
+  }
+  ctx.store.messages.put(m);
 }
 
 async function accepted(ctx: EngineContext, m: Message, attempt: Attempt, receipt: SendReceipt): Promise<void> {

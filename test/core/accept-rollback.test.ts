@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/errors.js';
 import type { Store } from '../../src/store/store.js';
-import { API_KEY, configText, settle, startGateway } from '../helpers/gateway.js';
+import { API_KEY, DELIVERING_SMS, settle, startGateway } from '../helpers/gateway.js';
 
-const yaml = configText(`
-providers:
-  sms: { plugin: mock, channels: [sms], outcome: delivered, after: 0s }
-routes:
-  default:
-    steps:
-      - { channel: sms, providers: [sms], until: delivered, within: 1m }
-`);
+const yaml = DELIVERING_SMS;
 
 /** The next commit fails as a full disk would: its changes stay queued, its waiters hear an error. */
 function failNextCommit(store: Store): void {

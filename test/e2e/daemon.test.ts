@@ -3,18 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnDaemon, type Daemon } from '../helpers/daemon.js';
-import { API_KEY, configText, eventually } from '../helpers/gateway.js';
+import { API_KEY, eventually, fallbackDaemonConfig } from '../helpers/gateway.js';
 
-const YAML = configText(`
-providers:
-  wa: { plugin: mock, channels: [whatsapp], outcome: none }
-  sms: { plugin: mock, channels: [sms], outcome: delivered, after: 100ms }
-routes:
-  default:
-    steps:
-      - { channel: whatsapp, providers: [wa], until: delivered, within: 2s }
-      - { channel: sms, providers: [sms], until: delivered, within: 30s }
-`).replace('log: { level: debug }', 'log: { level: info }');
+const YAML = fallbackDaemonConfig('2s');
 
 const headers = { 'x-api-key': API_KEY, 'content-type': 'application/json' };
 

@@ -6,19 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnDaemon, type Daemon } from '../helpers/daemon.js';
-import { API_KEY, configText, eventually } from '../helpers/gateway.js';
+import { API_KEY, configText, eventually, fallbackDaemonConfig } from '../helpers/gateway.js';
 import { postHeaders, rawConnect } from './raw-http.js';
 
-const BODY = configText(`
-providers:
-  wa: { plugin: mock, channels: [whatsapp], outcome: none }
-  sms: { plugin: mock, channels: [sms], outcome: delivered, after: 100ms }
-routes:
-  default:
-    steps:
-      - { channel: whatsapp, providers: [wa], until: delivered, within: 300ms }
-      - { channel: sms, providers: [sms], until: delivered, within: 30s }
-`).replace('log: { level: debug }', 'log: { level: info }');
+const BODY = fallbackDaemonConfig('300ms');
 
 const HANGING_PLUGIN = `export default {
   name: 'hang',
@@ -108,6 +99,23 @@ routes:
     expect(code).toBe(1);
     expect(snapshot(join(dir, 'data'))).toEqual(before);
     expect(stderr).toMatch(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE .*the store was not opened`));
+  });
+
+  it('a second daemon on the same store folder (another port) is refused with the holder\'s pid, in one line', async () => {
+    const { file } = setup(BODY);
+    const first = await start(file);
+    const other = file.replace(/gateway\.yaml$/, 'second.yaml');
+    writeFileSync(other, readFileSync(file, 'utf8'));
+    const child = spawn(process.execPath, ['--import', 'tsx', join(process.cwd(), 'src', 'main.ts'), 'start', '--config', other], {
+      env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stderr.on('data', (c) => (output += String(c)));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(output.trim()).toBe(`switchboard: store ${join(file, '..', 'data')} is in use by pid ${first.child.pid} (another switchboard?)`);
+    // The first keeps serving.
+    expect((await fetch(`${first.url}/-/ready`)).status).toBe(200);
   });
 
   it('a client that sends headers and then dribbles its body is cut off at server.requestTimeout', async () => {

@@ -30,6 +30,30 @@ ${body}
 `;
 }
 
+/** One SMS step on a mock that delivers at once: the plainest route that sends. */
+export const DELIVERING_SMS = configText(`
+providers:
+  sms: { plugin: mock, channels: [sms], outcome: delivered, after: 0s }
+routes:
+  default:
+    steps:
+      - { channel: sms, providers: [sms], until: delivered, within: 1m }
+`);
+
+/** WhatsApp that never answers (within `waWithin`), then SMS that delivers: the default fallback, for real daemons. */
+export function fallbackDaemonConfig(waWithin: string): string {
+  return configText(`
+providers:
+  wa: { plugin: mock, channels: [whatsapp], outcome: none }
+  sms: { plugin: mock, channels: [sms], outcome: delivered, after: 100ms }
+routes:
+  default:
+    steps:
+      - { channel: whatsapp, providers: [wa], until: delivered, within: ${waWithin} }
+      - { channel: sms, providers: [sms], until: delivered, within: 30s }
+`).replace('log: { level: debug }', 'log: { level: info }');
+}
+
 export interface TestGateway {
   app: App;
   dir: string;

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { toApiPage } from '../../store/paging.js';
 import type { Channel } from '../../plugin-api.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { Store } from '../../store/store.js';
@@ -16,14 +17,13 @@ export function inboundRoutes(store: Store, runtime: () => Runtime): Router {
     const channel = oneOf(ctx, 'channel', CHANNELS);
     const from = param(ctx, 'from');
     const to = param(ctx, 'to');
-    const { items } = await store.inbound.list({
+    const found = await store.inbound.list({
       before: cursor,
       since: timeParam(ctx, 'since'),
       limit: limit + 1,
       filter: (r) => (!instance || r.instance === instance) && (!channel || r.channel === channel) && (!from || r.from === from) && (!to || r.to === to),
     });
-    const pageItems = items.slice(0, limit);
-    ctx.body = items.length > limit ? { items: pageItems, nextCursor: pageItems.at(-1)!.id } : { items: pageItems };
+    ctx.body = toApiPage(found, limit);
   });
   return router;
 }

@@ -1,9 +1,10 @@
+import { StartupError } from '../../errors.js';
 import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir, writeFully } from './safe-write.js';
 
 /** Another live process holds the store folder. */
-export class StoreLockedError extends Error {
+export class StoreLockedError extends StartupError {
   readonly pid: number;
 
   constructor(dir: string, pid: number) {
