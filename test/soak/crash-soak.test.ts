@@ -8,7 +8,7 @@ import { configText } from '../helpers/gateway.js';
 import { analyze, describeMessage } from './checks.js';
 import { bootDaemon, getJson, inBatches, memoryMiB, pendingMessageTimers } from './daemon-life.js';
 import { readLedger } from './ledger-plugin.js';
-import { createLoad, createRandom, sleep } from './load.js';
+import { createLoad, createRandom, sleep, type Load } from './load.js';
 
 // The issue's crash soak: a real daemon under concurrent sends on a fallback route, `kill -9`ed at
 // random points and restarted on the same folder; every acknowledged message must end final, no
@@ -56,8 +56,11 @@ describe('crash soak', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sb-soak-'));
   const daemons: Daemon[] = [];
   let passed = false;
+  let senders: Load | undefined;
 
   afterAll(async () => {
+    // A run cut short (a timeout, a daemon that would not start) must not leave senders looping.
+    await senders?.stop();
     for (const d of daemons) {
       if (d.child.exitCode === null && d.child.signalCode === null) d.child.kill('SIGKILL');
       await d.exited;
@@ -84,6 +87,7 @@ describe('crash soak', () => {
     };
 
     // Kill at a random point 0.5–3 s after each start, with the senders going.
+    senders = load;
     load.start();
     const sendingFrom = performance.now();
     const kills: { lifetimeMs: number; inFlight: number }[] = [];
