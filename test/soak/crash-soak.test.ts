@@ -77,7 +77,7 @@ describe('crash soak', () => {
     writeFileSync(ledgerFile, '');
     writeFileSync(configFile, soakConfig(ledgerFile));
     const random = createRandom(SEED);
-    const load = createLoad({ senders: SENDERS, random, quickShare: 0.25, retryShare: 0.15, replayShare: 0.05, twinShare: 0.5 });
+    const load = createLoad({ senders: SENDERS, random, quickShare: 0.25, retryShare: 0.15, replayShare: 0.05, twinShare: 0.75 });
     const boot = async () => {
       const d = await bootDaemon(configFile, (listening) => {
         daemons.push(listening);
