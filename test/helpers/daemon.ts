@@ -8,8 +8,11 @@ export interface Daemon {
   exited: Promise<number | null>;
 }
 
-/** Starts `switchboard start --config FILE` as a real process and waits until it listens. */
-export async function spawnDaemon(configFile: string, env: Record<string, string> = {}): Promise<Daemon> {
+/**
+ * Starts `switchboard start --config FILE` as a real process and waits until it listens; one that
+ * does not within `startTimeoutMs` is killed (so no stray daemon keeps the folder).
+ */
+export async function spawnDaemon(configFile: string, env: Record<string, string> = {}, startTimeoutMs = 15_000): Promise<Daemon> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(process.cwd(), 'src', 'main.ts'), 'start', '--config', configFile], {
     cwd: process.cwd(),
     env: { PATH: process.env.PATH ?? '', ...env },
@@ -18,7 +21,10 @@ export async function spawnDaemon(configFile: string, env: Record<string, string
   const lines: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`daemon did not start:\n${lines.join('\n')}`)), 15_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`daemon did not start within ${startTimeoutMs} ms:\n${lines.join('\n')}`));
+    }, startTimeoutMs);
     const onData = (chunk: Buffer) => {
       for (const line of String(chunk).split('\n').filter(Boolean)) {
         lines.push(line);
