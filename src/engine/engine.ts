@@ -114,15 +114,15 @@ export function createEngine(ctx: EngineContext) {
 
       const idemKey = idempotency ? `${idempotency.scope}:${idempotency.key}` : undefined;
       const bodyHash = idemKey ? createHash('sha256').update(canonical(req)).digest('hex') : '';
-      if (idemKey) {
-        const seen = store.idempotency.get(idemKey);
-        if (seen && seen.expiresAt > clock.now()) {
-          if (seen.bodyHash !== bodyHash) throw new AppError('idempotency_conflict', 'this Idempotency-Key was used with a different body');
-          const existing = await load(seen.messageId);
-          // A concurrent twin may still be committing it: acknowledge only once it is stored.
-          await store.commit();
-          if (existing) return { message: existing, created: false };
-        }
+      // A key whose message is gone (its accept was refused) is taken over, by exactly one of the
+      // twins racing for it: the others see the taker's record when they look again.
+      for (let seen = idemKey ? store.idempotency.get(idemKey) : undefined; seen && seen.expiresAt > clock.now(); seen = store.idempotency.get(idemKey!)) {
+        if (seen.bodyHash !== bodyHash) throw new AppError('idempotency_conflict', 'this Idempotency-Key was used with a different body');
+        const existing = await load(seen.messageId);
+        // A concurrent twin may still be committing it: acknowledge only once it is stored.
+        await store.commit();
+        if (existing) return { message: existing, created: false };
+        if (store.idempotency.get(idemKey!) === seen) break;
       }
 
       const { phone, ...addresses } = req.to;

@@ -91,7 +91,11 @@ describe('hot state journal', () => {
     await store.commit();
     await store.close();
     expect(existsSync(join(dir, 'state.json'))).toBe(false);
-    expect(readFileSync(join(dir, 'state.journal.0'), 'utf8').trim().split('\n')).toHaveLength(3);
+    // The header, the three changes, and the marker that commits them.
+    const lines = readFileSync(join(dir, 'state.journal.0'), 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toBe('["#journal",2]');
+    expect(lines[4]).toBe('["#commit",{}]');
 
     const again = await openFileStore({ dir, indexWindowMs: DAY, indexKeys: () => [] });
     expect([...again.timers.values()].map((t) => t.id)).toEqual(['t2']);

@@ -125,6 +125,19 @@ export class AppendFile {
     return true;
   }
 
+  /**
+   * Cuts the file back to `size` at open: the bytes past it belong to a commit whose commit point
+   * (the journal's marker) was never written, so they were never acknowledged.
+   */
+  async truncateTo(size: number): Promise<void> {
+    if (size >= this.#size) return;
+    await this.use(async (fh) => {
+      await fh.truncate(size);
+      await fh.datasync();
+    });
+    this.#size = size;
+  }
+
   /** Runs `fn` with the open handle, keeping it open meanwhile. */
   async use<R>(fn: (fh: FileHandle) => Promise<R>): Promise<R> {
     if (this.#closed) throw Object.assign(new Error(`${this.path} is closed`), { code: 'ESTORECLOSED' });

@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import type { Low } from 'lowdb';
 import { AppendFile } from './append-file.js';
-import { NOTHING_STAGED, type Flushable, type Staged } from './group-commit.js';
-import { journalGenerations, journalPath, removeJournalsBefore, replayJournal, type JournalOp } from './journal.js';
+import type { CommitPoint, Staged } from './group-commit.js';
+import { commitLine, JOURNAL_HEADER, journalGenerations, journalPath, removeJournalsBefore, replayJournal, type JournalOp } from './journal.js';
 import { openSnapshot, type Snapshot, type SnapshotFile } from './snapshot.js';
 
 // A journal this much bigger than the snapshot it continues is folded into a new snapshot.
@@ -22,8 +22,12 @@ interface Hooks {
  *   const hot = await HotState.open('./data', ['timers'], { onWrite, touch });
  *   hot.set('timers', 't1', { due: 5 }); await hot.flush();
  */
-export class HotState implements Flushable {
+export class HotState implements CommitPoint {
   readonly maps: Record<string, Map<string, unknown>>;
+  /** Where each segment's committed bytes end (`messages/2026-11-28/20` → bytes): more is cut at open. */
+  readonly segmentEnds = new Map<string, number>();
+  /** Whether commits end in markers; a folder written before markers is converted by `adopt`. */
+  #marked = false;
   readonly #dir: string;
   readonly #snapshot: Low<Snapshot>;
   readonly #hooks: Hooks;
@@ -48,6 +52,8 @@ export class HotState implements Flushable {
     await mkdir(dir, { recursive: true });
     const snapshot = await openSnapshot(dir, hooks.onWrite);
     const state = new HotState(dir, snapshot, names, hooks);
+    for (const [k, end] of Object.entries(snapshot.data.segmentEnds ?? {})) state.segmentEnds.set(k, end);
+    state.#marked = snapshot.data.segmentEnds !== undefined;
     for (const [name, records] of Object.entries(snapshot.data.collections ?? {})) {
       const map = state.maps[name];
       if (map) for (const [k, v] of Object.entries(records as Record<string, unknown>)) map.set(k, v);
@@ -59,11 +65,39 @@ export class HotState implements Flushable {
     const generations = (await journalGenerations(dir)).filter((g) => g >= base);
     state.#generation = Math.max(base, ...generations);
     for (const g of new Set([...generations, state.#generation])) {
-      const file = await replayJournal(dir, g, (op) => state.#apply(op));
-      if (g === state.#generation) state.#journal = file;
-      else await file.close();
+      const { file, marked } = await replayJournal(dir, g, (op) => state.#apply(op), (ends) => {
+        for (const [k, end] of Object.entries(ends)) state.segmentEnds.set(k, end);
+      });
+      if (g !== state.#generation) {
+        await file.close();
+        continue;
+      }
+      state.#journal = file;
+      if (file.size === 0) {
+        await file.append(Buffer.from(`${JOURNAL_HEADER}\n`));
+        state.#marked = true;
+      } else if (marked) {
+        state.#marked = true;
+      } else {
+        // A journal from before markers: its lines stand alone; `adopt` starts a marked generation.
+        state.#marked = false;
+      }
     }
     return state;
+  }
+
+  /** False for a folder written before commit markers, until `adopt` converted it. */
+  get marked(): boolean {
+    return this.#marked;
+  }
+
+  /**
+   * Converts a folder written before commit markers: its segments as they are now count as
+   * committed, and a snapshot plus a new marked journal generation carry on from here.
+   */
+  async adopt(ends: readonly (readonly [string, number])[]): Promise<void> {
+    for (const [k, end] of ends) this.segmentEnds.set(k, end);
+    await this.#compact(true);
   }
 
   #apply(op: JournalOp): void {
@@ -92,19 +126,31 @@ export class HotState implements Flushable {
     if (value !== undefined) this.set(name, key, value);
   }
 
-  async flush(): Promise<Staged> {
-    if (this.#ops.length === 0) return NOTHING_STAGED;
+  flush(): Promise<Staged> {
+    return this.beginCommit()([]);
+  }
+
+  /**
+   * The commit point: takes the changes queued now and returns the writer of the commit record —
+   * those changes, then a marker naming where the segments written in this commit end. Until the
+   * marker is on disk none of it counts.
+   */
+  beginCommit(): (ends: readonly (readonly [string, number])[]) => Promise<Staged> {
     const n = this.#ops.length;
-    const staged = await this.#journal.stage(Buffer.from(`${this.#ops.join('\n')}\n`, 'utf8'));
-    this.#hooks.onWrite();
-    return {
-      apply: async () => {
-        staged.confirm();
-        // Only what was written leaves the queue; changes made during the write stay for the next.
-        this.#ops.splice(0, n);
-        if (this.#journal.size > Math.max(this.#compactAt, 2 * this.#snapshotBytes)) await this.#compact();
-      },
-      undo: () => staged.undo(),
+    const ops = n > 0 ? `${this.#ops.slice(0, n).join('\n')}\n` : '';
+    return async (ends) => {
+      const staged = await this.#journal.stage(Buffer.from(this.#marked ? `${ops}${commitLine(ends)}\n` : ops, 'utf8'));
+      this.#hooks.onWrite();
+      return {
+        apply: async () => {
+          staged.confirm();
+          // Only what was written leaves the queue; changes made meanwhile go with the next commit.
+          this.#ops.splice(0, n);
+          for (const [k, end] of ends) this.segmentEnds.set(k, end);
+          if (this.#journal.size > Math.max(this.#compactAt, 2 * this.#snapshotBytes)) await this.#compact();
+        },
+        undo: () => staged.undo(),
+      };
     };
   }
 
@@ -113,12 +159,14 @@ export class HotState implements Flushable {
    * journals. A crash at any point replays to the same state: journal operations are idempotent.
    * A failed fold does not fail the commit (its changes are in the journal); it is tried later.
    */
-  async #compact(): Promise<void> {
+  async #compact(mustSucceed = false): Promise<void> {
     const generation = this.#generation + 1;
     let next: AppendFile;
     try {
       next = await AppendFile.open(journalPath(this.#dir, generation));
-    } catch {
+      await next.append(Buffer.from(`${JOURNAL_HEADER}\n`));
+    } catch (err) {
+      if (mustSucceed) throw err;
       this.#compactAt = this.#journal.size + MIN_COMPACT_BYTES;
       return;
     }
@@ -126,10 +174,12 @@ export class HotState implements Flushable {
     this.#journal = next;
     this.#generation = generation;
     await previous.close();
-    this.#snapshot.data = { generation, collections: { ...this.maps } };
+    this.#marked = true;
+    this.#snapshot.data = { generation, collections: { ...this.maps }, segmentEnds: Object.fromEntries(this.segmentEnds) };
     try {
       await this.#snapshot.write();
-    } catch {
+    } catch (err) {
+      if (mustSucceed) throw err;
       // The previous journal stays and is replayed before this one, so nothing is lost.
       this.#compactAt = MIN_COMPACT_BYTES;
       return;

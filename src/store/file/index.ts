@@ -4,7 +4,7 @@ import { idTime } from '../../ids.js';
 import type { DeadLetter, InboundRecord, Message } from '../../model.js';
 import type { Store, StoreOptions } from '../store.js';
 import { lockFolder } from './folder-lock.js';
-import { createGroupCommit } from './group-commit.js';
+import { createGroupCommit, type CommitPoint } from './group-commit.js';
 import { HotState } from './hot-state.js';
 import { hotKeyValue, memoryKeyValue } from './key-value.js';
 import { keyOfId, segmentKey } from './segment-key.js';
@@ -40,6 +40,11 @@ async function rebuildKeyIndex(messages: SegmentLog<Message>, fromKey: string, i
   }
 }
 
+/** Committed ends of one collection's hours, where an hour no marker named ends at 0. */
+function withZeroDefault(ends: ReadonlyMap<string, number>, name: string): ReadonlyMap<string, number> {
+  return { get: (k: string) => ends.get(k) ?? (k.startsWith(`${name}/`) ? 0 : undefined) } as ReadonlyMap<string, number>;
+}
+
 /**
  * The embedded store. Hot state (timers, idempotency keys, callback outbox, dead letters,
  * de-duplication keys, parked receipts) lives in memory, journaled and folded into a lowdb
@@ -64,17 +69,25 @@ async function openLocked(options: FileStoreOptions, lock: { release(): Promise<
   const now = options.now ?? Date.now;
   const deadLetterMaxAgeMs = options.deadLetterMaxAgeMs ?? 30 * 86_400_000;
   const stats = { commits: 0, fileWrites: 0 };
+  // The journal is the commit point: a commit counts once its marker is written after the rest.
+  let hot!: HotState;
+  const point: CommitPoint = { flush: () => hot.flush(), beginCommit: () => hot.beginCommit() };
   const gc = createGroupCommit(() => {
     stats.commits += 1;
-  });
+  }, point);
   const onWrite = () => {
     stats.fileWrites += 1;
   };
   const logOptions = { gc, onWrite, maxLineBytes: options.maxLineBytes, cacheBytes: options.cacheBytes, indexBytes: options.indexBytes };
 
-  const hot = await HotState.open(options.dir, HOT, { onWrite, touch: () => gc.markDirty(hot) });
-  const messages = await openSegmentLog<Message>({ dir: join(options.dir, 'messages'), ...logOptions });
-  const inbound = await openSegmentLog<InboundRecord>({ dir: join(options.dir, 'inbound'), ...logOptions });
+  hot = await HotState.open(options.dir, HOT, { onWrite, touch: () => gc.markDirty(point) });
+  // In a marked store every segment was named by a commit marker; one that never was belongs to a
+  // commit that never reached its marker, and is cut whole.
+  const committedEnds = hot.marked ? new Map([...hot.segmentEnds].map(([k, v]) => [k, v])) : new Map<string, number>();
+  const endsFor = (name: string) => ({ name, committedEnds: hot.marked ? withZeroDefault(committedEnds, name) : committedEnds });
+  const messages = await openSegmentLog<Message>({ dir: join(options.dir, 'messages'), ...logOptions, ...endsFor('messages') });
+  const inbound = await openSegmentLog<InboundRecord>({ dir: join(options.dir, 'inbound'), ...logOptions, ...endsFor('inbound') });
+  if (!hot.marked) await hot.adopt([...messages.ends(), ...inbound.ends()]);
   const index = new Map<string, string>();
   await rebuildKeyIndex(messages, segmentKey(now() - options.indexWindowMs), options.indexKeys, index);
 

@@ -17,14 +17,34 @@ export async function journalGenerations(dir: string): Promise<number[]> {
     .sort((a, b) => a - b);
 }
 
+/** First line of a journal whose commits end in markers (older journals are a change a line). */
+export const JOURNAL_HEADER = '["#journal",2]';
+// `["#commit", {"messages/2026-11-28/20": 81234, …}]`: everything since the previous marker is one commit.
+const COMMIT = '#commit';
+
+export const commitLine = (ends: readonly (readonly [string, number])[]): string => JSON.stringify([COMMIT, Object.fromEntries(ends)]);
+
+export interface Replayed {
+  file: AppendFile;
+  /** Whether the journal has markers: then only marked commits count. */
+  marked: boolean;
+}
+
 /**
  * Opens a journal (cutting a torn tail, so the next append starts on its own line) and streams
- * its operations to `apply`.
+ * its committed operations to `apply` and its markers' segment ends to `onEnds`. In a marked
+ * journal, operations after the last marker belong to a commit that never reached its commit
+ * point: they are not applied, and the file is cut back to the marker.
  */
-export async function replayJournal(dir: string, generation: number, apply: (op: JournalOp) => void): Promise<AppendFile> {
+export async function replayJournal(dir: string, generation: number, apply: (op: JournalOp) => void, onEnds: (ends: Record<string, number>) => void): Promise<Replayed> {
   const file = await AppendFile.open(journalPath(dir, generation));
+  let marked = false;
+  let committedAt = 0;
   await file.use(async (fh) => {
+    let offset = 0;
+    let pending: JournalOp[] = [];
     for await (const line of readLines(fh, file.size)) {
+      offset += Buffer.byteLength(line) + 1;
       if (!line) continue;
       let op: JournalOp;
       try {
@@ -32,10 +52,23 @@ export async function replayJournal(dir: string, generation: number, apply: (op:
       } catch {
         continue; // a whole line that does not parse was never written by this store; skip it
       }
-      apply(op);
+      if (offset === Buffer.byteLength(line) + 1 && line === JOURNAL_HEADER) {
+        marked = true;
+        committedAt = offset;
+      } else if (!marked) {
+        apply(op);
+      } else if (op[0] === COMMIT) {
+        for (const p of pending) apply(p);
+        pending = [];
+        onEnds(op[1] as unknown as Record<string, number>);
+        committedAt = offset;
+      } else {
+        pending.push(op);
+      }
     }
   });
-  return file;
+  if (marked) await file.truncateTo(committedAt);
+  return { file, marked };
 }
 
 /** Removes the journals a snapshot has made obsolete (best effort: open skips and removes them too). */

@@ -11,6 +11,10 @@ import type { Segment } from './segment.js';
 
 export interface SegmentLogOptions {
   dir: string;
+  /** The collection's name in commit markers (`messages`, `inbound`). */
+  name?: string;
+  /** Where each hour's committed bytes end, from the last commit markers: more is cut at open. */
+  committedEnds?: ReadonlyMap<string, number>;
   gc: GroupCommit;
   onWrite: () => void;
   /** Bytes of parsed records kept after use (default 32 MiB). */
@@ -42,7 +46,10 @@ const parse = <T>(line: Buffer): T => JSON.parse(line.toString('utf8', ID_LENGTH
  */
 export async function openSegmentLog<T extends { id: string }>(options: SegmentLogOptions) {
   const maxLineBytes = options.maxLineBytes ?? 4 * 1024 * 1024;
-  const segments = await SegmentSet.open(options.dir, { indexBytes: options.indexBytes ?? 64 * 1024 * 1024, maxOpenFiles: options.maxOpenFiles ?? 64 });
+  const name = options.name ?? 'records';
+  const segments = await SegmentSet.open(options.dir, { indexBytes: options.indexBytes ?? 64 * 1024 * 1024, maxOpenFiles: options.maxOpenFiles ?? 64 }, {
+    endOf: (key) => options.committedEnds?.get(`${name}/${key}`),
+  });
   const pending = new Map<string, PendingLine<T>>();
   const cache = new RecordCache<T>(options.cacheBytes ?? 32 * 1024 * 1024);
   const reading = new Map<string, Promise<T | undefined>>();
@@ -61,13 +68,15 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
     seg: Segment;
     staged: StagedAppend;
     entries: [string, PendingLine<T>][];
+    end: number;
   }
 
   async function writeSegment(key: string, entries: [string, PendingLine<T>][]): Promise<SegmentWrite> {
     const seg = await segments.obtain(key);
-    const staged = await seg.file.stage(Buffer.concat(entries.map(([, p]) => p.line)));
+    const data = Buffer.concat(entries.map(([, p]) => p.line));
+    const staged = await seg.file.stage(data);
     options.onWrite();
-    return { seg, staged, entries };
+    return { seg, staged, entries, end: staged.start + data.length };
   }
 
   /** Only now, with every file of the commit written and synced, do these records count as stored. */
@@ -107,6 +116,7 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
         throw failed.reason;
       }
       return {
+        ends: writes.map((w) => [`${name}/${w.seg.key}`, w.end] as const),
         apply: () => {
           for (const w of writes) markWritten(w);
           segments.trim();
@@ -172,6 +182,8 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
     collection,
     flushable,
     keys: () => segments.keys(),
+    /** Every hour's current end, as a commit marker names it (adopting files written before markers). */
+    ends: (): [string, number][] => segments.keys().map((key) => [`${name}/${key}`, segments.find(key)!.file.size]),
     /** Every stored line of an hour parsed, oldest first, streamed (for secondary-index rebuilds). */
     async forEach(key: string, fn: (record: T) => void): Promise<void> {
       const seg: Segment | undefined = segments.find(key);

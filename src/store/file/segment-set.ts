@@ -27,11 +27,17 @@ export class SegmentSet {
     this.#limits = limits;
   }
 
-  /** Finds the segments on disk and cuts their torn tails before anything reads or appends. */
-  static async open(dir: string, limits: SegmentSetLimits): Promise<SegmentSet> {
+  /**
+   * Finds the segments on disk and cuts their torn tails before anything reads or appends, and
+   * anything past the end the last commit marker names for the hour (a commit that never reached
+   * its commit point). `endOf` undefined: a file the markers never named, kept as it is.
+   */
+  static async open(dir: string, limits: SegmentSetLimits, committed: { endOf(key: string): number | undefined } = { endOf: () => undefined }): Promise<SegmentSet> {
     const set = new SegmentSet(dir, limits);
     for (const key of await segmentKeysOnDisk(dir)) {
       const file = await AppendFile.open(segmentPath(dir, key));
+      const end = committed.endOf(key);
+      if (end !== undefined) await file.truncateTo(end);
       await file.closeIdle();
       set.#segments.set(key, new Segment(key, file));
     }

@@ -7,6 +7,8 @@ export interface Snapshot {
   generation: number;
   /** Plain objects when read; the live maps when written (serialized a slice at a time). */
   collections: Record<string, Record<string, unknown> | Map<string, unknown>>;
+  /** Where each segment's committed bytes ended at the fold (absent in snapshots older than commit markers). */
+  segmentEnds?: Record<string, number>;
 }
 
 // Entries serialized between two writes; each write yields the event loop.
@@ -37,7 +39,7 @@ export class SnapshotFile extends DurableJSONFile<Snapshot> {
       }
       await body.write(`${parts.join('')}}`);
     }
-    await body.write('}}');
+    await body.write(`}${data.segmentEnds ? `,"segmentEnds":${JSON.stringify(data.segmentEnds)}` : ''}}`);
   }
 }
 
