@@ -37,6 +37,17 @@ const fakeDns = (table: Record<string, string>): LookupFunction => (hostname, op
   return callback(null, address, family);
 };
 
+
+/** An SMS route that never gets a receipt, with fast callback retries and the given `callbacks:` settings. */
+const silentSms = (callbacks: string) => configText(`
+providers:
+  sms: { plugin: mock, channels: [sms], outcome: none }
+routes:
+  default:
+    steps:
+      - { channel: sms, providers: [sms], until: delivered, within: 5m }
+`, 'retry: { initial: 20ms, max: 50ms, attempts: 2 }', { callbacks });
+
 describe('callback URL policy (issue 6 #20)', () => {
   it.each([
     ['127.0.0.1', 'loopback'], ['::1', 'loopback'], ['::ffff:127.0.0.1', 'loopback'], ['169.254.169.254', 'linkLocal'],
@@ -140,14 +151,7 @@ describe('callbacks through the gateway (issue 6 #20)', () => {
 
   beforeAll(async () => {
     hook = await target((_q, res) => res.writeHead(500, { 'content-type': 'text/html' }).end(LEAK));
-    gw = await startGateway(configText(`
-providers:
-  sms: { plugin: mock, channels: [sms], outcome: none }
-routes:
-  default:
-    steps:
-      - { channel: sms, providers: [sms], until: delivered, within: 5m }
-`, 'retry: { initial: 20ms, max: 50ms, attempts: 2 }', { callbacks: 'maxAge: 200ms' }));
+    gw = await startGateway(silentSms("maxAge: 200ms"));
   });
   afterAll(async () => {
     await gw.close();
@@ -185,14 +189,7 @@ routes:
   });
 
   it('dead-letter reasons and lastError carry the status only, never the answer body', async () => {
-    const local = await startGateway(configText(`
-providers:
-  sms: { plugin: mock, channels: [sms], outcome: none }
-routes:
-  default:
-    steps:
-      - { channel: sms, providers: [sms], until: delivered, within: 5m }
-`, 'retry: { initial: 20ms, max: 50ms, attempts: 2 }', { callbacks: "maxAge: 200ms, allowedHosts: ['127.0.0.1']" }));
+    const local = await startGateway(silentSms("maxAge: 200ms, allowedHosts: ['127.0.0.1']"));
     try {
       const res = await local.request.post('/v1/messages').set('x-api-key', API_KEY)
         .send({ route: 'default', to: { sms: '+15551234567' }, content: { text: 'hi' }, callbackUrl: hook.url }).expect(202);
