@@ -123,6 +123,30 @@ describe('the PostgreSQL store', () => {
     expect(rare.next).toBe(all[120 - 30].id);
   });
 
+  it('prune deletes old records except those live state names, and expired hot entries in memory and in the table', async () => {
+    const store = await openStore();
+    const base = T + 5_000_000;
+    const named = message(base, { providerMessageId: 'SM-named' });
+    const old = message(base + 1000, { providerMessageId: 'SM-old' });
+    const young = message(base + 90_000);
+    for (const m of [named, old, young]) store.messages.put(m);
+    store.inbound.put(inboundRecord(base + 2000));
+    store.idempotency.set('k', { key: 'k', hash: 'h', messageId: named.id, expiresAt: base + 86_400_000 } as never);
+    store.seen.set('gone', base + 10);
+    store.seen.set('stays', base + 86_400_000);
+    store.attemptIndex.set('mock/SM-old', old.id);
+    await store.commit();
+
+    const { partitionsDeleted } = await store.prune(base + 60_000, base + 60_000);
+    expect(partitionsDeleted).toBe(2); // the old message and the inbound; rows, not partitions
+    expect(await store.messages.get(old.id)).toBeUndefined();
+    expect(await store.messages.get(named.id)).toEqual(named);
+    expect(await store.messages.get(young.id)).toEqual(young);
+    expect([...store.seen.entries()]).toEqual([['stays', base + 86_400_000]]);
+    expect(await query("SELECT key FROM kv WHERE collection = 'seen'")).toEqual([{ key: 'stays' }]);
+    expect(await query("SELECT key FROM attempt_index WHERE key = 'mock/SM-old'")).toEqual([]);
+  });
+
   it('refuses a second instance on the same database with a StartupError, and lets one in after close', async () => {
     const first = await openStore();
     const refused = await openStore().catch((e: unknown) => e);
