@@ -23,7 +23,7 @@ import type { PluginDefinition } from './plugin-api.js';
 import { builtinPlugins } from './registry.js';
 import { buildRuntime, closeRuntime, type Runtime } from './runtime/runtime.js';
 import { createScheduler } from './scheduler/scheduler.js';
-import { openFileStore } from './store/file/index.js';
+import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
 import { createWebhookPipeline } from './webhooks/pipeline.js';
 import { createMaintenance } from './app/maintenance.js';
@@ -63,11 +63,11 @@ export async function createApp(deps: AppDeps) {
   const logger: Logger = createLogger({ level: loaded.config.log.level, secrets: () => secrets, destination: deps.logDestination });
   const metrics = createMetrics(deps.registry ?? new Registry());
 
-  const store: Store = await openFileStore({
-    dir: loaded.config.store.path,
+  const store: Store = await openStore(loaded.config.store, {
     indexKeys: attemptKeys,
     indexWindowMs: parseDuration(loaded.config.store.receiptIndex) ?? 0,
     now: () => clock.now(),
+    onConnectionError: (err) => logger.warn({ err: err.message }, 'store: an idle database connection was lost'),
   });
   const scheduler = createScheduler({
     timers: store.timers,

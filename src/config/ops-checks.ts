@@ -44,6 +44,8 @@ export function checkStore(config: GatewayConfig, baseDir: string, at: Located):
     at(['store', 'maintenance'], `store.maintenance: "${store.maintenance}" is not a cron schedule (${why || 'invalid'}); e.g. "17 3 * * *"`);
   }
 
+  if (store.kind === 'postgres') checkDatabaseUrl(store.url, at);
+
   const path = resolve(baseDir, store.path);
   const stat = statSync(path, { throwIfNoEntry: false });
   if (stat && !stat.isDirectory()) at(['store', 'path'], `store.path: ${path} exists and is not a folder`);
@@ -51,6 +53,23 @@ export function checkStore(config: GatewayConfig, baseDir: string, at: Located):
   const { needMs, why } = retentionNeeded(config);
   if (ms(store.retention) < needMs) {
     at(['store', 'retention'], `store.retention: ${store.retention} is shorter than live state needs (${formatHours(needMs)}: ${why}, plus one hourly file)`);
+  }
+}
+
+/** `store.url` must be there for `kind: postgres`, and be a PostgreSQL URL (never echoed: it may hold a password). */
+function checkDatabaseUrl(url: string | undefined, at: Located): void {
+  if (url === undefined || url === '') {
+    at(['store'], 'store.url: required when store.kind is postgres, e.g. url: "${env:DATABASE_URL}"');
+    return;
+  }
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+    at(['store', 'url'], 'store.url: expected postgres://user:password@host:5432/database');
   }
 }
 

@@ -43,7 +43,8 @@ export interface GatewayConfig {
   };
   log: { level: string };
   api: { keys: readonly { name: string; key: string; scopes: readonly Scope[] }[] };
-  store: { path: string; retention: string; receiptIndex: string; maintenance: string };
+  /** `kind: postgres` needs `url`; `path` is the file store's folder. */
+  store: { kind: 'file' | 'postgres'; url?: string; path: string; retention: string; receiptIndex: string; maintenance: string };
   callbacks: { secret?: string; timeout: string; maxAge: string; allowedHosts?: readonly string[] };
   retry: { initial: string; max: string; attempts: number };
   plugins: Readonly<Record<string, { path: string }>>;

@@ -1,0 +1,28 @@
+import type { GatewayConfig } from '../config/types.js';
+import type { Message } from '../model.js';
+import { openFileStore } from './file/index.js';
+import { openPostgresStore } from './postgres/store.js';
+import type { Store, StoreOptions } from './store.js';
+
+export interface OpenStoreOptions extends StoreOptions<Message> {
+  /** How far back (ms) a receipt still finds its attempt after a restart (`store.receiptIndex`). */
+  indexWindowMs: number;
+  now: () => number;
+  /** A database connection lost while idle (for the log; the next commit reports it). */
+  onConnectionError?: (err: Error) => void;
+}
+
+/**
+ * The store `store.kind` names: the embedded file store in `store.path` (the default), or
+ * PostgreSQL at `store.url`. Either way a store that cannot be opened — a folder another process
+ * holds, an unreachable database, one another instance runs on — is a `StartupError`.
+ *
+ * @example const store = await openStore(config.store, { indexKeys: attemptKeys, indexWindowMs, now: clock.now });
+ */
+export function openStore(config: GatewayConfig['store'], options: OpenStoreOptions): Promise<Store> {
+  if (config.kind === 'postgres') {
+    // The config check already insists on a URL for this kind.
+    return openPostgresStore({ url: config.url ?? '', ...options });
+  }
+  return openFileStore({ dir: config.path, indexKeys: options.indexKeys, indexWindowMs: options.indexWindowMs, now: options.now });
+}

@@ -1,0 +1,148 @@
+import { AppError } from '../../errors.js';
+import { idTime } from '../../ids.js';
+import { RecordCache } from '../file/record-cache.js';
+import type { ListPage, ListQuery, PartitionedCollection } from '../store.js';
+import type { Queryable } from './pool.js';
+import { MAX_RECORD_BYTES, serialize } from './record-table.js';
+
+/** What one record table offers the store (`createMessages(…)`, `inbound`). */
+export interface RecordTableAccess<T> {
+  get(db: Queryable, id: string): Promise<T | undefined>;
+  put(db: Queryable, record: T): Promise<void>;
+}
+
+/** The puts one commit takes; `written()` once its transaction committed. */
+export interface RecordBatch {
+  write(tx: Queryable): Promise<void>;
+  written(): void;
+  readonly size: number;
+}
+
+interface Pending<T> {
+  record: T;
+  /** The record as it was put: what the commit writes, whatever the caller changes in place after. */
+  json: string;
+  seq: number;
+}
+
+const DEFAULT_SCAN_LIMIT = 5000;
+const PAGE = 200;
+
+/**
+ * A record table behind the store's `PartitionedCollection`: puts wait in a pending map until a
+ * commit writes them (reads see them at once, as with the file store), and parsed records stay
+ * in a cache bounded in bytes. `list` merges the pending puts into the table's rows, newest first.
+ *
+ * @example
+ *   const messages = createPendingRecords(pool, 'messages', createMessages({ indexKeys }));
+ *   messages.collection.put(m); const batch = messages.take(); …
+ */
+export function createPendingRecords<T extends { id: string }>(pool: Queryable, table: 'messages' | 'inbound', access: RecordTableAccess<T>, cacheBytes = 32 * 1024 * 1024) {
+  const pending = new Map<string, Pending<T>>();
+  const cache = new RecordCache<T>(cacheBytes);
+  let seq = 0;
+  let onChange: () => void = () => undefined;
+
+  /** Table rows, newest first, `before`/`since` applied, a page at a time. */
+  async function* stored(query: ListQuery<T>): AsyncGenerator<T> {
+    let before = query.before;
+    for (;;) {
+      const params: unknown[] = [PAGE];
+      const where: string[] = [];
+      if (before !== undefined) where.push(`id COLLATE "C" < $${params.push(before)}`);
+      if (query.since !== undefined) where.push(`${table === 'messages' ? 'created_at' : 'received_at'} >= to_timestamp($${params.push(query.since)}::double precision / 1000)`);
+      const sql = `SELECT body FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id COLLATE "C" DESC LIMIT $1`;
+      const { rows } = await pool.query<{ body: T }>(sql, params);
+      for (const r of rows) yield r.body;
+      if (rows.length < PAGE) return;
+      before = rows.at(-1)!.body.id;
+    }
+  }
+
+  /** Stored and pending records merged newest first; a pending put replaces its stored version. */
+  async function* newestFirst(query: ListQuery<T>): AsyncGenerator<T> {
+    const waiting = [...pending.values()]
+      .map((p) => p.record)
+      .filter((r) => (query.before === undefined || r.id < query.before) && (query.since === undefined || (idTime(r.id) ?? 0) >= query.since))
+      .sort((a, b) => (a.id < b.id ? 1 : -1));
+    let i = 0;
+    for await (const row of stored(query)) {
+      while (i < waiting.length && waiting[i].id > row.id) yield waiting[i++];
+      if (i < waiting.length && waiting[i].id === row.id) yield waiting[i++];
+      else if (!pending.has(row.id)) yield row;
+    }
+    while (i < waiting.length) yield waiting[i++];
+  }
+
+  const collection: PartitionedCollection<T> = {
+    async get(id) {
+      const hit = pending.get(id)?.record ?? cache.get(id);
+      if (hit) return hit;
+      const record = await access.get(pool, id);
+      // A put while the read was in flight is newer than what the table held.
+      const newer = pending.get(id)?.record ?? cache.peek(id);
+      if (newer) return newer;
+      if (record) cache.set(id, record, JSON.stringify(record).length);
+      return record;
+    },
+    put(record) {
+      if (idTime(record.id) === undefined) throw new AppError('validation_failed', `record id ${record.id} is not a ULID`);
+      // Serialized now so a record that cannot be stored fails its own caller, not a later commit.
+      const json = serialize(record, MAX_RECORD_BYTES);
+      pending.set(record.id, { record, json, seq: ++seq });
+      onChange();
+    },
+    discard(id) {
+      pending.delete(id);
+      // The cached object may be the caller's, changed in place: the next get reads the table.
+      cache.delete(id);
+    },
+    async list(query): Promise<ListPage<T>> {
+      const scanLimit = query.scanLimit ?? DEFAULT_SCAN_LIMIT;
+      const items: T[] = [];
+      let scanned = 0;
+      let last: string | undefined;
+      for await (const record of newestFirst(query)) {
+        // Another candidate exists past the last one looked at: the caller can go on from there.
+        if (items.length >= query.limit || scanned >= scanLimit) return { items, next: last };
+        scanned += 1;
+        last = record.id;
+        if (!query.filter || query.filter(record)) items.push(record);
+      }
+      return { items };
+    },
+  };
+
+  return {
+    collection,
+    get pending(): number {
+      return pending.size;
+    },
+    onChange(listener: () => void): void {
+      onChange = listener;
+    },
+    /** The puts pending now; puts made while they are written stay for the next commit. */
+    take(): RecordBatch {
+      const batch = [...pending.values()];
+      return {
+        size: batch.length,
+        write: async (tx) => {
+          for (const p of batch) await access.put(tx, JSON.parse(p.json) as T);
+        },
+        written: () => {
+          for (const p of batch) {
+            const now = pending.get(p.record.id);
+            if (now?.seq === p.seq) pending.delete(p.record.id);
+            cache.set(p.record.id, p.record, p.json.length);
+          }
+        },
+      };
+    },
+    /** Forgets cached records that retention may have deleted. */
+    dropCached(matches: (id: string) => boolean): void {
+      cache.deleteWhere(matches);
+    },
+  };
+}
+
+export type PendingRecords<T extends { id: string }> = ReturnType<typeof createPendingRecords<T>>;

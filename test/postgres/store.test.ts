@@ -1,0 +1,182 @@
+/**
+ * Today's `Store` contract on PostgreSQL (one instance): what a commit writes survives a reopen,
+ * whole; discard, lists and validation behave as with the file store; a second instance on the
+ * same database is refused.
+ */
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { AppError, StartupError } from '../../src/errors.js';
+import type { Message } from '../../src/model.js';
+import { DatabaseInUseError, openPostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/store.js';
+import type { Store } from '../../src/store/store.js';
+import { inboundRecord, message } from '../helpers/pg-records.js';
+import { createDatabase } from '../helpers/postgres.js';
+
+const T = Date.UTC(2026, 10, 28, 12);
+const indexKeys = (m: Message) => m.attempts.flatMap((a) => (a.providerMessageId ? [`${a.provider}/${a.providerMessageId}`] : []));
+
+let db: { url: string; drop(): Promise<void> };
+const open: Store[] = [];
+
+async function openStore(extra: Partial<PostgresStoreOptions> = {}): Promise<Store> {
+  const store = await openPostgresStore({ url: db.url, indexKeys, indexWindowMs: 3 * 86_400_000, now: () => T, ...extra });
+  open.push(store);
+  return store;
+}
+
+async function closeStore(store: Store): Promise<void> {
+  open.splice(open.indexOf(store), 1);
+  await store.close();
+}
+
+beforeEach(async () => {
+  db = await createDatabase(inject('postgresUrl'));
+});
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close().catch(() => undefined);
+  await db.drop();
+});
+
+describe('the PostgreSQL store', () => {
+  it('keeps puts and hot changes committed together across a reopen, and close writes what is still queued', async () => {
+    const store = await openStore();
+    const m = message(T - 60_000, { providerMessageId: 'SM1' });
+    const inb = inboundRecord(T - 30_000);
+    store.messages.put(m);
+    store.inbound.put(inb);
+    store.timers.set(`${m.id}.s0`, { id: `${m.id}.s0`, kind: 'step-timeout', due: T + 30_000, payload: { message: m.id, step: 0 } });
+    store.idempotency.set('key-1', { key: 'key-1', hash: 'h', messageId: m.id, expiresAt: T + 86_400_000 } as never);
+    store.outbox.set('cb-1', { id: 'cb-1', messageId: m.id } as never);
+    store.seen.set('evt-1', T + 1000);
+    store.attemptIndex.set('mock/SM1', m.id);
+    // Two callers in one turn share one transaction.
+    await Promise.all([store.commit(), store.commit()]);
+    expect(store.stats.commits).toBe(1);
+    expect(store.writable).toBe(true);
+
+    // A value deleted again, and changes left queued at close.
+    store.outbox.delete('cb-1');
+    store.seen.set('evt-2', T + 2000);
+    await store.commit();
+    const queued = message(T - 10_000);
+    store.messages.put(queued);
+    store.seen.set('evt-queued', T);
+    await closeStore(store); // close writes what is queued
+
+    const again = await openStore();
+    expect(await again.messages.get(m.id)).toEqual(m);
+    expect(await again.inbound.get(inb.id)).toEqual(inb);
+    expect(again.timers.get(`${m.id}.s0`)).toEqual({ id: `${m.id}.s0`, kind: 'step-timeout', due: T + 30_000, payload: { message: m.id, step: 0 } });
+    expect(again.idempotency.get('key-1')).toMatchObject({ messageId: m.id });
+    expect(again.outbox.get('cb-1')).toBeUndefined();
+    expect([...again.seen.entries()].sort()).toEqual([['evt-1', T + 1000], ['evt-2', T + 2000], ['evt-queued', T]]);
+    // The attempt index is rebuilt from the table for the window's messages.
+    expect(again.attemptIndex.get('mock/SM1')).toBe(m.id);
+    expect(await again.messages.get(queued.id)).toEqual(queued);
+  });
+
+  it('discard drops an uncommitted put; a record that cannot be stored throws at put and queues nothing', async () => {
+    const store = await openStore();
+    const kept = message(T - 2000);
+    const dropped = message(T - 1000);
+    store.messages.put(kept);
+    store.messages.put(dropped);
+    store.messages.discard(dropped.id);
+    expect(() => store.messages.put({ ...message(T), content: { text: 'nul \u0000 here' } })).toThrow(AppError);
+    expect(() => store.messages.put({ ...message(T), id: 'not-a-ulid' })).toThrow(/not a ULID/);
+    await store.commit();
+    expect(await query<{ id: string }>('SELECT id FROM messages ORDER BY id')).toEqual([{ id: kept.id }]);
+    expect(await store.messages.get(dropped.id)).toBeUndefined();
+  });
+
+  it('lists newest first through stored and pending records, in pages, with filters and a scan limit', async () => {
+    const store = await openStore();
+    // Later than every id made before in this file: ids are monotonic, so their time is `at` only then.
+    const base = T + 1_000_000;
+    const all = Array.from({ length: 120 }, (_, i) => message(base + i * 1000, { status: i % 3 === 0 ? 'delivered' : 'sent' }));
+    for (const m of all.slice(0, 100)) store.messages.put(m);
+    await store.commit();
+    // Twenty more only pending, and one stored record changed but not yet committed.
+    for (const m of all.slice(100)) store.messages.put(m);
+    const changed = { ...all[50], status: 'failed' as const };
+    store.messages.put(changed);
+
+    const ids: string[] = [];
+    let before: string | undefined;
+    for (;;) {
+      const page = await store.messages.list({ before, limit: 17 });
+      expect(page.items.length).toBeLessThanOrEqual(17);
+      ids.push(...page.items.map((m) => m.id));
+      if (!page.next) break;
+      before = page.next;
+    }
+    expect(ids).toEqual(all.map((m) => m.id).reverse());
+    const failed = await store.messages.list({ limit: 10, filter: (m) => m.status === 'failed' });
+    expect(failed.items).toEqual([changed]);
+    const since = await store.messages.list({ limit: 500, since: base + 110 * 1000 });
+    expect(since.items.map((m) => m.id)).toEqual(all.slice(110).map((m) => m.id).reverse());
+    // A filter that matches little stops at the scan limit and says where to go on.
+    const scan = await store.messages.list({ limit: 5, scanLimit: 30, filter: (m) => m.status === 'delivered' });
+    expect(scan.items).toHaveLength(5);
+    const rare = await store.messages.list({ limit: 5, scanLimit: 30, filter: () => false });
+    expect(rare.items).toEqual([]);
+    expect(rare.next).toBe(all[120 - 30].id);
+  });
+
+  it('prune deletes old records except those live state names, and expired hot entries in memory and in the table', async () => {
+    const store = await openStore();
+    const base = T + 5_000_000;
+    const named = message(base, { providerMessageId: 'SM-named' });
+    const old = message(base + 1000, { providerMessageId: 'SM-old' });
+    const young = message(base + 90_000);
+    for (const m of [named, old, young]) store.messages.put(m);
+    store.inbound.put(inboundRecord(base + 2000));
+    store.idempotency.set('k', { key: 'k', hash: 'h', messageId: named.id, expiresAt: base + 86_400_000 } as never);
+    store.seen.set('gone', base + 10);
+    store.seen.set('stays', base + 86_400_000);
+    store.attemptIndex.set('mock/SM-old', old.id);
+    await store.commit();
+
+    const { partitionsDeleted } = await store.prune(base + 60_000, base + 60_000);
+    expect(partitionsDeleted).toBe(2); // the old message and the inbound; rows, not partitions
+    expect(await store.messages.get(old.id)).toBeUndefined();
+    expect(await store.messages.get(named.id)).toEqual(named);
+    expect(await store.messages.get(young.id)).toEqual(young);
+    expect([...store.seen.entries()]).toEqual([['stays', base + 86_400_000]]);
+    expect(await query("SELECT key FROM kv WHERE collection = 'seen'")).toEqual([{ key: 'stays' }]);
+    expect(await query("SELECT key FROM attempt_index WHERE key = 'mock/SM-old'")).toEqual([]);
+  });
+
+  it('refuses a second instance on the same database with a StartupError, and lets one in after close', async () => {
+    const first = await openStore();
+    const refused = await openStore().catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DatabaseInUseError);
+    expect(refused).toBeInstanceOf(StartupError);
+    expect((refused as Error).message).toMatch(/another switchboard instance is already running on the database at postgresql:\/\/postgres@127\.0\.0\.1:\d+\/t_/);
+    // The refused one left no connection behind: only the first one's lock session is there.
+    const locks = await query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'switchboard-instance-lock'");
+    expect(locks).toEqual([{ n: 1 }]);
+    await closeStore(first);
+    const second = await openStore();
+    await second.commit();
+  });
+
+  it('an unreachable database is a one-line StartupError', async () => {
+    const url = new URL(db.url);
+    url.port = '1';
+    const err = await openPostgresStore({ url: url.toString(), indexKeys, indexWindowMs: 0 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StartupError);
+    expect((err as Error).message).toMatch(/^cannot connect to the database at postgresql:\/\/postgres@127\.0\.0\.1:1\/t_\w+: .*ECONNREFUSED/);
+  });
+});
+
+/** A query from outside the store, on a connection of its own. */
+async function query<R extends pg.QueryResultRow>(sql: string): Promise<R[]> {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    return (await client.query<R>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
