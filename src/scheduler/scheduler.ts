@@ -40,7 +40,7 @@ const MAX_DELAY = 2 ** 31 - 1;
  */
 export function createScheduler(options: SchedulerOptions) {
   const { timers, clock, logger } = options;
-  const maxConcurrent = options.maxConcurrent ?? 64;
+  const maxConcurrent = options.maxConcurrent ?? 512;
   const handlers = new Map<string, TimerHandler>();
   const heap = new MinHeap();
   const nextId = createIdFactory();
