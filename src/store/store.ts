@@ -44,12 +44,23 @@ export interface PartitionedCollection<T extends { id: string }> {
   list(query: ListQuery<T>): Promise<ListPage<T>>;
 }
 
+/** The keyed collections of hot state every store keeps. */
+export const HOT_COLLECTIONS = ['timers', 'idempotency', 'outbox', 'deadLetters', 'seen', 'parked', 'inflight'] as const;
+
+/** What every store is opened with, whatever holds its data. */
 export interface StoreOptions<M> {
   /**
    * Secondary keys of a message (the engine's `<instance>/<provider message id>` of each attempt);
    * the store keeps them in `attemptIndex` without knowing what they mean.
    */
   indexKeys: (record: M) => Iterable<string>;
+  /** How far back (ms) `attemptIndex` reaches after a restart. */
+  indexWindowMs: number;
+  now?: () => number;
+  /** Bytes of parsed records cached per collection (default 32 MiB). */
+  cacheBytes?: number;
+  /** Dead letters older than this are removed by `prune` (default 30 days). */
+  deadLetterMaxAgeMs?: number;
 }
 
 /**

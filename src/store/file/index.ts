@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { StoreUnavailableError } from '../../errors.js';
 import { idTime } from '../../ids.js';
 import type { DeadLetter, InboundRecord, Message } from '../../model.js';
-import type { Store, StoreOptions } from '../store.js';
+import { HOT_COLLECTIONS, type Store, type StoreOptions } from '../store.js';
 import { lockFolder } from './folder-lock.js';
 import { createGroupCommit, type CommitPoint } from './group-commit.js';
 import { HotState } from './hot-state.js';
@@ -12,22 +12,13 @@ import { openSegmentLog, type SegmentLog } from './segment-log.js';
 
 export { StoreLockedError } from './folder-lock.js';
 
-const HOT = ['timers', 'idempotency', 'outbox', 'deadLetters', 'seen', 'parked', 'inflight'] as const;
-
 export interface FileStoreOptions extends StoreOptions<Message> {
   /** The state folder (`store.path`); this process holds it exclusively until `close()`. */
   dir: string;
-  /** How far back (ms) `attemptIndex` reaches: rebuilt at open from the segments of that window. */
-  indexWindowMs: number;
-  now?: () => number;
   /** The longest stored record line a put accepts (default 4 MiB). */
   maxLineBytes?: number;
-  /** Bytes of parsed records cached per collection (default 32 MiB). */
-  cacheBytes?: number;
   /** Bytes of segment indexes kept per collection (default 64 MiB). */
   indexBytes?: number;
-  /** Dead letters older than this are removed by `prune` (default 30 days). */
-  deadLetterMaxAgeMs?: number;
 }
 
 /** Streams the window's segments through `indexKeys` (last version of a record wins). */
@@ -80,7 +71,7 @@ async function openLocked(options: FileStoreOptions, lock: { release(): Promise<
   };
   const logOptions = { gc, onWrite, maxLineBytes: options.maxLineBytes, cacheBytes: options.cacheBytes, indexBytes: options.indexBytes };
 
-  hot = await HotState.open(options.dir, HOT, { onWrite, touch: () => gc.markDirty(point) });
+  hot = await HotState.open(options.dir, HOT_COLLECTIONS, { onWrite, touch: () => gc.markDirty(point) });
   // In a marked store every segment was named by a commit marker; one that never was belongs to a
   // commit that never reached its marker, and is cut whole.
   const committedEnds = hot.marked ? new Map([...hot.segmentEnds].map(([k, v]) => [k, v])) : new Map<string, number>();

@@ -4,7 +4,7 @@ import { idTime } from '../../ids.js';
 import type { DeadLetter, InboundRecord, Message } from '../../model.js';
 import { createGroupCommit, NOTHING_STAGED, type Flushable } from '../file/group-commit.js';
 import { memoryKeyValue } from '../file/key-value.js';
-import type { Store, StoreOptions } from '../store.js';
+import { HOT_COLLECTIONS, type Store, type StoreOptions } from '../store.js';
 import { HotQueue } from './hot-queue.js';
 import { inbound as inboundTable } from './inbound.js';
 import { lockDatabase, type InstanceLock } from './instance-lock.js';
@@ -17,18 +17,9 @@ import { withTransaction } from './unit-of-work.js';
 
 export { DatabaseInUseError } from './instance-lock.js';
 
-const HOT = ['timers', 'idempotency', 'outbox', 'deadLetters', 'seen', 'parked', 'inflight'] as const;
-
 export interface PostgresStoreOptions extends StoreOptions<Message> {
   /** `postgres://user:password@host:5432/database` (`store.url`). */
   url: string;
-  /** How far back (ms) `attemptIndex` reaches in memory: loaded at open for the messages of that window. */
-  indexWindowMs: number;
-  now?: () => number;
-  /** Bytes of parsed records cached per collection (default 32 MiB). */
-  cacheBytes?: number;
-  /** Dead letters older than this are removed by `prune` (default 30 days). */
-  deadLetterMaxAgeMs?: number;
   /** Connections at most (default 10). */
   poolMax?: number;
   /** A connection lost while idle (the next commit fails and says so; this is for the log). */
@@ -96,13 +87,13 @@ async function openLocked(options: PostgresStoreOptions, pool: pg.Pool, lock: In
     },
   };
   const touch = () => gc.markDirty(database);
-  const hot = new HotQueue(HOT, touch);
+  const hot = new HotQueue(HOT_COLLECTIONS, touch);
   messages.onChange(touch);
   inbound.onChange(touch);
   await hot.load(pool);
   const index = await loadAttemptIndex(pool, now() - options.indexWindowMs);
 
-  const kv = <T>(name: (typeof HOT)[number]) => hot.keyValue<T>(name);
+  const kv = <T>(name: (typeof HOT_COLLECTIONS)[number]) => hot.keyValue<T>(name);
   return {
     timers: kv('timers'),
     idempotency: kv('idempotency'),
