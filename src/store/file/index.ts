@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { StoreUnavailableError } from '../../errors.js';
-import { idTime } from '../../ids.js';
-import type { DeadLetter, InboundRecord, Message } from '../../model.js';
+import type { InboundRecord, Message } from '../../model.js';
+import { expireHot, hotCollections } from '../hot-collections.js';
 import { HOT_COLLECTIONS, type Store, type StoreOptions } from '../store.js';
 import { lockFolder } from './folder-lock.js';
 import { createGroupCommit, type CommitPoint } from './group-commit.js';
@@ -82,14 +82,9 @@ async function openLocked(options: FileStoreOptions, lock: { release(): Promise<
   const index = new Map<string, string>();
   await rebuildKeyIndex(messages, segmentKey(now() - options.indexWindowMs), options.indexKeys, index);
 
+  const kv = <T>(name: string) => hotKeyValue<T>(hot, name);
   return {
-    timers: hotKeyValue(hot, 'timers'),
-    idempotency: hotKeyValue(hot, 'idempotency'),
-    outbox: hotKeyValue(hot, 'outbox'),
-    deadLetters: hotKeyValue(hot, 'deadLetters'),
-    seen: hotKeyValue(hot, 'seen'),
-    parked: hotKeyValue(hot, 'parked'),
-    inflight: hotKeyValue(hot, 'inflight'),
+    ...hotCollections(kv),
     messages: messages.collection,
     inbound: inbound.collection,
     attemptIndex: memoryKeyValue(index),
@@ -106,16 +101,7 @@ async function openLocked(options: FileStoreOptions, lock: { release(): Promise<
         if (key) keep.add(key);
       }
       const partitionsDeleted = (await messages.deleteBefore(cutoff, keep)) + (await inbound.deleteBefore(cutoff, keep));
-      const expire = <T>(name: string, expired: (v: T) => boolean) => {
-        for (const [k, v] of hot.maps[name] as Map<string, T>) if (expired(v)) hot.delete(name, k);
-      };
-      expire<{ expiresAt: number }>('idempotency', (r) => r.expiresAt <= at);
-      expire<number>('seen', (exp) => exp <= at);
-      expire<{ expiresAt: number }>('parked', (p) => p.expiresAt <= at);
-      expire<DeadLetter>('deadLetters', (d) => Date.parse(d.at) <= at - deadLetterMaxAgeMs);
-      for (const [k, messageId] of index) {
-        if ((idTime(messageId) ?? 0) < at - options.indexWindowMs) index.delete(k);
-      }
+      expireHot(kv, index, at, { deadLetterMaxAgeMs, indexWindowMs: options.indexWindowMs });
       await gc.commit();
       return { partitionsDeleted };
     },

@@ -1,9 +1,10 @@
 import type pg from 'pg';
 import { StoreUnavailableError } from '../../errors.js';
 import { idTime } from '../../ids.js';
-import type { DeadLetter, InboundRecord, Message } from '../../model.js';
+import type { InboundRecord, Message } from '../../model.js';
 import { createGroupCommit, NOTHING_STAGED, type Flushable } from '../file/group-commit.js';
 import { memoryKeyValue } from '../file/key-value.js';
+import { expireHot, hotCollections } from '../hot-collections.js';
 import { HOT_COLLECTIONS, type Store, type StoreOptions } from '../store.js';
 import { HotQueue } from './hot-queue.js';
 import { inbound as inboundTable } from './inbound.js';
@@ -95,13 +96,7 @@ async function openLocked(options: PostgresStoreOptions, pool: pg.Pool, lock: In
 
   const kv = <T>(name: (typeof HOT_COLLECTIONS)[number]) => hot.keyValue<T>(name);
   return {
-    timers: kv('timers'),
-    idempotency: kv('idempotency'),
-    outbox: kv('outbox'),
-    deadLetters: kv('deadLetters'),
-    seen: kv('seen'),
-    parked: kv('parked'),
-    inflight: kv('inflight'),
+    ...hotCollections(kv),
     messages: messages.collection,
     inbound: inbound.collection,
     attemptIndex: memoryKeyValue(index),
@@ -116,17 +111,7 @@ async function openLocked(options: PostgresStoreOptions, pool: pg.Pool, lock: In
      * and callbacks still name. `partitionsDeleted` counts rows here: there are no partitions.
      */
     async prune(cutoff, at) {
-      const expire = <T>(name: string, expired: (v: T) => boolean) => {
-        const map = hot.keyValue<T>(name);
-        for (const [k, v] of [...map.entries()]) if (expired(v)) map.delete(k);
-      };
-      expire<{ expiresAt: number }>('idempotency', (r) => r.expiresAt <= at);
-      expire<number>('seen', (exp) => exp <= at);
-      expire<{ expiresAt: number }>('parked', (p) => p.expiresAt <= at);
-      expire<DeadLetter>('deadLetters', (d) => Date.parse(d.at) <= at - deadLetterMaxAgeMs);
-      for (const [k, messageId] of index) {
-        if ((idTime(messageId) ?? 0) < at - options.indexWindowMs) index.delete(k);
-      }
+      expireHot(kv, index, at, { deadLetterMaxAgeMs, indexWindowMs: options.indexWindowMs });
       await gc.commit();
       const result = await pruneTables(pool, { cutoff, now: at }).catch((err: unknown) => Promise.reject(new StoreUnavailableError(err)));
       const old = (id: string) => (idTime(id) ?? 0) < cutoff;
