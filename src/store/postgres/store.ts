@@ -12,10 +12,10 @@ import { holdLiveness, type Liveness } from './liveness.js';
 import { createMessages } from './messages.js';
 import { migrate } from './migrate.js';
 import { createPendingRecords } from './pending-records.js';
-import { openPool } from './pool.js';
+import { openPool, type Queryable } from './pool.js';
 import { prune as pruneTables } from './retention.js';
 import { createSharedTimers } from './shared-timers.js';
-import { withTransaction } from './unit-of-work.js';
+import { reachable, withTransaction } from './unit-of-work.js';
 
 export interface PostgresStoreOptions extends StoreOptions<Message> {
   /** `postgres://user:password@host:5432/database` (`store.url`). */
@@ -36,7 +36,7 @@ type InflightRef = { message: string; step: number; owner?: string };
  * The attempt index of a shared store: an entry never changes once made, so a hit in memory is
  * right; a miss (an attempt another instance made) reads the table.
  */
-function attemptIndex(pool: pg.Pool, local: Map<string, string>): KeyValue<string> {
+function attemptIndex(pool: Queryable, local: Map<string, string>): KeyValue<string> {
   return {
     get: (key) => local.get(key),
     async fetch(key) {
@@ -58,7 +58,7 @@ function attemptIndex(pool: pg.Pool, local: Map<string, string>): KeyValue<strin
 }
 
 /** In-flight sends of instances whose liveness lock nobody holds any more (or that predate owners). */
-async function findOrphans(pool: pg.Pool, liveness: Liveness): Promise<Array<[string, { message: string; step: number }]>> {
+async function findOrphans(pool: Queryable, liveness: Liveness): Promise<Array<[string, { message: string; step: number }]>> {
   const { rows } = await pool.query<{ key: string; value: InflightRef }>("SELECT key, value FROM kv WHERE collection = 'inflight'");
   const byOwner = new Map<string, Array<[string, InflightRef]>>();
   for (const r of rows) {
@@ -106,11 +106,12 @@ async function openMigrated(options: PostgresStoreOptions, pool: pg.Pool, livene
   const gc = createGroupCommit(() => {
     stats.commits += 1;
   });
-  const lockPool = await openPool({ url: options.url, max: options.lockPoolMax ?? 32, applicationName: 'switchboard-locks', onIdleError: options.onConnectionError });
+  const lockPool = await openPool({ url: options.url, max: options.lockPoolMax ?? 32, applicationName: 'switchboard-locks', statementTimeoutMs: 0, onIdleError: options.onConnectionError });
 
+  const reads = reachable(pool);
   // No cache of committed records: another instance may change them at any time.
-  const messages = createPendingRecords<Message>(pool, 'messages', createMessages({ indexKeys: options.indexKeys }), 0);
-  const inbound = createPendingRecords<InboundRecord>(pool, 'inbound', inboundTable, 0);
+  const messages = createPendingRecords<Message>(reads, 'messages', createMessages({ indexKeys: options.indexKeys }), 0);
+  const inbound = createPendingRecords<InboundRecord>(reads, 'inbound', inboundTable, 0);
   // The whole commit is one transaction: the one "file" the group commit flushes.
   const database: Flushable = {
     async flush() {
@@ -128,7 +129,7 @@ async function openMigrated(options: PostgresStoreOptions, pool: pg.Pool, livene
   const touch = () => gc.markDirty(database);
   const owner = liveness.owner;
   const hot = new HotQueue(HOT_COLLECTIONS, touch, {
-    db: pool,
+    db: reads,
     deadLetterMaxAgeMs,
     stamp: (name, value) => (name === 'inflight' ? { ...(value as object), owner } : value),
   });
@@ -136,20 +137,26 @@ async function openMigrated(options: PostgresStoreOptions, pool: pg.Pool, livene
   inbound.onChange(touch);
   const index = new Map<string, string>();
   const commit = () => gc.commit();
+  // After a failed commit the store says it is not writable (readiness reports it) until a commit
+  // succeeds; with no traffic left to commit (a load balancer took the instance out), this one does.
+  const retry = setInterval(() => {
+    if (!gc.writable) void gc.commit().catch(() => undefined);
+  }, 1000);
+  retry.unref();
 
   const kv = <T>(name: (typeof HOT_COLLECTIONS)[number]) => hot.keyValue<T>(name);
   return {
     ...hotCollections(kv),
     messages: messages.collection,
     inbound: inbound.collection,
-    attemptIndex: attemptIndex(pool, index),
+    attemptIndex: attemptIndex(reads, index),
     stats,
     get writable() {
       return gc.writable;
     },
     commit,
     exclusive: createKeyLocks(lockPool, commit),
-    orphans: () => findOrphans(pool, liveness).catch((err: unknown) => Promise.reject(new StoreUnavailableError(err))),
+    orphans: () => findOrphans(reads, liveness),
     sharedTimers: createSharedTimers(pool, { owner, leaseMs: options.leaseMs ?? 15_000 }),
     /**
      * Expires what this process holds in memory, then deletes old rows in batches (keeping what
@@ -166,6 +173,7 @@ async function openMigrated(options: PostgresStoreOptions, pool: pg.Pool, livene
       return { partitionsDeleted: result.messagesDeleted + result.inboundDeleted };
     },
     async close() {
+      clearInterval(retry);
       // Commits in flight finish, and one last try writes what is still queued.
       const unwritten = await gc.close();
       await lockPool.end().catch(() => undefined);
