@@ -1,20 +1,11 @@
-import type { Clock } from '../clock.js';
 import { createIdFactory } from '../ids.js';
-import type { Logger } from '../log/logger.js';
 import type { TimerRecord } from '../model.js';
-import type { KeyValue, LeasedTimer, SharedTimers } from '../store/store.js';
-import type { TimerHandler } from './scheduler.js';
+import type { LeasedTimer, SharedTimers } from '../store/store.js';
+import type { SchedulerOptions, TimerHandler } from './scheduler.js';
 
-export interface LeasedSchedulerOptions {
-  /** Where schedules and cancels are queued: durable, and claimable, at the caller's next commit. */
-  timers: KeyValue<TimerRecord>;
+/** The in-memory scheduler's options, with `timers` as the queue schedules and cancels go to. */
+export interface LeasedSchedulerOptions extends SchedulerOptions {
   shared: SharedTimers;
-  commit: () => Promise<void>;
-  clock: Clock;
-  logger: Logger;
-  onFire?: (kind: string, lagMs: number) => void;
-  retryAfterMs?: number;
-  maxConcurrent?: number;
   /** The slowest the claim loop looks again when nothing wakes it (default 1 s). */
   pollMs?: number;
   /**
