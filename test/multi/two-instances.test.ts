@@ -1,0 +1,205 @@
+/**
+ * Issue 7's "done when": two real daemons on one PostgreSQL database. A receipt for a message one
+ * instance sent lands at the other; one Idempotency-Key posted to both at once makes one message;
+ * and when the instance that armed a fallback timer dies by `kill -9`, the other fires it, once.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Message } from '../../src/model.js';
+import { createDatabase } from '../helpers/postgres.js';
+import { readLedger, type LedgerEntry } from '../soak/ledger-plugin.js';
+import { headers, sleep } from '../soak/load.js';
+import { drain, eventsOn, getMessage, killHard, listMessages, startInstance, type Instance } from './fleet.js';
+
+const TOKEN = 'mock-token-0123456789';
+const ROUTES = `
+providers:
+  wa: { plugin: ledger, ledger: "{ledger}", channels: [whatsapp], outcome: none }
+  sms: { plugin: ledger, ledger: "{ledger}", channels: [sms], outcome: delivered, after: 100ms }
+  held: { plugin: ledger, ledger: "{ledger}", channels: [sms], outcome: none, webhookToken: "${TOKEN}" }
+routes:
+  default:
+    steps:
+      - { channel: whatsapp, providers: [wa], until: delivered, within: 3s }
+      - { channel: sms, providers: [sms], until: delivered, within: 30s }
+  fast:
+    steps:
+      - { channel: whatsapp, providers: [wa], until: delivered, within: 1s }
+      - { channel: sms, providers: [sms], until: delivered, within: 5s }
+  quick:
+    steps:
+      - { channel: sms, providers: [sms], until: delivered, within: 30s }
+  held:
+    steps:
+      - { channel: sms, providers: [held], until: delivered, within: 1m }
+`;
+
+const dir = mkdtempSync(join(tmpdir(), 'sb-multi-two-'));
+const daemons: Instance[] = [];
+let db: { url: string; drop(): Promise<void> };
+let a: Instance;
+let b: Instance;
+let passed = 0;
+
+beforeAll(async () => {
+  db = await createDatabase(inject('postgresUrl'));
+  // One after the other: the second meets a database the first has already migrated and uses.
+  a = await startInstance(dir, 'a', ROUTES, db.url, (d) => daemons.push(d));
+  b = await startInstance(dir, 'b', ROUTES, db.url, (d) => daemons.push(d));
+}, 60_000);
+
+afterAll(async () => {
+  for (const d of daemons) await killHard(d);
+  await db?.drop();
+  if (passed === 3) rmSync(dir, { recursive: true, force: true });
+  else console.log(`two instances: configs, ledgers kept in ${dir}\n${daemons.map((d) => `--- ${d.name}\n${d.lines.slice(-40).join('\n')}`).join('\n')}`);
+});
+
+async function send(url: string, body: object, key?: string): Promise<Response> {
+  return fetch(`${url}/v1/messages`, { method: 'POST', headers: { ...headers, ...(key ? { 'idempotency-key': key } : {}) }, body: JSON.stringify(body), signal: AbortSignal.timeout(15_000) });
+}
+
+async function accept(url: string, body: object): Promise<string> {
+  const res = await send(url, body);
+  const answer = (await res.json()) as { id: string };
+  expect(res.status, JSON.stringify(answer)).toBe(202);
+  return answer.id;
+}
+
+/** Polls `url` until `check` holds for the message, and returns it. */
+async function until(url: string, id: string, check: (m: Message) => boolean, timeoutMs: number): Promise<Message> {
+  const deadline = performance.now() + timeoutMs;
+  let last: Message | undefined;
+  while (performance.now() < deadline) {
+    last = await getMessage(url, id);
+    if (last && check(last)) return last;
+    await sleep(100);
+  }
+  throw new Error(`message ${id} at ${url} did not get there in ${timeoutMs} ms: ${JSON.stringify(last && { status: last.status, attempts: last.attempts, history: last.history })}`);
+}
+
+const allSends = (): LedgerEntry[] => daemons.flatMap((d) => readLedger(d.ledger));
+
+describe('two instances on one database', () => {
+  it('a receipt for a message sent by A, posted to B, delivers it (read back through either)', async () => {
+    const id = await accept(a.url, { route: 'held', to: { sms: '+15550001001' }, content: { text: 'receipt elsewhere' } });
+    const sent = await until(a.url, id, (m) => m.attempts[0]?.providerMessageId !== undefined, 10_000);
+    expect(readLedger(a.ledger).map((e) => e.message)).toContain(id);
+
+    const receipt = (token: string) => fetch(`${b.url}/webhooks/held/status`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-mock-token': token },
+      body: JSON.stringify({ messageId: sent.attempts[0].providerMessageId, status: 'delivered' }),
+    });
+    // B checks the provider's token like A would: a wrong one changes nothing.
+    expect((await receipt('wrong-token-000000')).status).toBe(401);
+    const res = await receipt(TOKEN);
+    expect(res.status, await res.text()).toBe(200);
+
+    const atB = await until(b.url, id, (m) => m.status === 'delivered', 5_000);
+    const atA = await until(a.url, id, (m) => m.status === 'delivered', 5_000);
+    expect(atA).toEqual(atB);
+    expect(atA.attempts).toHaveLength(1);
+    expect(atA.attempts[0]).toMatchObject({ status: 'delivered', providerMessageId: sent.attempts[0].providerMessageId });
+    expect(atA.attempts[0].receipts.map((r) => r.status)).toEqual(['delivered']);
+    passed += 1;
+  });
+
+  it('one Idempotency-Key posted to A and B at the same moment makes one message, and both answers carry its id', async () => {
+    const since = new Date(Date.now() - 1000).toISOString();
+    const run = `race-${Date.now().toString(36)}`;
+    const keys = Array.from({ length: 20 }, (_v, i) => `${run}-${i}`);
+    const answers = await Promise.all(keys.map(async (key, i) => {
+      const body = { route: 'quick', to: { sms: `+1555002${String(i).padStart(4, '0')}` }, content: { text: `race ${key}` } };
+      const both = await Promise.all([a.url, b.url].map(async (url) => {
+        const res = await send(url, body, key);
+        return { status: res.status, replayed: res.headers.get('idempotent-replayed') === 'true', body: (await res.json()) as { id?: string } };
+      }));
+      return { key, both };
+    }));
+
+    const made = new Map<string, string[]>();
+    for (const m of (await listMessages(b.url, since)).values()) {
+      if (m.idempotencyKey?.startsWith(run)) made.set(m.idempotencyKey, [...(made.get(m.idempotencyKey) ?? []), m.id]);
+    }
+    const problems: string[] = [];
+    for (const { key, both } of answers) {
+      const [atA, atB] = both;
+      if (atA.status !== 202 || atB.status !== 202) problems.push(`${key}: answered ${atA.status} ${JSON.stringify(atA.body)} / ${atB.status} ${JSON.stringify(atB.body)}`);
+      else if (atA.body.id !== atB.body.id) problems.push(`${key}: two ids, ${atA.body.id} at A and ${atB.body.id} at B`);
+      else if (both.filter((x) => !x.replayed).length !== 1) problems.push(`${key}: ${both.filter((x) => !x.replayed).length} answers say they created the message`);
+      const ids = made.get(key) ?? [];
+      if (ids.length !== 1 || ids[0] !== atA.body.id) problems.push(`${key}: stored messages ${JSON.stringify(ids)}`);
+    }
+    const created = answers.map(({ both }) => both.findIndex((x) => !x.replayed));
+    console.log(`idempotency race: ${keys.length} keys posted to A and B at once; made by A ${created.filter((i) => i === 0).length}, by B ${created.filter((i) => i === 1).length}; problems ${problems.length}`);
+    expect(problems, problems.slice(0, 5).join('\n')).toEqual([]);
+
+    // Each of those messages reached its provider once, from one instance or the other.
+    const ids = new Set(answers.map(({ both }) => both[0].body.id!));
+    const { latest, open } = await drain([...ids], () => [a.url, b.url], 10_000);
+    expect(open).toEqual([]);
+    expect([...latest.values()].every((m) => m.status === 'delivered')).toBe(true);
+    const sends = allSends().filter((e) => ids.has(e.message));
+    expect(sends).toHaveLength(ids.size);
+    passed += 1;
+  });
+
+  it('kill -9 A while its fallback timers are pending: B fires each once and the SMS step runs', { timeout: 60_000 }, async () => {
+    // One message with 3 s to go at the kill, and a burst whose 1 s timers fall due around it
+    // (some are claimed by A, or in its hands, when it dies).
+    const pendingId = await accept(a.url, { route: 'default', to: { phone: '+15550003000' }, content: { text: 'survive A' } });
+    const burst: string[] = [];
+    for (let i = 0; i < 8; i += 1) {
+      burst.push(await accept(a.url, { route: 'fast', to: { phone: `+155500031${String(i).padStart(2, '0')}` }, content: { text: `burst ${i}` } }));
+      await sleep(150);
+    }
+    const waSent = await until(a.url, pendingId, (m) => m.attempts.length === 1, 5_000);
+    expect(waSent.attempts[0]).toMatchObject({ channel: 'whatsapp', step: 0 });
+    const killedAt = Date.now();
+    await killHard(a);
+    const sendsByA = readLedger(a.ledger);
+
+    const { latest, open, missing, ms } = await drain([pendingId, ...burst], () => [b.url], 20_000);
+    const all = [pendingId, ...burst].map((id) => latest.get(id));
+    const show = (m: Message | undefined) => JSON.stringify(m && { id: m.id, status: m.status, steps: m.steps.map((s) => s.state), history: m.history.map((h) => `${h.event}${h.step ?? ''}`) });
+    expect(missing.size).toBe(0);
+    expect(open, all.filter((m) => open.includes(m?.id ?? '')).map(show).join('\n')).toEqual([]);
+
+    // Every WhatsApp step timed out exactly once and handed over to SMS exactly once.
+    for (const m of all) {
+      expect(eventsOn(m!, 'step_timed_out', 0), show(m)).toBe(1);
+      expect(eventsOn(m!, 'fallback', 1), show(m)).toBe(1);
+      expect(eventsOn(m!, 'step_started', 1), show(m)).toBe(1);
+    }
+    const pending = latest.get(pendingId)!;
+    expect(pending.status).toBe('delivered');
+    expect(pending.attempts.map((x) => x.channel)).toEqual(['whatsapp', 'sms']);
+    const timedOutAt = Date.parse(pending.history.find((h) => h.event === 'step_timed_out')!.at);
+    const dueAt = Date.parse(pending.steps[0].startedAt!) + 3_000;
+    expect(timedOutAt).toBeGreaterThan(killedAt);
+    // B fired it within the lease of it falling due (2 s), plus polling slack.
+    expect(timedOutAt - dueAt).toBeLessThan(6_000);
+
+    // No provider got a step twice; the pending message's SMS came from B.
+    const sends = allSends().filter((e) => e.message === pendingId || burst.includes(e.message));
+    const perAttempt = new Map<string, number>();
+    for (const e of sends) perAttempt.set(e.attempt, (perAttempt.get(e.attempt) ?? 0) + 1);
+    expect([...perAttempt.values()].filter((n) => n > 1)).toEqual([]);
+    for (const m of all) {
+      expect(sends.filter((e) => e.message === m!.id && e.channel === 'whatsapp'), show(m)).toHaveLength(1);
+      expect(sends.filter((e) => e.message === m!.id && e.channel === 'sms').length, show(m)).toBeLessThanOrEqual(1);
+    }
+    expect(readLedger(b.ledger).filter((e) => e.message === pendingId).map((e) => e.channel)).toEqual(['sms']);
+
+    const burstFiredByB = burst.filter((id) => readLedger(b.ledger).some((e) => e.message === id && e.channel === 'sms')).length;
+    console.log([
+      `two instances, kill -9 A: ${all.length} messages with a fallback timer, final ${all.length - open.length} in ${ms} ms of draining`,
+      `  A sent ${sendsByA.length} before dying; burst SMS steps started by B ${burstFiredByB}/${burst.length}; statuses ${JSON.stringify(all.map((m) => m!.status))}`,
+      `  the 3 s timer pending at the kill fired ${timedOutAt - dueAt} ms after it fell due (${timedOutAt - killedAt} ms after the kill)`,
+    ].join('\n'));
+    passed += 1;
+  });
+});
