@@ -21,10 +21,12 @@ providers:
   held: { plugin: ledger, ledger: "{ledger}", channels: [sms], outcome: none, webhookToken: "${TOKEN}" }
 routes:
   default:
+    resendUnknown: false
     steps:
       - { channel: whatsapp, providers: [wa], until: delivered, within: 3s }
       - { channel: sms, providers: [sms], until: delivered, within: 30s }
   fast:
+    resendUnknown: false
     steps:
       - { channel: whatsapp, providers: [wa], until: delivered, within: 1s }
       - { channel: sms, providers: [sms], until: delivered, within: 5s }
