@@ -13,7 +13,7 @@ import { analyze, describeMessage } from '../soak/checks.js';
 import { readLedger } from '../soak/ledger-plugin.js';
 import { createRandom, sleep } from '../soak/load.js';
 import { drain, isAlive, killHard, listMessages, repeatedStepEvents, startInstance, waitReady, type Instance } from './fleet.js';
-import { createSpreadLoad, type SpreadLoad } from './spread-load.js';
+import { createSpreadLoad, latencySummary, type SpreadLoad } from './spread-load.js';
 
 const SENDERS = 8;
 const OUTAGE_MS = 2_000;
@@ -102,7 +102,7 @@ describe('the database restarting under two instances', () => {
       `multi database restart (SOAK_SEED=${SEED}), ${Math.round((performance.now() - started) / 1000)} s wall`,
       `  server halted in ${haltMs.toFixed(0)} ms, down ${outageMs.toFixed(0)} ms in all; answers meanwhile ${JSON.stringify(duringOutage)} (${ackedDuringOutage} new acknowledgements)`,
       `  /-/ready 200 again ${readyAfterMs.map((ms) => `${ms.toFixed(0)} ms`).join(', ')} after the resume; answers in the 3 s after ${JSON.stringify(servedAfterResume)}`,
-      `  keys ${load.keys.size}, acknowledged ${load.acked.length}, never acknowledged ${neverAcked.length}; requests ${stats.requests}: ${JSON.stringify(stats.statuses)}, ${stats.unanswered} without an answer; non-202 ${JSON.stringify(stats.errors)}`,
+      `  keys ${load.keys.size}, acknowledged ${load.acked.length}, never acknowledged ${neverAcked.length}; requests ${stats.requests}: ${JSON.stringify(stats.statuses)}, ${stats.unanswered} without an answer; non-202 ${JSON.stringify(stats.errors)}; accept latency ${latencySummary(stats.latencies)}`,
       `  stored ${stored.size}; acknowledged missing ${missing.size}, not final ${open.length}; stuck of all stored ${findings.stuck.length}; provider sends ${ledger.length}, duplicate ${findings.duplicateSends.length}, unrecorded ${findings.unrecordedSends.length}; timers fired twice ${repeated.length}`,
       `  drain ${drainMs} ms; daemon warnings/errors logged ${errorLines.length}`,
     ].join('\n'));

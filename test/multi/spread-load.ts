@@ -24,6 +24,8 @@ export interface SpreadStats {
   idMismatches: string[];
   /** Non-202 bodies seen, by status and code, for the report. */
   errors: Record<string, number>;
+  /** Milliseconds each answered request took. */
+  latencies: number[];
 }
 
 export interface SpreadOptions {
@@ -46,7 +48,7 @@ export function createSpreadLoad(options: SpreadOptions) {
   const acked: SpreadKey[] = [];
   const pool = new Set<SpreadKey>();
   const firstTried = new Map<SpreadKey, string>();
-  const stats: SpreadStats = { requests: 0, statuses: {}, unavailableWithoutRetryAfter: 0, unanswered: 0, crossInstanceRetries: 0, idMismatches: [], errors: {} };
+  const stats: SpreadStats = { requests: 0, statuses: {}, unavailableWithoutRetryAfter: 0, unanswered: 0, crossInstanceRetries: 0, idMismatches: [], errors: {}, latencies: [] };
   let targets: string[] = [];
   let stopped = false;
   let inFlight = 0;
@@ -72,8 +74,10 @@ export function createSpreadLoad(options: SpreadOptions) {
     stats.requests += 1;
     inFlight += 1;
     if (!firstTried.has(rec)) firstTried.set(rec, url);
+    const sentAt = performance.now();
     try {
       const res = await fetch(`${url}/v1/messages`, { method: 'POST', headers: { ...headers, 'idempotency-key': rec.key }, body: rec.body, signal: AbortSignal.timeout(15_000) });
+      stats.latencies.push(performance.now() - sentAt);
       stats.statuses[res.status] = (stats.statuses[res.status] ?? 0) + 1;
       if (res.status === 503 && !res.headers.get('retry-after')) stats.unavailableWithoutRetryAfter += 1;
       const answer = (await res.json().catch(() => ({}))) as { id?: string; code?: string };
@@ -150,3 +154,11 @@ export function createSpreadLoad(options: SpreadOptions) {
 }
 
 export type SpreadLoad = ReturnType<typeof createSpreadLoad>;
+
+/** `p50/p99/max` of the answered requests' latencies, in ms. */
+export function latencySummary(latencies: readonly number[]): string {
+  if (latencies.length === 0) return 'no answers';
+  const sorted = [...latencies].sort((x, y) => x - y);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))].toFixed(0);
+  return `p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms`;
+}
