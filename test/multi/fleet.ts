@@ -40,7 +40,7 @@ export async function startInstance(
   body: string,
   databaseUrl: string,
   onListening: (d: Instance) => void,
-  timeoutMs = 30_000,
+  timeoutMs = 45_000,
 ): Promise<Instance> {
   const ledger = join(dir, `sends-${name}.jsonl`);
   const configFile = join(dir, `${name}.yaml`);

@@ -50,7 +50,7 @@ beforeAll(async () => {
   // One after the other: the second meets a database the first has already migrated and uses.
   a = await startInstance(dir, 'a', ROUTES, db.url, (d) => daemons.push(d));
   b = await startInstance(dir, 'b', ROUTES, db.url, (d) => daemons.push(d));
-}, 60_000);
+}, 100_000);
 
 afterAll(async () => {
   for (const d of daemons) await killHard(d);
