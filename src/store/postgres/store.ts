@@ -57,21 +57,23 @@ function attemptIndex(pool: Queryable, local: Map<string, string>): KeyValue<str
   };
 }
 
-/** In-flight sends of instances whose liveness lock nobody holds any more (or that predate owners). */
-async function findOrphans(pool: Queryable, liveness: Liveness): Promise<Array<[string, { message: string; step: number }]>> {
-  const { rows } = await pool.query<{ key: string; value: InflightRef }>("SELECT key, value FROM kv WHERE collection = 'inflight'");
-  const byOwner = new Map<string, Array<[string, InflightRef]>>();
-  for (const r of rows) {
-    const owner = r.value.owner ?? '';
-    if (owner === liveness.owner) continue;
-    byOwner.set(owner, [...(byOwner.get(owner) ?? []), [r.key, r.value]]);
-  }
-  const orphans: Array<[string, { message: string; step: number }]> = [];
-  for (const [owner, entries] of byOwner) {
-    const dead = owner === '' ? true : await liveness.whileDead(owner, async () => true);
-    if (dead) for (const [key, ref] of entries) orphans.push([key, { message: ref.message, step: ref.step }]);
-  }
-  return orphans;
+/**
+ * In-flight sends of instances that are gone: their liveness lock was free at two looks in a row
+ * (a database restart drops every session at once, and a live instance needs a moment to take its
+ * lock back), or they were written before owners were recorded.
+ */
+function orphanFinder(pool: Queryable, liveness: Liveness) {
+  let suspects = new Set<string>();
+  return async (): Promise<Array<[string, { message: string; step: number }]>> => {
+    const { rows } = await pool.query<{ key: string; value: InflightRef }>("SELECT key, value FROM kv WHERE collection = 'inflight'");
+    const owners = new Set(rows.map((r) => r.value.owner ?? '').filter((o) => o !== liveness.owner));
+    const dead = new Set<string>();
+    for (const owner of owners) if (owner === '' || (await liveness.isDead(owner))) dead.add(owner);
+    const before = suspects;
+    suspects = dead;
+    const confirmed = (owner: string) => owner === '' || (dead.has(owner) && before.has(owner));
+    return rows.filter((r) => confirmed(r.value.owner ?? '')).map((r) => [r.key, { message: r.value.message, step: r.value.step }]);
+  };
 }
 
 /**
@@ -90,7 +92,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const pool = await openPool({ url: options.url, max: options.poolMax, onIdleError: options.onConnectionError });
   let liveness: Liveness | undefined;
   try {
-    liveness = await holdLiveness(options.url, options.onConnectionError);
+    liveness = await holdLiveness(pool.options, options.url, options.onConnectionError);
     await migrate(pool);
     return await openMigrated(options, pool, liveness);
   } catch (err) {
@@ -128,9 +130,13 @@ async function openMigrated(options: PostgresStoreOptions, pool: pg.Pool, livene
   };
   const touch = () => gc.markDirty(database);
   const owner = liveness.owner;
+  const localWakes = new Set<() => void>();
   const hot = new HotQueue(HOT_COLLECTIONS, touch, {
     db: reads,
     deadLetterMaxAgeMs,
+    onTimersWritten: () => {
+      for (const wake of localWakes) wake();
+    },
     stamp: (name, value) => (name === 'inflight' ? { ...(value as object), owner } : value),
   });
   messages.onChange(touch);
@@ -156,8 +162,8 @@ async function openMigrated(options: PostgresStoreOptions, pool: pg.Pool, livene
     },
     commit,
     exclusive: createKeyLocks(lockPool, commit),
-    orphans: () => findOrphans(reads, liveness),
-    sharedTimers: createSharedTimers(pool, { owner, leaseMs: options.leaseMs ?? 15_000 }),
+    orphans: orphanFinder(reads, liveness),
+    sharedTimers: createSharedTimers(pool, { owner, leaseMs: options.leaseMs ?? 15_000, localWakes }),
     /**
      * Expires what this process holds in memory, then deletes old rows in batches (keeping what
      * timers, idempotency keys and callbacks still name) and expired keyed values.
