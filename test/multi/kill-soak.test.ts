@@ -114,6 +114,10 @@ describe('three instances, one killed under load', () => {
     const sentByVictim = new Set(victimSends.filter((e) => e.channel === 'whatsapp').map((e) => e.message));
     const takenOver = defaults.filter((m) => sentByVictim.has(m.id) && m.history.some((h) => h.event === 'step_timed_out' && h.step === 0 && Date.parse(h.at) >= killedAt));
     const takeoverDelays = takenOver.map((m) => Date.parse(m.history.find((h) => h.event === 'step_timed_out' && h.step === 0)!.at) - Math.max(killedAt, Date.parse(m.steps[0].startedAt!) + 1_000));
+    // An attempt marked unknown is an orphan of the dead instance; one a live instance sent is not.
+    const senderOf = new Map(ledger.map((e) => [e.attempt, e.by]));
+    const unknown = messages.flatMap((m) => m.attempts.filter((x) => x.status === 'unknown').map((x) => ({ m, x, by: senderOf.get(x.id) })));
+    const falseOrphans = unknown.filter((u) => u.by !== undefined && u.by !== victim.name).map((u) => `${u.m.id} attempt ${u.x.id} sent by live ${u.by}, marked unknown`);
     const stuckAcked = load.acked.filter((r) => open.includes(r.id!));
     const errorLines = daemons.flatMap((d) => d.lines).filter((l) => /"level":(4|5)0/.test(l));
     const { stats } = load;
@@ -128,7 +132,7 @@ describe('three instances, one killed under load', () => {
       `  stored ${stored.size} ${JSON.stringify(byCount(messages, (m) => m.status))}; acknowledged missing ${missing.size}, stuck ${stuckAcked.length}; stuck of all stored ${findings.stuck.length}`,
       `  step timeouts ${timeouts}; default-route messages ${defaults.length}; timeouts fired twice ${repeated.length}; missing step-0 timeouts ${missedTimeouts.length}`,
       `  takeovers: ${takenOver.length} WhatsApp steps sent by ${victim.name} timed out after its death (delay after due/kill ms: max ${Math.max(0, ...takeoverDelays)}, median ${takeoverDelays.sort((x, y) => x - y)[Math.floor(takeoverDelays.length / 2)] ?? 0})`,
-      `  provider sends ${ledger.length} ${JSON.stringify(ledger.reduce<Record<string, number>>((acc, e) => ({ ...acc, [e.by]: (acc[e.by] ?? 0) + 1 }), {}))}; unknown attempts ${findings.unknownAttempts}; duplicate sends ${findings.duplicateSends.length}; unrecorded ${findings.unrecordedSends.length}; keys with two messages ${findings.duplicateKeys.length}`,
+      `  provider sends ${ledger.length} ${JSON.stringify(ledger.reduce<Record<string, number>>((acc, e) => ({ ...acc, [e.by]: (acc[e.by] ?? 0) + 1 }), {}))}; unknown attempts ${findings.unknownAttempts} (sent by ${victim.name} ${unknown.filter((u) => u.by === victim.name).length}, claimed but never sent ${unknown.filter((u) => u.by === undefined).length}, sent by a live instance ${falseOrphans.length}); duplicate sends ${findings.duplicateSends.length}; unrecorded ${findings.unrecordedSends.length}; keys with two messages ${findings.duplicateKeys.length}`,
       `  drain ${drainMs} ms; daemon warnings/errors logged ${errorLines.length}`,
     ].join('\n'));
     const problems = [
@@ -137,6 +141,7 @@ describe('three instances, one killed under load', () => {
       ...missedTimeouts.slice(0, 3).map(describeMessage),
       ...[...missing].slice(0, 5).map((id) => `  acknowledged ${id} does not exist`),
       ...findings.duplicateSends.slice(0, 5).map((s) => `  duplicate: ${s}`),
+      ...falseOrphans.slice(0, 5).map((s) => `  orphan: ${s}`),
       ...findings.unrecordedSends.slice(0, 5).map((s) => `  unrecorded: ${s}`),
       ...findings.duplicateKeys.slice(0, 5).map((s) => `  key: ${s}`),
       ...stats.idMismatches.slice(0, 5).map((s) => `  id mismatch: ${s}`),
@@ -159,6 +164,7 @@ describe('three instances, one killed under load', () => {
     none(repeated, 'step events twice (a timer fired twice)');
     none(missedTimeouts.map((m) => m.id), 'default-route messages without exactly one WhatsApp timeout');
     none(findings.duplicateSends, 'duplicate sends');
+    none(falseOrphans, 'live sends taken for orphans');
     none(findings.unrecordedSends, 'sends the gateway has no attempt for');
     none(findings.duplicateKeys, 'idempotency keys with two messages');
     none(stats.idMismatches, 'keys answered with two ids');
