@@ -25,6 +25,10 @@ routes:
     steps:
       - { channel: whatsapp, providers: [wa], until: delivered, within: 3s }
       - { channel: sms, providers: [sms], until: delivered, within: 30s }
+  race:
+    steps:
+      - { channel: whatsapp, providers: [wa], until: delivered, within: 1s }
+      - { channel: sms, providers: [sms], until: delivered, within: 30s }
   fast:
     resendUnknown: false
     steps:
@@ -55,7 +59,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const d of daemons) await killHard(d);
   await db?.drop();
-  if (passed === 4) rmSync(dir, { recursive: true, force: true });
+  if (passed === 5) rmSync(dir, { recursive: true, force: true });
   else console.log(`two instances: configs, ledgers kept in ${dir}\n${daemons.map((d) => `--- ${d.name}\n${d.lines.slice(-40).join('\n')}`).join('\n')}`);
 });
 
@@ -184,6 +188,51 @@ describe('two instances on one database', () => {
     }
     console.log(`lists while working: ${acked} acknowledged messages listed through A and B right after their 202s; omissions ${omissions.length}`);
     expect(omissions, omissions.slice(0, 8).join('\n')).toEqual([]);
+    passed += 1;
+  });
+
+  it('a receipt at one instance and the step timeout at another, at the same moment: one of them ends the step', { timeout: 60_000 }, async () => {
+    // Each WhatsApp "delivered" is posted to the instance that did not send it, spread from 150 ms
+    // before to 150 ms after the step's 1 s timeout: the two must serialize on the message.
+    const ids = await Promise.all(Array.from({ length: 12 }, (_v, i) => accept(i % 2 ? b.url : a.url, { route: 'race', to: { phone: `+155500050${String(i).padStart(2, '0')}` }, content: { text: `race ${i}` } })));
+    const answers = await Promise.all(ids.map(async (id, i) => {
+      const sent = await until(a.url, id, (m) => m.attempts[0]?.providerMessageId !== undefined && m.steps[0].startedAt !== undefined, 10_000);
+      const other = readLedger(a.ledger).some((e) => e.message === id) ? b : a;
+      await sleep(Math.max(0, Date.parse(sent.steps[0].startedAt!) + 1_000 + (i - 5.5) * 27 - Date.now()));
+      const res = await fetch(`${other.url}/webhooks/wa/status`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ messageId: sent.attempts[0].providerMessageId, status: 'delivered' }),
+      });
+      return res.status;
+    }));
+    expect(answers.every((code) => code === 200), JSON.stringify(answers)).toBe(true);
+
+    const { latest, open } = await drain(ids, () => [a.url, b.url], 15_000);
+    expect(open).toEqual([]);
+    const sends = allSends();
+    let succeeded = 0;
+    for (const id of ids) {
+      const m = latest.get(id)!;
+      const show = JSON.stringify({ id, status: m.status, history: m.history.map((h) => `${h.event}${h.step ?? ''}`) });
+      const ended = eventsOn(m, 'step_succeeded', 0) + eventsOn(m, 'step_timed_out', 0);
+      expect(ended, show).toBe(1);
+      expect(m.attempts[0].receipts.map((r) => r.status), show).toEqual(['delivered']);
+      const sms = sends.filter((e) => e.message === id && e.channel === 'sms');
+      if (eventsOn(m, 'step_succeeded', 0) === 1) {
+        succeeded += 1;
+        // The receipt won: no fallback, no SMS.
+        expect(eventsOn(m, 'fallback', 1), show).toBe(0);
+        expect(sms, show).toHaveLength(0);
+      } else {
+        // The timeout won: the receipt is late, the SMS step runs once.
+        expect(eventsOn(m, 'late_receipt', 0), show).toBe(1);
+        expect(eventsOn(m, 'fallback', 1), show).toBe(1);
+        expect(sms, show).toHaveLength(1);
+      }
+      expect(m.status, show).toBe('delivered');
+    }
+    console.log(`receipt vs timeout at two instances: ${ids.length} messages, the receipt won ${succeeded}, the timeout ${ids.length - succeeded}`);
     passed += 1;
   });
 
