@@ -11,7 +11,7 @@ import type { Message } from '../../src/model.js';
 import { createDatabase } from '../helpers/postgres.js';
 import { readLedger, type LedgerEntry } from '../soak/ledger-plugin.js';
 import { headers, sleep } from '../soak/load.js';
-import { drain, eventsOn, getMessage, killHard, listMessages, startInstance, type Instance } from './fleet.js';
+import { drain, eventsOn, getMessage, isAlive, killHard, listMessages, startInstance, type Instance } from './fleet.js';
 
 const TOKEN = 'mock-token-0123456789';
 const ROUTES = `
@@ -94,6 +94,15 @@ async function whileFrozen<T>(d: Instance, fn: () => Promise<T>): Promise<T> {
   } finally {
     d.child.kill('SIGCONT');
   }
+}
+
+/** Each live instance's `switchboard_webhooks_total` lines: applied, late, parked, duplicate. */
+async function webhookCounts(): Promise<string> {
+  const lines = await Promise.all(daemons.filter(isAlive).map(async (d) => {
+    const text = await (await fetch(`${d.url}/metrics`)).text();
+    return text.split('\n').filter((l) => l.startsWith('switchboard_webhooks_total')).map((l) => `${d.name}: ${l}`);
+  }));
+  return lines.flat().join('\n');
 }
 
 const allSends = (): LedgerEntry[] => daemons.flatMap((d) => readLedger(d.ledger));
@@ -195,15 +204,19 @@ describe('two instances on one database', () => {
     // Each WhatsApp "delivered" is posted to the instance that did not send it, spread from 150 ms
     // before to 150 ms after the step's 1 s timeout: the two must serialize on the message.
     const ids = await Promise.all(Array.from({ length: 12 }, (_v, i) => accept(i % 2 ? b.url : a.url, { route: 'race', to: { phone: `+155500050${String(i).padStart(2, '0')}` }, content: { text: `race ${i}` } })));
+    const posted = new Map<string, string>();
     const answers = await Promise.all(ids.map(async (id, i) => {
       const sent = await until(a.url, id, (m) => m.attempts[0]?.providerMessageId !== undefined && m.steps[0].startedAt !== undefined, 10_000);
-      const other = readLedger(a.ledger).some((e) => e.message === id) ? b : a;
+      const waBy = readLedger(a.ledger).some((e) => e.message === id && e.channel === 'whatsapp') ? a : b;
+      const other = waBy === a ? b : a;
       await sleep(Math.max(0, Date.parse(sent.steps[0].startedAt!) + 1_000 + (i - 5.5) * 27 - Date.now()));
+      const at = new Date().toISOString();
       const res = await fetch(`${other.url}/webhooks/wa/status`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ messageId: sent.attempts[0].providerMessageId, status: 'delivered' }),
       });
+      posted.set(id, `WhatsApp sent by ${waBy.name}, receipt posted to ${other.name} at ${at} (answered ${res.status}); history when the provider id was seen: ${sent.history.map((h) => `${h.event}${h.step ?? ''}`).join(',')}`);
       return res.status;
     }));
     expect(answers.every((code) => code === 200), JSON.stringify(answers)).toBe(true);
@@ -214,7 +227,7 @@ describe('two instances on one database', () => {
     let succeeded = 0;
     for (const id of ids) {
       const m = latest.get(id)!;
-      const show = JSON.stringify({ id, status: m.status, history: m.history.map((h) => `${h.event}${h.step ?? ''}`) });
+      const show = `${JSON.stringify({ id, status: m.status, history: m.history.map((h) => `${h.at.slice(11)} ${h.event}${h.step ?? ''}`) })}\n${posted.get(id)}\n${await webhookCounts()}`;
       const ended = eventsOn(m, 'step_succeeded', 0) + eventsOn(m, 'step_timed_out', 0);
       expect(ended, show).toBe(1);
       expect(m.attempts[0].receipts.map((r) => r.status), show).toEqual(['delivered']);
