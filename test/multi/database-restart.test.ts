@@ -12,7 +12,7 @@ import { createDatabase, startCluster, type Cluster } from '../helpers/postgres.
 import { analyze, describeMessage } from '../soak/checks.js';
 import { readLedger } from '../soak/ledger-plugin.js';
 import { createRandom, sleep } from '../soak/load.js';
-import { drain, isAlive, killHard, listMessages, repeatedStepEvents, startInstance, waitReady, type Instance } from './fleet.js';
+import { drain, isAlive, killHard, ownExit, listMessages, repeatedStepEvents, startInstance, waitReady, type Instance } from './fleet.js';
 import { createSpreadLoad, latencySummary, type SpreadLoad } from './spread-load.js';
 
 const SENDERS = 8;
@@ -51,6 +51,7 @@ describe('the database restarting under two instances', () => {
 
   afterAll(async () => {
     await load?.stop();
+    for (const line of daemons.map(ownExit)) if (line) console.log(line);
     for (const d of daemons) await killHard(d);
     await cluster?.stop();
     if (passed) rmSync(dir, { recursive: true, force: true });

@@ -55,17 +55,23 @@ export async function startInstance(
 export const isAlive = (d: Daemon) => d.child.exitCode === null && d.child.signalCode === null;
 
 /** Polls `/-/ready` until 200; throws with the log tail if the process exits or time runs out. */
-export async function waitReady(d: Daemon, timeoutMs: number): Promise<number> {
+export async function waitReady(d: Daemon & { name?: string }, timeoutMs: number): Promise<number> {
   const started = performance.now();
   for (;;) {
     const res = await fetch(`${d.url}/-/ready`, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
     await res?.body?.cancel();
     if (res?.status === 200) return performance.now() - started;
     if (!isAlive(d) || performance.now() - started > timeoutMs) {
-      throw new Error(`daemon not ready (${isAlive(d) ? `after ${timeoutMs} ms` : 'it exited'}):\n${d.lines.slice(-30).join('\n')}`);
+      throw new Error(`daemon ${d.name ?? ''} not ready (${isAlive(d) ? `after ${timeoutMs} ms` : `it exited: code ${d.child.exitCode}, signal ${d.child.signalCode}`}):\n${d.lines.slice(-80).join('\n')}`);
     }
     await sleep(50);
   }
+}
+
+/** The log of a daemon that exited by itself (not by our signal), for a failure report. */
+export function ownExit(d: Instance): string | undefined {
+  if (d.child.exitCode === null) return undefined;
+  return `--- ${d.name} exited by itself with code ${d.child.exitCode}:\n${d.lines.slice(-80).join('\n')}`;
 }
 
 /** kill -9 and wait for the exit. */

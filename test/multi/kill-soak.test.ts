@@ -14,7 +14,7 @@ import { createDatabase } from '../helpers/postgres.js';
 import { analyze, describeMessage } from '../soak/checks.js';
 import { readLedger } from '../soak/ledger-plugin.js';
 import { createRandom, sleep } from '../soak/load.js';
-import { drain, eventsOn, isAlive, killHard, listMessages, repeatedStepEvents, startInstance, type Instance } from './fleet.js';
+import { drain, eventsOn, isAlive, killHard, ownExit, listMessages, repeatedStepEvents, startInstance, type Instance } from './fleet.js';
 import { createSpreadLoad, latencySummary, type SpreadLoad } from './spread-load.js';
 
 const SENDERS = 16;
@@ -53,6 +53,7 @@ describe('three instances, one killed under load', () => {
 
   afterAll(async () => {
     await load?.stop();
+    for (const line of daemons.map(ownExit)) if (line) console.log(line);
     for (const d of daemons) await killHard(d);
     await db?.drop();
     if (passed) rmSync(dir, { recursive: true, force: true });
@@ -151,6 +152,7 @@ describe('three instances, one killed under load', () => {
     if (problems.length > 0) console.log(`multi kill soak findings:\n${problems.join('\n')}`);
 
     const none = (list: readonly unknown[], what: string) => expect(list.length, `${what}: ${list.slice(0, 5).map(String).join('; ')}`).toBe(0);
+    expect(daemons.filter((d) => d !== victim && !isAlive(d)).map((d) => d.name), 'instances that died by themselves').toEqual([]);
     expect(load.acked.length, 'enough traffic to mean something').toBeGreaterThan(100);
     expect(inFlightAtKill, 'the kill cut requests in flight').toBeGreaterThan(0);
     // Every instance took its share: the load really was spread.

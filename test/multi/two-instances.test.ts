@@ -11,7 +11,7 @@ import type { Message } from '../../src/model.js';
 import { createDatabase } from '../helpers/postgres.js';
 import { readLedger, type LedgerEntry } from '../soak/ledger-plugin.js';
 import { headers, sleep } from '../soak/load.js';
-import { drain, eventsOn, getMessage, isAlive, killHard, listMessages, startInstance, type Instance } from './fleet.js';
+import { drain, eventsOn, getMessage, isAlive, killHard, ownExit, listMessages, startInstance, type Instance } from './fleet.js';
 
 const TOKEN = 'mock-token-0123456789';
 const ROUTES = `
@@ -57,6 +57,7 @@ beforeAll(async () => {
 }, 100_000);
 
 afterAll(async () => {
+  for (const line of daemons.map(ownExit)) if (line) console.log(line);
   for (const d of daemons) await killHard(d);
   await db?.drop();
   if (passed === 5) rmSync(dir, { recursive: true, force: true });
@@ -268,6 +269,7 @@ describe('two instances on one database', () => {
       return id;
     });
     const sendsByA = readLedger(a.ledger);
+    expect(isAlive(b), 'B lives on').toBe(true);
     expect(sendsByA.filter((e) => e.message === pendingId).map((e) => e.channel)).toEqual(['whatsapp']);
 
     const { latest, open, missing, ms } = await drain([pendingId, ...burst], () => [b.url], 20_000);
