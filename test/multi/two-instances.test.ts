@@ -1,7 +1,9 @@
 /**
  * Issue 7's "done when": two real daemons on one PostgreSQL database. A receipt for a message one
  * instance sent lands at the other; one Idempotency-Key posted to both at once makes one message;
- * and when the instance that armed a fallback timer dies by `kill -9`, the other fires it, once.
+ * a list through either shows what either acknowledged; a receipt at one and the step timeout at
+ * the other serialize on the message; and when the instance that armed fallback timers dies by
+ * `kill -9`, the other fires each of them, once.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
