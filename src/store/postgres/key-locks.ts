@@ -4,6 +4,8 @@ import { StoreUnavailableError } from '../../errors.js';
 
 const LOCK = 'SELECT pg_advisory_lock(hashtextextended($1, 0))';
 const UNLOCK = 'SELECT pg_advisory_unlock(hashtextextended($1, 0))';
+// Beyond this a commit that keeps failing is left to the store's own retries.
+const SETTLE_FOR_MS = 60_000;
 
 /**
  * `Store.exclusive` across instances: a session-level advisory lock per key, taken on a pool of
@@ -29,14 +31,29 @@ export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>) {
       throw new StoreUnavailableError(err);
     }
     try {
-      const result = await fn();
-      // `fn`'s own commit already answered for its changes (the engine's always commit); this one
-      // only makes sure nothing it left queued is missed by the next holder, so its failure is
-      // not `fn`'s: an accept that committed must not be answered 503.
-      await settle().catch(() => undefined);
-      return result;
+      return await fn();
     } finally {
+      await settleBeforeRelease(client);
       await client.query(UNLOCK, [key]).catch(() => broken.add(client));
+    }
+  }
+
+  /**
+   * What the holder changed is committed before the key is let go, even when the holder failed
+   * because its own commit failed: those changes stay queued, and landing after the next holder's
+   * they would write an older message over a newer one. So a failed commit is tried again (the
+   * database busy or away for a moment) for as long as this session holds the key; a session the
+   * server dropped holds nothing any more, and waiting is pointless.
+   */
+  async function settleBeforeRelease(client: pg.PoolClient): Promise<void> {
+    const started = performance.now();
+    for (;;) {
+      try {
+        return await settle();
+      } catch {
+        if (broken.has(client) || performance.now() - started > SETTLE_FOR_MS) return;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
     }
   }
 
