@@ -42,6 +42,37 @@ describe('systemd unit', () => {
   });
 });
 
+describe('the template unit for several instances on one database', () => {
+  const TEMPLATE = 'systemd/switchboard@.service';
+
+  it('passes systemd-analyze verify as an instance', async () => {
+    // A template is verified through an instance name, as `systemctl start switchboard@a` would use it.
+    const dir = mkdtempSync(join(tmpdir(), 'sb-unit-'));
+    try {
+      const instance = join(dir, 'switchboard@a.service');
+      copyFileSync(TEMPLATE, instance);
+      const { stderr } = await run('systemd-analyze', ['verify', '--man=no', instance]);
+      expect(stderr.trim()).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs each instance on its own config, keeps no state folder, and is hardened like the single unit', () => {
+    const directives = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l) => /^[A-Za-z]+=/.test(l));
+    const template = directives(TEMPLATE);
+    for (const d of [
+      'ExecStart=/usr/bin/env node /opt/switchboard/dist/src/main.js start --config /etc/switchboard/%i.yaml',
+      'ExecReload=/usr/bin/env node /opt/switchboard/dist/src/main.js reload --config /etc/switchboard/%i.yaml',
+      'LoadCredential=switchboard:/etc/switchboard/credentials',
+    ]) expect(template, d).toContain(d);
+    // The database holds the state; a StateDirectory would suggest otherwise.
+    expect(template.some((l) => l.startsWith('StateDirectory='))).toBe(false);
+    const hardening = (lines: string[]) => lines.filter((l) => /^(Protect|Private|Restrict|NoNewPrivileges|LockPersonality|SystemCall|CapabilityBoundingSet|UMask|DynamicUser)/.test(l));
+    expect(hardening(template)).toEqual(hardening(directives(UNIT)));
+  });
+});
+
 describe('the README install recipe, run against a temporary root', () => {
   const root = mkdtempSync(join(tmpdir(), 'sb-install-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
