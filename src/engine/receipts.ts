@@ -103,11 +103,12 @@ async function duplicate(ctx: EngineContext): Promise<ReceiptOutcome> {
 export async function applyParked(ctx: EngineContext, m: Message, instance: string, providerMessageId: string): Promise<void> {
   // A receipt parking right now holds the attempt's key: wait for it to be stored.
   await ctx.exclusive(`attempt:${attemptKey(instance, providerMessageId)}`, async () => undefined);
-  for (const status of STATUS_ORDER) {
-    const key = parkedKey(instance, providerMessageId, status);
-    const parked = await ctx.store.parked.fetch(key);
-    if (!parked) continue;
+  const keys = STATUS_ORDER.map((status) => parkedKey(instance, providerMessageId, status));
+  const parked = await ctx.store.parked.fetchMany(keys);
+  for (const key of keys) {
+    const receipt = parked.get(key);
+    if (!receipt) continue;
     ctx.store.parked.delete(key);
-    await applyStatus(ctx, instance, parked.event, m.id);
+    await applyStatus(ctx, instance, receipt.event, m.id);
   }
 }

@@ -11,6 +11,8 @@ import type { CallbackJob, DeadLetter, IdempotencyRecord, InboundRecord, Message
 export interface KeyValue<T> {
   get(key: string): T | undefined;
   fetch(key: string): Promise<T | undefined>;
+  /** `fetch` for several keys in one read: the values found, by key. */
+  fetchMany(keys: readonly string[]): Promise<Map<string, T>>;
   all(): Promise<T[]>;
   set(key: string, value: T): void;
   delete(key: string): void;

@@ -199,6 +199,13 @@ describe('the PostgreSQL store', () => {
     release();
     await Promise.all([first, second]);
     expect(order).toEqual(['a in', 'a out', 'b in, sees 1']);
+    // Several keys in one read: committed ones from the table, this store's queued ones over them.
+    b.seen.set('y', 2);
+    b.seen.delete('x');
+    a.seen.set('z', 3);
+    await a.commit();
+    expect(await b.seen.fetchMany(['x', 'y', 'z', 'none'])).toEqual(new Map([['y', 2], ['z', 3]]));
+    await b.commit();
 
     // a's send in flight is not an orphan while a lives; once a is gone, b finds it.
     expect(await b.orphans()).toEqual([]);

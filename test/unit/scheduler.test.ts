@@ -3,13 +3,11 @@ import { describe, expect, it } from 'vitest';
 import type { TimerRecord } from '../../src/model.js';
 import { MinHeap } from '../../src/scheduler/heap.js';
 import { createScheduler } from '../../src/scheduler/scheduler.js';
+import { memoryKeyValue } from '../../src/store/file/key-value.js';
 import type { KeyValue } from '../../src/store/store.js';
 import { manualClock } from '../helpers/clock.js';
 
-function memory(): KeyValue<TimerRecord> {
-  const map = new Map<string, TimerRecord>();
-  return { get: (k) => map.get(k), fetch: async (k) => map.get(k), all: async () => [...map.values()], set: (k, v) => void map.set(k, v), delete: (k) => void map.delete(k), values: () => map.values(), entries: () => map.entries(), get size() { return map.size; } };
-}
+const memory = (): KeyValue<TimerRecord> => memoryKeyValue(new Map<string, TimerRecord>());
 
 describe('min-heap', () => {
   it('pops in due order, ties by id', () => {

@@ -7,6 +7,7 @@ export function hotKeyValue<T>(hot: HotState, name: string): KeyValue<T> {
   return {
     get: (key) => map.get(key),
     fetch: async (key) => map.get(key),
+    fetchMany: async (keys) => pick(map, keys),
     all: async () => [...map.values()],
     set: (key, value) => hot.set(name, key, value),
     delete: (key) => hot.delete(name, key),
@@ -23,6 +24,7 @@ export function memoryKeyValue<T>(map: Map<string, T>): KeyValue<T> {
   return {
     get: (key) => map.get(key),
     fetch: async (key) => map.get(key),
+    fetchMany: async (keys) => pick(map, keys),
     all: async () => [...map.values()],
     set: (key, value) => void map.set(key, value),
     delete: (key) => void map.delete(key),
@@ -32,4 +34,14 @@ export function memoryKeyValue<T>(map: Map<string, T>): KeyValue<T> {
       return map.size;
     },
   };
+}
+
+/** The entries of `map` under `keys` (the ones it has). */
+export function pick<T>(map: ReadonlyMap<string, T>, keys: readonly string[]): Map<string, T> {
+  const found = new Map<string, T>();
+  for (const key of keys) {
+    const value = map.get(key);
+    if (value !== undefined) found.set(key, value);
+  }
+  return found;
 }

@@ -113,6 +113,25 @@ export class HotQueue {
     return rows[0]?.value;
   }
 
+  async #readMany(name: string, keys: readonly string[]): Promise<Map<string, unknown>> {
+    if (!this.#shared || name === 'timers') {
+      const found = new Map<string, unknown>();
+      for (const key of keys) {
+        const value = await this.#read(name, key);
+        if (value !== undefined) found.set(key, value);
+      }
+      return found;
+    }
+    const unqueued = keys.filter((k) => !this.#queued(name, k));
+    const { rows } = unqueued.length === 0 ? { rows: [] } : await this.#shared.db.query<{ key: string; value: unknown }>('SELECT key, value FROM kv WHERE collection = $1 AND key = ANY($2::text[])', [name, unqueued]);
+    const found = new Map(rows.map((r) => [r.key, r.value]));
+    for (const key of keys) {
+      const queued = this.#queued(name, key);
+      if (queued && queued.value !== undefined) found.set(key, queued.value);
+    }
+    return found;
+  }
+
   async #readAll(name: string): Promise<unknown[]> {
     if (!this.#shared) return [...this.maps[name].values()];
     const { rows } = await this.#shared.db.query<{ key: string; value: unknown }>('SELECT key, value FROM kv WHERE collection = $1', [name]);
@@ -139,6 +158,7 @@ export class HotQueue {
     return {
       get: (key) => map.get(key),
       fetch: async (key) => (await this.#read(name, key)) as T | undefined,
+      fetchMany: async (keys) => (await this.#readMany(name, keys)) as Map<string, T>,
       all: async () => (await this.#readAll(name)) as T[],
       set: (key, value) => {
         map.set(key, value);

@@ -46,6 +46,14 @@ function attemptIndex(pool: Queryable, local: Map<string, string>): KeyValue<str
       if (rows[0]) local.set(key, rows[0].message_id);
       return rows[0]?.message_id;
     },
+    async fetchMany(keys: readonly string[]) {
+      const found = new Map<string, string>();
+      for (const key of keys) {
+        const id = await this.fetch(key);
+        if (id) found.set(key, id);
+      }
+      return found;
+    },
   });
 }
 
