@@ -74,12 +74,14 @@ export function createLeasedScheduler(options: LeasedSchedulerOptions) {
       try {
         const room = maxConcurrent - running.size;
         if (room > 0) {
-          const claimed = await shared.claimDue(clock.now() + lookaheadMs, Math.min(room, 128));
+          const now = clock.now();
+          // Ahead by the look-ahead for due times only: a lease counts until it has run out.
+          const claimed = await shared.claimDue(now, now + lookaheadMs, Math.min(room, 128));
           for (const t of claimed) run(t);
           // A full batch: more may be due at once.
           if (claimed.length === Math.min(room, 128)) continue;
-          const next = await shared.nextDue();
-          if (next !== undefined) waitMs = Math.min(pollMs, Math.max(0, next - lookaheadMs - clock.now()));
+          const next = await shared.nextDue(lookaheadMs);
+          if (next !== undefined) waitMs = Math.min(pollMs, Math.max(0, next - clock.now()));
         }
       } catch (err) {
         logger.warn({ err: (err as Error).message }, 'timers: claiming failed; trying again');

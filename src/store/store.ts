@@ -35,7 +35,8 @@ export interface LeasedTimer extends TimerRecord {
 export interface SharedTimers {
   readonly owner: string;
   readonly leaseMs: number;
-  claimDue(now: number, limit: number): Promise<LeasedTimer[]>;
+  /** Claims timers due by `dueBy` whose lease (if any) ran out by `now`. */
+  claimDue(now: number, dueBy: number, limit: number): Promise<LeasedTimer[]>;
   /** Extends the leases still held; returns the ids renewed. */
   renew(ids: readonly string[], now: number): Promise<string[]>;
   /** Removes a fired timer unless it was rescheduled or taken over meanwhile. */
@@ -43,7 +44,8 @@ export interface SharedTimers {
   /** Gives a claimed timer back, due again at `due` (its handler failed). */
   release(timer: LeasedTimer, due: number): Promise<void>;
   /** When (ms) the next timer becomes claimable. */
-  nextDue(): Promise<number | undefined>;
+  /** When (ms) the next timer becomes claimable, claiming due times `lookaheadMs` ahead. */
+  nextDue(lookaheadMs: number): Promise<number | undefined>;
   /** Calls `onWake` whenever another instance brings the next due time forward. */
   listen(onWake: () => void): { ready: Promise<void>; close(): Promise<void> };
   /** Stored timers in all, and `step-send` timers by provider (gauges). */

@@ -86,6 +86,19 @@ describe('timer leases', () => {
     expect(await leases.nextDue()).toBeUndefined();
   });
 
+  it('claiming ahead takes timers due soon but never a lease that has not run out yet', async () => {
+    await leases.schedule(timer('held', T));
+    await leases.schedule(timer('soon', T + 200));
+    await leases.claimDue({ owner: 'a', now: T, limit: 1, leaseMs: 1000 });
+    // b looks 250 ms ahead at T + 900: `soon` is claimable, `held` (a's until T + 1000) is not.
+    const ahead = await leases.claimDue({ owner: 'b', now: T + 900, dueBy: T + 1150, limit: 10, leaseMs: 1000 });
+    expect(ahead.map((t) => t.id)).toEqual(['soon']);
+    // The next claimable moment with a 250 ms look-ahead: a's lease running out.
+    expect(await leases.nextDue(250)).toBe(T + 1001);
+    await leases.schedule(timer('later', T + 1100));
+    expect(await leases.nextDue(250)).toBe(T + 850);
+  });
+
   it('renewing keeps a lease past its first term; a lease already run out cannot be renewed', async () => {
     await leases.schedule(timer('x', T));
     await leases.schedule(timer('y', T));

@@ -16,7 +16,7 @@ export function createSharedTimers(pool: pg.Pool, options: { owner: string; leas
   return {
     owner,
     leaseMs,
-    claimDue: (now, limit) => leases.claimDue({ owner, now, limit, leaseMs }),
+    claimDue: (now, dueBy, limit) => leases.claimDue({ owner, now, dueBy, limit, leaseMs }),
     renew: (ids, now) => leases.renew({ owner, ids, now, leaseMs }),
     complete: async (timer: LeasedTimer) => {
       await leases.complete(owner, timer as ClaimedTimer);
@@ -24,7 +24,7 @@ export function createSharedTimers(pool: pg.Pool, options: { owner: string; leas
     release: async (timer, due) => {
       await pool.query(RELEASE, [timer.id, owner, timer.revision, due]);
     },
-    nextDue: () => leases.nextDue(),
+    nextDue: (lookaheadMs) => leases.nextDue(lookaheadMs),
     // Other instances' new timers arrive by NOTIFY, this process's own as soon as they are committed.
     listen(onWake) {
       options.localWakes.add(onWake);

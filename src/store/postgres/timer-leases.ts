@@ -15,6 +15,8 @@ export interface ClaimOptions {
   owner: string;
   /** The claimer's clock (ms); every instance's clock is compared with it, so keep them in sync. */
   now: number;
+  /** Claim timers due up to this time (default `now`); a later one is held until it is due. Leases are judged by `now` alone. */
+  dueBy?: number;
   limit: number;
   leaseMs: number;
 }
@@ -59,7 +61,7 @@ const CLAIM = `
   UPDATE timers SET lease_owner = $1, lease_until = $2::bigint + $4::bigint, revision = nextval('timer_revisions')
   WHERE id IN (
     SELECT id FROM timers
-    WHERE due <= $2::bigint AND (lease_until IS NULL OR lease_until < $2::bigint)
+    WHERE due <= $5::bigint AND (lease_until IS NULL OR lease_until < $2::bigint)
     ORDER BY due LIMIT $3 FOR UPDATE SKIP LOCKED
   )
   RETURNING id, kind, due, payload, lease_owner, lease_until, revision`;
@@ -72,9 +74,9 @@ const RENEW = `
 // A claimed timer becomes claimable again one ms after its lease runs out.
 const NEXT_DUE = `
   SELECT least(
-    (SELECT min(due) FROM timers WHERE lease_owner IS NULL),
+    (SELECT min(due) FROM timers WHERE lease_owner IS NULL) - $1::bigint,
     (SELECT min(lease_until) + 1 FROM timers WHERE lease_owner IS NOT NULL)
-  ) AS at`;
+  ) AS at`
 
 /** Stores a timer, or replaces the one with its id (dropping any lease on it). Returns whether it notified. */
 export async function scheduleTimer(db: Queryable, timer: TimerRecord): Promise<boolean> {
@@ -89,7 +91,7 @@ export async function cancelTimer(db: Queryable, id: string): Promise<boolean> {
 
 /** Leases up to `limit` due timers that nobody holds (or whose lease ran out) to `owner`, in due order. */
 export async function claimDue(db: Queryable, options: ClaimOptions): Promise<ClaimedTimer[]> {
-  const { rows } = await db.query<TimerRow>(CLAIM, [options.owner, options.now, options.limit, options.leaseMs]);
+  const { rows } = await db.query<TimerRow>(CLAIM, [options.owner, options.now, options.limit, options.leaseMs, options.dueBy ?? options.now]);
   return rows.map(toClaimed).sort((a, b) => a.due - b.due || (a.id < b.id ? -1 : 1));
 }
 
@@ -111,8 +113,8 @@ export async function completeTimer(db: Queryable, owner: string, timer: Claimed
 }
 
 /** When (ms) the next timer becomes claimable: the earliest unclaimed due, or lease running out. */
-export async function nextDue(db: Queryable): Promise<number | undefined> {
-  const { rows } = await db.query<{ at: string | null }>(NEXT_DUE);
+export async function nextDue(db: Queryable, lookaheadMs = 0): Promise<number | undefined> {
+  const { rows } = await db.query<{ at: string | null }>(NEXT_DUE, [lookaheadMs]);
   const at = rows[0]?.at;
   return at === null || at === undefined ? undefined : Number(at);
 }
@@ -147,7 +149,7 @@ export function createTimerLeases(pool: pg.Pool) {
     claimDue: (options: ClaimOptions) => claimDue(pool, options),
     renew: (options: RenewOptions) => renewLeases(pool, options),
     complete: (owner: string, timer: ClaimedTimer, db: Queryable = pool) => completeTimer(db, owner, timer),
-    nextDue: () => nextDue(pool),
+    nextDue: (lookaheadMs = 0) => nextDue(pool, lookaheadMs),
     /** Wakes `onWake` on every NOTIFY of a sooner timer, from one dedicated connection that reconnects. */
     listen: (options: Omit<ListenOptions, 'client'>): TimerListener => listenForTimers({ ...options, client: pool.options }),
   };
