@@ -2,7 +2,7 @@ import type { Message } from '../../model.js';
 import type { ListPage } from '../store.js';
 import { attemptIndex } from './attempt-index.js';
 import type { Queryable } from './pool.js';
-import { recordTable, type RecordListQuery } from './record-table.js';
+import { recordTable, type PendingRow, type RecordListQuery } from './record-table.js';
 
 export interface MessageListQuery extends RecordListQuery {
   status?: string;
@@ -20,6 +20,7 @@ const table = recordTable<Message, 'status' | 'route'>({
   table: 'messages',
   timeColumn: 'created_at',
   columnNames: ['created_at', 'status', 'route'],
+  columnTypes: ['timestamptz', 'text', 'text'],
   columns: (m) => [m.createdAt, m.status, m.route],
   filters: { status: 'status', route: 'route' },
 });
@@ -40,6 +41,12 @@ export function createMessages(options: MessagesOptions = {}) {
     async put(db: Queryable, m: Message): Promise<void> {
       await table.put(db, m, options.maxRecordBytes);
       if (options.indexKeys) await attemptIndex.add(db, m.id, [...options.indexKeys(m)]);
+    },
+    row: (m: Message): PendingRow => ({ row: table.row(m), keys: options.indexKeys ? [...options.indexKeys(m)] : [] }),
+    /** Many messages and their attempt keys in two statements (rows from `row`). */
+    async putMany(db: Queryable, items: ReadonlyArray<PendingRow & { json: string }>): Promise<void> {
+      await table.putMany(db, items);
+      await attemptIndex.addMany(db, items.flatMap((item) => item.keys.map((key) => [String(item.row[0]), key] as const)));
     },
     list: (db: Queryable, query: MessageListQuery): Promise<ListPage<Message>> => table.list(db, query),
   };

@@ -3,12 +3,14 @@ import { idTime } from '../../ids.js';
 import { RecordCache } from '../file/record-cache.js';
 import type { ListPage, ListQuery, PartitionedCollection } from '../store.js';
 import type { Queryable } from './pool.js';
-import { MAX_RECORD_BYTES, serialize } from './record-table.js';
+import { MAX_RECORD_BYTES, serialize, type PendingRow } from './record-table.js';
 
 /** What one record table offers the store (`createMessages(…)`, `inbound`). */
 export interface RecordTableAccess<T> {
   get(db: Queryable, id: string): Promise<T | undefined>;
-  put(db: Queryable, record: T): Promise<void>;
+  /** What a commit writes for the record, taken at `put`. */
+  row(record: T): PendingRow;
+  putMany(db: Queryable, items: ReadonlyArray<PendingRow & { json: string }>): Promise<void>;
 }
 
 /** The puts one commit takes; `written()` once its transaction committed. */
@@ -18,7 +20,7 @@ export interface RecordBatch {
   readonly size: number;
 }
 
-interface Pending<T> {
+interface Pending<T> extends PendingRow {
   record: T;
   /** The record as it was put: what the commit writes, whatever the caller changes in place after. */
   json: string;
@@ -92,7 +94,7 @@ export function createPendingRecords<T extends { id: string }>(pool: Queryable, 
       if (idTime(record.id) === undefined) throw new AppError('validation_failed', `record id ${record.id} is not a ULID`);
       // Serialized now so a record that cannot be stored fails its own caller, not a later commit.
       const json = serialize(record, MAX_RECORD_BYTES);
-      pending.set(record.id, { record, json, seq: ++seq });
+      pending.set(record.id, { record, json, ...access.row(record), seq: ++seq });
       onChange();
     },
     discard(id) {
@@ -130,7 +132,8 @@ export function createPendingRecords<T extends { id: string }>(pool: Queryable, 
       return {
         size: batch.length,
         write: async (tx) => {
-          for (const p of batch) await access.put(tx, JSON.parse(p.json) as T);
+          // Two statements however many records: one upsert of all rows, one of their attempt keys.
+          await access.putMany(tx, batch);
         },
         written: () => {
           for (const p of batch) {

@@ -10,9 +10,18 @@ export interface RecordTableSpec<T> {
   timeColumn: string;
   /** Columns besides `id` and `body`, in the order `columns(record)` gives their values. */
   columnNames: readonly string[];
+  /** Their SQL types, for writing many rows in one statement. */
+  columnTypes: readonly string[];
   columns: (record: T) => unknown[];
   /** List filter name → the SQL expression it compares with `=` (constants, never user input). */
   filters: Readonly<Record<string, string>>;
+}
+
+/** What a commit writes for one record, taken at `put` (the caller may change the record after). */
+export interface PendingRow {
+  row: readonly unknown[];
+  /** Attempt keys to index (messages only). */
+  keys: readonly string[];
 }
 
 export interface RecordListQuery {
@@ -64,6 +73,9 @@ export function recordTable<T extends { id: string }, F extends string>(spec: Re
   const values = names.map((_, i) => (i === names.length - 1 ? `$${i + 1}::jsonb` : `$${i + 1}`));
   const updates = names.slice(1).map((n) => `${n} = EXCLUDED.${n}`);
   const upsert = `INSERT INTO ${table} (${names.join(', ')}) VALUES (${values.join(', ')}) ON CONFLICT (id) DO UPDATE SET ${updates.join(', ')}`;
+  const types = ['text', ...spec.columnTypes, 'jsonb'];
+  const upsertMany = `INSERT INTO ${table} (${names.join(', ')}) SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})
+    ON CONFLICT (id) DO UPDATE SET ${updates.join(', ')}`;
 
   return {
     async get(db: Queryable, id: string): Promise<T | undefined> {
@@ -77,6 +89,16 @@ export function recordTable<T extends { id: string }, F extends string>(spec: Re
       if (idTime(record.id) === undefined) throw new AppError('validation_failed', `record id ${record.id} is not a ULID`);
       const json = serialize(record, maxBytes);
       await db.query(upsert, [record.id, ...spec.columns(record), json]).catch((err: unknown) => Promise.reject(asValidation(err)));
+    },
+
+    /** The row `putMany` writes for `record`: taken when the record is put, as its JSON is. */
+    row: (record: T): unknown[] => [record.id, ...spec.columns(record)],
+
+    /** Inserts or replaces many records in one statement (rows from `row`, JSON from `serialize`). */
+    async putMany(db: Queryable, items: ReadonlyArray<{ row: readonly unknown[]; json: string }>): Promise<void> {
+      if (items.length === 0) return;
+      const columns = types.map((_t, i) => items.map((item) => (i === types.length - 1 ? item.json : item.row[i])));
+      await db.query(upsertMany, columns).catch((err: unknown) => Promise.reject(asValidation(err)));
     },
 
     /** Newest first; `next` is set when more records match (pass it as `before`). */
