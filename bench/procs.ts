@@ -87,6 +87,9 @@ export interface Child {
   kill(): Promise<void>;
   /** Whether the process is still running (a refused start exits). */
   alive(): boolean;
+  /** SIGSTOP / SIGCONT: the process is frozen in place, connections and all. */
+  pause(): void;
+  resume(): void;
 }
 
 const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
@@ -136,6 +139,8 @@ export async function startChild(options: { name: string; cmd: string; args: str
     memory: () => procStatus(pid),
     cpuSeconds: () => procCpu(pid),
     alive: () => child.exitCode === null && child.signalCode === null,
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
     kill: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();

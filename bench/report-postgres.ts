@@ -1,0 +1,182 @@
+/**
+ * The PostgreSQL part of BENCHMARKS.md (and of `--only postgres`'s report): accepts against the
+ * file store in the same rounds, two daemons on one database, timer lag with many pending, and
+ * takeover of a killed instance's timers. Every sentence is built from the run's own figures.
+ */
+import type { AcceptRun } from './accepts.js';
+import { median, mib, mb, n0, n1, r2, verdict, type Summary } from './report.js';
+import type { TimerResult } from './timers.js';
+
+const HEADLINE_TABLES = ['messages', 'timers', 'kv', 'attempt_index'];
+
+function pgFigures(s: Summary) {
+  const of = (t: AcceptRun['target']) => s.runs.filter((r) => r.target === t);
+  const rounds = [...new Set(s.runs.map((r) => r.round))];
+  const perRound = (t: AcceptRun['target'], vs: AcceptRun['target']) =>
+    rounds.flatMap((round) => {
+      const a = s.runs.find((r) => r.round === round && r.target === t);
+      const b = s.runs.find((r) => r.round === round && r.target === vs);
+      return a && b ? [a.acceptsPerSec / b.acceptsPerSec] : [];
+    });
+  const file = median(of('empty').map((r) => r.acceptsPerSec));
+  const one = median(of('postgres').map((r) => r.acceptsPerSec));
+  const two = median(of('postgres-2').map((r) => r.acceptsPerSec));
+  return {
+    file, one, two,
+    oneVsFile: one / file,
+    twoVsOne: two / one,
+    roundsOne: perRound('postgres', 'empty'),
+    roundsTwo: perRound('postgres-2', 'postgres'),
+    cpuFile: median(of('empty').map((r) => r.cpuMsPerRequest)),
+    cpuOne: median(of('postgres').map((r) => r.cpuMsPerRequest)),
+    cpuTwo: median(of('postgres-2').map((r) => r.cpuMsPerRequest)),
+    pgCpuOne: median(of('postgres').map((r) => r.pgCpuMsPerRequest ?? NaN)),
+    pgCpuTwo: median(of('postgres-2').map((r) => r.pgCpuMsPerRequest ?? NaN)),
+  };
+}
+
+const range = (xs: number[]) => (xs.length ? `${r2(Math.min(...xs))}–${r2(Math.max(...xs))}` : 'n/a');
+const firstError = (s: Summary, target: AcceptRun['target']) => s.postgres?.failed.find((f) => f.target === target)?.error;
+const leaseMsOf = (s: Summary) => s.postgres?.takeover?.leaseMs ?? NaN;
+
+/** Rows for "Results against the targets". */
+export function pgTargetRows(s: Summary): string[] {
+  const p = s.postgres;
+  if (!p) return [];
+  if (!p.server) return [`| PostgreSQL scenarios | not measured: ${p.error ?? 'no cluster'} | | **FAIL** |`];
+  const f = pgFigures(s);
+  const rows: string[] = [];
+  rows.push(Number.isFinite(f.one)
+    ? `| Accepts/s on PostgreSQL, one daemon, ÷ file store (empty) in the same rounds | ${r2(f.oneVsFile)} (${n0(f.one)} vs ${n0(f.file)} req/s; rounds ${range(f.roundsOne)}) | ≥ 0.5 | ${verdict(f.oneVsFile >= 0.5)} |`
+    : `| Accepts/s on PostgreSQL, one daemon, ÷ file store | not measured: ${firstError(s, 'postgres') ?? 'no run'} | ≥ 0.5 | **FAIL** |`);
+  rows.push(Number.isFinite(f.two)
+    ? `| Two daemons on one database (load split) ÷ one daemon | ${r2(f.twoVsOne)} (${n0(f.two)} vs ${n0(f.one)} req/s; rounds ${range(f.roundsTwo)}) | report (2 shared cores: coordination cost, not scale) | – |`
+    : `| Two daemons on one database ÷ one daemon | not measured: ${firstError(s, 'postgres-2') ?? 'no run'} | report | – |`);
+  const t = p.timers;
+  rows.push(t
+    ? `| Fallback-timer lag p99 on PostgreSQL, ${n0(t.pending)} pending (exact, ${n0(t.sample.size)} sampled histories) | ${lagFigure(t)} | ≤ 250 ms | ${verdict(t.sample.fireP99 <= 250 && t.sample.missing === 0)} |`
+    : `| Fallback-timer lag p99 on PostgreSQL | not measured: ${p.timerError ?? 'skipped'} | ≤ 250 ms | **FAIL** |`);
+  const k = p.takeover;
+  rows.push(k
+    ? `| Takeover of a killed instance's timers (\`store.lease: ${p.lease}\`), kill → fired by the survivor | ${k.fired ? `max ${n0(k.fromKill.max)} ms, p50 ${n0(k.fromKill.p50)} ms (${k.fired} of ${k.heldAtKill} held timers; lease end → fired max ${n0(k.fromExpiry.max)} ms)` : `none of ${k.heldAtKill} held timers fired`} | ≤ lease + 1 s = ${n0(k.leaseMs + 1000)} ms | ${verdict(k.heldAtKill > 0 && k.fired === k.heldAtKill && k.fromKill.max <= k.leaseMs + 1000)} |`
+    : `| Takeover of a killed instance's timers (\`store.lease: ${p.lease}\`) | not measured: ${p.takeoverError ?? 'skipped'} | ≤ lease + 1 s | **FAIL** |`);
+  return rows;
+}
+
+function lagFigure(t: TimerResult): string {
+  const base = `${n0(t.sample.fireP99)} ms (p50 ${n0(t.sample.fireP50)} ms, max ${n0(t.sample.fireMax)} ms`;
+  const left = t.histogram.count < t.pending ? `; only ${n0(t.histogram.count)} of ${n0(t.pending)} had fired when the bench stopped waiting` : '';
+  const missing = t.sample.missing ? `; ${t.sample.missing} of the sample never recorded it` : '';
+  return `${base}${left}${missing})`;
+}
+
+function serverName(r: AcceptRun): string {
+  if (r.target === 'empty') return 'file store, empty';
+  if (r.target === 'postgres') return 'PostgreSQL, one daemon';
+  return 'PostgreSQL, two daemons on one database';
+}
+
+/** The `## PostgreSQL store` section. */
+export function renderPostgres(s: Summary): string[] {
+  const p = s.postgres!;
+  const out = ['## PostgreSQL store', ''];
+  if (!p.server) {
+    out.push(`Not measured: the PostgreSQL cluster did not start (${p.error ?? 'unknown'}).`, '');
+    return out;
+  }
+  const set = p.server.settings;
+  const fast = set.fsync === 'off' || set.synchronous_commit === 'off';
+  out.push(`PostgreSQL ${p.server.version}, the tests' throwaway cluster (\`startCluster()\` in \`test/helpers/postgres.ts\`: \`initdb\` into a temp folder, loopback TCP), on the same 2 cores as the daemons and the load generator; one fresh database per run. Server settings as it reported them: \`fsync=${set.fsync}\`, \`synchronous_commit=${set.synchronous_commit}\`, \`full_page_writes=${set.full_page_writes}\`, \`shared_buffers=${set.shared_buffers}\`.${fast ? ' **With fsync off, a PostgreSQL commit is never flushed to disk, while the file store datasyncs every group commit: the PostgreSQL figures below are measured without the durability cost the file store pays.** `startCluster()` takes no options, so the bench cannot start it with fsync on.' : ''} The daemon talks to it through its default pool; PostgreSQL's own CPU (postmaster and backends, from /proc) is counted apart from the daemon's.`, '');
+
+  const f = pgFigures(s);
+  const runs = s.runs.filter((r) => r.target === 'empty' || r.target === 'postgres' || r.target === 'postgres-2');
+  out.push(`### Accepts`, '');
+  out.push(`The same load as the file-store runs (${s.settings.connections} connections, ${s.settings.warmupSec} s + ${s.settings.durationSec} s, the one-step SMS route with receipts), in the same rounds, so each PostgreSQL run has a file-store run beside it. Two daemons: started one after the other on one fresh database, the ${s.settings.connections} connections split between them (autocannon per daemon, run together); their accepts add up, latency is the worse of the two, CPU is both daemons' together.`, '');
+  out.push('| Round | Server | Accepted/s | ÷ file store, same round | p50 / p99 latency | non-2xx / errors | Daemon CPU per request | PostgreSQL CPU per request | Startup | RSS after (peak) |', '|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of runs) {
+    const file = s.runs.find((x) => x.round === r.round && x.target === 'empty');
+    const ratio = r.target === 'empty' || !file ? '–' : r2(r.acceptsPerSec / file.acceptsPerSec);
+    const split = r.perServer ? ` (${r.perServer.map((x) => n0(x.acceptsPerSec)).join(' + ')})` : '';
+    out.push(`| ${r.round} | ${serverName(r)} | ${n0(r.acceptsPerSec)}${split} | ${ratio} | ${r.latencyP50Ms} / ${r.latencyP99Ms} ms | ${r.non2xx} / ${r.errors} | ${r.cpuMsPerRequest.toFixed(2)} ms | ${r.pgCpuMsPerRequest === undefined ? '–' : `${r.pgCpuMsPerRequest.toFixed(2)} ms`} | ${r.startupSec.toFixed(1)} s | ${mib(r.rssAfter)} (${mib(r.rssPeak)}) |`);
+  }
+  for (const x of p.failed) out.push(`| ${x.round} | ${serverName({ target: x.target } as AcceptRun)} | not measured | | | | | | | ${x.error.replace(/\|/g, '/')} |`);
+  out.push('');
+  if (Number.isFinite(f.one)) {
+    out.push(`Medians: file store ${n0(f.file)}/s at ${f.cpuFile.toFixed(2)} ms of daemon CPU per accept; PostgreSQL ${n0(f.one)}/s (${r2(f.oneVsFile)} of the file store) at ${f.cpuOne.toFixed(2)} ms of daemon CPU plus ${f.pgCpuOne.toFixed(2)} ms of PostgreSQL CPU per accept${Number.isFinite(f.two) ? `; two daemons ${n0(f.two)}/s (${r2(f.twoVsOne)} of one) at ${f.cpuTwo.toFixed(2)} ms + ${f.pgCpuTwo.toFixed(2)} ms` : ''}. On 2 cores shared by the load generator, the daemons and PostgreSQL, CPU per accept is what sets the rate: a second daemon adds no core, only its own coordination work.`, '');
+  }
+
+  out.push('### Fallback timers', '');
+  const t = p.timers;
+  if (!t) out.push(`Not measured: ${p.timerError ?? 'skipped'}.`, '');
+  else out.push(...renderPgTimers(s, t));
+
+  out.push('### Takeover of a dead instance\'s timers', '');
+  const k = p.takeover;
+  if (!k) {
+    out.push(`Not measured: ${p.takeoverError ?? 'skipped'}. The scenario (bench/takeover.ts): two daemons on one database with \`store.lease: ${p.lease}\`; ${n0(1000)} fallbacks accepted by A come due; B is frozen (SIGSTOP) from just before the first due time until A has claimed timers and been killed with SIGKILL, so every lease in \`timers\` at that moment is A's; B is thawed at once and must fire each held timer after its lease runs out. Takeover is read from each message's history (\`step_timed_out\`, step 0) against \`lease_until\` as the table held it at the kill, and against the kill.`, '');
+  } else {
+    out.push(`Two daemons, A and B, on one database with \`store.lease: ${p.lease}\`. ${n0(k.submitted)} messages on the fallback route (WhatsApp never answers, \`within: ${k.withinSec}s\`) were accepted by A at ${n0(k.submitRatePerSec)}/s. B was frozen (SIGSTOP) from 0.5 s before the first due time until A, having claimed timers, was killed with SIGKILL ${n0(k.killAfterFirstDueMs)} ms after the first due time — so every lease in \`timers\` right after the kill was A's: ${n0(k.heldAtKill)} timers. B was thawed (SIGCONT) at once, well before those leases ran out. Each held timer's takeover is read from its message's history (\`step_timed_out\` of step 0, by whoever fired it last) against \`lease_until\` as the table held it at the kill, and against the kill.`, '');
+    if (k.fired > 0) {
+      out.push('| Takeover measure | p50 | p99 | max |', '|---|---|---|---|');
+      out.push(`| Kill → fired by B | ${n0(k.fromKill.p50)} ms | ${n0(k.fromKill.p99)} ms | ${n0(k.fromKill.max)} ms |`);
+      out.push(`| Lease end → fired by B | ${n0(k.fromExpiry.p50)} ms | ${n0(k.fromExpiry.p99)} ms | ${n0(k.fromExpiry.max)} ms (min ${n0(k.fromExpiry.min)} ms) |`);
+      out.push('');
+    }
+    out.push(`Of the ${n0(k.heldAtKill)} held timers, ${n0(k.fired)} fired by the end${k.firedTwice ? `, ${n0(k.firedTwice)} of them twice (A had recorded the timeout before it died, without completing the timer)` : ', each once'}. Of all ${n0(k.submitted)} messages, ${n0(k.allOnce)} recorded exactly one step-0 timeout${k.allMissing ? ` and ${n0(k.allMissing)} none` : ''}; ${k.extraSends ? `${n0(k.extraSends)} SMS fallback attempts beyond one per message were made` : 'no message got a second SMS fallback attempt'}.`, '');
+  }
+  return out;
+}
+
+function renderPgTimers(s: Summary, t: TimerResult): string[] {
+  const p = s.postgres!;
+  const out: string[] = [];
+  const route = `the fallback-timer route of the file-store phase (WhatsApp never answers, \`within: ${t.withinSec}s\`; then SMS that never answers, \`within: 1h\`)`;
+  if (t.via === 'api' && t.submitted) {
+    const sub = t.submitted;
+    out.push(`${n0(t.pending)} messages on ${route} were submitted through \`POST /v1/messages\` at a fixed ${n0(sub.ratePerSec)}/s to a daemon on a fresh database: ${n0(sub.accepted)} accepted in ${n1(sub.durationSec)} s (p99 ${sub.latencyP99Ms} ms; ${sub.non2xx} non-2xx, ${sub.errors} errors); the daemon then reported ${n0(t.pendingSeen)} pending timers.`, '');
+  } else if (t.seeded) {
+    out.push(`${n0(t.pending)} messages on ${route} were written into the tables as the store leaves them after the WhatsApp send (rows of \`messages\`, ${mb(t.seeded.segmentBytes)} of JSON, and unleased rows of \`timers\`, batches of 5,000 through \`unnest\`, after \`switchboard migrate\`; ${n1(t.seeded.seconds ?? NaN)} s, every due time then moved later by that long so the margin stays whole), because one daemon on PostgreSQL accepted ${n0(pgFigures(s).one)}/s, too few to submit them at the ${n0(p.neededRate)}/s this phase needs. The daemon started on that database (${n1(t.startupSec)} s to ready; it reported ${n0(t.pendingSeen)} pending timers).`, '');
+  }
+  out.push(`They came due over ${n1(t.firingWindowSec)} s (≈ ${n0(t.pending / Math.max(1, t.firingWindowSec))} due per second, as in the file-store phase); the daemon fired ${n0(t.firedPerSec)}/s from the first due time until the histogram ${t.histogram.count >= t.pending ? `counted all ${n0(t.pending)} (${n1(t.lastFireAfterLastDueSec)} s after the last due time)` : `stopped being watched with ${n0(t.histogram.count)} counted, ${n1(t.lastFireAfterLastDueSec)} s after the last due time`}.`, '');
+  out.push('| Lag measure | p50 | p99 | max |', '|---|---|---|---|');
+  out.push(`| Timer fired → \`step_timed_out\` recorded, minus due time (exact, sample of ${n0(t.sample.size)}${t.sample.missing ? `, ${t.sample.missing} missing` : ''}) | ${n0(t.sample.fireP50)} ms | ${n0(t.sample.fireP99)} ms | ${n0(t.sample.fireMax)} ms |`);
+  out.push(`| SMS fallback handed to the provider (\`attempt_sent\`, step 1) minus due time | ${n0(t.sample.sendP50)} ms | ${n0(t.sample.sendP99)} ms | ${n0(t.sample.sendMax)} ms |`);
+  const b = (q: { value: number; lower: number; upper: number }) => `${n0(q.value * 1000)} ms (bucket ${n0(q.lower * 1000)}–${q.upper === Infinity ? '+Inf' : n0(q.upper * 1000)} ms)`;
+  out.push(`| \`switchboard_scheduler_lag_seconds{kind="step-timeout"}\` (${n0(t.histogram.count)} observations, interpolated) | ${b(t.histogram.p50)} | ${b(t.histogram.p99)} | ≤ ${t.histogram.max === Infinity ? '+Inf' : `${n0(t.histogram.max * 1000)} ms`} (bucket) |`);
+  out.push('');
+  const pg = t.postgres;
+  const tables = (x: { bytes: Record<string, number>; timers: number }) => HEADLINE_TABLES.filter((n) => x.bytes[n] !== undefined).map((n) => `\`${n}\` ${mb(x.bytes[n])}`).join(', ');
+  out.push(`CPU per fired fallback: daemon ${r2(t.cpuMsPerFallback)} ms${pg ? `, PostgreSQL ${r2(pg.cpuMsPerFallback)} ms` : ''} (over the firing window, scrapes included); longest event-loop stall the daemon reported ${n0(t.loopLagMaxMs)} ms. RSS ${mib(t.rssAtReady)} at ready, ${mib(t.rssPendingIdle)} with the ${n0(t.pending)} pending (V8 heap in use ${mib(t.heapUsedPendingIdle)}), ${mib(t.rssPeakWhileFiring)} at most while they fired.${pg ? ` Tables with the ${n0(t.pending)} pending: ${tables(pg.tablesIdle)} (${n0(pg.tablesIdle.timers)} timer rows); at the end: ${tables(pg.tablesEnd)} (${n0(pg.tablesEnd.timers)} timer rows).` : ''}`, '');
+  const due = t.pending / Math.max(1, t.firingWindowSec);
+  if (t.firedPerSec < 0.9 * due) {
+    out.push(`The daemon fired fewer per second (${n0(t.firedPerSec)}) than came due (${n0(due)}): the backlog, not the scheduler, makes the lag. At ${r2(t.cpuMsPerFallback)} ms of daemon CPU${pg ? ` and ${r2(pg.cpuMsPerFallback)} ms of PostgreSQL CPU` : ''} per fallback, ${n0(due)} fallbacks/s would need ≈ ${n1((due * (t.cpuMsPerFallback + (pg?.cpuMsPerFallback ?? 0))) / 1000)} cores.`, '');
+  }
+  return out;
+}
+
+/** `--only postgres`: the machine, the PostgreSQL targets and section, nothing of the file-store phases. */
+export function renderPostgresOnly(s: Summary): string {
+  const m = s.machine;
+  const lines = ['# Benchmarks: PostgreSQL scenarios only', ''];
+  lines.push(`Written by \`npm run bench -- --only postgres\` on ${m.date}, against commit \`${m.commit}\`${m.srcDirty ? ' (with uncommitted changes in src/ or plugins/)' : ''}; ${m.cpus} CPUs (${m.cpuModel}), shared and noisy, load average at start ${m.loadAvg}; Node ${m.node}; daemon ${m.daemonBuild}; whole run ${(s.settings.totalSec / 60).toFixed(1)} min. The file-store runs are the empty-store accept runs of the full bench, in the same rounds, for the ratio.`, '');
+  lines.push('| What | Measured | Target | Verdict |', '|---|---|---|---|', ...pgTargetRows(s), '');
+  lines.push(...renderPostgres(s));
+  return lines.join('\n');
+}
+
+export function renderPostgresStdout(s: Summary): string {
+  const p = s.postgres;
+  if (!p) return '';
+  if (!p.server) return `postgres: not measured (${p.error})`;
+  const f = pgFigures(s);
+  const out = [
+    `postgres (fsync=${p.server.settings.fsync}):`,
+    `  one daemon:   ${n0(f.one)} accepts/s   ${r2(f.oneVsFile)} of the file store's ${n0(f.file)}/s (target ≥ 0.5)${Number.isFinite(f.one) ? '' : `  ${firstError(s, 'postgres')}`}`,
+    `  two daemons:  ${Number.isFinite(f.two) ? `${n0(f.two)} accepts/s   ${r2(f.twoVsOne)} of one` : `not measured: ${firstError(s, 'postgres-2')}`}`,
+  ];
+  const t = p.timers;
+  out.push(t ? `  timer lag, ${n0(t.pending)} pending (${t.via}): p99 ${n0(t.sample.fireP99)} ms exact, ${n0(t.firedPerSec)} fired/s (target ≤ 250 ms)` : `  timer lag: not measured: ${p.timerError}`);
+  const k = p.takeover;
+  out.push(k ? `  takeover (lease ${p.lease}): ${k.fired}/${k.heldAtKill} held timers fired; kill → fired max ${n0(k.fromKill.max)} ms, lease end → fired max ${n0(k.fromExpiry.max)} ms (target ≤ ${n0(leaseMsOf(s) + 1000)} ms from the kill)` : `  takeover: not measured: ${p.takeoverError}`);
+  return out.join('\n');
+}
