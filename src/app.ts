@@ -22,7 +22,8 @@ import { createMetrics } from './metrics/metrics.js';
 import type { PluginDefinition } from './plugin-api.js';
 import { builtinPlugins } from './registry.js';
 import { buildRuntime, closeRuntime, type Runtime } from './runtime/runtime.js';
-import { createScheduler } from './scheduler/scheduler.js';
+import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
+import { createLeasedScheduler } from './scheduler/leased.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
 import { createWebhookPipeline } from './webhooks/pipeline.js';
@@ -69,13 +70,16 @@ export async function createApp(deps: AppDeps) {
     now: () => clock.now(),
     onConnectionError: (err) => logger.warn({ err: err.message }, 'store: an idle database connection was lost'),
   });
-  const scheduler = createScheduler({
+  const schedulerOptions = {
     timers: store.timers,
     commit: () => store.commit(),
     clock,
     logger,
-    onFire: (kind, lagMs) => metrics.timerLag.observe({ kind }, lagMs / 1000),
-  });
+    onFire: (kind: string, lagMs: number) => metrics.timerLag.observe({ kind }, lagMs / 1000),
+  };
+  const scheduler: Scheduler = store.sharedTimers
+    ? createLeasedScheduler({ ...schedulerOptions, shared: store.sharedTimers })
+    : createScheduler(schedulerOptions);
   metrics.sources.pendingTimers = () => scheduler.pending;
   metrics.sources.sendsWaiting = () => {
     const waiting = scheduler.countBy('step-send', 'provider');
@@ -105,13 +109,17 @@ export async function createApp(deps: AppDeps) {
   };
   runtime = buildRuntime(loaded, runtimeDeps);
 
-  const lock = createKeyedLock();
-  const outbox = createOutbox({ store, scheduler, clock, logger, metrics, runtime: current, lock });
+  // In-process first, so one process holds at most one of the store's locks per key.
+  const keyed = createKeyedLock();
+  const exclusive = <T>(key: string, fn: () => Promise<T>): Promise<T> => keyed(key, () => store.exclusive(key, fn));
+  const lock = <T>(messageId: string, fn: () => Promise<T>): Promise<T> => exclusive(`message:${messageId}`, fn);
+  const outbox = createOutbox({ store, scheduler, clock, logger, metrics, runtime: current, lock, exclusive });
   const ctx: EngineContext = {
     store, scheduler, clock, logger, metrics, runtime: current,
     guards: deps.guards ?? [],
     limiter: createRateLimiter(clock),
     lock,
+    exclusive,
     onStatusChange: (m, previous) => outbox.enqueue(m, previous),
   };
   const engine = createEngine(ctx);
@@ -130,6 +138,7 @@ export async function createApp(deps: AppDeps) {
   config.onApplied(() => maintenance.apply());
 
   let ready = false;
+  let orphanSweep: NodeJS.Timeout | undefined;
   const http: Koa = createHttpApp({
     logger,
     bodyLimit: loaded.config.server.bodyLimit,
@@ -155,8 +164,15 @@ export async function createApp(deps: AppDeps) {
     onConfigApplied: config.onApplied,
     /** Marks in-flight sends of a previous life `unknown`, then arms the stored timers. */
     async start(options: { maintenance?: boolean } = {}): Promise<void> {
-      const unknown = await engine.recover();
-      if (unknown > 0) logger.warn({ unknown }, 'attempts in flight at the last stop are marked unknown');
+      const recover = async () => {
+        const unknown = await engine.recover();
+        if (unknown > 0) logger.warn({ unknown }, 'attempts in flight in a stopped process are marked unknown');
+      };
+      await recover();
+      // Sharing the store: an instance may die at any time, and its sends in flight are found then.
+      if (store.sharedTimers) {
+        orphanSweep = setInterval(() => void recover().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'looking for orphaned sends failed')), store.sharedTimers.leaseMs);
+      }
       scheduler.start();
       if (!runtime.loaded.config.callbacks.secret) logger.warn('callbacks.secret is not set: status callbacks go out unsigned');
       if (options.maintenance !== false) maintenance.start();
@@ -168,6 +184,7 @@ export async function createApp(deps: AppDeps) {
      */
     async close(): Promise<void> {
       ready = false;
+      clearInterval(orphanSweep);
       maintenance.stop();
       await scheduler.stop();
       await closeRuntime(runtime, logger);

@@ -11,7 +11,7 @@ import type { Runtime } from '../runtime/runtime.js';
  * Settings read once when the process starts: the bound socket, the body parser, the store folder.
  * Everything else in the file is applied by a reload.
  */
-export const RESTART_ONLY = ['server.host', 'server.port', 'server.bodyLimit', 'store.path'] as const;
+export const RESTART_ONLY = ['server.host', 'server.port', 'server.bodyLimit', 'store.path', 'store.lease', 'store.pool', 'store.lockPool'] as const;
 
 export interface ConfigReloadDeps {
   load(): Promise<LoadedConfig>;

@@ -22,6 +22,8 @@ export interface OutboxDeps {
   runtime: () => Runtime;
   /** The engine's per-message lock: the give-up is written into the message's history under it. */
   lock: <T>(messageId: string, fn: () => Promise<T>) => Promise<T>;
+  /** Holds a dead letter's key while it is replayed or deleted (two instances may be asked at once). */
+  exclusive: <T>(key: string, fn: () => Promise<T>) => Promise<T>;
 }
 
 const jobId = createIdFactory();
@@ -36,7 +38,8 @@ const hostOf = (url: string): string => (URL.canParse(url) ? new URL(url).host :
  */
 export function createOutbox(deps: OutboxDeps) {
   const { store, scheduler, clock } = deps;
-  const updateGauge = () => deps.metrics.deadLetters.set(store.deadLetters.size);
+  // Counted from the shared collection: another instance may have added or replayed some.
+  const updateGauge = () => void store.deadLetters.all().then((all) => deps.metrics.deadLetters.set(all.length), () => undefined);
   const transport = deps.transport ?? createCallbackTransport();
 
   async function deliver(job: CallbackJob): Promise<void> {
@@ -91,7 +94,7 @@ export function createOutbox(deps: OutboxDeps) {
   }
 
   scheduler.register('callback', async (t) => {
-    const job = store.outbox.get(String(t.payload.job));
+    const job = await store.outbox.fetch(String(t.payload.job));
     if (job) await deliver(job);
   });
   updateGauge();
@@ -110,25 +113,25 @@ export function createOutbox(deps: OutboxDeps) {
       scheduler.schedule('callback', clock.now(), { job: job.id }, `${job.id}.callback`);
     },
     /** Puts a dead letter back in the outbox for a fresh round of tries. */
-    async replay(id: string): Promise<boolean> {
-      const dead = store.deadLetters.get(id);
+    replay: (id: string): Promise<boolean> => deps.exclusive(`dead-letter:${id}`, async () => {
+      const dead = await store.deadLetters.fetch(id);
       if (!dead) return false;
       store.deadLetters.delete(id);
       const job: CallbackJob = { ...dead.job, tries: 0, firstTriedAt: undefined, lastError: undefined };
       store.outbox.set(job.id, job);
       scheduler.schedule('callback', clock.now(), { job: job.id }, `${job.id}.callback`);
-      updateGauge();
       await store.commit();
+      updateGauge();
       return true;
-    },
+    }),
     /** Deletes a dead letter for good; false when there is none with this id. */
-    async discard(id: string): Promise<boolean> {
-      if (!store.deadLetters.get(id)) return false;
+    discard: (id: string): Promise<boolean> => deps.exclusive(`dead-letter:${id}`, async () => {
+      if (!(await store.deadLetters.fetch(id))) return false;
       store.deadLetters.delete(id);
-      updateGauge();
       await store.commit();
+      updateGauge();
       return true;
-    },
+    }),
   };
 }
 

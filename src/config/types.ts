@@ -44,7 +44,7 @@ export interface GatewayConfig {
   log: { level: string };
   api: { keys: readonly { name: string; key: string; scopes: readonly Scope[] }[] };
   /** `kind: postgres` needs `url`; `path` is the file store's folder. */
-  store: { kind: 'file' | 'postgres'; url?: string; path: string; retention: string; receiptIndex: string; maintenance: string };
+  store: { kind: 'file' | 'postgres'; url?: string; path: string; retention: string; receiptIndex: string; maintenance: string; lease: string; pool: number; lockPool: number };
   callbacks: { secret?: string; timeout: string; maxAge: string; allowedHosts?: readonly string[] };
   retry: { initial: string; max: string; attempts: number };
   plugins: Readonly<Record<string, { path: string }>>;

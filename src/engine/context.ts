@@ -22,8 +22,10 @@ export interface EngineContext {
   runtime: () => Runtime;
   guards: readonly StepGuard[];
   limiter: RateLimiter;
-  /** Runs `fn` once every earlier change to the same message has finished. */
+  /** Runs `fn` once every earlier change to the same message has finished, in any instance. */
   lock: <T>(messageId: string, fn: () => Promise<T>) => Promise<T>;
+  /** Holds any other key (an idempotency key, an attempt key) the same way. */
+  exclusive: <T>(key: string, fn: () => Promise<T>) => Promise<T>;
   /** Called after every message status change, before the commit that stores it. */
   onStatusChange: (message: Message, previous: MessageStatus) => void;
 }

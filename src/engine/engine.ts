@@ -96,6 +96,52 @@ export function createEngine(ctx: EngineContext) {
     await sendOnStep(ctx, m, i, addressFor(m.to, m.plan.steps[i].channel) ?? '', t.payload.reserved === 1);
   });
 
+  /** Stores a new message with its start timer (and idempotency key); resolves once committed. */
+  async function create(req: SendRequest, route: Message['plan'], idem?: { key: string; idemKey: string; bodyHash: string }): Promise<{ message: Message; created: boolean }> {
+    const { phone, ...addresses } = req.to;
+    const to: Message['to'] = Object.fromEntries(Object.entries(addresses).map(([c, a]) => [c, Array.isArray(a) ? a.join(',') : a]));
+    if (typeof phone === 'string') {
+      to.sms ??= phone;
+      to.whatsapp ??= phone;
+    }
+    const now = iso(ctx);
+    const m: Message = {
+      id: messageId(clock.now()),
+      route: req.route,
+      // Config objects are frozen: the plan can be shared, never changed.
+      plan: route,
+      to,
+      content: req.content,
+      ...(req.callbackUrl ? { callbackUrl: req.callbackUrl } : {}),
+      ...(req.tags ? { tags: req.tags } : {}),
+      ...(idem ? { idempotencyKey: idem.key } : {}),
+      status: 'accepted',
+      steps: route.steps.map(() => ({ state: 'pending', providerIndex: 0, retries: 0 })),
+      attempts: [],
+      history: [{ at: now, event: 'accepted', status: 'accepted' }],
+      createdAt: now,
+      updatedAt: now,
+    };
+    // Throws for a record that cannot be stored, before anything of it is queued.
+    store.messages.put(m);
+    if (idem) store.idempotency.set(idem.idemKey, { key: idem.idemKey, messageId: m.id, bodyHash: idem.bodyHash, expiresAt: clock.now() + IDEMPOTENCY_TTL_MS });
+    // Routing starts from a stored timer, so a crash right after the 202 still sends; it is armed
+    // only once stored, so a refused accept can never start sending.
+    const start = scheduler.stage('start', clock.now(), { message: m.id }, `${m.id}.start`);
+    try {
+      await store.commit();
+    } catch (err) {
+      // Nothing of a refused accept may stay behind: its queued changes are undone.
+      store.messages.discard(m.id);
+      if (idem) store.idempotency.delete(idem.idemKey);
+      scheduler.cancel(start.id);
+      throw err instanceof AppError ? err : new StoreUnavailableError(err);
+    }
+    scheduler.arm(start);
+    ctx.metrics.messagesAccepted.inc({ route: m.route });
+    return { message: m, created: true };
+  }
+
   return {
     /**
      * Stores a new message (or finds the one an idempotency key already made) and resolves once it
@@ -112,61 +158,20 @@ export function createEngine(ctx: EngineContext) {
         if (!verdict.ok) throw new AppError('validation_failed', verdict.reason, [{ path: '/callbackUrl', message: verdict.reason }]);
       }
 
-      const idemKey = idempotency ? `${idempotency.scope}:${idempotency.key}` : undefined;
-      const bodyHash = idemKey ? createHash('sha256').update(canonical(req)).digest('hex') : '';
-      // A key whose message is gone (its accept was refused) is taken over, by exactly one of the
-      // twins racing for it: the others see the taker's record when they look again.
-      for (let seen = idemKey ? store.idempotency.get(idemKey) : undefined; seen && seen.expiresAt > clock.now(); seen = store.idempotency.get(idemKey!)) {
-        if (seen.bodyHash !== bodyHash) throw new AppError('idempotency_conflict', 'this Idempotency-Key was used with a different body');
-        const existing = await load(seen.messageId);
-        // A concurrent twin may still be committing it: acknowledge only once it is stored.
-        await store.commit();
-        if (existing) return { message: existing, created: false };
-        if (store.idempotency.get(idemKey!) === seen) break;
-      }
-
-      const { phone, ...addresses } = req.to;
-      const to: Message['to'] = Object.fromEntries(Object.entries(addresses).map(([c, a]) => [c, Array.isArray(a) ? a.join(',') : a]));
-      if (typeof phone === 'string') {
-        to.sms ??= phone;
-        to.whatsapp ??= phone;
-      }
-      const now = iso(ctx);
-      const m: Message = {
-        id: messageId(clock.now()),
-        route: req.route,
-        // Config objects are frozen: the plan can be shared, never changed.
-        plan: route,
-        to,
-        content: req.content,
-        ...(req.callbackUrl ? { callbackUrl: req.callbackUrl } : {}),
-        ...(req.tags ? { tags: req.tags } : {}),
-        ...(idempotency ? { idempotencyKey: idempotency.key } : {}),
-        status: 'accepted',
-        steps: route.steps.map(() => ({ state: 'pending', providerIndex: 0, retries: 0 })),
-        attempts: [],
-        history: [{ at: now, event: 'accepted', status: 'accepted' }],
-        createdAt: now,
-        updatedAt: now,
-      };
-      // Throws for a record that cannot be stored, before anything of it is queued.
-      store.messages.put(m);
-      if (idemKey) store.idempotency.set(idemKey, { key: idemKey, messageId: m.id, bodyHash, expiresAt: clock.now() + IDEMPOTENCY_TTL_MS });
-      // Routing starts from a stored timer, so a crash right after the 202 still sends; it is armed
-      // only once stored, so a refused accept can never start sending.
-      const start = scheduler.stage('start', clock.now(), { message: m.id }, `${m.id}.start`);
-      try {
-        await store.commit();
-      } catch (err) {
-        // Nothing of a refused accept may stay behind: its queued changes are undone.
-        store.messages.discard(m.id);
-        if (idemKey) store.idempotency.delete(idemKey);
-        scheduler.cancel(start.id);
-        throw err instanceof AppError ? err : new StoreUnavailableError(err);
-      }
-      scheduler.arm(start);
-      ctx.metrics.messagesAccepted.inc({ route: m.route });
-      return { message: m, created: true };
+      if (!idempotency) return create(req, route);
+      const idemKey = `${idempotency.scope}:${idempotency.key}`;
+      const bodyHash = createHash('sha256').update(canonical(req)).digest('hex');
+      // Twins (at this instance or another) take turns on the key; each finds its predecessor's
+      // message committed. A key whose message is gone (its accept was refused) is taken over.
+      return ctx.exclusive(`idempotency:${idemKey}`, async () => {
+        const seen = await store.idempotency.fetch(idemKey);
+        if (seen && seen.expiresAt > clock.now()) {
+          if (seen.bodyHash !== bodyHash) throw new AppError('idempotency_conflict', 'this Idempotency-Key was used with a different body');
+          const existing = await load(seen.messageId);
+          if (existing) return { message: existing, created: false };
+        }
+        return create(req, route, { key: idempotency.key, idemKey, bodyHash });
+      });
     },
 
     get: load,
@@ -204,13 +209,14 @@ export function createEngine(ctx: EngineContext) {
     ingestStatus: (instance: string, event: StatusEvent) => ingestStatus(ctx, instance, event),
 
     /**
-     * After a restart: attempts that were in flight when the process died are `unknown`. They are
-     * not re-sent unless their route says `resendUnknown: true`; their step timers still run. Only
-     * the sends recorded as in flight are visited, so this costs nothing per pending timer.
+     * Attempts that were in flight in a process that died (this one's previous life, or another
+     * instance sharing the store) are `unknown`. They are not re-sent unless their route says
+     * `resendUnknown: true`; their step timers still run. Only the sends recorded as in flight are
+     * visited, so this costs nothing per pending timer.
      */
     async recover(): Promise<number> {
       let unknown = 0;
-      for (const [attemptId, ref] of [...store.inflight.entries()]) await ctx.lock(ref.message, async () => {
+      for (const [attemptId, ref] of await store.orphans()) await ctx.lock(ref.message, async () => {
         store.inflight.delete(attemptId);
         const m = await load(ref.message);
         const a = m?.attempts.find((x) => x.id === attemptId);

@@ -20,10 +20,19 @@ export async function ingestInbound(
   dedupForMs: number,
 ): Promise<'stored' | 'duplicate'> {
   const key = `in:${instance}/${event.providerMessageId}`;
-  if (ctx.store.seen.get(key) !== undefined) {
+  // Copies of one event at two instances take turns: the second sees the first's key committed.
+  const record = await ctx.exclusive(key, () => storeOnce(ctx, instance, event, key, dedupForMs));
+  if (!record) return 'duplicate';
+  ctx.metrics.inbound.inc({ provider: instance, channel: event.channel });
+  for (const listener of listeners) await listener(record);
+  return 'stored';
+}
+
+async function storeOnce(ctx: EngineContext, instance: string, event: InboundEvent, key: string, dedupForMs: number): Promise<InboundRecord | undefined> {
+  if ((await ctx.store.seen.fetch(key)) !== undefined) {
     // The first copy may still sit in a commit that failed: acknowledge only what is on disk.
     await ctx.store.commit();
-    return 'duplicate';
+    return undefined;
   }
   const now = ctx.clock.now();
   const record: InboundRecord = {
@@ -41,7 +50,5 @@ export async function ingestInbound(
   ctx.store.seen.set(key, now + dedupForMs);
   ctx.store.inbound.put(record);
   await ctx.store.commit();
-  ctx.metrics.inbound.inc({ provider: instance, channel: event.channel });
-  for (const listener of listeners) await listener(record);
-  return 'stored';
+  return record;
 }

@@ -23,23 +23,33 @@ export const attemptKeys = (m: Message): string[] => m.attempts.flatMap((a) => (
  * for an attempt not known yet is parked (durably) until the send that made it returns.
  */
 export async function ingestStatus(ctx: EngineContext, instance: string, event: StatusEvent): Promise<ReceiptOutcome> {
-  const messageId = ctx.store.attemptIndex.get(attemptKey(instance, event.providerMessageId));
-  if (!messageId) return applyStatus(ctx, instance, event);
-  return ctx.lock(messageId, () => applyStatus(ctx, instance, event));
+  const key = attemptKey(instance, event.providerMessageId);
+  let messageId = await ctx.store.attemptIndex.fetch(key);
+  if (!messageId) {
+    // Under the attempt's key: the send that makes this attempt known takes the same key before
+    // it looks for parked receipts, so it either sees this one parked or this one sees it indexed.
+    const parked = await ctx.exclusive(`attempt:${key}`, async () => {
+      messageId = await ctx.store.attemptIndex.fetch(key);
+      return messageId ? undefined : park(ctx, instance, event);
+    });
+    if (parked) return parked;
+  }
+  return ctx.lock(messageId!, () => applyStatus(ctx, instance, event, messageId!));
+}
+
+async function park(ctx: EngineContext, instance: string, event: StatusEvent): Promise<ReceiptOutcome> {
+  const key = parkedKey(instance, event.providerMessageId, event.status);
+  if (await ctx.store.parked.fetch(key)) return duplicate(ctx);
+  ctx.store.parked.set(key, { instance, event, expiresAt: ctx.clock.now() + PARK_MS });
+  await ctx.store.commit();
+  return 'parked';
 }
 
 /** `ingestStatus` for a caller that already holds the message's lock. */
-async function applyStatus(ctx: EngineContext, instance: string, event: StatusEvent): Promise<ReceiptOutcome> {
-  const messageId = ctx.store.attemptIndex.get(attemptKey(instance, event.providerMessageId));
-  const m = messageId ? await ctx.store.messages.get(messageId) : undefined;
+async function applyStatus(ctx: EngineContext, instance: string, event: StatusEvent, messageId: string): Promise<ReceiptOutcome> {
+  const m = await ctx.store.messages.get(messageId);
   const attempt = m?.attempts.find((a) => a.provider === instance && a.providerMessageId === event.providerMessageId);
-  if (!m || !attempt) {
-    const key = parkedKey(instance, event.providerMessageId, event.status);
-    if (ctx.store.parked.get(key)) return duplicate(ctx);
-    ctx.store.parked.set(key, { instance, event, expiresAt: ctx.clock.now() + PARK_MS });
-    await ctx.store.commit();
-    return 'parked';
-  }
+  if (!m || !attempt) return park(ctx, instance, event);
   if (attempt.receipts.some((r) => r.status === event.status && r.errorCode === event.errorCode)) return duplicate(ctx);
 
   attempt.receipts.push({ status: event.status, at: event.at ?? iso(ctx), ...(event.errorCode ? { errorCode: event.errorCode } : {}) });
@@ -86,14 +96,18 @@ async function duplicate(ctx: EngineContext): Promise<ReceiptOutcome> {
   return 'duplicate';
 }
 
-/** Applies, in status order, receipts that arrived before the send that made their attempt returned. */
-export async function applyParked(ctx: EngineContext, instance: string, providerMessageId: string): Promise<void> {
+/**
+ * Applies, in status order, receipts that arrived before the send that made their attempt
+ * returned. Called once that attempt's index entry is committed, holding the message's lock.
+ */
+export async function applyParked(ctx: EngineContext, m: Message, instance: string, providerMessageId: string): Promise<void> {
+  // A receipt parking right now holds the attempt's key: wait for it to be stored.
+  await ctx.exclusive(`attempt:${attemptKey(instance, providerMessageId)}`, async () => undefined);
   for (const status of STATUS_ORDER) {
     const key = parkedKey(instance, providerMessageId, status);
-    const parked = ctx.store.parked.get(key);
+    const parked = await ctx.store.parked.fetch(key);
     if (!parked) continue;
     ctx.store.parked.delete(key);
-    // The send that called this holds the message's lock already.
-    await applyStatus(ctx, instance, parked.event);
+    await applyStatus(ctx, instance, parked.event, m.id);
   }
 }

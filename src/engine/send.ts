@@ -1,3 +1,4 @@
+import { parseDuration } from '../config/duration.js';
 import { ProviderError } from '../errors.js';
 import type { Attempt, Message } from '../model.js';
 import type { SendReceipt } from '../plugin-api.js';
@@ -103,7 +104,7 @@ async function callProvider(ctx: EngineContext, m: Message, i: number, address: 
   ctx.store.inflight.delete(attempt.id);
   ctx.store.messages.put(m);
   await ctx.store.commit();
-  if (attempt.providerMessageId) await applyParked(ctx, providerName, attempt.providerMessageId);
+  if (attempt.providerMessageId) await applyParked(ctx, m, providerName, attempt.providerMessageId);
 }
 
 // How long a send that could not be recorded waits before trying again (the store was full).
@@ -160,7 +161,8 @@ async function afterSendError(ctx: EngineContext, m: Message, i: number, address
   const { retry } = ctx.runtime();
   // A provider's Retry-After is a floor under our own backoff.
   const due = ctx.clock.now() + Math.max(backoffMs(progress.retries, retry), retryAfterMs);
-  const deadline = ctx.scheduler.get(timerId(m, i, 'timeout'))?.due ?? 0;
+  // The step's timeout timer is due then (it may be held by another instance).
+  const deadline = Date.parse(progress.startedAt ?? '') + (parseDuration(step.within) ?? 0);
   if (retryable && progress.retries < retry.attempts && due < deadline) {
     progress.state = 'waiting_retry';
     progress.retries += 1;

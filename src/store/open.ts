@@ -1,4 +1,5 @@
 import type { GatewayConfig } from '../config/types.js';
+import { parseDuration } from '../config/duration.js';
 import type { Message } from '../model.js';
 import { openFileStore } from './file/index.js';
 import { openPostgresStore } from './postgres/store.js';
@@ -22,7 +23,7 @@ export interface OpenStoreOptions extends StoreOptions<Message> {
 export function openStore(config: GatewayConfig['store'], options: OpenStoreOptions): Promise<Store> {
   if (config.kind === 'postgres') {
     // The config check already insists on a URL for this kind.
-    return openPostgresStore({ url: config.url ?? '', ...options });
+    return openPostgresStore({ url: config.url ?? '', poolMax: config.pool, lockPoolMax: config.lockPool, leaseMs: parseDuration(config.lease), ...options });
   }
   return openFileStore({ dir: config.path, indexKeys: options.indexKeys, indexWindowMs: options.indexWindowMs, now: options.now });
 }

@@ -1,13 +1,51 @@
 import type { CallbackJob, DeadLetter, IdempotencyRecord, InboundRecord, Message, ParkedReceipt, TimerRecord } from '../model.js';
 
-/** A small keyed collection that lives wholly in memory (the hot state). */
+/**
+ * A keyed collection of hot state. Changes are made at once and become durable at the next
+ * `commit()`. Two kinds of read: `get`, `values`, `entries` and `size` see what this process holds
+ * (the file store holds everything; a shared store only what this process changed and has not
+ * committed yet), and `fetch`/`all` see what every instance sharing the store committed, plus this
+ * process's own uncommitted changes. Code that reads a value another instance may have written
+ * uses `fetch`, under `Store.exclusive` when it then changes it.
+ */
 export interface KeyValue<T> {
   get(key: string): T | undefined;
+  fetch(key: string): Promise<T | undefined>;
+  all(): Promise<T[]>;
   set(key: string, value: T): void;
   delete(key: string): void;
   values(): IterableIterator<T>;
   entries(): IterableIterator<[string, T]>;
   readonly size: number;
+}
+
+/** A timer as a shared store hands it to one instance: held by `owner` until its lease runs out. */
+export interface LeasedTimer extends TimerRecord {
+  owner: string;
+  leaseUntil: number;
+  revision: string;
+}
+
+/**
+ * Timers claimed with leases, for stores several instances share: each due timer goes to one
+ * claimer; a dead claimer's timers are claimable again once their lease runs out.
+ */
+export interface SharedTimers {
+  readonly owner: string;
+  readonly leaseMs: number;
+  claimDue(now: number, limit: number): Promise<LeasedTimer[]>;
+  /** Extends the leases still held; returns the ids renewed. */
+  renew(ids: readonly string[], now: number): Promise<string[]>;
+  /** Removes a fired timer unless it was rescheduled or taken over meanwhile. */
+  complete(timer: LeasedTimer): Promise<void>;
+  /** Gives a claimed timer back, due again at `due` (its handler failed). */
+  release(timer: LeasedTimer, due: number): Promise<void>;
+  /** When (ms) the next timer becomes claimable. */
+  nextDue(): Promise<number | undefined>;
+  /** Calls `onWake` whenever another instance brings the next due time forward. */
+  listen(onWake: () => void): { ready: Promise<void>; close(): Promise<void> };
+  /** Stored timers in all, and `step-send` timers by provider (gauges). */
+  counts(): Promise<{ pending: number; sendsWaiting: Map<string, number> }>;
 }
 
 export interface ListQuery<T> {
@@ -95,6 +133,20 @@ export interface Store {
    * pending timers, idempotency keys and callbacks still point to) — and expired hot entries.
    */
   prune(cutoff: number, now: number, live?: Iterable<string>): Promise<{ partitionsDeleted: number }>;
+  /**
+   * Runs `fn` while holding `key` against every other process sharing the store (a message id, an
+   * idempotency key…); what `fn` changed is committed before the key is let go, so the next holder
+   * reads it with `fetch`. Calls nested inside `fn` share its hold. A store only one process uses
+   * just runs `fn` (the engine's in-process lock serializes it).
+   */
+  exclusive<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Provider calls that were in flight in a process that is gone (this one's previous life, or a
+   * dead instance sharing the store): the engine marks their attempts `unknown`.
+   */
+  orphans(): Promise<Array<[attemptId: string, ref: { message: string; step: number }]>>;
+  /** Set by a store several instances share: timers are claimed with leases instead of held in memory. */
+  readonly sharedTimers?: SharedTimers;
   close(): Promise<void>;
   readonly stats: { commits: number; fileWrites: number };
 }

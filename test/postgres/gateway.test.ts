@@ -17,11 +17,15 @@ import { createDatabase } from '../helpers/postgres.js';
 const yaml = configText(`
 providers:
   wa: { plugin: mock, channels: [whatsapp], outcome: none }
+  quiet: { plugin: mock, channels: [sms], outcome: none }
   sms: { plugin: mock, channels: [sms], outcome: delivered, after: 0s }
 routes:
   default:
     steps:
       - { channel: sms, providers: [sms], until: delivered, within: 1m }
+  quiet:
+    steps:
+      - { channel: sms, providers: [quiet], until: delivered, within: 1m }
   fallback:
     steps:
       - { channel: whatsapp, providers: [wa], until: delivered, within: 3s }
@@ -93,9 +97,32 @@ describe('the gateway on PostgreSQL', () => {
     expect(Date.parse(fallbacks[0].at)).toBeGreaterThanOrEqual(restartedAt);
   });
 
-  it('refuses a second gateway on the same database at start', async () => {
-    await start();
-    await expect(start()).rejects.toThrow(/another switchboard instance is already running on the database/);
+  it('two gateways on one database: a receipt at the second finishes a message the first sent, and one Idempotency-Key at both makes one message', async () => {
+    const a = await start();
+    const b = await start();
+    const sent = await a.request.post('/v1/messages').set('x-api-key', API_KEY).send({ route: 'quiet', to: { sms: '+15551234567' }, content: { text: 'hi' } }).expect(202);
+    const id = sent.body.id as string;
+    const attempt = await eventually(async () => {
+      const m = await get(b, id);
+      expect(m.attempts[0]?.providerMessageId).toBeDefined();
+      return m.attempts[0];
+    });
+    await b.request.post('/webhooks/quiet/status').send({ messageId: attempt.providerMessageId, status: 'delivered' }).expect(200);
+    const done = await get(a, id);
+    expect(done.status).toBe('delivered');
+    expect(done.history.filter((h) => h.event === 'receipt')).toHaveLength(1);
+
+    // Twins at both instances at once, several rounds: each key names one message, answered to both.
+    for (let round = 0; round < 10; round += 1) {
+      const body = { route: 'default', to: { sms: '+15551234567' }, content: { text: `twin ${round}` } };
+      const post = (gw: TestGateway) => gw.request.post('/v1/messages').set('x-api-key', API_KEY).set('Idempotency-Key', `twin-${round}`).send(body);
+      const [x, y] = await Promise.all([post(a), post(b)]);
+      expect([x.status, y.status]).toEqual([202, 202]);
+      expect(x.body.id).toBe(y.body.id);
+    }
+    const list = await a.request.get('/v1/messages?limit=100').set('x-api-key', API_KEY).expect(200);
+    const twins = (list.body.items as Message[]).filter((m) => m.idempotencyKey?.startsWith('twin-'));
+    expect(twins).toHaveLength(10);
   });
 
   it('an unreachable database at start: the daemon exits 1 with one line, the password masked', async () => {

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { AppError, StartupError } from '../../src/errors.js';
 import type { Message } from '../../src/model.js';
-import { DatabaseInUseError, openPostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/store.js';
+import { openPostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/store.js';
 import type { Store } from '../../src/store/store.js';
 import { inboundRecord, message } from '../helpers/pg-records.js';
 import { createDatabase } from '../helpers/postgres.js';
@@ -66,12 +66,13 @@ describe('the PostgreSQL store', () => {
     const again = await openStore();
     expect(await again.messages.get(m.id)).toEqual(m);
     expect(await again.inbound.get(inb.id)).toEqual(inb);
-    expect(again.timers.get(`${m.id}.s0`)).toEqual({ id: `${m.id}.s0`, kind: 'step-timeout', due: T + 30_000, payload: { message: m.id, step: 0 } });
-    expect(again.idempotency.get('key-1')).toMatchObject({ messageId: m.id });
-    expect(again.outbox.get('cb-1')).toBeUndefined();
-    expect([...again.seen.entries()].sort()).toEqual([['evt-1', T + 1000], ['evt-2', T + 2000], ['evt-queued', T]]);
-    // The attempt index is rebuilt from the table for the window's messages.
-    expect(again.attemptIndex.get('mock/SM1')).toBe(m.id);
+    expect(await again.timers.fetch(`${m.id}.s0`)).toEqual({ id: `${m.id}.s0`, kind: 'step-timeout', due: T + 30_000, payload: { message: m.id, step: 0 } });
+    expect(await again.idempotency.fetch('key-1')).toMatchObject({ messageId: m.id });
+    expect(await again.outbox.fetch('cb-1')).toBeUndefined();
+    expect((await again.seen.all()).sort()).toEqual([T, T + 1000, T + 2000]);
+    // Nothing is held in memory after a reopen: reads go to the tables.
+    expect(again.seen.size).toBe(0);
+    expect(await again.attemptIndex.fetch('mock/SM1')).toBe(m.id);
     expect(await again.messages.get(queued.id)).toEqual(queued);
   });
 
@@ -123,7 +124,7 @@ describe('the PostgreSQL store', () => {
     expect(rare.next).toBe(all[120 - 30].id);
   });
 
-  it('prune deletes old records except those live state names, and expired hot entries in memory and in the table', async () => {
+  it('prune deletes old records except those live state names, and expired keyed values', async () => {
     const store = await openStore();
     const base = T + 5_000_000;
     const named = message(base, { providerMessageId: 'SM-named' });
@@ -142,23 +143,56 @@ describe('the PostgreSQL store', () => {
     expect(await store.messages.get(old.id)).toBeUndefined();
     expect(await store.messages.get(named.id)).toEqual(named);
     expect(await store.messages.get(young.id)).toEqual(young);
-    expect([...store.seen.entries()]).toEqual([['stays', base + 86_400_000]]);
+    expect(await store.seen.all()).toEqual([base + 86_400_000]);
     expect(await query("SELECT key FROM kv WHERE collection = 'seen'")).toEqual([{ key: 'stays' }]);
     expect(await query("SELECT key FROM attempt_index WHERE key = 'mock/SM-old'")).toEqual([]);
   });
 
-  it('refuses a second instance on the same database with a StartupError, and lets one in after close', async () => {
-    const first = await openStore();
-    const refused = await openStore().catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(DatabaseInUseError);
-    expect(refused).toBeInstanceOf(StartupError);
-    expect((refused as Error).message).toMatch(/another switchboard instance is already running on the database at postgresql:\/\/postgres@127\.0\.0\.1:\d+\/t_/);
-    // The refused one left no connection behind: only the first one's lock session is there.
-    const locks = await query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'switchboard-instance-lock'");
-    expect(locks).toEqual([{ n: 1 }]);
-    await closeStore(first);
-    const second = await openStore();
-    await second.commit();
+  it('two stores on one database share what they commit, hold keys against each other, and find a closed one\'s sends as orphans', async () => {
+    const a = await openStore();
+    const b = await openStore();
+    const m = message(T - 60_000, { providerMessageId: 'SM9' });
+    a.messages.put(m);
+    a.idempotency.set('k', { key: 'k', messageId: m.id, bodyHash: 'h', expiresAt: T + 60_000 } as never);
+    a.inflight.set('att-1', { message: m.id, step: 0 });
+    // Not yet committed: the other store cannot see it.
+    expect(await b.messages.get(m.id)).toBeUndefined();
+    expect(await b.idempotency.fetch('k')).toBeUndefined();
+    await a.commit();
+    expect((await b.messages.get(m.id))?.id).toBe(m.id);
+    expect(await b.idempotency.fetch('k')).toMatchObject({ messageId: m.id });
+    expect(await b.attemptIndex.fetch('mock/SM9')).toBe(m.id);
+    // A delete queued at b hides the value from b at once, from a only once committed.
+    b.idempotency.delete('k');
+    expect(await b.idempotency.fetch('k')).toBeUndefined();
+    expect(await a.idempotency.fetch('k')).toBeDefined();
+    await b.commit();
+    expect(await a.idempotency.fetch('k')).toBeUndefined();
+
+    // exclusive: b waits for a's hold, and reads what a changed inside it.
+    const order: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const first = a.exclusive('message:x', async () => {
+      order.push('a in');
+      a.seen.set('x', 1);
+      await gate;
+      order.push('a out');
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const second = b.exclusive('message:x', async () => {
+      order.push(`b in, sees ${await b.seen.fetch('x')}`);
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(order).toEqual(['a in']);
+    release();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['a in', 'a out', 'b in, sees 1']);
+
+    // a's send in flight is not an orphan while a lives; once a is gone, b finds it.
+    expect(await b.orphans()).toEqual([]);
+    await closeStore(a);
+    expect(await b.orphans()).toEqual([['att-1', { message: m.id, step: 0 }]]);
   });
 
   it('an unreachable database is a one-line StartupError', async () => {

@@ -8,7 +8,7 @@ import { manualClock } from '../helpers/clock.js';
 
 function memory(): KeyValue<TimerRecord> {
   const map = new Map<string, TimerRecord>();
-  return { get: (k) => map.get(k), set: (k, v) => void map.set(k, v), delete: (k) => void map.delete(k), values: () => map.values(), entries: () => map.entries(), get size() { return map.size; } };
+  return { get: (k) => map.get(k), fetch: async (k) => map.get(k), all: async () => [...map.values()], set: (k, v) => void map.set(k, v), delete: (k) => void map.delete(k), values: () => map.values(), entries: () => map.entries(), get size() { return map.size; } };
 }
 
 describe('min-heap', () => {

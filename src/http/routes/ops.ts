@@ -53,10 +53,10 @@ export function opsRoutes(deps: OpsDeps): Router {
   router.get('/-/config', admin, (ctx) => {
     ctx.body = deps.redact(deps.runtime().loaded.config);
   });
-  router.get('/v1/dead-letters', admin, (ctx) => {
+  router.get('/v1/dead-letters', admin, async (ctx) => {
     const { limit, cursor } = page(ctx);
     // Ids are time-ordered: newest first, and a page goes on below the cursor.
-    const older = [...deps.store.deadLetters.values()].filter((d) => cursor === undefined || d.id < cursor).sort((a, b) => (a.id < b.id ? 1 : -1));
+    const older = (await deps.store.deadLetters.all()).filter((d) => cursor === undefined || d.id < cursor).sort((a, b) => (a.id < b.id ? 1 : -1));
     const items = older.slice(0, limit);
     ctx.body = older.length > limit ? { items, nextCursor: items.at(-1)!.id } : { items };
   });

@@ -83,12 +83,17 @@ async function openLocked(options: FileStoreOptions, lock: { release(): Promise<
   await rebuildKeyIndex(messages, segmentKey(now() - options.indexWindowMs), options.indexKeys, index);
 
   const kv = <T>(name: string) => hotKeyValue<T>(hot, name);
+  const collections = hotCollections(kv);
+  // One process owns the folder: whatever was in flight at open belongs to its previous life.
+  const orphans = [...collections.inflight.entries()];
   return {
-    ...hotCollections(kv),
+    ...collections,
     messages: messages.collection,
     inbound: inbound.collection,
     attemptIndex: memoryKeyValue(index),
     stats,
+    exclusive: (_key, fn) => fn(),
+    orphans: async () => orphans.splice(0).filter(([id]) => collections.inflight.get(id) !== undefined),
     get writable() {
       return gc.writable;
     },

@@ -6,6 +6,8 @@ export function hotKeyValue<T>(hot: HotState, name: string): KeyValue<T> {
   const map = hot.maps[name] as Map<string, T>;
   return {
     get: (key) => map.get(key),
+    fetch: async (key) => map.get(key),
+    all: async () => [...map.values()],
     set: (key, value) => hot.set(name, key, value),
     delete: (key) => hot.delete(name, key),
     values: () => map.values(),
@@ -20,6 +22,8 @@ export function hotKeyValue<T>(hot: HotState, name: string): KeyValue<T> {
 export function memoryKeyValue<T>(map: Map<string, T>): KeyValue<T> {
   return {
     get: (key) => map.get(key),
+    fetch: async (key) => map.get(key),
+    all: async () => [...map.values()],
     set: (key, value) => void map.set(key, value),
     delete: (key) => void map.delete(key),
     values: () => map.values(),

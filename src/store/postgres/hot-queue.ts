@@ -1,6 +1,7 @@
 import type { TimerRecord } from '../../model.js';
 import type { KeyValue } from '../store.js';
 import type { Queryable } from './pool.js';
+import { TIMER_CHANNEL } from './timer-leases.js';
 
 /** One queued change of one hot key: a value to upsert, or `undefined` for a delete. */
 interface Change {
@@ -27,8 +28,12 @@ const toJson = (value: unknown): string => JSON.stringify(value).replace(ESCAPED
  * When a value stops counting (ms), for the `kv.expires_at` column retention reads: exactly the
  * collections `prune` expires in memory by the same rule, so the table never loses what memory holds.
  */
-function expiresAt(name: string, value: unknown): number | null {
+function expiresAt(name: string, value: unknown, deadLetterMaxAgeMs: number): number | null {
   if (name === 'seen') return typeof value === 'number' ? value : null;
+  if (name === 'deadLetters') {
+    const at = Date.parse(String((value as { at?: unknown } | null)?.at));
+    return Number.isNaN(at) ? null : at + deadLetterMaxAgeMs;
+  }
   if (name !== 'idempotency' && name !== 'parked') return null;
   const at = (value as { expiresAt?: unknown } | null)?.expiresAt;
   return typeof at === 'number' ? at : null;
@@ -47,6 +52,16 @@ const UPSERT_TIMERS = `
   ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, due = EXCLUDED.due, payload = EXCLUDED.payload,
     lease_owner = NULL, lease_until = NULL, revision = nextval('timer_revisions')`;
 const DELETE_TIMERS = 'DELETE FROM timers WHERE id = ANY($1::text[])';
+// Delivered at commit: listeners look for due timers at once instead of at their next poll.
+const NOTIFY_TIMERS = `SELECT pg_notify('${TIMER_CHANNEL}', $1::text)`;
+
+/** How a queue shared by several instances reads what it does not hold. */
+export interface SharedReads {
+  db: Queryable;
+  /** Stamped on every value written (the `inflight` owner). */
+  stamp?: (name: string, value: unknown) => unknown;
+  deadLetterMaxAgeMs: number;
+}
 
 /**
  * The hot state of a one-instance PostgreSQL store: named maps wholly in memory (read
@@ -64,20 +79,45 @@ export class HotQueue {
   readonly #queue = new Map<string, Change>();
   #seq = 0;
   readonly #onChange: () => void;
+  readonly #shared: SharedReads | undefined;
 
-  constructor(names: readonly string[], onChange: () => void) {
+  /**
+   * `shared`: other instances write the same tables, so the maps hold only this process's
+   * changes not yet committed, and `fetch`/`all` read the tables for the rest.
+   */
+  constructor(names: readonly string[], onChange: () => void, shared?: SharedReads) {
     this.maps = Object.fromEntries(names.map((n) => [n, new Map<string, unknown>()]));
     this.#onChange = onChange;
+    this.#shared = shared;
   }
 
-  /** Fills the maps from the database (before any change is made). */
-  async load(db: Queryable): Promise<void> {
-    const names = Object.keys(this.maps).filter((n) => n !== 'timers');
-    const { rows } = await db.query<{ collection: string; key: string; value: unknown }>('SELECT collection, key, value FROM kv WHERE collection = ANY($1::text[])', [names]);
-    for (const r of rows) this.maps[r.collection].set(r.key, r.value);
-    if (!this.maps.timers) return;
-    const timers = await db.query<{ id: string; kind: string; due: string; payload: TimerRecord['payload'] }>('SELECT id, kind, due, payload FROM timers');
-    for (const t of timers.rows) this.maps.timers.set(t.id, { id: t.id, kind: t.kind, due: Number(t.due), payload: t.payload });
+  /** This process's queued change of a key: `{value}` (undefined for a delete), or undefined if none. */
+  #queued(name: string, key: string): { value: unknown } | undefined {
+    const change = this.#queue.get(`${name}\u0000${key}`);
+    return change ? { value: change.value } : undefined;
+  }
+
+  async #read(name: string, key: string): Promise<unknown> {
+    const queued = this.#queued(name, key);
+    if (queued || !this.#shared) return queued ? queued.value : this.maps[name].get(key);
+    if (name === 'timers') {
+      const { rows } = await this.#shared.db.query<{ id: string; kind: string; due: string; payload: TimerRecord['payload'] }>('SELECT id, kind, due, payload FROM timers WHERE id = $1', [key]);
+      return rows[0] ? { id: rows[0].id, kind: rows[0].kind, due: Number(rows[0].due), payload: rows[0].payload } : undefined;
+    }
+    const { rows } = await this.#shared.db.query<{ value: unknown }>('SELECT value FROM kv WHERE collection = $1 AND key = $2', [name, key]);
+    return rows[0]?.value;
+  }
+
+  async #readAll(name: string): Promise<unknown[]> {
+    if (!this.#shared) return [...this.maps[name].values()];
+    const { rows } = await this.#shared.db.query<{ key: string; value: unknown }>('SELECT key, value FROM kv WHERE collection = $1', [name]);
+    const merged = new Map(rows.map((r) => [r.key, r.value]));
+    for (const c of this.#queue.values()) {
+      if (c.name !== name) continue;
+      if (c.value === undefined) merged.delete(c.key);
+      else merged.set(c.key, c.value);
+    }
+    return [...merged.values()];
   }
 
   get queued(): number {
@@ -93,12 +133,15 @@ export class HotQueue {
     const map = this.maps[name] as Map<string, T>;
     return {
       get: (key) => map.get(key),
+      fetch: async (key) => (await this.#read(name, key)) as T | undefined,
+      all: async () => (await this.#readAll(name)) as T[],
       set: (key, value) => {
         map.set(key, value);
         this.#enqueue(name, key, value);
       },
       delete: (key) => {
-        if (map.delete(key)) this.#enqueue(name, key, undefined);
+        // Shared: the key may be in the table without this process ever holding it.
+        if (map.delete(key) || this.#shared) this.#enqueue(name, key, undefined);
       },
       values: () => map.values(),
       entries: () => map.entries(),
@@ -114,9 +157,11 @@ export class HotQueue {
    */
   take(): HotBatch {
     // A timer's row keeps kind and due in columns, so only its payload is JSON.
+    const stamp = this.#shared?.stamp ?? ((_name: string, value: unknown) => value);
+    const maxAge = this.#shared?.deadLetterMaxAgeMs ?? Number.POSITIVE_INFINITY;
     const changes = [...this.#queue.values()].map((c) => {
       const timer = c.name === 'timers' ? (c.value as TimerRecord | undefined) : undefined;
-      const json = c.value === undefined ? undefined : toJson(timer ? timer.payload : c.value);
+      const json = c.value === undefined ? undefined : toJson(timer ? timer.payload : stamp(c.name, c.value));
       return { ...c, json, kind: timer?.kind, due: timer?.due };
     });
     return {
@@ -127,18 +172,22 @@ export class HotQueue {
         const timersUp = changes.filter((c) => c.name === 'timers' && c.json !== undefined);
         const timersDown = changes.filter((c) => c.name === 'timers' && c.json === undefined);
         if (kvUp.length > 0) {
-          await tx.query(UPSERT_KV, [kvUp.map((c) => c.name), kvUp.map((c) => c.key), kvUp.map((c) => c.json), kvUp.map((c) => expiresAt(c.name, c.value))]);
+          await tx.query(UPSERT_KV, [kvUp.map((c) => c.name), kvUp.map((c) => c.key), kvUp.map((c) => c.json), kvUp.map((c) => expiresAt(c.name, c.value, maxAge))]);
         }
         if (kvDown.length > 0) await tx.query(DELETE_KV, [kvDown.map((c) => c.name), kvDown.map((c) => c.key)]);
         if (timersUp.length > 0) {
           await tx.query(UPSERT_TIMERS, [timersUp.map((c) => c.key), timersUp.map((c) => c.kind), timersUp.map((c) => c.due), timersUp.map((c) => c.json)]);
+          if (this.#shared) await tx.query(NOTIFY_TIMERS, [String(timersUp.reduce((min, c) => Math.min(min, c.due ?? 0), Number.POSITIVE_INFINITY))]);
         }
         if (timersDown.length > 0) await tx.query(DELETE_TIMERS, [timersDown.map((c) => c.key)]);
       },
       written: () => {
         for (const c of changes) {
           const id = `${c.name}\u0000${c.key}`;
-          if (this.#queue.get(id)?.seq === c.seq) this.#queue.delete(id);
+          if (this.#queue.get(id)?.seq !== c.seq) continue;
+          this.#queue.delete(id);
+          // Shared: committed values live in the tables; memory keeps only what is not yet there.
+          if (this.#shared) this.maps[c.name].delete(c.key);
         }
       },
     };

@@ -3,76 +3,114 @@ import { StoreUnavailableError } from '../../errors.js';
 import { idTime } from '../../ids.js';
 import type { InboundRecord, Message } from '../../model.js';
 import { createGroupCommit, NOTHING_STAGED, type Flushable } from '../file/group-commit.js';
-import { memoryKeyValue } from '../file/key-value.js';
 import { expireHot, hotCollections } from '../hot-collections.js';
-import { HOT_COLLECTIONS, type Store, type StoreOptions } from '../store.js';
+import { HOT_COLLECTIONS, type KeyValue, type Store, type StoreOptions } from '../store.js';
 import { HotQueue } from './hot-queue.js';
 import { inbound as inboundTable } from './inbound.js';
-import { lockDatabase, type InstanceLock } from './instance-lock.js';
+import { createKeyLocks } from './key-locks.js';
+import { holdLiveness, type Liveness } from './liveness.js';
 import { createMessages } from './messages.js';
 import { migrate } from './migrate.js';
 import { createPendingRecords } from './pending-records.js';
 import { openPool } from './pool.js';
 import { prune as pruneTables } from './retention.js';
+import { createSharedTimers } from './shared-timers.js';
 import { withTransaction } from './unit-of-work.js';
-
-export { DatabaseInUseError } from './instance-lock.js';
 
 export interface PostgresStoreOptions extends StoreOptions<Message> {
   /** `postgres://user:password@host:5432/database` (`store.url`). */
   url: string;
-  /** Connections at most (default 10). */
+  /** Connections for reads and commits (default 10). */
   poolMax?: number;
+  /** Connections holding per-key locks (default 32): the most keys this instance holds at once. */
+  lockPoolMax?: number;
+  /** How long a claimed timer stays claimed without a renewal (default 15 s). */
+  leaseMs?: number;
   /** A connection lost while idle (the next commit fails and says so; this is for the log). */
   onConnectionError?: (err: Error) => void;
 }
 
-/** `<key> → message id` for the attempts of messages created within the window. */
-async function loadAttemptIndex(pool: pg.Pool, fromMs: number): Promise<Map<string, string>> {
-  const { rows } = await pool.query<{ key: string; message_id: string }>(
-    `SELECT a.key, a.message_id FROM attempt_index a JOIN messages m ON m.id = a.message_id
-     WHERE m.created_at >= to_timestamp($1::double precision / 1000)`,
-    [fromMs],
-  );
-  return new Map(rows.map((r) => [r.key, r.message_id]));
+type InflightRef = { message: string; step: number; owner?: string };
+
+/**
+ * The attempt index of a shared store: an entry never changes once made, so a hit in memory is
+ * right; a miss (an attempt another instance made) reads the table.
+ */
+function attemptIndex(pool: pg.Pool, local: Map<string, string>): KeyValue<string> {
+  return {
+    get: (key) => local.get(key),
+    async fetch(key) {
+      const hit = local.get(key);
+      if (hit) return hit;
+      const { rows } = await pool.query<{ message_id: string }>('SELECT message_id FROM attempt_index WHERE key = $1', [key]);
+      if (rows[0]) local.set(key, rows[0].message_id);
+      return rows[0]?.message_id;
+    },
+    all: async () => [...local.values()],
+    set: (key, value) => void local.set(key, value),
+    delete: (key) => void local.delete(key),
+    values: () => local.values(),
+    entries: () => local.entries(),
+    get size() {
+      return local.size;
+    },
+  };
+}
+
+/** In-flight sends of instances whose liveness lock nobody holds any more (or that predate owners). */
+async function findOrphans(pool: pg.Pool, liveness: Liveness): Promise<Array<[string, { message: string; step: number }]>> {
+  const { rows } = await pool.query<{ key: string; value: InflightRef }>("SELECT key, value FROM kv WHERE collection = 'inflight'");
+  const byOwner = new Map<string, Array<[string, InflightRef]>>();
+  for (const r of rows) {
+    const owner = r.value.owner ?? '';
+    if (owner === liveness.owner) continue;
+    byOwner.set(owner, [...(byOwner.get(owner) ?? []), [r.key, r.value]]);
+  }
+  const orphans: Array<[string, { message: string; step: number }]> = [];
+  for (const [owner, entries] of byOwner) {
+    const dead = owner === '' ? true : await liveness.whileDead(owner, async () => true);
+    if (dead) for (const [key, ref] of entries) orphans.push([key, { message: ref.message, step: ref.step }]);
+  }
+  return orphans;
 }
 
 /**
- * Today's `Store` on PostgreSQL, for ONE gateway instance (a second one on the same database is
- * refused at open). Hot state lives in memory as with the file store, loaded from `kv` and
- * `timers` at open; messages and inbound are pending puts and a bounded cache in front of their
- * tables. A commit writes every queued change — hot state, messages, inbound, attempt keys — in
- * one transaction, so it is whole or nothing, and concurrent commits are coalesced into one.
+ * The `Store` on PostgreSQL, shared by any number of gateway instances. Messages, inbound, keyed
+ * hot state and timers live in tables; this process keeps in memory only its changes not yet
+ * committed (and the attempt keys it has seen). A commit writes every queued change in one
+ * transaction, coalescing concurrent callers. `exclusive` holds a key across instances with an
+ * advisory lock; timers are claimed with leases (`sharedTimers`); each instance holds a liveness
+ * lock so the others can tell when its in-flight sends are orphans.
  *
  * @example
  *   const store = await openPostgresStore({ url, indexKeys: attemptKeys, indexWindowMs: 3 * 86_400_000 });
- *   store.timers.set('t1', timer); store.messages.put(m); await store.commit(); … await store.close();
+ *   await store.exclusive(`message:${id}`, async () => { store.messages.put(m); });
  */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
   const pool = await openPool({ url: options.url, max: options.poolMax, onIdleError: options.onConnectionError });
-  let lock: InstanceLock | undefined;
+  let liveness: Liveness | undefined;
   try {
-    // The lock first: a refused second instance must not even migrate.
-    lock = await lockDatabase(options.url, options.onConnectionError);
+    liveness = await holdLiveness(options.url, options.onConnectionError);
     await migrate(pool);
-    return await openLocked(options, pool, lock);
+    return await openMigrated(options, pool, liveness);
   } catch (err) {
-    await lock?.release();
+    await liveness?.release();
     await pool.end().catch(() => undefined);
     throw err;
   }
 }
 
-async function openLocked(options: PostgresStoreOptions, pool: pg.Pool, lock: InstanceLock): Promise<Store> {
-  const now = options.now ?? Date.now;
+async function openMigrated(options: PostgresStoreOptions, pool: pg.Pool, liveness: Liveness): Promise<Store> {
   const deadLetterMaxAgeMs = options.deadLetterMaxAgeMs ?? 30 * 86_400_000;
   const stats = { commits: 0, fileWrites: 0 };
   const gc = createGroupCommit(() => {
     stats.commits += 1;
   });
+  const lockPool = await openPool({ url: options.url, max: options.lockPoolMax ?? 32, applicationName: 'switchboard-locks', onIdleError: options.onConnectionError });
 
-  const messages = createPendingRecords<Message>(pool, 'messages', createMessages({ indexKeys: options.indexKeys }), options.cacheBytes);
-  const inbound = createPendingRecords<InboundRecord>(pool, 'inbound', inboundTable, options.cacheBytes);
+  // No cache of committed records: another instance may change them at any time.
+  const messages = createPendingRecords<Message>(pool, 'messages', createMessages({ indexKeys: options.indexKeys }), 0);
+  const inbound = createPendingRecords<InboundRecord>(pool, 'inbound', inboundTable, 0);
   // The whole commit is one transaction: the one "file" the group commit flushes.
   const database: Flushable = {
     async flush() {
@@ -88,27 +126,35 @@ async function openLocked(options: PostgresStoreOptions, pool: pg.Pool, lock: In
     },
   };
   const touch = () => gc.markDirty(database);
-  const hot = new HotQueue(HOT_COLLECTIONS, touch);
+  const owner = liveness.owner;
+  const hot = new HotQueue(HOT_COLLECTIONS, touch, {
+    db: pool,
+    deadLetterMaxAgeMs,
+    stamp: (name, value) => (name === 'inflight' ? { ...(value as object), owner } : value),
+  });
   messages.onChange(touch);
   inbound.onChange(touch);
-  await hot.load(pool);
-  const index = await loadAttemptIndex(pool, now() - options.indexWindowMs);
+  const index = new Map<string, string>();
+  const commit = () => gc.commit();
 
   const kv = <T>(name: (typeof HOT_COLLECTIONS)[number]) => hot.keyValue<T>(name);
   return {
     ...hotCollections(kv),
     messages: messages.collection,
     inbound: inbound.collection,
-    attemptIndex: memoryKeyValue(index),
+    attemptIndex: attemptIndex(pool, index),
     stats,
     get writable() {
       return gc.writable;
     },
-    commit: () => gc.commit(),
+    commit,
+    exclusive: createKeyLocks(lockPool, commit),
+    orphans: () => findOrphans(pool, liveness).catch((err: unknown) => Promise.reject(new StoreUnavailableError(err))),
+    sharedTimers: createSharedTimers(pool, { owner, leaseMs: options.leaseMs ?? 15_000 }),
     /**
-     * Expires hot entries (as the file store does) and commits that, so the tables name exactly
-     * the live state; then deletes old rows in batches, keeping what timers, idempotency keys
-     * and callbacks still name. `partitionsDeleted` counts rows here: there are no partitions.
+     * Expires what this process holds in memory, then deletes old rows in batches (keeping what
+     * timers, idempotency keys and callbacks still name) and expired keyed values.
+     * `partitionsDeleted` counts rows here: there are no partitions.
      */
     async prune(cutoff, at) {
       expireHot(kv, index, at, { deadLetterMaxAgeMs, indexWindowMs: options.indexWindowMs });
@@ -122,7 +168,8 @@ async function openLocked(options: PostgresStoreOptions, pool: pg.Pool, lock: In
     async close() {
       // Commits in flight finish, and one last try writes what is still queued.
       const unwritten = await gc.close();
-      await lock.release();
+      await lockPool.end().catch(() => undefined);
+      await liveness.release();
       await pool.end().catch(() => undefined);
       if (unwritten) throw unwritten instanceof StoreUnavailableError ? unwritten : new StoreUnavailableError(unwritten);
     },
