@@ -34,7 +34,7 @@ export interface PostgresSummary {
   lease: string;
   timers?: TimerResult;
   timerError?: string;
-  takeover?: TakeoverResult;
+  takeovers: TakeoverResult[];
   takeoverError?: string;
 }
 
