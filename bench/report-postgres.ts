@@ -4,7 +4,8 @@
  * takeover of a killed instance's timers. Every sentence is built from the run's own figures.
  */
 import type { AcceptRun } from './accepts.js';
-import { median, mib, mb, n0, n1, r2, verdict, type Summary } from './report.js';
+import type { ProfileSummary } from './profile.js';
+import { median, mib, mb, n0, n1, pct, r2, verdict, type Summary } from './report.js';
 import type { TimerResult } from './timers.js';
 
 const HEADLINE_TABLES = ['messages', 'timers', 'kv', 'attempt_index'];
@@ -107,6 +108,8 @@ export function renderPostgres(s: Summary): string[] {
     out.push(`Medians: file store ${n0(f.file)}/s at ${f.cpuFile.toFixed(2)} ms of daemon CPU per accept; PostgreSQL ${n0(f.one)}/s (${r2(f.oneVsFile)} of the file store) at ${f.cpuOne.toFixed(2)} ms of daemon CPU plus ${f.pgCpuOne.toFixed(2)} ms of PostgreSQL CPU per accept${Number.isFinite(f.two) ? `; two daemons ${n0(f.two)}/s (${r2(f.twoVsOne)} of one) at ${f.cpuTwo.toFixed(2)} ms + ${f.pgCpuTwo.toFixed(2)} ms` : ''}. On 2 cores shared by the load generator, the daemons and PostgreSQL, CPU per accept is what sets the rate: a second daemon adds no core, only its own coordination work.`, '');
   }
 
+  out.push(...renderPgProfiles(s));
+
   out.push('### Fallback timers', '');
   const t = p.timers;
   if (!t) out.push(`Not measured: ${p.timerError ?? 'skipped'}.`, '');
@@ -149,6 +152,22 @@ function renderPgTimers(s: Summary, t: TimerResult): string[] {
   const due = t.pending / Math.max(1, t.firingWindowSec);
   if (t.firedPerSec < 0.9 * due) {
     out.push(`The daemon fired fewer per second (${n0(t.firedPerSec)}) than came due (${n0(due)}): the backlog, not the scheduler, makes the lag. At ${r2(t.cpuMsPerFallback)} ms of daemon CPU${pg ? ` and ${r2(pg.cpuMsPerFallback)} ms of PostgreSQL CPU` : ''} per fallback, ${n0(due)} fallbacks/s would need ≈ ${n1((due * (t.cpuMsPerFallback + (pg?.cpuMsPerFallback ?? 0))) / 1000)} cores.`, '');
+  }
+  return out;
+}
+
+function renderPgProfiles(s: Summary): string[] {
+  const { one, two } = s.postgres!.profiles ?? {};
+  if (!one && !two) return [];
+  const out = ['### Where a daemon on PostgreSQL spends its CPU', ''];
+  const cols = [one && ['alone', one], two && ['beside a second daemon', two]].filter(Boolean) as [string, ProfileSummary][];
+  out.push(`Separate daemons, not among the measured runs, each on a fresh database under \`node --cpu-prof\` with the same load (${s.settings.warmupSec} s + ${s.settings.durationSec} s, ${s.settings.connections} connections; beside a second daemon, the profiled one gets half of them). ${cols.map(([name, p]) => `${name[0].toUpperCase()}${name.slice(1)}: ${n0(p.load.acceptsPerSec)} accepts/s by the profiled daemon, ${pct(p.busy)} of its ${n0(p.samples)} samples busy`).join('; ')}. Shares are of busy samples; builtins count for their nearest JavaScript caller.`, '');
+  const areas = [...new Set(cols.flatMap(([, p]) => p.selfByArea.slice(0, 9).map((a) => a.area)))];
+  out.push(`| Area (innermost frame) | ${cols.map(([n]) => `Self, ${n} | On the stack, ${n}`).join(' | ')} |`, `|---|${cols.map(() => '---|---|').join('')}`);
+  for (const area of areas) out.push(`| ${area} | ${cols.map(([, p]) => `${pct(p.selfByArea.find((a) => a.area === area)?.share ?? 0)} | ${pct(p.inclusiveByArea.find((a) => a.area === area)?.share ?? 0)}`).join(' | ')} |`);
+  out.push('');
+  for (const [name, p] of cols) {
+    out.push(`Hottest functions (self), ${name}: ${p.topSelf.slice(0, 8).map((x) => `\`${x.fn}\` ${pct(x.share)}${x.via ? ` (from ${x.via.split('; ')[0]})` : ''}`).join(', ')}. Inclusive: ${p.inclusiveFns.map((x) => `\`${x.fn}\` ${pct(x.share)}`).join(', ')}.`, '');
   }
   return out;
 }

@@ -35,6 +35,8 @@ export interface PostgresSummary {
   timers?: TimerResult;
   timerError?: string;
   takeovers: TakeoverResult[];
+  /** A daemon on PostgreSQL under `--cpu-prof`: alone, and beside a second daemon on the same database. */
+  profiles: { one?: ProfileSummary; two?: ProfileSummary };
   takeoverError?: string;
 }
 

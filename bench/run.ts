@@ -146,6 +146,22 @@ if (settings.profile && !only) {
   rmSync(join(runDir, 'profile'), { recursive: true, force: true });
 }
 
+// Where a daemon on PostgreSQL spends its CPU: alone, and beside a second daemon on the same database.
+const pgProfiles: { one?: ProfileSummary; two?: ProfileSummary } = {};
+if (settings.profile && cluster) {
+  for (const which of ['one', 'two'] as const) {
+    try {
+      log(`profile: a daemon on PostgreSQL under node --cpu-prof${which === 'two' ? ', beside a second daemon on the same database' : ''}`);
+      const p = await profileAccepts({ dir: join(runDir, `profile-pg-${which}`), daemon, load: { connections: settings.connections, warmupSec: settings.warmupSec, durationSec: settings.durationSec }, postgres: { url: await cluster.database(), second: which === 'two' } });
+      pgProfiles[which] = p;
+      log(`profile: ${p.load.acceptsPerSec.toFixed(0)} req/s by the profiled daemon; ${(p.busy * 100).toFixed(0)} % of samples busy`);
+    } catch (err) {
+      log(`profile on PostgreSQL (${which}) failed: ${(err as Error).message}`);
+    }
+    rmSync(join(runDir, `profile-pg-${which}`), { recursive: true, force: true });
+  }
+}
+
 // The pending fallbacks go through the API when the daemon accepts fast enough to submit them all
 // within the spread window (with room to spare); otherwise they are written into the store.
 const neededRate = settings.pending / settings.spreadSec;
@@ -173,7 +189,7 @@ if (cluster || clusterError) {
   const pgNeeded = pgSettings.pending / settings.spreadSec;
   const pgRate = median(runs.filter((r) => r.target === 'postgres').map((r) => r.acceptsPerSec));
   const pgVia = chooseVia(pgSettings.via, pgRate, pgNeeded);
-  postgres = { server: cluster ? { version: cluster.version, settings: cluster.settings } : undefined, error: clusterError, failed, pending: pgSettings.pending, pendingVia: pgVia, neededRate: pgNeeded, lease: pgSettings.lease, takeovers: [] };
+  postgres = { server: cluster ? { version: cluster.version, settings: cluster.settings } : undefined, error: clusterError, failed, pending: pgSettings.pending, pendingVia: pgVia, neededRate: pgNeeded, lease: pgSettings.lease, takeovers: [], profiles: pgProfiles };
   if (cluster) {
     log(`postgres timers: ${pgSettings.pending} pending fallbacks via ${pgVia} (one-daemon median ${pgRate.toFixed(0)}/s; needed ${pgNeeded.toFixed(0)}/s)`);
     try {
