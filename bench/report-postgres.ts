@@ -68,9 +68,10 @@ export function pgTargetRows(s: Summary): string[] {
 
 function lagFigure(t: TimerResult): string {
   const base = `${n0(t.sample.fireP99)} ms (p50 ${n0(t.sample.fireP50)} ms, max ${n0(t.sample.fireMax)} ms`;
-  const left = t.histogram.count < t.pending ? `; only ${n0(t.histogram.count)} of ${n0(t.pending)} had fired when the bench stopped waiting` : '';
+  const left = t.histogram.count < t.dueInWindow ? `; only ${n0(t.histogram.count)} of ${n0(t.dueInWindow)} had fired when the bench stopped waiting` : '';
+  const window = t.dueInWindow < t.pending ? `; the ${n0(t.dueInWindow)} due in the first ${n0(t.firingWindowSec)} s, ≈ ${n0(t.dueInWindow / Math.max(1, t.firingWindowSec))}/s` : '';
   const missing = t.sample.missing ? `; ${t.sample.missing} of the sample never recorded it` : '';
-  return `${base}${left}${missing})`;
+  return `${base}${window}${left}${missing})`;
 }
 
 function serverName(r: AcceptRun): string {
@@ -137,9 +138,10 @@ function renderPgTimers(s: Summary, t: TimerResult): string[] {
     const sub = t.submitted;
     out.push(`${n0(t.pending)} messages on ${route} were submitted through \`POST /v1/messages\` at a fixed ${n0(sub.ratePerSec)}/s to a daemon on a fresh database: ${n0(sub.accepted)} accepted in ${n1(sub.durationSec)} s (p99 ${sub.latencyP99Ms} ms; ${sub.non2xx} non-2xx, ${sub.errors} errors); the daemon then reported ${n0(t.pendingSeen)} pending timers.`, '');
   } else if (t.seeded) {
-    out.push(`${n0(t.pending)} messages on ${route} were written into the tables as the store leaves them after the WhatsApp send (rows of \`messages\`, ${mb(t.seeded.segmentBytes)} of JSON, and unleased rows of \`timers\`, batches of 5,000 through \`unnest\`, after \`switchboard migrate\`; ${n1(t.seeded.seconds ?? NaN)} s, every due time then moved later by that long so the margin stays whole), because one daemon on PostgreSQL accepted ${n0(pgFigures(s).one)}/s, too few to submit them at the ${n0(p.neededRate)}/s this phase needs. The daemon started on that database (${n1(t.startupSec)} s to ready; it reported ${n0(t.pendingSeen)} pending timers).`, '');
+    out.push(`${n0(t.pending)} messages on ${route} were written into the tables as the store leaves them after the WhatsApp send (rows of \`messages\`, ${mb(t.seeded.segmentBytes)} of JSON, and unleased rows of \`timers\`, batches of 5,000 through \`unnest\`, after \`switchboard migrate\`; ${n1(t.seeded.seconds ?? NaN)} s, every due time then moved later by that long so the margin stays whole), because one daemon on PostgreSQL accepted ${n0(pgFigures(s).one)}/s: submitting them through the API would take ≈ ${n0(t.pending / Math.max(1, pgFigures(s).one))} s, and the bench takes the API path only at 1,000/s or more (the rule of the file-store phase). The daemon started on that database (${n1(t.startupSec)} s to ready; it reported ${n0(t.pendingSeen)} pending timers).`, '');
   }
-  out.push(`They came due over ${n1(t.firingWindowSec)} s (≈ ${n0(t.pending / Math.max(1, t.firingWindowSec))} due per second, as in the file-store phase); the daemon fired ${n0(t.firedPerSec)}/s from the first due time until the histogram ${t.histogram.count >= t.pending ? `counted all ${n0(t.pending)} (${n1(t.lastFireAfterLastDueSec)} s after the last due time)` : `stopped being watched with ${n0(t.histogram.count)} counted, ${n1(t.lastFireAfterLastDueSec)} s after the last due time`}.`, '');
+  const watched = t.dueInWindow < t.pending;
+  out.push(`${watched ? `Their due times spread evenly over ${n0(p.spreadSec)} s (≈ ${n0(t.pending / Math.max(1, p.spreadSec))} due per second); the bench watched the first ${n1(t.firingWindowSec)} s of them — ${n0(t.dueInWindow)} timers, while the other ≈ ${n0(t.pending - t.dueInWindow)} stayed pending — and judged only those. The file-store phase fires ${n0(s.timers ? s.timers.pending / Math.max(1, s.timers.firingWindowSec) : NaN)}/s; this rate is ten times lower because one daemon on PostgreSQL fires far fewer per second (below), and at the file store's rate the lag would only measure the backlog.` : `They came due over ${n1(t.firingWindowSec)} s (≈ ${n0(t.pending / Math.max(1, t.firingWindowSec))} due per second, as in the file-store phase).`} The daemon fired ${n0(t.firedPerSec)}/s from the first due time until the histogram ${t.histogram.count >= t.dueInWindow ? `counted all ${n0(t.dueInWindow)} (${n1(t.lastFireAfterLastDueSec)} s after the last watched due time)` : `stopped being watched with ${n0(t.histogram.count)} counted, ${n1(t.lastFireAfterLastDueSec)} s after the last due time`}.`, '');
   out.push('| Lag measure | p50 | p99 | max |', '|---|---|---|---|');
   out.push(`| Timer fired → \`step_timed_out\` recorded, minus due time (exact, sample of ${n0(t.sample.size)}${t.sample.missing ? `, ${t.sample.missing} missing` : ''}) | ${n0(t.sample.fireP50)} ms | ${n0(t.sample.fireP99)} ms | ${n0(t.sample.fireMax)} ms |`);
   out.push(`| SMS fallback handed to the provider (\`attempt_sent\`, step 1) minus due time | ${n0(t.sample.sendP50)} ms | ${n0(t.sample.sendP99)} ms | ${n0(t.sample.sendMax)} ms |`);
@@ -149,7 +151,7 @@ function renderPgTimers(s: Summary, t: TimerResult): string[] {
   const pg = t.postgres;
   const tables = (x: { bytes: Record<string, number>; timers: number }) => HEADLINE_TABLES.filter((n) => x.bytes[n] !== undefined).map((n) => `\`${n}\` ${mb(x.bytes[n])}`).join(', ');
   out.push(`CPU per fired fallback: daemon ${r2(t.cpuMsPerFallback)} ms${pg ? `, PostgreSQL ${r2(pg.cpuMsPerFallback)} ms` : ''} (over the firing window, scrapes included); longest event-loop stall the daemon reported ${n0(t.loopLagMaxMs)} ms. RSS ${mib(t.rssAtReady)} at ready, ${mib(t.rssPendingIdle)} with the ${n0(t.pending)} pending (V8 heap in use ${mib(t.heapUsedPendingIdle)}), ${mib(t.rssPeakWhileFiring)} at most while they fired.${pg ? ` Tables with the ${n0(t.pending)} pending: ${tables(pg.tablesIdle)} (${n0(pg.tablesIdle.timers)} timer rows); at the end: ${tables(pg.tablesEnd)} (${n0(pg.tablesEnd.timers)} timer rows).` : ''}`, '');
-  const due = t.pending / Math.max(1, t.firingWindowSec);
+  const due = t.dueInWindow / Math.max(1, t.firingWindowSec);
   if (t.firedPerSec < 0.9 * due) {
     out.push(`The daemon fired fewer per second (${n0(t.firedPerSec)}) than came due (${n0(due)}): the backlog, not the scheduler, makes the lag. At ${r2(t.cpuMsPerFallback)} ms of daemon CPU${pg ? ` and ${r2(pg.cpuMsPerFallback)} ms of PostgreSQL CPU` : ''} per fallback, ${n0(due)} fallbacks/s would need ≈ ${n1((due * (t.cpuMsPerFallback + (pg?.cpuMsPerFallback ?? 0))) / 1000)} cores.`, '');
   }

@@ -32,6 +32,8 @@ export interface PostgresSummary {
   pendingVia: 'api' | 'seed';
   neededRate: number;
   lease: string;
+  spreadSec: number;
+  watchSec: number;
   timers?: TimerResult;
   timerError?: string;
   takeovers: TakeoverResult[];

@@ -13,9 +13,10 @@
  *
  * PostgreSQL (a throwaway cluster from test/helpers/postgres.ts): accepts on one daemon and on two
  * sharing a database, in the same rounds as the file store; fallback-timer lag with
- * BENCH_PG_PENDING=100000 pending (BENCH_PG_PENDING_VIA=auto|api|seed; auto: through the API if the
+ * BENCH_PG_PENDING=100000 pending, due evenly over BENCH_PG_SPREAD=600 s of which the first
+ * BENCH_PG_WATCH=60 s are watched (BENCH_PG_PENDING_VIA=auto|api|seed; auto: through the API if the
  * one-daemon median accepted the needed rate, else seeded into the tables; BENCH_PG_GIVE_UP=240 s
- * after the last due time at most); takeover of a killed instance's timers with BENCH_LEASE=2s and
+ * after the last watched due time at most); takeover of a killed instance's timers with BENCH_LEASE=2s and
  * BENCH_TAKEOVER_MESSAGES=100, repeated BENCH_TAKEOVER_RUNS=3 times. `npm run bench -- --only
  * postgres` (or BENCH_ONLY=postgres) runs only these, with file-store runs in the same rounds for
  * the ratio, and writes .bench/postgres.md (BENCH_OUT to choose) and .bench/last-postgres.json
@@ -56,6 +57,8 @@ const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : process.env.BENCH_ONLY || 
 if (only !== undefined && only !== 'postgres') throw new Error(`--only ${only}: only "postgres" is known`);
 const pgSettings = {
   pending: env('BENCH_PG_PENDING', settings.pending),
+  spreadSec: env('BENCH_PG_SPREAD', 600),
+  watchSec: env('BENCH_PG_WATCH', 60),
   via: process.env.BENCH_PG_PENDING_VIA ?? 'auto',
   lease: process.env.BENCH_LEASE ?? '2s',
   takeoverMessages: env('BENCH_TAKEOVER_MESSAGES', 100),
@@ -186,16 +189,16 @@ if (!only) {
 
 let postgres: PostgresSummary | undefined;
 if (cluster || clusterError) {
-  const pgNeeded = pgSettings.pending / settings.spreadSec;
+  const pgNeeded = pgSettings.pending / pgSettings.spreadSec;
   const pgRate = median(runs.filter((r) => r.target === 'postgres').map((r) => r.acceptsPerSec));
   const pgVia = chooseVia(pgSettings.via, pgRate, pgNeeded);
-  postgres = { server: cluster ? { version: cluster.version, settings: cluster.settings } : undefined, error: clusterError, failed, pending: pgSettings.pending, pendingVia: pgVia, neededRate: pgNeeded, lease: pgSettings.lease, takeovers: [], profiles: pgProfiles };
+  postgres = { server: cluster ? { version: cluster.version, settings: cluster.settings } : undefined, error: clusterError, failed, pending: pgSettings.pending, pendingVia: pgVia, neededRate: pgNeeded, lease: pgSettings.lease, spreadSec: pgSettings.spreadSec, watchSec: pgSettings.watchSec, takeovers: [], profiles: pgProfiles };
   if (cluster) {
     log(`postgres timers: ${pgSettings.pending} pending fallbacks via ${pgVia} (one-daemon median ${pgRate.toFixed(0)}/s; needed ${pgNeeded.toFixed(0)}/s)`);
     try {
       postgres.timers = await runTimerLag({
         dir: join(runDir, 'pg-timers'), daemon, pending: pgSettings.pending, via: pgVia,
-        spreadMs: settings.spreadSec * 1000, marginMs: settings.marginSec * 1000,
+        spreadMs: pgSettings.spreadSec * 1000, marginMs: settings.marginSec * 1000, watchMs: pgSettings.watchSec * 1000,
         sampleSize: 1000, connections: settings.connections, log,
         postgres: { url: await cluster.database(), cpuSeconds: cluster.cpuSeconds, query: cluster.query },
         giveUpAfterMs: env('BENCH_PG_GIVE_UP', 240) * 1000,
