@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeConfig } from './config.js';
 import { measureAccepts, measureAcceptsSplit, type LoadResult } from './load.js';
+import { tallyLog, type LogTally } from './logs.js';
 import { freePort, ROOT, startChild, type Child } from './procs.js';
 import { appendedSince, hotFiles, linkStore, segmentSizes, type Appended, type HotFiles } from './storefiles.js';
 
@@ -24,6 +25,8 @@ export interface AcceptRun extends LoadResult {
   /** PostgreSQL runs: the server's CPU per accepted request (its processes alive at the end), and each daemon's share. */
   pgCpuMsPerRequest?: number;
   perServer?: LoadResult[];
+  /** PostgreSQL runs: what the daemons logged (warn and up). */
+  daemonLog?: LogTally[];
 }
 
 /** The run could not be measured (a daemon refused to start, say): what it said. */
@@ -138,6 +141,7 @@ async function runOnPostgres(options: { target: 'postgres' | 'postgres-2'; round
       cpuMsPerRequest: perRequest(cpu),
       pgCpuMsPerRequest: perRequest(pgCpu),
       perServer: count > 1 ? r.perServer : undefined,
+      daemonLog: children.flatMap((c) => tallyLog(c.logFile)),
     };
   } finally {
     await Promise.all(children.map((c) => c.stop()));

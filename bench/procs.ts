@@ -78,6 +78,8 @@ export interface Child {
   name: string;
   pid: number;
   port: number;
+  /** Where its stdout and stderr go. */
+  logFile: string;
   /** Resident set size now and its peak (VmHWM), in bytes. */
   memory(): { rss: number; peak: number };
   /** User + system CPU seconds used so far. */
@@ -136,6 +138,7 @@ export async function startChild(options: { name: string; cmd: string; args: str
     name: options.name,
     pid,
     port: options.port,
+    logFile: options.logFile,
     memory: () => procStatus(pid),
     cpuSeconds: () => procCpu(pid),
     alive: () => child.exitCode === null && child.signalCode === null,

@@ -4,6 +4,7 @@
  * takeover of a killed instance's timers. Every sentence is built from the run's own figures.
  */
 import type { AcceptRun } from './accepts.js';
+import { describeTally, type LogTally } from './logs.js';
 import type { ProfileSummary } from './profile.js';
 import { median, mib, mb, n0, n1, pct, r2, verdict, type Summary } from './report.js';
 import type { TimerResult } from './timers.js';
@@ -109,6 +110,10 @@ export function renderPostgres(s: Summary): string[] {
     out.push(`Medians: file store ${n0(f.file)}/s at ${f.cpuFile.toFixed(2)} ms of daemon CPU per accept; PostgreSQL ${n0(f.one)}/s (${r2(f.oneVsFile)} of the file store) at ${f.cpuOne.toFixed(2)} ms of daemon CPU plus ${f.pgCpuOne.toFixed(2)} ms of PostgreSQL CPU per accept${Number.isFinite(f.two) ? `; two daemons ${n0(f.two)}/s (${r2(f.twoVsOne)} of one) at ${f.cpuTwo.toFixed(2)} ms + ${f.pgCpuTwo.toFixed(2)} ms` : ''}. On 2 cores shared by the load generator, the daemons and PostgreSQL, CPU per accept is what sets the rate: a second daemon adds no core, only its own coordination work.`, '');
   }
 
+  for (const target of ['postgres', 'postgres-2'] as const) {
+    const logged = mergeTallies(runs.filter((r) => r.target === target).flatMap((r) => r.daemonLog ?? []));
+    if (logged.length) out.push(`What the daemons logged (warn and up) over the ${target === 'postgres' ? 'one-daemon' : 'two-daemon'} runs: ${describeTally(logged)}.`, '');
+  }
   out.push(...renderPgProfiles(s));
 
   out.push('### Fallback timers', '');
@@ -125,6 +130,7 @@ export function renderPostgres(s: Summary): string[] {
     out.push(`Two daemons, A and B, on one fresh database per run with \`store.lease: ${p.lease}\`. ${n0(k.submitted)} messages on the fallback route, as the store leaves them after their WhatsApp send, were written into the tables (\`switchboard migrate\`, then rows of \`messages\` and unleased rows of \`timers\`); once both daemons were ready, their step timers were set to come due 3 s later, all within 100 ms, so that one instance claims many at once (the scheduler claims up to 128 a query and runs up to 512). B was frozen (SIGSTOP) from 0.5 s before the first due time until A, having claimed timers, was killed with SIGKILL (100 ms after its first claim, or once it held them all). The leased rows of \`timers\` were read right after the kill with B still frozen, so they are all A's (one owner in every run); then B was thawed (SIGCONT), more than a second before those leases ran out. Each held timer's takeover is read from its message's history (\`step_timed_out\` of step 0, the last one if there are two) against \`lease_until\` as the table held it at the kill, and against the kill. ${ks.length} runs, each on its own database.`, '');
     out.push('| Run | Held by A at the kill | Kill after first due | A\'s leases end after the kill | Kill → fired, p50 / max | Lease end → fired, min / p50 / max | Held fired twice | Second SMS attempts | Messages with exactly one step-0 timeout |', '|---|---|---|---|---|---|---|---|---|');
     ks.forEach((x, i) => out.push(`| ${i + 1} | ${n0(x.heldAtKill)} of ${n0(x.submitted)} (fired by the end: ${n0(x.fired)}) | ${n0(x.killAfterFirstDueMs)} ms | ${n0(x.leaseEndAfterKillMs.min)}–${n0(x.leaseEndAfterKillMs.max)} ms | ${n0(x.fromKill.p50)} / ${n0(x.fromKill.max)} ms | ${n0(x.fromExpiry.min)} / ${n0(x.fromExpiry.p50)} / ${n0(x.fromExpiry.max)} ms | ${n0(x.firedTwice)} | ${n0(x.extraSends)} | ${n0(x.allOnce)} of ${n0(x.submitted)}${x.allMissing ? ` (${n0(x.allMissing)} none)` : ''} |`));
+    out.push('', ...ks.map((x, i) => `Run ${i + 1}: B logged (warn and up) ${describeTally(x.survivorLog)}.`));
     out.push('');
   }
   return out;
@@ -151,11 +157,18 @@ function renderPgTimers(s: Summary, t: TimerResult): string[] {
   const pg = t.postgres;
   const tables = (x: { bytes: Record<string, number>; timers: number }) => HEADLINE_TABLES.filter((n) => x.bytes[n] !== undefined).map((n) => `\`${n}\` ${mb(x.bytes[n])}`).join(', ');
   out.push(`CPU per fired fallback: daemon ${r2(t.cpuMsPerFallback)} ms${pg ? `, PostgreSQL ${r2(pg.cpuMsPerFallback)} ms` : ''} (over the firing window, scrapes included); longest event-loop stall the daemon reported ${n0(t.loopLagMaxMs)} ms. RSS ${mib(t.rssAtReady)} at ready, ${mib(t.rssPendingIdle)} with the ${n0(t.pending)} pending (V8 heap in use ${mib(t.heapUsedPendingIdle)}), ${mib(t.rssPeakWhileFiring)} at most while they fired.${pg ? ` Tables with the ${n0(t.pending)} pending: ${tables(pg.tablesIdle)} (${n0(pg.tablesIdle.timers)} timer rows); at the end: ${tables(pg.tablesEnd)} (${n0(pg.tablesEnd.timers)} timer rows).` : ''}`, '');
+  out.push(`The daemon logged (warn and up) over the phase: ${describeTally(t.daemonLog)}.${t.histogram.count > t.dueInWindow ? ` Its histogram counted ${n0(t.histogram.count)} claims for ${n0(t.dueInWindow)} timers due in the window: the scheduler observes lag at each claim, so a timer whose handler failed and was released to fire again is counted again.` : ''}`, '');
   const due = t.dueInWindow / Math.max(1, t.firingWindowSec);
   if (t.firedPerSec < 0.9 * due) {
     out.push(`The daemon fired fewer per second (${n0(t.firedPerSec)}) than came due (${n0(due)}): the backlog, not the scheduler, makes the lag. At ${r2(t.cpuMsPerFallback)} ms of daemon CPU${pg ? ` and ${r2(pg.cpuMsPerFallback)} ms of PostgreSQL CPU` : ''} per fallback, ${n0(due)} fallbacks/s would need ≈ ${n1((due * (t.cpuMsPerFallback + (pg?.cpuMsPerFallback ?? 0))) / 1000)} cores.`, '');
   }
   return out;
+}
+
+function mergeTallies(xs: LogTally[]): LogTally[] {
+  const m = new Map<string, number>();
+  for (const x of xs) m.set(x.what, (m.get(x.what) ?? 0) + x.count);
+  return [...m].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([what, count]) => ({ what, count }));
 }
 
 function renderPgProfiles(s: Summary): string[] {

@@ -10,6 +10,7 @@
 import { API_KEY } from './config.js';
 import { startOnPostgres } from './accepts.js';
 import pg from 'pg';
+import { tallyLog, type LogTally } from './logs.js';
 import { migrateWith, seedPendingPostgres } from './seed-postgres.js';
 import { percentile } from './metrics.js';
 import type { Child } from './procs.js';
@@ -40,6 +41,8 @@ export interface TakeoverResult {
   /** All submitted messages: how many recorded exactly one `step_timed_out` for step 0. */
   allOnce: number;
   allMissing: number;
+  /** What B logged (warn and up). */
+  survivorLog: LogTally[];
 }
 
 interface Hist { at: string; event: string; step?: number }
@@ -146,6 +149,7 @@ export async function runTakeover(options: {
       fromKill: { p50: percentile(fromKill, 0.5), p99: percentile(fromKill, 0.99), max: Math.max(...fromKill) },
       allOnce: all.filter((m) => timedOut(m).length === 1).length,
       allMissing: ids.length - all.filter((m) => timedOut(m).length > 0).length,
+      survivorLog: tallyLog(b.logFile),
     };
   } finally {
     b?.resume();

@@ -11,6 +11,7 @@ import { API_KEY, writeConfig } from './config.js';
 import { measureAccepts, submit, type LoadResult } from './load.js';
 import { gauge, histogram, percentile, quantile, scrape } from './metrics.js';
 import { startOnPostgres } from './accepts.js';
+import { tallyLog, type LogTally } from './logs.js';
 import { freePort, startChild, type Child } from './procs.js';
 import { seedPending } from './seed.js';
 import { migrateWith, seedPendingPostgres } from './seed-postgres.js';
@@ -26,6 +27,8 @@ export interface TimerResult {
   seeded?: { segmentBytes: number; snapshotBytes: number; seconds?: number };
   /** PostgreSQL runs: the server's CPU per fired fallback, and the tables' size with the N pending and at the end. */
   postgres?: { cpuMsPerFallback: number; tablesIdle: TableSizes; tablesEnd: TableSizes };
+  /** What the daemon logged over the phase (warn and up), most frequent first. */
+  daemonLog?: LogTally[];
   /** Timers due in the watched window (all N unless `watchMs` cut it). */
   dueInWindow: number;
   /** Fallbacks that fired per second, first due time to the last one counted by the histogram. */
@@ -177,7 +180,8 @@ export async function runTimerLag(options: {
     }
 
     const text = await scrape(port);
-    const pendingSeen = gauge(text, 'switchboard_scheduler_pending_timers') ?? NaN;
+    // On PostgreSQL the gauge is refreshed now and then from the table: count the table itself.
+    const pendingSeen = pgs ? (await tableSizes(pgs)).timers : gauge(text, 'switchboard_scheduler_pending_timers') ?? NaN;
     const first = await fetchMessage(port, ids[0]);
     const last = await fetchMessage(port, ids.at(-1)!);
     const firstDue = (first && dueOf(first)) ?? lastArrival + options.marginMs;
@@ -262,6 +266,7 @@ export async function runTimerLag(options: {
     return {
       pending: options.pending,
       dueInWindow: expected,
+      daemonLog: tallyLog(daemon.logFile),
       via: options.via,
       submitted,
       seeded,
