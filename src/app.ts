@@ -5,7 +5,7 @@ import { systemClock, type Clock } from './clock.js';
 import { createOutbox } from './callbacks/outbox.js';
 import { parseDuration } from './config/duration.js';
 import { loadConfig, type LoadedConfig } from './config/load.js';
-import type { EngineContext, StepGuard } from './engine/context.js';
+import { createMessageLock, type EngineContext, type StepGuard } from './engine/context.js';
 import { createEngine } from './engine/engine.js';
 import { createKeyedLock } from './engine/locks.js';
 import { createRateLimiter } from './engine/rate-limit.js';
@@ -112,7 +112,7 @@ export async function createApp(deps: AppDeps) {
   // In-process first, so one process holds at most one of the store's locks per key.
   const keyed = createKeyedLock();
   const exclusive = <T>(key: string, fn: () => Promise<T>): Promise<T> => keyed(key, () => store.exclusive(key, fn));
-  const lock = <T>(messageId: string, fn: () => Promise<T>): Promise<T> => exclusive(`message:${messageId}`, fn);
+  const { lock, defer } = createMessageLock(exclusive);
   const outbox = createOutbox({ store, scheduler, clock, logger, metrics, runtime: current, lock, exclusive });
   const ctx: EngineContext = {
     store, scheduler, clock, logger, metrics, runtime: current,
@@ -120,6 +120,7 @@ export async function createApp(deps: AppDeps) {
     limiter: createRateLimiter(clock),
     lock,
     exclusive,
+    defer,
     onStatusChange: (m, previous) => outbox.enqueue(m, previous),
   };
   const engine = createEngine(ctx);

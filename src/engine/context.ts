@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -26,6 +27,11 @@ export interface EngineContext {
   lock: <T>(messageId: string, fn: () => Promise<T>) => Promise<T>;
   /** Holds any other key (an idempotency key, an attempt key) the same way. */
   exclusive: <T>(key: string, fn: () => Promise<T>) => Promise<T>;
+  /**
+   * Runs `task` once the message lock held now is let go (at once when none is held); the holder's
+   * caller still waits for it. Provider calls go through here: no lock is held across one.
+   */
+  defer: (task: () => Promise<void>) => Promise<void>;
   /** Called after every message status change, before the commit that stores it. */
   onStatusChange: (message: Message, previous: MessageStatus) => void;
 }
@@ -55,4 +61,29 @@ export function transition(ctx: EngineContext, m: Message, status: MessageStatus
   m.status = status;
   record(ctx, m, { event, status, ...(cause ? { cause } : {}) });
   ctx.onStatusChange(m, previous);
+}
+
+/**
+ * The engine's per-message lock with deferred work: `lock(id, fn)` holds the message through
+ * `exclusive`, and what `fn` deferred runs after the hold ends (its caller waits for that too).
+ *
+ * @example const { lock, defer } = createMessageLock(exclusive);
+ */
+export function createMessageLock(exclusive: EngineContext['exclusive']) {
+  const deferred = new AsyncLocalStorage<Array<() => Promise<void>>>();
+  return {
+    async lock<T>(messageId: string, fn: () => Promise<T>): Promise<T> {
+      const after: Array<() => Promise<void>> = [];
+      // Work deferred by an outer hold stays with it: a nested scope would run it too early.
+      const result = await exclusive(`message:${messageId}`, () => deferred.run(after, fn));
+      await Promise.all(after.map((task) => task()));
+      return result;
+    },
+    defer(task: () => Promise<void>): Promise<void> {
+      const after = deferred.getStore();
+      if (!after) return task();
+      after.push(task);
+      return Promise.resolve();
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import { parseDuration } from '../config/duration.js';
-import { ProviderError } from '../errors.js';
+import { ProviderError, StoreUnavailableError } from '../errors.js';
 import type { Attempt, Message } from '../model.js';
-import type { SendReceipt } from '../plugin-api.js';
+import type { SendReceipt, OutboundMessage } from '../plugin-api.js';
 import { backoffMs } from '../scheduler/backoff.js';
 import { contentFor } from './content.js';
 import { iso, record, type EngineContext } from './context.js';
@@ -48,63 +48,90 @@ export async function sendOnStep(ctx: EngineContext, m: Message, i: number, addr
     ctx.scheduler.schedule('step-send', ctx.clock.now() + admission.waitMs, { message: m.id, step: i, provider: providerName, reserved: admission.reserved ? 1 : 0 }, timerId(m, i, 'send'));
     return;
   }
-  try {
-    await runtime.track(callProvider(ctx, m, i, address, providerName));
-  } finally {
-    admission.release();
-  }
+  const attempt = await claimAttempt(ctx, m, i, address, providerName);
+  if (!attempt) return admission.release();
+  const request: OutboundMessage = {
+    attemptId: attempt.id, messageId: m.id, channel: step.channel, to: address,
+    content: contentFor(m.content, step.channel), statusCallbackUrl: runtime.webhookUrl(providerName, 'status'),
+  };
+  // The provider call runs once the message's lock is let go; its outcome is applied under a new hold.
+  await ctx.defer(() => runtime.track(callProvider(ctx, attempt, providerName, request)).finally(() => admission.release()));
 }
 
-async function callProvider(ctx: EngineContext, m: Message, i: number, address: string, providerName: string): Promise<void> {
-  const step = m.plan.steps[i];
-  const progress = m.steps[i];
+/**
+ * Records the attempt (and that it is in flight) and commits, before the provider hears of it:
+ * after a crash the attempt is known to be `unknown`, and the step's timers still run.
+ */
+async function claimAttempt(ctx: EngineContext, m: Message, i: number, address: string, providerName: string): Promise<Attempt | undefined> {
   const attempt: Attempt = {
-    id: attemptId(), step: i, channel: step.channel, provider: providerName, to: address,
+    id: attemptId(), step: i, channel: m.plan.steps[i].channel, provider: providerName, to: address,
     status: 'sending', createdAt: iso(ctx), updatedAt: iso(ctx), receipts: [],
   };
   m.attempts.push(attempt);
   ctx.store.messages.put(m);
   ctx.store.inflight.set(attempt.id, { message: m.id, step: i });
-  // The attempt and its step timer are on disk before the provider hears of it: after a crash the
-  // attempt is known to be `unknown`, and the fallback still happens.
   try {
     await ctx.store.commit();
+    return attempt;
   } catch {
-    return notStored(ctx, m, attempt);
+    notStored(ctx, m, attempt);
+    return undefined;
   }
-  if (progress.state !== 'active') {
-    Object.assign(attempt, { status: 'error', errorReason: `step ${progress.state} before the send`, updatedAt: iso(ctx) });
-    ctx.store.inflight.delete(attempt.id);
-    ctx.store.messages.put(m);
-    return ctx.store.commit();
-  }
+}
 
+type Outcome = SendReceipt | typeof CEILING | ProviderError;
+
+/** Calls the provider holding no lock, then applies what it said to the message as it is by then. */
+async function callProvider(ctx: EngineContext, claimed: Attempt, providerName: string, request: OutboundMessage): Promise<void> {
   const provider = ctx.runtime().providers.get(providerName);
   const started = ctx.clock.now();
-  const observe = () => ctx.metrics.providerDuration.observe({ provider: providerName, operation: 'send' }, (ctx.clock.now() - started) / 1000);
+  let outcome: Outcome;
   try {
     if (!provider) throw new ProviderError(`provider ${providerName} is no longer configured`, { reason: 'client' });
-    const outcome = await underCeiling(ctx, (signal) => provider.send(
-      { attemptId: attempt.id, messageId: m.id, channel: step.channel, to: address, content: contentFor(m.content, step.channel), statusCallbackUrl: ctx.runtime().webhookUrl(providerName, 'status') },
-      { signal },
-    ));
-    observe();
-    if (outcome === CEILING) markUnknown(ctx, m, attempt, providerName);
-    else await accepted(ctx, m, attempt, outcome);
+    outcome = await underCeiling(ctx, (signal) => provider.send(request, { signal }));
   } catch (err) {
-    const e = err instanceof ProviderError ? err : new ProviderError((err as Error).message, { reason: 'server', cause: err });
-    observe();
-    ctx.metrics.providerErrors.inc({ provider: providerName, reason: e.reason });
-    ctx.metrics.attempts.inc({ channel: step.channel, provider: providerName, status: 'error' });
-    Object.assign(attempt, { status: 'error', errorCode: e.providerCode ?? e.reason, errorReason: e.message, retryable: e.retryable, updatedAt: iso(ctx) });
-    record(ctx, m, { event: 'attempt_error', step: i, attempt: attempt.id, cause: `${providerName}: ${e.message}` });
-    if (e.retryAfterMs !== undefined) ctx.limiter.pause(providerName, e.retryAfterMs);
-    if (progress.state === 'active') await afterSendError(ctx, m, i, address, e.retryAfterMs ?? 0);
+    outcome = err instanceof ProviderError ? err : new ProviderError((err as Error).message, { reason: 'server', cause: err });
   }
-  ctx.store.inflight.delete(attempt.id);
-  ctx.store.messages.put(m);
-  await ctx.store.commit();
-  if (attempt.providerMessageId) await applyParked(ctx, m, providerName, attempt.providerMessageId);
+  ctx.metrics.providerDuration.observe({ provider: providerName, operation: 'send' }, (ctx.clock.now() - started) / 1000);
+  // What the provider said must not be dropped for a store that is away for a moment.
+  for (let tries = 1; ; tries += 1) {
+    try {
+      return await applyUnderLock(ctx, claimed, providerName, request.messageId, outcome);
+    } catch (err) {
+      if (!(err instanceof StoreUnavailableError) || tries >= APPLY_TRIES) throw err;
+      await new Promise<void>((resolve) => ctx.clock.setTimeout(() => resolve(), 1000));
+    }
+  }
+}
+
+// One a second: a store that is away for longer leaves the attempt in flight, `unknown` at recovery.
+const APPLY_TRIES = 30;
+
+function applyUnderLock(ctx: EngineContext, claimed: Attempt, providerName: string, messageId: string, outcome: Outcome): Promise<void> {
+  return ctx.lock(messageId, async () => {
+    ctx.store.inflight.delete(claimed.id);
+    const m = await ctx.store.messages.get(messageId);
+    const attempt = m?.attempts.find((a) => a.id === claimed.id);
+    if (!m || !attempt) return ctx.store.commit();
+    await applyOutcome(ctx, m, attempt, outcome);
+    ctx.store.messages.put(m);
+    await ctx.store.commit();
+    if (attempt.providerMessageId) await applyParked(ctx, m, providerName, attempt.providerMessageId);
+  });
+}
+
+async function applyOutcome(ctx: EngineContext, m: Message, attempt: Attempt, outcome: Outcome): Promise<void> {
+  if (outcome === CEILING) return markUnknown(ctx, m, attempt, attempt.provider);
+  if (!(outcome instanceof ProviderError)) return accepted(ctx, m, attempt, outcome);
+  const e = outcome;
+  const i = attempt.step;
+  ctx.metrics.providerErrors.inc({ provider: attempt.provider, reason: e.reason });
+  ctx.metrics.attempts.inc({ channel: attempt.channel, provider: attempt.provider, status: 'error' });
+  Object.assign(attempt, { status: 'error', errorCode: e.providerCode ?? e.reason, errorReason: e.message, retryable: e.retryable, updatedAt: iso(ctx) });
+  record(ctx, m, { event: 'attempt_error', step: i, attempt: attempt.id, cause: `${attempt.provider}: ${e.message}` });
+  if (e.retryAfterMs !== undefined) ctx.limiter.pause(attempt.provider, e.retryAfterMs);
+  // The step may have ended (timed out, canceled) while the provider was asked.
+  if (m.steps[i].state === 'active') await afterSendError(ctx, m, i, attempt.to, e.retryAfterMs ?? 0);
 }
 
 // How long a send that could not be recorded waits before trying again (the store was full).

@@ -39,7 +39,7 @@ async function rows(sql: string): Promise<unknown[]> {
 }
 
 describe('the PostgreSQL store while its server is down', () => {
-  it('rejects the commit with StoreUnavailableError, is not writable, keeps the changes queued and writes them once the server is back', async () => {
+  it('rejects the commit with StoreUnavailableError, is not writable, keeps the changes queued and writes them by itself once the server is back', async () => {
     const before = message(T - 5000);
     store.messages.put(before);
     await store.commit();
@@ -63,11 +63,14 @@ describe('the PostgreSQL store while its server is down', () => {
     await expect(store.commit()).rejects.toBeInstanceOf(StoreUnavailableError);
 
     await cluster.resume();
-    await store.commit();
+    // Nobody commits: the store writes its queue by itself and says it is writable again.
+    const resumed = performance.now();
+    while (!store.writable && performance.now() - resumed < 10_000) await new Promise((r) => setTimeout(r, 50));
     expect(store.writable).toBe(true);
+    const recoveredAfter = performance.now() - resumed;
     expect(await rows('SELECT id FROM messages ORDER BY id')).toEqual([{ id: before.id }, { id: during.id }]);
     expect(await rows("SELECT id, due FROM timers")).toEqual([{ id: 't-during', due: String(T + 1000) }]);
     expect(await rows("SELECT key FROM kv WHERE collection = 'seen'")).toEqual([{ key: 'evt-during' }]);
-    console.log(`postgres store: a commit with the server down failed in ${failedAfter.toFixed(0)} ms (idle connections lost: ${connectionErrors.length}); the first commit after it returned wrote the queue`);
+    console.log(`postgres store: a commit with the server down failed in ${failedAfter.toFixed(0)} ms (idle connections lost: ${connectionErrors.length}); the store wrote its queue by itself ${recoveredAfter.toFixed(0)} ms after the server returned`);
   });
 });

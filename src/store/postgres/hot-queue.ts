@@ -61,6 +61,10 @@ export interface SharedReads {
   /** Stamped on every value written (the `inflight` owner). */
   stamp?: (name: string, value: unknown) => unknown;
   deadLetterMaxAgeMs: number;
+  /** After a commit that wrote timers (this process's scheduler looks for them at once). */
+  onTimersWritten?: () => void;
+  /** Other instances are told of new timers at most this often (default 100 ms): notifying commits queue up in PostgreSQL. */
+  notifyEveryMs?: number;
 }
 
 /**
@@ -80,6 +84,7 @@ export class HotQueue {
   #seq = 0;
   readonly #onChange: () => void;
   readonly #shared: SharedReads | undefined;
+  #notifiedAt = 0;
 
   /**
    * `shared`: other instances write the same tables, so the maps hold only this process's
@@ -177,11 +182,15 @@ export class HotQueue {
         if (kvDown.length > 0) await tx.query(DELETE_KV, [kvDown.map((c) => c.name), kvDown.map((c) => c.key)]);
         if (timersUp.length > 0) {
           await tx.query(UPSERT_TIMERS, [timersUp.map((c) => c.key), timersUp.map((c) => c.kind), timersUp.map((c) => c.due), timersUp.map((c) => c.json)]);
-          if (this.#shared) await tx.query(NOTIFY_TIMERS, [String(timersUp.reduce((min, c) => Math.min(min, c.due ?? 0), Number.POSITIVE_INFINITY))]);
+          if (this.#shared && performance.now() - this.#notifiedAt >= (this.#shared.notifyEveryMs ?? 100)) {
+            this.#notifiedAt = performance.now();
+            await tx.query(NOTIFY_TIMERS, [String(timersUp.reduce((min, c) => Math.min(min, c.due ?? 0), Number.POSITIVE_INFINITY))]);
+          }
         }
         if (timersDown.length > 0) await tx.query(DELETE_TIMERS, [timersDown.map((c) => c.key)]);
       },
       written: () => {
+        if (changes.some((c) => c.name === 'timers' && c.value !== undefined)) this.#shared?.onTimersWritten?.();
         for (const c of changes) {
           const id = `${c.name}\u0000${c.key}`;
           if (this.#queue.get(id)?.seq !== c.seq) continue;

@@ -12,6 +12,12 @@ export interface PoolOptions {
   applicationName?: string;
   /** An idle client lost its server (the next query fails and says so; this is for the log). */
   onIdleError?: (err: Error) => void;
+  /**
+   * How long one statement may take, enforced by the server and, for a peer that went silent
+   * (a partitioned network), by the client too; 0 for none (the lock pool, whose waits are long).
+   * Default 30 s.
+   */
+  statementTimeoutMs?: number;
 }
 
 /** Anything that runs a query: the pool, or one client inside a transaction. */
@@ -59,11 +65,16 @@ export function checkUrl(url: string): void {
  */
 export function createPool(options: PoolOptions): pg.Pool {
   checkUrl(options.url);
+  const timeout = options.statementTimeoutMs ?? 30_000;
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     application_name: options.applicationName ?? 'switchboard',
+    // A host that vanished without closing its sockets is noticed, not waited on forever.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    ...(timeout > 0 ? { statement_timeout: timeout, query_timeout: timeout + 5000 } : {}),
   });
   pool.on('error', (err) => options.onIdleError?.(err));
   return pool;

@@ -10,7 +10,7 @@ const RELEASE = 'UPDATE timers SET due = $4::bigint, lease_owner = NULL, lease_u
  *
  * @example const shared = createSharedTimers(pool, { owner: liveness.owner, leaseMs: 15_000 });
  */
-export function createSharedTimers(pool: pg.Pool, options: { owner: string; leaseMs: number }): SharedTimers {
+export function createSharedTimers(pool: pg.Pool, options: { owner: string; leaseMs: number; localWakes: Set<() => void> }): SharedTimers {
   const leases = createTimerLeases(pool);
   const { owner, leaseMs } = options;
   return {
@@ -25,7 +25,18 @@ export function createSharedTimers(pool: pg.Pool, options: { owner: string; leas
       await pool.query(RELEASE, [timer.id, owner, timer.revision, due]);
     },
     nextDue: () => leases.nextDue(),
-    listen: (onWake) => leases.listen({ onWake: () => onWake() }),
+    // Other instances' new timers arrive by NOTIFY, this process's own as soon as they are committed.
+    listen(onWake) {
+      options.localWakes.add(onWake);
+      const listener = leases.listen({ onWake: () => onWake() });
+      return {
+        ready: listener.ready,
+        async close() {
+          options.localWakes.delete(onWake);
+          await listener.close();
+        },
+      };
+    },
     async counts() {
       const [{ rows: all }, { rows: sends }] = await Promise.all([
         pool.query<{ n: string }>('SELECT count(*) AS n FROM timers'),

@@ -12,10 +12,10 @@ import { holdLiveness, type Liveness } from './liveness.js';
 import { createMessages } from './messages.js';
 import { migrate } from './migrate.js';
 import { createPendingRecords } from './pending-records.js';
-import { openPool } from './pool.js';
+import { openPool, type Queryable } from './pool.js';
 import { prune as pruneTables } from './retention.js';
 import { createSharedTimers } from './shared-timers.js';
-import { withTransaction } from './unit-of-work.js';
+import { reachable, withTransaction } from './unit-of-work.js';
 
 export interface PostgresStoreOptions extends StoreOptions<Message> {
   /** `postgres://user:password@host:5432/database` (`store.url`). */
@@ -36,7 +36,7 @@ type InflightRef = { message: string; step: number; owner?: string };
  * The attempt index of a shared store: an entry never changes once made, so a hit in memory is
  * right; a miss (an attempt another instance made) reads the table.
  */
-function attemptIndex(pool: pg.Pool, local: Map<string, string>): KeyValue<string> {
+function attemptIndex(pool: Queryable, local: Map<string, string>): KeyValue<string> {
   return {
     get: (key) => local.get(key),
     async fetch(key) {
@@ -57,21 +57,23 @@ function attemptIndex(pool: pg.Pool, local: Map<string, string>): KeyValue<strin
   };
 }
 
-/** In-flight sends of instances whose liveness lock nobody holds any more (or that predate owners). */
-async function findOrphans(pool: pg.Pool, liveness: Liveness): Promise<Array<[string, { message: string; step: number }]>> {
-  const { rows } = await pool.query<{ key: string; value: InflightRef }>("SELECT key, value FROM kv WHERE collection = 'inflight'");
-  const byOwner = new Map<string, Array<[string, InflightRef]>>();
-  for (const r of rows) {
-    const owner = r.value.owner ?? '';
-    if (owner === liveness.owner) continue;
-    byOwner.set(owner, [...(byOwner.get(owner) ?? []), [r.key, r.value]]);
-  }
-  const orphans: Array<[string, { message: string; step: number }]> = [];
-  for (const [owner, entries] of byOwner) {
-    const dead = owner === '' ? true : await liveness.whileDead(owner, async () => true);
-    if (dead) for (const [key, ref] of entries) orphans.push([key, { message: ref.message, step: ref.step }]);
-  }
-  return orphans;
+/**
+ * In-flight sends of instances that are gone: their liveness lock was free at two looks in a row
+ * (a database restart drops every session at once, and a live instance needs a moment to take its
+ * lock back), or they were written before owners were recorded.
+ */
+function orphanFinder(pool: Queryable, liveness: Liveness) {
+  let suspects = new Set<string>();
+  return async (): Promise<Array<[string, { message: string; step: number }]>> => {
+    const { rows } = await pool.query<{ key: string; value: InflightRef }>("SELECT key, value FROM kv WHERE collection = 'inflight'");
+    const owners = new Set(rows.map((r) => r.value.owner ?? '').filter((o) => o !== liveness.owner));
+    const dead = new Set<string>();
+    for (const owner of owners) if (owner === '' || (await liveness.isDead(owner))) dead.add(owner);
+    const before = suspects;
+    suspects = dead;
+    const confirmed = (owner: string) => owner === '' || (dead.has(owner) && before.has(owner));
+    return rows.filter((r) => confirmed(r.value.owner ?? '')).map((r) => [r.key, { message: r.value.message, step: r.value.step }]);
+  };
 }
 
 /**
@@ -90,7 +92,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const pool = await openPool({ url: options.url, max: options.poolMax, onIdleError: options.onConnectionError });
   let liveness: Liveness | undefined;
   try {
-    liveness = await holdLiveness(options.url, options.onConnectionError);
+    liveness = await holdLiveness(pool.options, options.url, options.onConnectionError);
     await migrate(pool);
     return await openMigrated(options, pool, liveness);
   } catch (err) {
@@ -106,11 +108,12 @@ async function openMigrated(options: PostgresStoreOptions, pool: pg.Pool, livene
   const gc = createGroupCommit(() => {
     stats.commits += 1;
   });
-  const lockPool = await openPool({ url: options.url, max: options.lockPoolMax ?? 32, applicationName: 'switchboard-locks', onIdleError: options.onConnectionError });
+  const lockPool = await openPool({ url: options.url, max: options.lockPoolMax ?? 32, applicationName: 'switchboard-locks', statementTimeoutMs: 0, onIdleError: options.onConnectionError });
 
+  const reads = reachable(pool);
   // No cache of committed records: another instance may change them at any time.
-  const messages = createPendingRecords<Message>(pool, 'messages', createMessages({ indexKeys: options.indexKeys }), 0);
-  const inbound = createPendingRecords<InboundRecord>(pool, 'inbound', inboundTable, 0);
+  const messages = createPendingRecords<Message>(reads, 'messages', createMessages({ indexKeys: options.indexKeys }), 0);
+  const inbound = createPendingRecords<InboundRecord>(reads, 'inbound', inboundTable, 0);
   // The whole commit is one transaction: the one "file" the group commit flushes.
   const database: Flushable = {
     async flush() {
@@ -127,30 +130,40 @@ async function openMigrated(options: PostgresStoreOptions, pool: pg.Pool, livene
   };
   const touch = () => gc.markDirty(database);
   const owner = liveness.owner;
+  const localWakes = new Set<() => void>();
   const hot = new HotQueue(HOT_COLLECTIONS, touch, {
-    db: pool,
+    db: reads,
     deadLetterMaxAgeMs,
+    onTimersWritten: () => {
+      for (const wake of localWakes) wake();
+    },
     stamp: (name, value) => (name === 'inflight' ? { ...(value as object), owner } : value),
   });
   messages.onChange(touch);
   inbound.onChange(touch);
   const index = new Map<string, string>();
   const commit = () => gc.commit();
+  // After a failed commit the store says it is not writable (readiness reports it) until a commit
+  // succeeds; with no traffic left to commit (a load balancer took the instance out), this one does.
+  const retry = setInterval(() => {
+    if (!gc.writable) void gc.commit().catch(() => undefined);
+  }, 1000);
+  retry.unref();
 
   const kv = <T>(name: (typeof HOT_COLLECTIONS)[number]) => hot.keyValue<T>(name);
   return {
     ...hotCollections(kv),
     messages: messages.collection,
     inbound: inbound.collection,
-    attemptIndex: attemptIndex(pool, index),
+    attemptIndex: attemptIndex(reads, index),
     stats,
     get writable() {
       return gc.writable;
     },
     commit,
     exclusive: createKeyLocks(lockPool, commit),
-    orphans: () => findOrphans(pool, liveness).catch((err: unknown) => Promise.reject(new StoreUnavailableError(err))),
-    sharedTimers: createSharedTimers(pool, { owner, leaseMs: options.leaseMs ?? 15_000 }),
+    orphans: orphanFinder(reads, liveness),
+    sharedTimers: createSharedTimers(pool, { owner, leaseMs: options.leaseMs ?? 15_000, localWakes }),
     /**
      * Expires what this process holds in memory, then deletes old rows in batches (keeping what
      * timers, idempotency keys and callbacks still name) and expired keyed values.
@@ -166,6 +179,7 @@ async function openMigrated(options: PostgresStoreOptions, pool: pg.Pool, livene
       return { partitionsDeleted: result.messagesDeleted + result.inboundDeleted };
     },
     async close() {
+      clearInterval(retry);
       // Commits in flight finish, and one last try writes what is still queued.
       const unwritten = await gc.close();
       await lockPool.end().catch(() => undefined);

@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { keepSession } from './session.js';
 
 export interface ListenOptions {
   /** How to connect the dedicated client (a pool's `options` will do). */
@@ -33,68 +34,22 @@ const CHANNEL = 'switchboard_timers';
  * @example const listener = listenForTimers({ client: pool.options, onWake: () => rearm() });
  */
 export function listenForTimers(options: ListenOptions): TimerListener {
-  const minRetry = options.minRetryMs ?? 100;
-  const maxRetry = options.maxRetryMs ?? 5000;
-  let client: pg.Client | undefined;
-  let closed = false;
-  let delay = minRetry;
-  let retry: NodeJS.Timeout | undefined;
-  let connectedOnce = false;
-  let markReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
-
-  async function connect(): Promise<void> {
-    const c = new pg.Client(options.client);
-    c.on('notification', (n) => options.onWake(n.payload ? Number(n.payload) : undefined));
-    c.on('error', (err) => lost(c, err));
-    c.on('end', () => lost(c));
-    try {
-      await c.connect();
+  const session = keepSession({
+    client: options.client,
+    setup: async (c) => {
       await c.query(`LISTEN ${CHANNEL}`);
-    } catch (err) {
-      options.onError?.(err as Error);
-      void c.end().catch(() => undefined);
-      reconnectLater();
-      return;
-    }
-    if (closed) return void c.end().catch(() => undefined);
-    client = c;
-    delay = minRetry;
-    if (connectedOnce) options.onWake(undefined);
-    connectedOnce = true;
-    markReady();
-  }
-
-  function lost(c: pg.Client, err?: Error): void {
-    if (client !== c) return;
-    client = undefined;
-    if (err) options.onError?.(err);
-    void c.end().catch(() => undefined);
-    reconnectLater();
-  }
-
-  function reconnectLater(): void {
-    if (closed || retry) return;
-    retry = setTimeout(() => {
-      retry = undefined;
-      void connect();
-    }, delay);
-    delay = Math.min(delay * 2, maxRetry);
-  }
-
-  void connect();
+    },
+    onNotification: (payload) => options.onWake(payload ? Number(payload) : undefined),
+    onReconnect: () => options.onWake(undefined),
+    onError: options.onError,
+    minRetryMs: options.minRetryMs,
+    maxRetryMs: options.maxRetryMs,
+  });
   return {
-    ready,
+    ready: session.ready,
     get listening() {
-      return client !== undefined;
+      return session.client !== undefined;
     },
-    async close() {
-      closed = true;
-      if (retry) clearTimeout(retry);
-      retry = undefined;
-      const c = client;
-      client = undefined;
-      await c?.end().catch(() => undefined);
-    },
+    close: () => session.close(),
   };
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { Queryable } from './pool.js';
 import { AppError, StoreUnavailableError } from '../../errors.js';
 
 /** One client inside an open transaction: every collection call of a unit of work takes it. */
@@ -19,9 +20,10 @@ const RETRYABLE = new Set(['40001', '40P01']);
 
 // Class 08 connection exceptions; the server shutting down or not yet up (57P0x); no free
 // connection slot (53300). Node's socket errors come with their errno names.
-const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+// 57014: a statement cancelled by `statement_timeout` (a server too busy to answer in time).
+const UNAVAILABLE_CODES = new Set(['57014', '57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 // What `pg` itself throws when a socket closes or a connect times out carries no code.
-const UNAVAILABLE_MESSAGES = /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect|Client was closed/i;
+const UNAVAILABLE_MESSAGES = /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect|Client was closed|Query read timeout/i;
 
 /** Whether `err` says the database cannot be reached (rather than that a statement was wrong). */
 export function isUnavailable(err: unknown): boolean {
@@ -102,4 +104,14 @@ const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, 
  */
 export async function lockMessage(tx: Tx, id: string): Promise<void> {
   await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [id]);
+}
+
+/**
+ * `pool` for reads outside a unit of work, failing as a unit of work does: a server that cannot be
+ * reached is a `StoreUnavailableError` (503 with `Retry-After`), not an internal error.
+ */
+export function reachable(pool: pg.Pool): Queryable {
+  const query = (text: string, values?: unknown[]) =>
+    pool.query(text, values).catch((err: unknown) => Promise.reject(isUnavailable(err) ? new StoreUnavailableError(err) : err));
+  return { query } as Queryable;
 }
