@@ -25,6 +25,8 @@ export interface AcceptRun extends LoadResult {
   /** PostgreSQL runs: the server's CPU per accepted request (its processes alive at the end), and each daemon's share. */
   pgCpuMsPerRequest?: number;
   perServer?: LoadResult[];
+  /** PostgreSQL runs: the database's transactions and rows per accepted request over the measured run (its counters lag by up to a second). */
+  dbPerRequest?: DbActivity;
   /** PostgreSQL runs: what the daemons logged (warn and up). */
   daemonLog?: LogTally[];
 }
@@ -40,6 +42,19 @@ export interface PostgresTarget {
   /** A fresh database for this run. */
   database(): Promise<string>;
   cpuSeconds(): number;
+  query<T extends Record<string, unknown>>(url: string, sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+/** The database's own counters (`pg_stat_database`): transactions (every statement outside one counts as one) and rows. */
+export interface DbActivity {
+  transactions: number;
+  rowsWritten: number;
+  rowsRead: number;
+}
+
+async function dbActivity(pg: PostgresTarget, url: string): Promise<DbActivity> {
+  const [r] = await pg.query<{ x: string; w: string; f: string }>(url, `SELECT xact_commit + xact_rollback AS x, tup_inserted + tup_updated + tup_deleted AS w, tup_fetched AS f FROM pg_stat_database WHERE datname = current_database()`);
+  return { transactions: Number(r.x), rowsWritten: Number(r.w), rowsRead: Number(r.f) };
 }
 
 /** The last lines of a daemon's log that say why it stopped. */
@@ -123,12 +138,18 @@ async function runOnPostgres(options: { target: 'postgres' | 'postgres-2'; round
     const startupSec = (Date.now() - t0) / 1000 / count;
     let cpu0 = 0;
     let pg0 = 0;
+    // Read at the end of the warm-up, before the measured run starts (autocannon's start is not awaited).
+    let db0: Promise<DbActivity> | undefined;
     const r = await measureAcceptsSplit(children.map((c) => c.port), options.load, () => {
       cpu0 = children.reduce((a, c) => a + c.cpuSeconds(), 0);
       pg0 = options.postgres.cpuSeconds();
+      db0 = dbActivity(options.postgres, url);
     });
     const cpu = children.reduce((a, c) => a + c.cpuSeconds(), 0) - cpu0;
     const pgCpu = options.postgres.cpuSeconds() - pg0;
+    const [before, after] = [await db0!, await dbActivity(options.postgres, url)];
+    const per = (x: number) => x / Math.max(1, r.accepted);
+    const dbPerRequest = { transactions: per(after.transactions - before.transactions), rowsWritten: per(after.rowsWritten - before.rowsWritten), rowsRead: per(after.rowsRead - before.rowsRead) };
     const mem = children.map((c) => c.memory());
     const perRequest = (s: number) => (s * 1000) / Math.max(1, r.accepted);
     return {
@@ -140,6 +161,7 @@ async function runOnPostgres(options: { target: 'postgres' | 'postgres-2'; round
       rssPeak: Math.max(...mem.map((m) => m.peak)),
       cpuMsPerRequest: perRequest(cpu),
       pgCpuMsPerRequest: perRequest(pgCpu),
+      dbPerRequest,
       perServer: count > 1 ? r.perServer : undefined,
       daemonLog: children.flatMap((c) => tallyLog(c.logFile)),
     };

@@ -84,7 +84,8 @@ export interface Child {
   memory(): { rss: number; peak: number };
   /** User + system CPU seconds used so far. */
   cpuSeconds(): number;
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs` (default 15 s). */
+  stop(graceMs?: number): Promise<void>;
   /** `kill -9`; resolves once the process is gone. */
   kill(): Promise<void>;
   /** Whether the process is still running (a refused start exits). */
@@ -150,10 +151,10 @@ export async function startChild(options: { name: string; cmd: string; args: str
         child.once('exit', () => resolve());
         child.kill('SIGKILL');
       }),
-    stop: () =>
+    stop: (graceMs = 15_000) =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
         child.once('exit', () => {
           clearTimeout(force);
           resolve();

@@ -171,7 +171,8 @@ export async function profileAccepts(options: { dir: string; daemon: { cmd: stri
     // With a second daemon, the figure is the profiled one's share of the split load.
     load = other ? (await measureAcceptsSplit([child.port, other.port], options.load)).perServer[0] : await measureAccepts(child.port, options.load);
   } finally {
-    await Promise.all([child.stop(), other?.stop()]);
+    // The profile is written at exit: give a busy daemon time to get there.
+    await Promise.all([child.stop(60_000), other?.stop()]);
   }
   const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error('the profiled daemon wrote no .cpuprofile');

@@ -108,6 +108,13 @@ export function renderPostgres(s: Summary): string[] {
   out.push('');
   if (Number.isFinite(f.one)) {
     out.push(`Medians: file store ${n0(f.file)}/s at ${f.cpuFile.toFixed(2)} ms of daemon CPU per accept; PostgreSQL ${n0(f.one)}/s (${r2(f.oneVsFile)} of the file store) at ${f.cpuOne.toFixed(2)} ms of daemon CPU plus ${f.pgCpuOne.toFixed(2)} ms of PostgreSQL CPU per accept${Number.isFinite(f.two) ? `; two daemons ${n0(f.two)}/s (${r2(f.twoVsOne)} of one) at ${f.cpuTwo.toFixed(2)} ms + ${f.pgCpuTwo.toFixed(2)} ms` : ''}. On 2 cores shared by the load generator, the daemons and PostgreSQL, CPU per accept is what sets the rate: a second daemon adds no core, only its own coordination work.`, '');
+    const db = (t: AcceptRun['target']) => {
+      const xs = s.runs.filter((r) => r.target === t && r.dbPerRequest).map((r) => r.dbPerRequest!);
+      return xs.length ? { x: median(xs.map((d) => d.transactions)), w: median(xs.map((d) => d.rowsWritten)), r: median(xs.map((d) => d.rowsRead)) } : undefined;
+    };
+    const d1 = db('postgres');
+    const d2 = db('postgres-2');
+    if (d1) out.push(`Database work per accepted message (\`pg_stat_database\` of the run's database over the measured run, medians; a statement outside a transaction counts as one transaction, and the counters lag by up to a second): one daemon ${n1(d1.x)} transactions, ${n1(d1.w)} rows written, ${n1(d1.r)} rows read${d2 ? `; two daemons ${n1(d2.x)} transactions, ${n1(d2.w)} rows written, ${n1(d2.r)} rows read` : ''}.`, '');
   }
 
   for (const target of ['postgres', 'postgres-2'] as const) {
@@ -133,6 +140,7 @@ export function renderPostgres(s: Summary): string[] {
     out.push('', ...ks.map((x, i) => `Run ${i + 1}: B logged (warn and up) ${describeTally(x.survivorLog)}.`));
     out.push('');
   }
+  out.push(...renderPgLimits(s));
   return out;
 }
 
@@ -147,12 +155,14 @@ function renderPgTimers(s: Summary, t: TimerResult): string[] {
     out.push(`${n0(t.pending)} messages on ${route} were written into the tables as the store leaves them after the WhatsApp send (rows of \`messages\`, ${mb(t.seeded.segmentBytes)} of JSON, and unleased rows of \`timers\`, batches of 5,000 through \`unnest\`, after \`switchboard migrate\`; ${n1(t.seeded.seconds ?? NaN)} s, every due time then moved later by that long so the margin stays whole), because one daemon on PostgreSQL accepted ${n0(pgFigures(s).one)}/s: submitting them through the API would take ≈ ${n0(t.pending / Math.max(1, pgFigures(s).one))} s, and the bench takes the API path only at 1,000/s or more (the rule of the file-store phase). The daemon started on that database (${n1(t.startupSec)} s to ready; it reported ${n0(t.pendingSeen)} pending timers).`, '');
   }
   const watched = t.dueInWindow < t.pending;
-  out.push(`${watched ? `Their due times spread evenly over ${n0(p.spreadSec)} s (≈ ${n0(t.pending / Math.max(1, p.spreadSec))} due per second); the bench watched the first ${n1(t.firingWindowSec)} s of them — ${n0(t.dueInWindow)} timers, while the other ≈ ${n0(t.pending - t.dueInWindow)} stayed pending — and judged only those. The file-store phase fires ${n0(s.timers ? s.timers.pending / Math.max(1, s.timers.firingWindowSec) : NaN)}/s; this rate is ten times lower because one daemon on PostgreSQL fires far fewer per second (below), and at the file store's rate the lag would only measure the backlog.` : `They came due over ${n1(t.firingWindowSec)} s (≈ ${n0(t.pending / Math.max(1, t.firingWindowSec))} due per second, as in the file-store phase).`} The daemon fired ${n0(t.firedPerSec)}/s from the first due time until the histogram ${t.histogram.count >= t.dueInWindow ? `counted all ${n0(t.dueInWindow)} (${n1(t.lastFireAfterLastDueSec)} s after the last watched due time)` : `stopped being watched with ${n0(t.histogram.count)} counted, ${n1(t.lastFireAfterLastDueSec)} s after the last due time`}.`, '');
+  out.push(`${watched ? `Their due times spread evenly over ${n0(p.spreadSec)} s (≈ ${n0(t.pending / Math.max(1, p.spreadSec))} due per second); the bench watched the first ${n1(t.firingWindowSec)} s of them — ${n0(t.dueInWindow)} timers, while the other ≈ ${n0(t.pending - t.dueInWindow)} stayed pending — and judged only those. The file-store phase fires ${s.timers ? `${n0(s.timers.pending / Math.max(1, s.timers.firingWindowSec))}/s` : `${n0(s.settings.pending / 60)}/s in the full bench`}; this rate is ten times lower because one daemon on PostgreSQL fires far fewer per second (below), and at the file store's rate the lag would only measure the backlog.` : `They came due over ${n1(t.firingWindowSec)} s (≈ ${n0(t.pending / Math.max(1, t.firingWindowSec))} due per second, as in the file-store phase).`} The daemon fired ${n0(t.firedPerSec)}/s from the first due time until the histogram ${t.histogram.count >= t.dueInWindow ? `counted all ${n0(t.dueInWindow)} (${n1(t.lastFireAfterLastDueSec)} s after the last watched due time)` : `stopped being watched with ${n0(t.histogram.count)} counted, ${n1(t.lastFireAfterLastDueSec)} s after the last due time`}.`, '');
   out.push('| Lag measure | p50 | p99 | max |', '|---|---|---|---|');
   out.push(`| Timer fired → \`step_timed_out\` recorded, minus due time (exact, sample of ${n0(t.sample.size)}${t.sample.missing ? `, ${t.sample.missing} missing` : ''}) | ${n0(t.sample.fireP50)} ms | ${n0(t.sample.fireP99)} ms | ${n0(t.sample.fireMax)} ms |`);
   out.push(`| SMS fallback handed to the provider (\`attempt_sent\`, step 1) minus due time | ${n0(t.sample.sendP50)} ms | ${n0(t.sample.sendP99)} ms | ${n0(t.sample.sendMax)} ms |`);
-  const b = (q: { value: number; lower: number; upper: number }) => `${n0(q.value * 1000)} ms (bucket ${n0(q.lower * 1000)}–${q.upper === Infinity ? '+Inf' : n0(q.upper * 1000)} ms)`;
-  out.push(`| \`switchboard_scheduler_lag_seconds{kind="step-timeout"}\` (${n0(t.histogram.count)} observations, interpolated) | ${b(t.histogram.p50)} | ${b(t.histogram.p99)} | ≤ ${t.histogram.max === Infinity ? '+Inf' : `${n0(t.histogram.max * 1000)} ms`} (bucket) |`);
+  // JSON keeps Infinity as null.
+  const inf = (x: number | null) => x === null || x === Infinity;
+  const b = (q: { value: number; lower: number; upper: number | null }) => `${n0(q.value * 1000)} ms (bucket ${n0(q.lower * 1000)}–${inf(q.upper) ? '+Inf' : n0(q.upper! * 1000)} ms)`;
+  out.push(`| \`switchboard_scheduler_lag_seconds{kind="step-timeout"}\` (${n0(t.histogram.count)} observations, interpolated) | ${b(t.histogram.p50)} | ${b(t.histogram.p99)} | ≤ ${inf(t.histogram.max) ? '+Inf' : `${n0(t.histogram.max * 1000)} ms`} (bucket) |`);
   out.push('');
   const pg = t.postgres;
   const tables = (x: { bytes: Record<string, number>; timers: number }) => HEADLINE_TABLES.filter((n) => x.bytes[n] !== undefined).map((n) => `\`${n}\` ${mb(x.bytes[n])}`).join(', ');
@@ -162,6 +172,31 @@ function renderPgTimers(s: Summary, t: TimerResult): string[] {
   if (t.firedPerSec < 0.9 * due) {
     out.push(`The daemon fired fewer per second (${n0(t.firedPerSec)}) than came due (${n0(due)}): the backlog, not the scheduler, makes the lag. At ${r2(t.cpuMsPerFallback)} ms of daemon CPU${pg ? ` and ${r2(pg.cpuMsPerFallback)} ms of PostgreSQL CPU` : ''} per fallback, ${n0(due)} fallbacks/s would need ≈ ${n1((due * (t.cpuMsPerFallback + (pg?.cpuMsPerFallback ?? 0))) / 1000)} cores.`, '');
   }
+  return out;
+}
+
+/** Why the PostgreSQL targets are (not) met: the figures above, tied to what produced them. */
+function renderPgLimits(s: Summary): string[] {
+  const p = s.postgres!;
+  const f = pgFigures(s);
+  const out = ['### What limits it on PostgreSQL', ''];
+  const fsync = p.server?.settings.fsync === 'off';
+  if (Number.isFinite(f.one)) {
+    out.push(`- **Accepts: CPU per message, in two processes.** One daemon on PostgreSQL used ${f.cpuOne.toFixed(2)} ms of its own CPU per accept (file store: ${f.cpuFile.toFixed(2)} ms), and PostgreSQL another ${f.pgCpuOne.toFixed(2)} ms, on the same 2 cores as the load generator: ${n1((f.cpuOne + f.pgCpuOne) / Math.max(1e-9, f.cpuFile))}× the file store's CPU per accept, hence ${r2(f.oneVsFile)} of its rate${fsync ? ', and that with PostgreSQL not flushing anything to disk (fsync off)' : ''}.${p.profiles?.one ? ` Profiled alone, the daemon's busiest areas were ${p.profiles.one.selfByArea.slice(0, 4).map((a) => `${a.area} ${pct(a.share)}`).join(', ')} (self).` : ''}`);
+  }
+  if (Number.isFinite(f.two)) {
+    out.push(`- **Two daemons: each accept costs more, not less.** With the load split over two daemons on one database, CPU per accept rose to ${f.cpuTwo.toFixed(2)} ms in the daemons and ${f.pgCpuTwo.toFixed(2)} ms in PostgreSQL (one daemon: ${f.cpuOne.toFixed(2)} + ${f.pgCpuOne.toFixed(2)} ms), so the pair accepted ${r2(f.twoVsOne)} of what one did. On 2 shared cores a second process adds no CPU, only its own share of the coordination (its pools, its LISTEN and liveness sessions, its claims and their wake-ups).${p.profiles?.two ? ` Profiled beside a second daemon, the busiest areas were ${p.profiles.two.selfByArea.slice(0, 4).map((a) => `${a.area} ${pct(a.share)}`).join(', ')} (self).` : ''}`);
+  }
+  const t = p.timers;
+  if (t) {
+    const cores = (t.firedPerSec * (t.cpuMsPerFallback + (t.postgres?.cpuMsPerFallback ?? 0))) / 1000;
+    out.push(`- **Timer lag: handler throughput.** Each fired fallback cost ${r2(t.cpuMsPerFallback)} ms of daemon CPU and ${r2(t.postgres?.cpuMsPerFallback ?? NaN)} ms of PostgreSQL CPU ${s.timers ? ` (file store: ${r2(s.timers.cpuMsPerFallback)} ms)` : ''}; at ${n0(t.firedPerSec)} fired/s that is ≈ ${n1(cores)} cores. The scheduler's own lag (claim time − due, its histogram) was p50 ${n0(t.histogram.p50.value * 1000)} ms; \`step_timed_out\` came p50 ${n0(t.sample.fireP50)} ms and p99 ${n0(t.sample.fireP99)} ms after the due time, so the time goes between the claim and the handler's commit. The daemon logged ${describeTally(t.daemonLog)}.`);
+  }
+  if (p.takeovers.length) {
+    const ks = p.takeovers;
+    out.push(`- **Takeover: the lease, then the survivor's throughput.** The first of A's held timers fired ${ks.map((k) => `${n0(k.fromExpiry.min)} ms`).join(', ')} after its lease ran out (per run); the last ${ks.map((k) => `${n0(k.fromExpiry.max)} ms`).join(', ')}. Detection is bounded by the lease (B sleeps until the earliest \`lease_until\` + 1 ms and claims then); what follows is B working through ${ks.map((k) => n0(k.heldAtKill)).join(', ')} fallbacks at once, at the handler throughput of the previous point.`);
+  }
+  out.push(`- **Noise.** The PostgreSQL server shares the 2 cores with the daemons and the load generator (and, during this run, with whatever else ran on the machine: load average at start ${s.machine.loadAvg}); each PostgreSQL run sits beside a file-store run of the same round, and the per-round ratios are listed.`, '');
   return out;
 }
 

@@ -14,7 +14,7 @@
  * PostgreSQL (a throwaway cluster from test/helpers/postgres.ts): accepts on one daemon and on two
  * sharing a database, in the same rounds as the file store; fallback-timer lag with
  * BENCH_PG_PENDING=100000 pending, due evenly over BENCH_PG_SPREAD=600 s from BENCH_PG_MARGIN=15 s
- * after they are written, of which the first BENCH_PG_WATCH=60 s are watched
+ * after they are written, of which the first BENCH_PG_WATCH=30 s are watched
  * (BENCH_PG_PENDING_VIA=auto|api|seed; auto: through the API if the one-daemon median accepted
  * 1,000/s, else seeded into the tables; BENCH_PG_GIVE_UP=240 s after the last watched due time at
  * most); takeover of a killed instance's timers with BENCH_LEASE=2s and
@@ -59,7 +59,7 @@ if (only !== undefined && only !== 'postgres') throw new Error(`--only ${only}: 
 const pgSettings = {
   pending: env('BENCH_PG_PENDING', settings.pending),
   spreadSec: env('BENCH_PG_SPREAD', 600),
-  watchSec: env('BENCH_PG_WATCH', 60),
+  watchSec: env('BENCH_PG_WATCH', 30),
   marginSec: env('BENCH_PG_MARGIN', 15),
   via: process.env.BENCH_PG_PENDING_VIA ?? 'auto',
   lease: process.env.BENCH_LEASE ?? '2s',
