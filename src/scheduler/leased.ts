@@ -1,22 +1,18 @@
-import type { Clock } from '../clock.js';
 import { createIdFactory } from '../ids.js';
-import type { Logger } from '../log/logger.js';
 import type { TimerRecord } from '../model.js';
-import type { KeyValue, LeasedTimer, SharedTimers } from '../store/store.js';
-import type { TimerHandler } from './scheduler.js';
+import type { LeasedTimer, SharedTimers } from '../store/store.js';
+import type { SchedulerOptions, TimerHandler } from './scheduler.js';
 
-export interface LeasedSchedulerOptions {
-  /** Where schedules and cancels are queued: durable, and claimable, at the caller's next commit. */
-  timers: KeyValue<TimerRecord>;
+/** The in-memory scheduler's options, with `timers` as the queue schedules and cancels go to. */
+export interface LeasedSchedulerOptions extends SchedulerOptions {
   shared: SharedTimers;
-  commit: () => Promise<void>;
-  clock: Clock;
-  logger: Logger;
-  onFire?: (kind: string, lagMs: number) => void;
-  retryAfterMs?: number;
-  maxConcurrent?: number;
   /** The slowest the claim loop looks again when nothing wakes it (default 1 s). */
   pollMs?: number;
+  /**
+   * Timers due this soon are claimed ahead and fired from memory at their due time (default
+   * 250 ms, capped at a fifth of the lease): a round trip per timer would make each one late.
+   */
+  lookaheadMs?: number;
 }
 
 /**
@@ -33,9 +29,16 @@ export function createLeasedScheduler(options: LeasedSchedulerOptions) {
   const { timers, shared, clock, logger } = options;
   const maxConcurrent = options.maxConcurrent ?? 512;
   const pollMs = options.pollMs ?? 1000;
+  const lookaheadMs = Math.min(options.lookaheadMs ?? 250, shared.leaseMs / 5);
   const handlers = new Map<string, TimerHandler>();
   const nextId = createIdFactory();
-  const running = new Map<string, Promise<void>>();
+  /** Claims held (running, or waiting for their due time), by revision: one id may have two. */
+  const running = new Map<string, { id: string; work: Promise<void> }>();
+  /** Revisions of claims this process canceled or rescheduled before they were due. */
+  const dropped = new Set<string>();
+  const drop = (id: string) => {
+    for (const [revision, claim] of running) if (claim.id === id) dropped.add(revision);
+  };
   let counts = { pending: 0, sendsWaiting: new Map<string, number>() };
   let state: 'stopped' | 'running' = 'stopped';
   let loop: Promise<void> | undefined;
@@ -71,12 +74,12 @@ export function createLeasedScheduler(options: LeasedSchedulerOptions) {
       try {
         const room = maxConcurrent - running.size;
         if (room > 0) {
-          const claimed = await shared.claimDue(clock.now(), Math.min(room, 128));
+          const claimed = await shared.claimDue(clock.now() + lookaheadMs, Math.min(room, 128));
           for (const t of claimed) run(t);
           // A full batch: more may be due at once.
           if (claimed.length === Math.min(room, 128)) continue;
           const next = await shared.nextDue();
-          if (next !== undefined) waitMs = Math.min(pollMs, Math.max(0, next - clock.now()));
+          if (next !== undefined) waitMs = Math.min(pollMs, Math.max(0, next - lookaheadMs - clock.now()));
         }
       } catch (err) {
         logger.warn({ err: (err as Error).message }, 'timers: claiming failed; trying again');
@@ -87,8 +90,15 @@ export function createLeasedScheduler(options: LeasedSchedulerOptions) {
 
   function run(t: LeasedTimer): void {
     const handler = handlers.get(t.kind);
-    options.onFire?.(t.kind, Math.max(0, clock.now() - t.due));
     const work = (async () => {
+      // Claimed ahead: held here (its lease renewed like a running one's) until it is due. One
+      // this process cancels or reschedules meanwhile is let go; one another instance changes
+      // still fires, and its handler finds the state it acts on moved on (as after a crash).
+      if (t.due > clock.now()) {
+        await new Promise<void>((resolve) => clock.setTimeout(() => resolve(), t.due - clock.now()));
+        if (dropped.has(t.revision)) return;
+      }
+      options.onFire?.(t.kind, Math.max(0, clock.now() - t.due));
       if (!handler) {
         logger.error({ kind: t.kind, timer: t.id }, 'no handler for timer kind; dropped');
         return shared.complete(t);
@@ -103,14 +113,15 @@ export function createLeasedScheduler(options: LeasedSchedulerOptions) {
     })()
       .catch((err: unknown) => logger.warn({ err: (err as Error).message, timer: t.id }, 'timers: completing failed; the lease runs out and it fires again'))
       .finally(() => {
-        running.delete(t.id);
+        running.delete(t.revision);
+        dropped.delete(t.revision);
         poke();
       });
-    running.set(t.id, work);
+    running.set(t.revision, { id: t.id, work });
   }
 
   async function renew(): Promise<void> {
-    const ids = [...running.keys()];
+    const ids = [...new Set([...running.values()].map((c) => c.id))];
     if (ids.length > 0) await shared.renew(ids, clock.now()).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'timers: renewing leases failed'));
   }
 
@@ -131,6 +142,7 @@ export function createLeasedScheduler(options: LeasedSchedulerOptions) {
     /** Queues a timer (claimable by any instance once the caller's commit holds it). */
     schedule(kind: string, due: number, payload: TimerRecord['payload'], id: string = nextId()): TimerRecord {
       // The commit holding it notifies every listener, this one's too.
+      drop(id);
       return put(kind, due, payload, id);
     },
     stage(kind: string, due: number, payload: TimerRecord['payload'], id: string = nextId()): TimerRecord {
@@ -141,6 +153,7 @@ export function createLeasedScheduler(options: LeasedSchedulerOptions) {
       poke();
     },
     cancel(id: string): void {
+      drop(id);
       timers.delete(id);
     },
     /** This process's uncommitted view only: a shared timer lives in the database. */
@@ -163,7 +176,7 @@ export function createLeasedScheduler(options: LeasedSchedulerOptions) {
       clearInterval(renewer as NodeJS.Timeout);
       clearInterval(counter as NodeJS.Timeout);
       await loop;
-      await Promise.all([...running.values()]);
+      await Promise.all([...running.values()].map((c) => c.work));
       await listener?.close();
     },
     /** Stored timers across every instance, as last counted (every 5 s). */
@@ -176,6 +189,6 @@ export function createLeasedScheduler(options: LeasedSchedulerOptions) {
     countBy(kind: string, field: string): Map<string, number> {
       return kind === 'step-send' && field === 'provider' ? new Map(counts.sendsWaiting) : new Map();
     },
-    idle: () => Promise.all([...running.values()]).then(() => undefined),
+    idle: () => Promise.all([...running.values()].map((c) => c.work)).then(() => undefined),
   };
 }

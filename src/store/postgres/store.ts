@@ -3,6 +3,7 @@ import { StoreUnavailableError } from '../../errors.js';
 import { idTime } from '../../ids.js';
 import type { InboundRecord, Message } from '../../model.js';
 import { createGroupCommit, NOTHING_STAGED, type Flushable } from '../file/group-commit.js';
+import { memoryKeyValue } from '../file/key-value.js';
 import { expireHot, hotCollections } from '../hot-collections.js';
 import { HOT_COLLECTIONS, type KeyValue, type Store, type StoreOptions } from '../store.js';
 import { HotQueue } from './hot-queue.js';
@@ -37,24 +38,15 @@ type InflightRef = { message: string; step: number; owner?: string };
  * right; a miss (an attempt another instance made) reads the table.
  */
 function attemptIndex(pool: Queryable, local: Map<string, string>): KeyValue<string> {
-  return {
-    get: (key) => local.get(key),
-    async fetch(key) {
+  return Object.assign(memoryKeyValue(local), {
+    async fetch(key: string) {
       const hit = local.get(key);
       if (hit) return hit;
       const { rows } = await pool.query<{ message_id: string }>('SELECT message_id FROM attempt_index WHERE key = $1', [key]);
       if (rows[0]) local.set(key, rows[0].message_id);
       return rows[0]?.message_id;
     },
-    all: async () => [...local.values()],
-    set: (key, value) => void local.set(key, value),
-    delete: (key) => void local.delete(key),
-    values: () => local.values(),
-    entries: () => local.entries(),
-    get size() {
-      return local.size;
-    },
-  };
+  });
 }
 
 /**
