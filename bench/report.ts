@@ -165,8 +165,8 @@ export function renderMarkdown(s: Summary): string {
 
   if (t) lines.push(...renderTimers(s, t));
   if (s.profile) lines.push(...renderProfile(s, s.profile));
-  if (s.postgres) lines.push(...renderPostgres(s));
   lines.push(...renderLimits(s));
+  if (s.postgres) lines.push(...renderPostgres(s));
   return lines.join('\n');
 }
 

@@ -95,16 +95,20 @@ function segmentWriter(dir: string) {
   let chunks: string[] = [];
   let chunkChars = 0;
   const stats = { bytes: 0, segments: 0, lines: 0 };
+  // Where each segment ends (`messages/<day>/<hour>` → bytes), for the snapshot's commit markers.
+  const ends: Record<string, number> = {};
   const flush = () => {
     if (fd < 0 || chunks.length === 0) return;
     const buf = Buffer.from(chunks.join(''), 'utf8');
     writeSync(fd, buf);
     stats.bytes += buf.length;
+    ends[`messages/${current}`] = (ends[`messages/${current}`] ?? 0) + buf.length;
     chunks = [];
     chunkChars = 0;
   };
   return {
     stats,
+    ends,
     append(key: string, record: { id: string }): void {
       if (key !== current) {
         flush();
@@ -129,9 +133,13 @@ function segmentWriter(dir: string) {
   };
 }
 
-/** `state.json` as `HotState` folds it: generation 0 (no journal follows), the named collections. */
-function writeSnapshot(dir: string, collections: Record<string, Record<string, unknown>>): number {
-  const text = JSON.stringify({ generation: 0, collections });
+/**
+ * `state.json` as `HotState` folds it: generation 0 (no journal follows), the named collections,
+ * and `segmentEnds` naming where every segment ends — the commit markers of a marked store. Without
+ * them the store takes the folder for a fresh marked one and cuts every unnamed segment to nothing.
+ */
+function writeSnapshot(dir: string, collections: Record<string, Record<string, unknown>>, segmentEnds: Record<string, number>): number {
+  const text = JSON.stringify({ generation: 0, collections, segmentEnds });
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'state.json'), text);
   return Buffer.byteLength(text);
@@ -166,7 +174,7 @@ export function seedRetained(dir: string, count: number, days: number, now: numb
     } else w.append(key, versions.at(-1)!);
   }
   w.close();
-  writeSnapshot(dir, {});
+  writeSnapshot(dir, {}, w.ends);
   return { ...w.stats, fullHistory };
 }
 
@@ -194,7 +202,7 @@ export function seedPending(dir: string, count: number, options: { now: number; 
     due.set(message.id, timer.due);
   }
   w.close();
-  const snapshotBytes = writeSnapshot(dir, { timers });
+  const snapshotBytes = writeSnapshot(dir, { timers }, w.ends);
   return { due, bytes: w.stats.bytes, snapshotBytes };
 }
 
