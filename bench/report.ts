@@ -18,6 +18,8 @@ export interface Machine {
   node: string;
   kernel: string;
   loadAvg: string;
+  /** At the end of the run. */
+  loadAvgEnd?: string;
   daemonBuild: string;
   commit: string;
   srcDirty: boolean;
@@ -124,7 +126,7 @@ export function renderMarkdown(s: Summary): string {
   lines.push('# Benchmarks', '');
   lines.push(`Written by \`npm run bench\` (bench/run.ts) on ${m.date}, against commit \`${m.commit}\`${m.srcDirty ? ' (with uncommitted changes in src/ or plugins/)' : ''}. Every figure below comes from that one run; ratios compare against a baseline measured in the same run, on the same machine, with the same client.`, '');
   lines.push('## Machine', '');
-  lines.push(`- ${m.cpus} CPUs (${m.cpuModel}), ${m.memGiB.toFixed(0)} GiB RAM, shared and noisy; load average at start ${m.loadAvg}`);
+  lines.push(`- ${m.cpus} CPUs (${m.cpuModel}), ${m.memGiB.toFixed(0)} GiB RAM, shared and noisy; load average at start ${m.loadAvg}${m.loadAvgEnd ? `, at the end ${m.loadAvgEnd}` : ''}`);
   lines.push(`- Node ${m.node}, Linux ${m.kernel}; daemon ${m.daemonBuild}`);
   lines.push(`- Whole run: ${(s.settings.totalSec / 60).toFixed(1)} min`, '');
 
@@ -182,8 +184,10 @@ function renderTimers(s: Summary, t: TimerResult): string[] {
   out.push('| Lag measure | p50 | p99 | max |', '|---|---|---|---|');
   out.push(`| Timer fired → \`step_timed_out\` recorded, minus due time (exact, sample of ${n0(t.sample.size)}) | ${n0(t.sample.fireP50)} ms | ${n0(t.sample.fireP99)} ms | ${n0(t.sample.fireMax)} ms |`);
   out.push(`| SMS fallback handed to the provider (\`attempt_sent\`, step 1) minus due time (exact, same sample) | ${n0(t.sample.sendP50)} ms | ${n0(t.sample.sendP99)} ms | ${n0(t.sample.sendMax)} ms |`);
-  const b = (q: { value: number; lower: number; upper: number }) => `${n0(q.value * 1000)} ms (bucket ${n0(q.lower * 1000)}–${q.upper === Infinity ? '+Inf' : n0(q.upper * 1000)} ms)`;
-  out.push(`| \`switchboard_scheduler_lag_seconds{kind="step-timeout"}\` (${n0(t.histogram.count)} observations, interpolated) | ${b(t.histogram.p50)} | ${b(t.histogram.p99)} | ≤ ${n0(t.histogram.max * 1000)} ms (bucket) |`);
+  // Re-rendered from .bench/last-run.json, Infinity comes back as null.
+  const inf = (x: number | null) => x === null || x === Infinity;
+  const b = (q: { value: number; lower: number; upper: number | null }) => `${n0(q.value * 1000)} ms (bucket ${n0(q.lower * 1000)}–${inf(q.upper) ? '+Inf' : n0(q.upper! * 1000)} ms)`;
+  out.push(`| \`switchboard_scheduler_lag_seconds{kind="step-timeout"}\` (${n0(t.histogram.count)} observations, interpolated) | ${b(t.histogram.p50)} | ${b(t.histogram.p99)} | ≤ ${inf(t.histogram.max) ? '+Inf' : `${n0(t.histogram.max * 1000)} ms`} (bucket) |`);
   out.push('');
   out.push(`The histogram's buckets are 1, 5, 10, 25, 50, 100, 250 ms, 1 s, 5 s, so its quantiles are only as fine as the bucket they land in (\`histogram_quantile\` interpolates linearly inside it). The sampled histories are exact to the millisecond, cover the whole firing window evenly, and are the figure judged. The scheduler observes lag when its \`setTimeout\` callback starts the batch of due timers; \`step_timed_out\` is recorded later, after the handler took the message's lock and read the message from its segment.`, '');
   out.push(`While they fired, the longest event-loop stall the daemon itself reported (prom-client \`switchboard_nodejs_eventloop_lag_max_seconds\`, scraped every second) was ${n0(t.loopLagMaxMs)} ms, and the daemon used ${r2(t.cpuMsPerFallback)} ms of CPU per fallback (over the firing window, scrapes included).`, '');
@@ -238,7 +242,7 @@ function renderLimits(s: Summary): string[] {
     const fold = t.filesEnd!.hot.stringifyMs ?? NaN;
     out.push(
       `- **Timer lag: the event loop, shared with the fallbacks' own work.** Lag p99 was ${n0(t.sample.fireP99)} ms, ${lagVerdict}, while ≈ ${n0(t.pending / Math.max(1, t.firingWindowSec))} fallbacks/s fired, each costing ${r2(t.cpuMsPerFallback)} ms of CPU (≈ ${pct((t.pending / Math.max(1, t.firingWindowSec)) * t.cpuMsPerFallback / 1000)} of one core). The scheduler (heap + one \`setTimeout\`) itself saw p50 ${n0(t.histogram.p50.value * 1000)} ms and p99 ≈ ${n0(t.histogram.p99.value * 1000)} ms: its callback, like the handlers after it, runs late only when the loop is busy, and the longest single stall the daemon reported was ${n0(t.loopLagMaxMs)} ms. Hot-state folds (${t.filesEnd!.hot.generation} over the phase's daemon life, the last one a ${mb(t.filesEnd!.hot.snapshotBytes)} snapshot that one \`JSON.stringify\` would take ${n0(fold)} ms to build) are written a slice at a time, so they do not show up as a single long stall. The SMS fallback itself goes out only after the new attempt's own group commit (an append and a datasync per changed file), so \`attempt_sent\` trails by p50 ${n0(t.sample.sendP50 - t.sample.fireP50)} ms more.${t.acceptsWithPending ? ` Accepts with ${n0(t.pending)} pending: ${n0(t.acceptsWithPending.acceptsPerSec)}/s, ${r2(t.acceptsWithPending.acceptsPerSec / f.empty)} of the empty-store median.` : ''}`,
-      `- **Memory: a Node process under load, plus the pending state.** RSS was ${mib(t.rssPendingIdle)} (${n0(t.rssPendingIdle / 1e6)} MB) with ${n0(t.pending)} pending${t.rssPendingIdle <= 150e6 ? ', within the 150 MB target' : ', over the 150 MB target'}, of which the V8 heap in use was ${mib(t.heapUsedPendingIdle)}; the rest lies outside the live heap (heap space V8 grew while the messages were being accepted and still holds, buffers, code). For scale: the daemon was at ${mib(t.rssAtReady)} when ready on an empty store, and the bare Koa baseline, which keeps nothing, ended its runs at ${mib(f.rssBase)} RSS (median). Between ready and idle-with-pending the process grew by ${mib(t.rssPendingIdle - t.rssAtReady)}, ≈ ${n0((t.rssPendingIdle - t.rssAtReady) / t.pending)} bytes per pending fallback, against ≈ ${n0(t.filesEnd!.hot.snapshotBytes / Math.max(1, t.filesEnd!.hot.collections.timers ?? 0))} bytes of JSON per pending timer in the \`state.json\` snapshot: the live heap holds far more per pending fallback than its durable state.`,
+      `- **Memory: a Node process under load, plus the pending state.** RSS was ${mib(t.rssPendingIdle)} (${n0(t.rssPendingIdle / 1e6)} MB) with ${n0(t.pending)} pending${t.rssPendingIdle <= 150e6 ? ', within the 150 MB target' : ', over the 150 MB target'}, of which the V8 heap in use was ${mib(t.heapUsedPendingIdle)}; the rest lies outside the live heap (heap space V8 grew while the messages were being accepted and still holds, buffers, code). For scale: the daemon was at ${mib(t.rssAtReady)} when ready ${t.via === 'api' ? 'on an empty store' : `on the seeded store (the ${n0(t.pending)} already pending, not yet loaded into the engine's caches)`}, and the bare Koa baseline, which keeps nothing, ended its runs at ${mib(f.rssBase)} RSS (median). Between ready and idle-with-pending the process grew by ${mib(t.rssPendingIdle - t.rssAtReady)}, ≈ ${n0((t.rssPendingIdle - t.rssAtReady) / t.pending)} bytes per pending fallback, against ≈ ${n0(t.filesEnd!.hot.snapshotBytes / Math.max(1, t.filesEnd!.hot.collections.timers ?? 0))} bytes of JSON per pending timer in the \`state.json\` snapshot: the live heap holds far more per pending fallback than its durable state.`,
     );
     if (t.via === 'api' && t.submitted) {
       out.push(`- **How the pending state was made.** Through the API: the empty-store daemon accepted ${n0(f.empty)}/s, well above the ${n0(s.settings.neededRate)}/s this phase needs, so all ${n0(t.pending)} were submitted at a fixed rate and routed by the engine; no store files were written by the bench in this phase.`);
@@ -247,7 +251,7 @@ function renderLimits(s: Summary): string[] {
     }
   }
   out.push(
-    `- **Noise.** 2 shared CPUs; autocannon runs in the bench process and competes with the server under test, for the baseline and the daemon alike. Each figure is the median of ${s.settings.rounds} rounds, and each round's ratio is listed, so the spread is visible.`,
+    `- **Noise.** 2 shared CPUs; autocannon runs in the bench process and competes with the server under test, for the baseline and the daemon alike. The machine's load average was ${s.machine.loadAvg} at the start${s.machine.loadAvgEnd ? ` and ${s.machine.loadAvgEnd} at the end` : ''} (on 2 CPUs: anything well above 2 means other work shared the cores with every run). Each figure is the median of ${s.settings.rounds} rounds, and each round's ratio is listed, so the spread is visible.`,
     '',
   );
   return out;

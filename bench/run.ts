@@ -229,7 +229,7 @@ if (cluster || clusterError) {
 }
 
 const summary: Summary = {
-  machine,
+  machine: { ...machine, loadAvgEnd: loadavg().map((x) => x.toFixed(2)).join(' ') },
   settings: { rounds: settings.rounds, connections: settings.connections, warmupSec: settings.warmupSec, durationSec: settings.durationSec, retained: settings.retained, seed: seeded, receiptIndexMs: RECEIPT_INDEX_MS, seedSec, pending: settings.pending, pendingVia: via, neededRate, totalSec: (Date.now() - started) / 1000, only },
   runs, timers, timerError, profile, postgres,
 };
