@@ -148,6 +148,17 @@ describe('the PostgreSQL store', () => {
     expect(await query("SELECT key FROM attempt_index WHERE key = 'mock/SM-old'")).toEqual([]);
   });
 
+  it('a list lists a stored record that is put again while its query runs', async () => {
+    const store = await openStore();
+    const m = message(T - 1000);
+    store.messages.put(m);
+    await store.commit();
+    const listing = store.messages.list({ limit: 10 });
+    // Not in the snapshot of pending puts the list took, and changed before its rows come back.
+    store.messages.put({ ...m, status: 'delivered' });
+    expect((await listing).items.map((r) => r.id)).toEqual([m.id]);
+  });
+
   it('two stores on one database share what they commit, hold keys against each other, and find a closed one\'s sends as orphans', async () => {
     const a = await openStore();
     const b = await openStore();

@@ -4,6 +4,8 @@ import { StoreUnavailableError } from '../../errors.js';
 
 const LOCK = 'SELECT pg_advisory_lock(hashtextextended($1, 0))';
 const UNLOCK = 'SELECT pg_advisory_unlock(hashtextextended($1, 0))';
+// Beyond this a commit that keeps failing is left to the store's own retries.
+const SETTLE_FOR_MS = 60_000;
 
 /**
  * `Store.exclusive` across instances: a session-level advisory lock per key, taken on a pool of
@@ -14,14 +16,19 @@ const UNLOCK = 'SELECT pg_advisory_unlock(hashtextextended($1, 0))';
  * A holder that dies ends its session and PostgreSQL lets the key go. A session the server loses
  * (a restart) loses its locks with it; the work that held them fails its next commit.
  *
- * @example const exclusive = createKeyLocks(lockPool, () => store.commit());
+ * The store reports every change it queues (`changed`) and commits through `commit`, so a hold
+ * knows whether its holder left anything uncommitted: most commit their own changes last, and then
+ * letting go costs no second commit.
+ *
+ * @example const locks = createKeyLocks(lockPool, () => gc.commit()); await locks.exclusive(key, fn);
  */
 export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>) {
-  const scope = new AsyncLocalStorage<pg.PoolClient>();
+  const scope = new AsyncLocalStorage<Hold>();
   // Sessions whose unlock failed may still hold a key: they are closed, never reused.
   const broken = new WeakSet<pg.PoolClient>();
 
-  async function hold<T>(client: pg.PoolClient, key: string, fn: () => Promise<T>): Promise<T> {
+  async function hold<T>(held: Hold, key: string, fn: () => Promise<T>): Promise<T> {
+    const { client } = held;
     try {
       await client.query(LOCK, [key]);
     } catch (err) {
@@ -29,18 +36,33 @@ export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>) {
       throw new StoreUnavailableError(err);
     }
     try {
-      const result = await fn();
-      // `fn`'s own commit already answered for its changes (the engine's always commit); this one
-      // only makes sure nothing it left queued is missed by the next holder, so its failure is
-      // not `fn`'s: an accept that committed must not be answered 503.
-      await settle().catch(() => undefined);
-      return result;
+      return await fn();
     } finally {
+      if (held.committed < held.changes) await settleBeforeRelease(client);
       await client.query(UNLOCK, [key]).catch(() => broken.add(client));
     }
   }
 
-  return async function exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * What the holder changed is committed before the key is let go, even when the holder failed
+   * because its own commit failed: those changes stay queued, and landing after the next holder's
+   * they would write an older message over a newer one. So a failed commit is tried again (the
+   * database busy or away for a moment) for as long as this session holds the key; a session the
+   * server dropped holds nothing any more, and waiting is pointless.
+   */
+  async function settleBeforeRelease(client: pg.PoolClient): Promise<void> {
+    const started = performance.now();
+    for (;;) {
+      try {
+        return await settle();
+      } catch {
+        if (broken.has(client) || performance.now() - started > SETTLE_FOR_MS) return;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
+
+  async function exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const outer = scope.getStore();
     if (outer) return hold(outer, key, fn);
     let client: pg.PoolClient;
@@ -53,10 +75,34 @@ export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>) {
     const onError = () => broken.add(client);
     client.on('error', onError);
     try {
-      return await scope.run(client, () => hold(client, key, fn));
+      const held: Hold = { client, changes: 0, committed: 0 };
+      return await scope.run(held, () => hold(held, key, fn));
     } finally {
       client.off('error', onError);
       client.release(broken.has(client) ? new Error('lock session lost') : undefined);
     }
+  }
+
+  return {
+    exclusive,
+    /** A change was queued (counted against the hold it was made in, if any). */
+    changed(): void {
+      const held = scope.getStore();
+      if (held) held.changes += 1;
+    },
+    /** Commits; once it succeeds, the changes made so far in the caller's hold are in. */
+    async commit(): Promise<void> {
+      const held = scope.getStore();
+      const upTo = held?.changes ?? 0;
+      await settle();
+      if (held && upTo > held.committed) held.committed = upTo;
+    },
   };
+}
+
+/** One session's hold on its keys, and how many of the changes made under it are committed. */
+interface Hold {
+  client: pg.PoolClient;
+  changes: number;
+  committed: number;
 }

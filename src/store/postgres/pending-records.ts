@@ -65,11 +65,14 @@ export function createPendingRecords<T extends { id: string }>(pool: Queryable, 
       .map((p) => p.record)
       .filter((r) => (query.before === undefined || r.id < query.before) && (query.since === undefined || (idTime(r.id) ?? 0) >= query.since))
       .sort((a, b) => (a.id < b.id ? 1 : -1));
+    // Against this snapshot, not the live map: a record put while the query runs is in neither
+    // the snapshot nor replaced by it, so its stored row must still be listed.
+    const replaced = new Set(waiting.map((r) => r.id));
     let i = 0;
     for await (const row of stored(query)) {
       while (i < waiting.length && waiting[i].id > row.id) yield waiting[i++];
       if (i < waiting.length && waiting[i].id === row.id) yield waiting[i++];
-      else if (!pending.has(row.id)) yield row;
+      else if (!replaced.has(row.id)) yield row;
     }
     while (i < waiting.length) yield waiting[i++];
   }

@@ -6,8 +6,13 @@ export interface PoolOptions {
   url: string;
   /** Connections at most (default 10). */
   max?: number;
-  /** How long one connection attempt may take (default 5 s). */
+  /** How long the first connection, at open, may take (default 5 s). */
   connectTimeoutMs?: number;
+  /**
+   * How long a caller waits for a connection, from a busy pool or a slow server (default 30 s):
+   * under load a commit waits its turn rather than failing.
+   */
+  waitTimeoutMs?: number;
   /** Shown in `pg_stat_activity` (default `switchboard`). */
   applicationName?: string;
   /** An idle client lost its server (the next query fails and says so; this is for the log). */
@@ -69,7 +74,7 @@ export function createPool(options: PoolOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.max ?? 10,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    connectionTimeoutMillis: options.waitTimeoutMs ?? 30_000,
     application_name: options.applicationName ?? 'switchboard',
     // A host that vanished without closing its sockets is noticed, not waited on forever.
     keepAlive: true,
@@ -77,6 +82,10 @@ export function createPool(options: PoolOptions): pg.Pool {
     ...(timeout > 0 ? { statement_timeout: timeout, query_timeout: timeout + 5000 } : {}),
   });
   pool.on('error', (err) => options.onIdleError?.(err));
+  // For a client's whole life, not only while idle: the pool stops listening when it hands one out,
+  // and a server's shutdown notice read in the same packet as "ready" would otherwise be an
+  // unhandled 'error' that ends the process. The query that uses the client still fails and says so.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
@@ -88,11 +97,15 @@ export function createPool(options: PoolOptions): pg.Pool {
  */
 export async function openPool(options: PoolOptions): Promise<pg.Pool> {
   const pool = createPool(options);
+  // A client of its own, so a wrong address fails within the connect timeout, not the pool's wait.
+  const probe = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: options.connectTimeoutMs ?? 5000 });
+  probe.on('error', () => undefined);
   try {
-    const client = await pool.connect();
-    client.release();
+    await probe.connect();
+    await probe.end();
     return pool;
   } catch (err) {
+    await probe.end().catch(() => undefined);
     await pool.end().catch(() => undefined);
     throw new DatabaseUnavailableError(`cannot connect to the database at ${maskUrl(options.url)}: ${describeError(err)}`, err);
   }

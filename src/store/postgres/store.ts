@@ -120,7 +120,11 @@ async function openMigrated(options: PostgresStoreOptions, pool: pg.Pool, livene
       return NOTHING_STAGED;
     },
   };
-  const touch = () => gc.markDirty(database);
+  const locks = createKeyLocks(lockPool, () => gc.commit());
+  const touch = () => {
+    gc.markDirty(database);
+    locks.changed();
+  };
   const owner = liveness.owner;
   const localWakes = new Set<() => void>();
   const hot = new HotQueue(HOT_COLLECTIONS, touch, {
@@ -134,7 +138,7 @@ async function openMigrated(options: PostgresStoreOptions, pool: pg.Pool, livene
   messages.onChange(touch);
   inbound.onChange(touch);
   const index = new Map<string, string>();
-  const commit = () => gc.commit();
+  const commit = () => locks.commit();
   // After a failed commit the store says it is not writable (readiness reports it) until a commit
   // succeeds; with no traffic left to commit (a load balancer took the instance out), this one does.
   const retry = setInterval(() => {
@@ -153,7 +157,7 @@ async function openMigrated(options: PostgresStoreOptions, pool: pg.Pool, livene
       return gc.writable;
     },
     commit,
-    exclusive: createKeyLocks(lockPool, commit),
+    exclusive: locks.exclusive,
     orphans: orphanFinder(reads, liveness),
     sharedTimers: createSharedTimers(pool, { owner, leaseMs: options.leaseMs ?? 15_000, localWakes }),
     /**
