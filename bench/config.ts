@@ -15,7 +15,17 @@ export interface BenchConfig {
   scenario: 'accepts' | 'fallback';
   /** The WhatsApp step's wait in the fallback scenario. */
   within?: string;
+  /**
+   * PostgreSQL instead of the file store: the URL is read from the daemon's environment
+   * (`DATABASE_URL`, as the README recommends); `lease` is `store.lease`, written only when given.
+   */
+  postgres?: { lease?: string };
 }
+
+const store = (c: BenchConfig) =>
+  c.postgres
+    ? `  kind: postgres\n  url: "\${env:DATABASE_URL}"${c.postgres.lease ? `\n  lease: ${c.postgres.lease}` : ''}`
+    : `  path: ${JSON.stringify(c.dataDir)}`;
 
 /** Writes `<dir>/gateway.yaml` and returns its path. */
 export function writeConfig(dir: string, c: BenchConfig): string {
@@ -41,7 +51,7 @@ api:
   keys:
     - { name: bench, key: "${API_KEY}", scopes: [send, read, admin] }
 store:
-  path: ${JSON.stringify(c.dataDir)}
+${store(c)}
   retention: 31d
 callbacks:
   secret: bench-callback-secret-0123456789

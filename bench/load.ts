@@ -58,3 +58,27 @@ export async function submit(port: number, options: { amount: number; connection
   });
   return { ...result(r), ids };
 }
+
+/**
+ * The same load split over several servers at once (`connections` shared between them as evenly
+ * as it divides): warm-ups together, then the measured runs together. Accepts add up; the latency
+ * figures are the worst of the servers' (autocannon keeps no histogram to merge).
+ */
+export async function measureAcceptsSplit(ports: number[], options: { connections: number; warmupSec: number; durationSec: number; route?: string }, onMeasureStart: () => void = () => {}): Promise<LoadResult & { perServer: LoadResult[] }> {
+  const share = (i: number) => Math.floor(options.connections / ports.length) + (i < options.connections % ports.length ? 1 : 0);
+  if (options.warmupSec > 0) await Promise.all(ports.map((port, i) => autocannon({ ...request(port, options.route), connections: share(i), duration: options.warmupSec })));
+  onMeasureStart();
+  const perServer = (await Promise.all(ports.map((port, i) => autocannon({ ...request(port, options.route), connections: share(i), duration: options.durationSec })))).map(result);
+  const accepted = perServer.reduce((a, r) => a + r.accepted, 0);
+  const durationSec = Math.max(...perServer.map((r) => r.durationSec));
+  return {
+    acceptsPerSec: perServer.reduce((a, r) => a + r.acceptsPerSec, 0),
+    accepted,
+    durationSec,
+    latencyP50Ms: Math.max(...perServer.map((r) => r.latencyP50Ms)),
+    latencyP99Ms: Math.max(...perServer.map((r) => r.latencyP99Ms)),
+    non2xx: perServer.reduce((a, r) => a + r.non2xx, 0),
+    errors: perServer.reduce((a, r) => a + r.errors, 0),
+    perServer,
+  };
+}

@@ -65,6 +65,9 @@ export function buildDaemon(): { cmd: string; args: string[]; compiled: boolean 
   if (existsSync(main)) {
     // src/schemas.ts looks for schemas/ next to the compiled src/ folder.
     symlinkSync(join(ROOT, 'schemas'), join(out, 'schemas'));
+    // tsc copies no .sql: the PostgreSQL store reads its migrations from beside its module first.
+    const migrations = 'src/store/postgres/migrations';
+    if (existsSync(join(ROOT, migrations)) && !existsSync(join(out, migrations))) symlinkSync(join(ROOT, migrations), join(out, migrations));
     return { cmd: process.execPath, args: [main], compiled: true };
   }
   process.stderr.write('bench: no compiled main.js; running the sources with tsx (slower start, same steady state)\n');
@@ -75,11 +78,21 @@ export interface Child {
   name: string;
   pid: number;
   port: number;
+  /** Where its stdout and stderr go. */
+  logFile: string;
   /** Resident set size now and its peak (VmHWM), in bytes. */
   memory(): { rss: number; peak: number };
   /** User + system CPU seconds used so far. */
   cpuSeconds(): number;
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs` (default 15 s). */
+  stop(graceMs?: number): Promise<void>;
+  /** `kill -9`; resolves once the process is gone. */
+  kill(): Promise<void>;
+  /** Whether the process is still running (a refused start exits). */
+  alive(): boolean;
+  /** SIGSTOP / SIGCONT: the process is frozen in place, connections and all. */
+  pause(): void;
+  resume(): void;
 }
 
 const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
@@ -112,10 +125,10 @@ async function waitFor(url: string, child: ChildProcess, timeoutMs: number, log:
 }
 
 /** Spawns a server and resolves once `readyPath` answers below 500. */
-export async function startChild(options: { name: string; cmd: string; args: string[]; cwd: string; port: number; readyPath: string; logFile: string; readyTimeoutMs?: number }): Promise<Child> {
+export async function startChild(options: { name: string; cmd: string; args: string[]; cwd: string; port: number; readyPath: string; logFile: string; readyTimeoutMs?: number; env?: Record<string, string> }): Promise<Child> {
   mkdirSync(options.cwd, { recursive: true });
   const log = createWriteStream(options.logFile, { flags: 'a' });
-  const child = spawn(options.cmd, options.args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
+  const child = spawn(options.cmd, options.args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env, NODE_ENV: 'production' } });
   children.add(child);
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
@@ -126,12 +139,22 @@ export async function startChild(options: { name: string; cmd: string; args: str
     name: options.name,
     pid,
     port: options.port,
+    logFile: options.logFile,
     memory: () => procStatus(pid),
     cpuSeconds: () => procCpu(pid),
-    stop: () =>
+    alive: () => child.exitCode === null && child.signalCode === null,
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
+    kill: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
+    stop: (graceMs = 15_000) =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
         child.once('exit', () => {
           clearTimeout(force);
           resolve();

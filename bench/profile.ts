@@ -6,8 +6,9 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeConfig } from './config.js';
-import { measureAccepts, type LoadResult } from './load.js';
-import { freePort, startChild } from './procs.js';
+import { startOnPostgres } from './accepts.js';
+import { measureAccepts, measureAcceptsSplit, type LoadResult } from './load.js';
+import { freePort, startChild, type Child } from './procs.js';
 
 interface ProfileNode {
   id: number;
@@ -40,6 +41,7 @@ const AREAS: [string, RegExp][] = [
   ['JSON schema validation (ajv)', /node_modules\/ajv/],
   ['Koa, router, body parser', /node_modules\/(koa|@koa|koa-bodyparser|co-body|raw-body|koa-compose|http-errors|statuses|type-is|content-type|iconv-lite|inflation)/],
   ['ulid', /node_modules\/ulid/],
+  ['PostgreSQL driver (pg)', /node_modules\/(pg|pg-protocol|pg-pool|pg-types|pg-connection-string|postgres-[a-z]+)\//],
   ['other switchboard code', /\/src\/|\/plugins\//],
   ['Node internals (http, net, fs, streams)', /^node:/],
 ];
@@ -133,21 +135,46 @@ const INCLUSIVE: [string, string][] = [
   ['engine/receipts.js', 'ingestStatus'],
 ];
 
-export async function profileAccepts(options: { dir: string; daemon: { cmd: string; args: string[] }; load: { connections: number; warmupSec: number; durationSec: number } }): Promise<ProfileSummary> {
+/** The same, for a daemon on PostgreSQL. */
+export const INCLUSIVE_POSTGRES: [string, string][] = [
+  ['store/postgres/unit-of-work.js', 'withTransaction'],
+  ['store/postgres/key-locks.js', 'exclusive'],
+  ['store/postgres/hot-queue.js', 'take'],
+  ['store/file/group-commit.js', 'run'],
+  ['engine/engine.js', 'accept'],
+  ['engine/steps.js', 'sendOnStep'],
+  ['engine/receipts.js', 'ingestStatus'],
+];
+
+/**
+ * Profiles one daemon under the accept load: on the file store in `dir`, or on PostgreSQL at
+ * `postgres.url` — with `postgres.second`, beside a second, unprofiled daemon on the same database
+ * that takes half the connections.
+ */
+export async function profileAccepts(options: { dir: string; daemon: { cmd: string; args: string[] }; load: { connections: number; warmupSec: number; durationSec: number }; postgres?: { url: string; second?: boolean } }): Promise<ProfileSummary> {
   const profDir = join(options.dir, 'prof');
   mkdirSync(profDir, { recursive: true });
-  const port = await freePort();
-  const config = writeConfig(options.dir, { port, dataDir: join(options.dir, 'data'), scenario: 'accepts' });
   const [main, ...rest] = options.daemon.args;
-  const args = options.daemon.cmd === process.execPath && main?.endsWith('.js') ? ['--cpu-prof', '--cpu-prof-dir', profDir, main, ...rest] : [...options.daemon.args];
-  const child = await startChild({ name: 'daemon-profile', cmd: options.daemon.cmd, args: [...args, 'start', '--config', config], cwd: options.dir, port, readyPath: '/-/ready', logFile: join(options.dir, 'daemon.log') });
+  const profiled = { cmd: options.daemon.cmd, args: options.daemon.cmd === process.execPath && main?.endsWith('.js') ? ['--cpu-prof', '--cpu-prof-dir', profDir, main, ...rest] : [...options.daemon.args] };
+  let child: Child;
+  let other: Child | undefined;
+  if (options.postgres) {
+    child = await startOnPostgres({ name: 'daemon-profile', dir: options.dir, daemon: profiled, url: options.postgres.url, scenario: 'accepts' });
+  } else {
+    const port = await freePort();
+    const config = writeConfig(options.dir, { port, dataDir: join(options.dir, 'data'), scenario: 'accepts' });
+    child = await startChild({ name: 'daemon-profile', cmd: profiled.cmd, args: [...profiled.args, 'start', '--config', config], cwd: options.dir, port, readyPath: '/-/ready', logFile: join(options.dir, 'daemon.log') });
+  }
   let load: LoadResult;
   try {
-    load = await measureAccepts(port, options.load);
+    if (options.postgres?.second) other = await startOnPostgres({ name: 'daemon-other', dir: options.dir, daemon: options.daemon, url: options.postgres.url, scenario: 'accepts' });
+    // With a second daemon, the figure is the profiled one's share of the split load.
+    load = other ? (await measureAcceptsSplit([child.port, other.port], options.load)).perServer[0] : await measureAccepts(child.port, options.load);
   } finally {
-    await child.stop();
+    // The profile is written at exit: give a busy daemon time to get there.
+    await Promise.all([child.stop(60_000), other?.stop()]);
   }
   const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error('the profiled daemon wrote no .cpuprofile');
-  return { load, ...summarizeProfile(join(profDir, file), INCLUSIVE) };
+  return { load, ...summarizeProfile(join(profDir, file), options.postgres ? INCLUSIVE_POSTGRES : INCLUSIVE) };
 }

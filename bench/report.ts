@@ -5,6 +5,9 @@
 import type { AcceptRun } from './accepts.js';
 import type { ProfileSummary } from './profile.js';
 import type { RetainedSeed } from './seed.js';
+import type { FailedRun } from './accepts.js';
+import { pgTargetRows, renderPostgres } from './report-postgres.js';
+import type { TakeoverResult } from './takeover.js';
 import type { TimerResult } from './timers.js';
 
 export interface Machine {
@@ -15,9 +18,30 @@ export interface Machine {
   node: string;
   kernel: string;
   loadAvg: string;
+  /** At the end of the run. */
+  loadAvgEnd?: string;
   daemonBuild: string;
   commit: string;
   srcDirty: boolean;
+}
+
+export interface PostgresSummary {
+  server?: { version: string; settings: Record<string, string> };
+  /** The cluster did not start. */
+  error?: string;
+  failed: FailedRun[];
+  pending: number;
+  pendingVia: 'api' | 'seed';
+  neededRate: number;
+  lease: string;
+  spreadSec: number;
+  watchSec: number;
+  timers?: TimerResult;
+  timerError?: string;
+  takeovers: TakeoverResult[];
+  /** A daemon on PostgreSQL under `--cpu-prof`: alone, and beside a second daemon on the same database. */
+  profiles: { one?: ProfileSummary; two?: ProfileSummary };
+  takeoverError?: string;
 }
 
 export interface Summary {
@@ -26,11 +50,14 @@ export interface Summary {
     rounds: number; connections: number; warmupSec: number; durationSec: number;
     retained: number; seed: RetainedSeed; receiptIndexMs: number; seedSec: number;
     pending: number; pendingVia: 'api' | 'seed'; neededRate: number; totalSec: number;
+    /** `--only postgres`: the file store's empty runs and the PostgreSQL scenarios, nothing else. */
+    only?: string;
   };
   runs: AcceptRun[];
   timers?: TimerResult;
   timerError?: string;
   profile?: ProfileSummary;
+  postgres?: PostgresSummary;
 }
 
 export const median = (xs: number[]): number => {
@@ -39,14 +66,14 @@ export const median = (xs: number[]): number => {
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 };
-const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
-const mb = (b: number) => (b >= 10e6 ? `${(b / 1e6).toFixed(0)} MB` : `${(b / 1e6).toFixed(1)} MB`);
-const n0 = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
-const n1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
-const r2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
-const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
-const verdict = (ok: boolean) => (ok ? '**pass**' : '**FAIL**');
+export const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+export const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+export const mb = (b: number) => (b >= 10e6 ? `${(b / 1e6).toFixed(0)} MB` : `${(b / 1e6).toFixed(1)} MB`);
+export const n0 = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
+export const n1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
+export const r2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
+export const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
+export const verdict = (ok: boolean) => (ok ? '**pass**' : '**FAIL**');
 const serverName = (r: AcceptRun, retained: number) => (r.target === 'baseline' ? 'bare Koa + koa-bodyparser' : r.target === 'empty' ? 'switchboard, empty store' : `switchboard, ${n0(retained)} retained`);
 
 export function figures(s: Summary) {
@@ -99,7 +126,7 @@ export function renderMarkdown(s: Summary): string {
   lines.push('# Benchmarks', '');
   lines.push(`Written by \`npm run bench\` (bench/run.ts) on ${m.date}, against commit \`${m.commit}\`${m.srcDirty ? ' (with uncommitted changes in src/ or plugins/)' : ''}. Every figure below comes from that one run; ratios compare against a baseline measured in the same run, on the same machine, with the same client.`, '');
   lines.push('## Machine', '');
-  lines.push(`- ${m.cpus} CPUs (${m.cpuModel}), ${m.memGiB.toFixed(0)} GiB RAM, shared and noisy; load average at start ${m.loadAvg}`);
+  lines.push(`- ${m.cpus} CPUs (${m.cpuModel}), ${m.memGiB.toFixed(0)} GiB RAM, shared and noisy; load average at start ${m.loadAvg}${m.loadAvgEnd ? `, at the end ${m.loadAvgEnd}` : ''}`);
   lines.push(`- Node ${m.node}, Linux ${m.kernel}; daemon ${m.daemonBuild}`);
   lines.push(`- Whole run: ${(s.settings.totalSec / 60).toFixed(1)} min`, '');
 
@@ -115,12 +142,13 @@ export function renderMarkdown(s: Summary): string {
     lines.push(`| Fallback-timer lag p99 | not measured: ${s.timerError ?? 'skipped'} | ≤ 50 ms | **FAIL** |`);
     lines.push('| RSS with pending fallbacks | not measured | ≤ 150 MB | **FAIL** |');
   }
+  lines.push(...pgTargetRows(s));
   lines.push('');
 
   lines.push('## Accept throughput, every run', '');
   lines.push(`${s.settings.connections} concurrent keep-alive connections (autocannon, in the bench process), ${s.settings.warmupSec} s warm-up then ${s.settings.durationSec} s measured, each server a fresh child process on 127.0.0.1. The daemon's route is one SMS step on a mock provider that answers \`queued\` and then sends receipts \`sent\` and \`delivered\` through the daemon's own webhook path 1 s later, so every accepted message is also routed, sent and completed during the run. Order alternates between rounds to spread drift.`, '');
   lines.push('| Round | Server | Accepted/s | p50 / p99 latency | non-2xx / errors | Server CPU per request | Startup | RSS after (peak) |', '|---|---|---|---|---|---|---|---|');
-  for (const r of s.runs) {
+  for (const r of s.runs.filter((x) => x.target === 'baseline' || x.target === 'empty' || x.target === 'retained')) {
     lines.push(`| ${r.round} | ${serverName(r, s.settings.retained)} | ${n0(r.acceptsPerSec)} | ${r.latencyP50Ms} / ${r.latencyP99Ms} ms | ${r.non2xx} / ${r.errors} | ${r.cpuMsPerRequest.toFixed(2)} ms | ${r.startupSec.toFixed(1)} s | ${mib(r.rssAfter)} (${mib(r.rssPeak)}) |`);
   }
   lines.push('');
@@ -140,6 +168,7 @@ export function renderMarkdown(s: Summary): string {
   if (t) lines.push(...renderTimers(s, t));
   if (s.profile) lines.push(...renderProfile(s, s.profile));
   lines.push(...renderLimits(s));
+  if (s.postgres) lines.push(...renderPostgres(s));
   return lines.join('\n');
 }
 
@@ -155,13 +184,15 @@ function renderTimers(s: Summary, t: TimerResult): string[] {
   out.push('| Lag measure | p50 | p99 | max |', '|---|---|---|---|');
   out.push(`| Timer fired → \`step_timed_out\` recorded, minus due time (exact, sample of ${n0(t.sample.size)}) | ${n0(t.sample.fireP50)} ms | ${n0(t.sample.fireP99)} ms | ${n0(t.sample.fireMax)} ms |`);
   out.push(`| SMS fallback handed to the provider (\`attempt_sent\`, step 1) minus due time (exact, same sample) | ${n0(t.sample.sendP50)} ms | ${n0(t.sample.sendP99)} ms | ${n0(t.sample.sendMax)} ms |`);
-  const b = (q: { value: number; lower: number; upper: number }) => `${n0(q.value * 1000)} ms (bucket ${n0(q.lower * 1000)}–${q.upper === Infinity ? '+Inf' : n0(q.upper * 1000)} ms)`;
-  out.push(`| \`switchboard_scheduler_lag_seconds{kind="step-timeout"}\` (${n0(t.histogram.count)} observations, interpolated) | ${b(t.histogram.p50)} | ${b(t.histogram.p99)} | ≤ ${n0(t.histogram.max * 1000)} ms (bucket) |`);
+  // Re-rendered from .bench/last-run.json, Infinity comes back as null.
+  const inf = (x: number | null) => x === null || x === Infinity;
+  const b = (q: { value: number; lower: number; upper: number | null }) => `${n0(q.value * 1000)} ms (bucket ${n0(q.lower * 1000)}–${inf(q.upper) ? '+Inf' : n0(q.upper! * 1000)} ms)`;
+  out.push(`| \`switchboard_scheduler_lag_seconds{kind="step-timeout"}\` (${n0(t.histogram.count)} observations, interpolated) | ${b(t.histogram.p50)} | ${b(t.histogram.p99)} | ≤ ${inf(t.histogram.max) ? '+Inf' : `${n0(t.histogram.max * 1000)} ms`} (bucket) |`);
   out.push('');
   out.push(`The histogram's buckets are 1, 5, 10, 25, 50, 100, 250 ms, 1 s, 5 s, so its quantiles are only as fine as the bucket they land in (\`histogram_quantile\` interpolates linearly inside it). The sampled histories are exact to the millisecond, cover the whole firing window evenly, and are the figure judged. The scheduler observes lag when its \`setTimeout\` callback starts the batch of due timers; \`step_timed_out\` is recorded later, after the handler took the message's lock and read the message from its segment.`, '');
   out.push(`While they fired, the longest event-loop stall the daemon itself reported (prom-client \`switchboard_nodejs_eventloop_lag_max_seconds\`, scraped every second) was ${n0(t.loopLagMaxMs)} ms, and the daemon used ${r2(t.cpuMsPerFallback)} ms of CPU per fallback (over the firing window, scrapes included).`, '');
-  const idle = t.filesIdle;
-  const end = t.filesEnd;
+  const idle = t.filesIdle!;
+  const end = t.filesEnd!;
   out.push(`Store files with the ${n0(t.pending)} pending (before any fired): ${mb(idle.appended.bytes)} appended to ${idle.appended.files} message segment${idle.appended.files === 1 ? '' : 's'} (${n0(idle.appended.lines)} lines for ${n0(idle.appended.records)} messages, ${n1(idle.appended.lines / Math.max(1, idle.appended.records))} versions each), hot-state journal ${mb(idle.hot.journalBytes)}, snapshot \`state.json\` ${mb(idle.hot.snapshotBytes)} (${idle.hot.generation} folded so far). At the end of the phase: ${mb(end.appended.bytes)} of segment lines (${n0(end.appended.lines)} lines, ${n0(end.appended.records)} messages${t.acceptsWithPending ? ', the accept probe included' : ''}), journal ${mb(end.hot.journalBytes)}, snapshot ${mb(end.hot.snapshotBytes)} with ${n0(end.hot.collections.timers ?? 0)} timers after ${end.hot.generation} fold${end.hot.generation === 1 ? '' : 's'}; a fold serializes the snapshot 2,000 entries at a time between file writes (\`SnapshotFile\` in \`src/store/file/snapshot.ts\`), so it never holds the event loop for the whole of it (a single \`JSON.stringify\` of it would take ${n0(end.hot.stringifyMs ?? NaN)} ms, measured in the bench process, best of 3).`, '');
   out.push(`RSS: ${mib(t.rssAtReady)} when the daemon was ready on its empty store, ${mib(t.rssPendingIdle)} with the ${n0(t.pending)} pending (V8 heap in use ${mib(t.heapUsedPendingIdle)}), ${mib(t.rssPeakWhileFiring)} at most while they fired (process peak ${mib(t.rssPeakProcess)}).`, '');
   if (t.acceptsWithPending) {
@@ -208,10 +239,10 @@ function renderLimits(s: Summary): string[] {
   );
   if (t) {
     const lagVerdict = t.sample.fireP99 <= 50 ? 'within the 50 ms target' : 'over the 50 ms target';
-    const fold = t.filesEnd.hot.stringifyMs ?? NaN;
+    const fold = t.filesEnd!.hot.stringifyMs ?? NaN;
     out.push(
-      `- **Timer lag: the event loop, shared with the fallbacks' own work.** Lag p99 was ${n0(t.sample.fireP99)} ms, ${lagVerdict}, while ≈ ${n0(t.pending / Math.max(1, t.firingWindowSec))} fallbacks/s fired, each costing ${r2(t.cpuMsPerFallback)} ms of CPU (≈ ${pct((t.pending / Math.max(1, t.firingWindowSec)) * t.cpuMsPerFallback / 1000)} of one core). The scheduler (heap + one \`setTimeout\`) itself saw p50 ${n0(t.histogram.p50.value * 1000)} ms and p99 ≈ ${n0(t.histogram.p99.value * 1000)} ms: its callback, like the handlers after it, runs late only when the loop is busy, and the longest single stall the daemon reported was ${n0(t.loopLagMaxMs)} ms. Hot-state folds (${t.filesEnd.hot.generation} over the phase's daemon life, the last one a ${mb(t.filesEnd.hot.snapshotBytes)} snapshot that one \`JSON.stringify\` would take ${n0(fold)} ms to build) are written a slice at a time, so they do not show up as a single long stall. The SMS fallback itself goes out only after the new attempt's own group commit (an append and a datasync per changed file), so \`attempt_sent\` trails by p50 ${n0(t.sample.sendP50 - t.sample.fireP50)} ms more.${t.acceptsWithPending ? ` Accepts with ${n0(t.pending)} pending: ${n0(t.acceptsWithPending.acceptsPerSec)}/s, ${r2(t.acceptsWithPending.acceptsPerSec / f.empty)} of the empty-store median.` : ''}`,
-      `- **Memory: a Node process under load, plus the pending state.** RSS was ${mib(t.rssPendingIdle)} (${n0(t.rssPendingIdle / 1e6)} MB) with ${n0(t.pending)} pending${t.rssPendingIdle <= 150e6 ? ', within the 150 MB target' : ', over the 150 MB target'}, of which the V8 heap in use was ${mib(t.heapUsedPendingIdle)}; the rest lies outside the live heap (heap space V8 grew while the messages were being accepted and still holds, buffers, code). For scale: the daemon was at ${mib(t.rssAtReady)} when ready on an empty store, and the bare Koa baseline, which keeps nothing, ended its runs at ${mib(f.rssBase)} RSS (median). Between ready and idle-with-pending the process grew by ${mib(t.rssPendingIdle - t.rssAtReady)}, ≈ ${n0((t.rssPendingIdle - t.rssAtReady) / t.pending)} bytes per pending fallback, against ≈ ${n0(t.filesEnd.hot.snapshotBytes / Math.max(1, t.filesEnd.hot.collections.timers ?? 0))} bytes of JSON per pending timer in the \`state.json\` snapshot: the live heap holds far more per pending fallback than its durable state.`,
+      `- **Timer lag: the event loop, shared with the fallbacks' own work.** Lag p99 was ${n0(t.sample.fireP99)} ms, ${lagVerdict}, while ≈ ${n0(t.pending / Math.max(1, t.firingWindowSec))} fallbacks/s fired, each costing ${r2(t.cpuMsPerFallback)} ms of CPU (≈ ${pct((t.pending / Math.max(1, t.firingWindowSec)) * t.cpuMsPerFallback / 1000)} of one core). The scheduler (heap + one \`setTimeout\`) itself saw p50 ${n0(t.histogram.p50.value * 1000)} ms and p99 ≈ ${n0(t.histogram.p99.value * 1000)} ms: its callback, like the handlers after it, runs late only when the loop is busy, and the longest single stall the daemon reported was ${n0(t.loopLagMaxMs)} ms. Hot-state folds (${t.filesEnd!.hot.generation} over the phase's daemon life, the last one a ${mb(t.filesEnd!.hot.snapshotBytes)} snapshot that one \`JSON.stringify\` would take ${n0(fold)} ms to build) are written a slice at a time, so they do not show up as a single long stall. The SMS fallback itself goes out only after the new attempt's own group commit (an append and a datasync per changed file), so \`attempt_sent\` trails by p50 ${n0(t.sample.sendP50 - t.sample.fireP50)} ms more.${t.acceptsWithPending ? ` Accepts with ${n0(t.pending)} pending: ${n0(t.acceptsWithPending.acceptsPerSec)}/s, ${r2(t.acceptsWithPending.acceptsPerSec / f.empty)} of the empty-store median.` : ''}`,
+      `- **Memory: a Node process under load, plus the pending state.** RSS was ${mib(t.rssPendingIdle)} (${n0(t.rssPendingIdle / 1e6)} MB) with ${n0(t.pending)} pending${t.rssPendingIdle <= 150e6 ? ', within the 150 MB target' : ', over the 150 MB target'}, of which the V8 heap in use was ${mib(t.heapUsedPendingIdle)}; the rest lies outside the live heap (heap space V8 grew while the messages were being accepted and still holds, buffers, code). For scale: the daemon was at ${mib(t.rssAtReady)} when ready ${t.via === 'api' ? 'on an empty store' : `on the seeded store (the ${n0(t.pending)} already pending, not yet loaded into the engine's caches)`}, and the bare Koa baseline, which keeps nothing, ended its runs at ${mib(f.rssBase)} RSS (median). Between ready and idle-with-pending the process grew by ${mib(t.rssPendingIdle - t.rssAtReady)}, ≈ ${n0((t.rssPendingIdle - t.rssAtReady) / t.pending)} bytes per pending fallback, against ≈ ${n0(t.filesEnd!.hot.snapshotBytes / Math.max(1, t.filesEnd!.hot.collections.timers ?? 0))} bytes of JSON per pending timer in the \`state.json\` snapshot: the live heap holds far more per pending fallback than its durable state.`,
     );
     if (t.via === 'api' && t.submitted) {
       out.push(`- **How the pending state was made.** Through the API: the empty-store daemon accepted ${n0(f.empty)}/s, well above the ${n0(s.settings.neededRate)}/s this phase needs, so all ${n0(t.pending)} were submitted at a fixed rate and routed by the engine; no store files were written by the bench in this phase.`);
@@ -220,7 +251,7 @@ function renderLimits(s: Summary): string[] {
     }
   }
   out.push(
-    `- **Noise.** 2 shared CPUs; autocannon runs in the bench process and competes with the server under test, for the baseline and the daemon alike. Each figure is the median of ${s.settings.rounds} rounds, and each round's ratio is listed, so the spread is visible.`,
+    `- **Noise.** 2 shared CPUs; autocannon runs in the bench process and competes with the server under test, for the baseline and the daemon alike. The machine's load average was ${s.machine.loadAvg} at the start${s.machine.loadAvgEnd ? ` and ${s.machine.loadAvgEnd} at the end` : ''} (on 2 CPUs: anything well above 2 means other work shared the cores with every run). Each figure is the median of ${s.settings.rounds} rounds, and each round's ratio is listed, so the spread is visible.`,
     '',
   );
   return out;

@@ -10,15 +10,30 @@
  * the needed rate, else seeded) BENCH_PROFILE=1 (0: skip the profiled run) BENCH_KEEP=1 (keep temp
  * data) BENCH_OUT=BENCHMARKS.md. `npx tsx bench/render.ts` re-renders the file from the last
  * run's figures (.bench/last-run.json).
+ *
+ * PostgreSQL (a throwaway cluster from test/helpers/postgres.ts): accepts on one daemon and on two
+ * sharing a database, in the same rounds as the file store; fallback-timer lag with
+ * BENCH_PG_PENDING=100000 pending, due evenly over BENCH_PG_SPREAD=600 s from BENCH_PG_MARGIN=15 s
+ * after they are written, of which the first BENCH_PG_WATCH=30 s are watched
+ * (BENCH_PG_PENDING_VIA=auto|api|seed; auto: seeded into the tables when only part of the spread
+ * is watched, else through the API if the one-daemon median accepted 1,000/s; BENCH_PG_GIVE_UP=240 s after the last watched due time at
+ * most); takeover of a killed instance's timers with BENCH_LEASE=2s and
+ * BENCH_TAKEOVER_MESSAGES=100, repeated BENCH_TAKEOVER_RUNS=3 times. `npm run bench -- --only
+ * postgres` (or BENCH_ONLY=postgres) runs only these, with file-store runs in the same rounds for
+ * the ratio, and writes .bench/postgres.md (BENCH_OUT to choose) and .bench/last-postgres.json
+ * instead of BENCHMARKS.md.
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runAccepts, type AcceptRun, type Target } from './accepts.js';
+import { runAccepts, type AcceptRun, type FailedRun, type Target } from './accepts.js';
+import { startBenchCluster, type BenchCluster } from './postgres.js';
+import { runTakeover, type TakeoverResult } from './takeover.js';
 import { profileAccepts, type ProfileSummary } from './profile.js';
 import { buildDaemon, onCleanup, ROOT, WORK } from './procs.js';
-import { median, renderMarkdown, renderStdout, type Summary } from './report.js';
+import { median, renderMarkdown, renderStdout, type PostgresSummary, type Summary } from './report.js';
+import { renderPostgresOnly, renderPostgresStdout } from './report-postgres.js';
 import { seedRetained } from './seed.js';
 import { runTimerLag, type TimerResult } from './timers.js';
 
@@ -38,6 +53,19 @@ const settings = {
   profile: env('BENCH_PROFILE', 1) !== 0,
 };
 const pendingVia = process.env.BENCH_PENDING_VIA ?? 'auto';
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : process.env.BENCH_ONLY || undefined;
+if (only !== undefined && only !== 'postgres') throw new Error(`--only ${only}: only "postgres" is known`);
+const pgSettings = {
+  pending: env('BENCH_PG_PENDING', settings.pending),
+  spreadSec: env('BENCH_PG_SPREAD', 600),
+  watchSec: env('BENCH_PG_WATCH', 30),
+  marginSec: env('BENCH_PG_MARGIN', 15),
+  via: process.env.BENCH_PG_PENDING_VIA ?? 'auto',
+  lease: process.env.BENCH_LEASE ?? '2s',
+  takeoverMessages: env('BENCH_TAKEOVER_MESSAGES', 100),
+  takeoverRuns: env('BENCH_TAKEOVER_RUNS', 3),
+};
 // Receipts find their attempt through an index rebuilt at start from this window (store.receiptIndex default).
 const RECEIPT_INDEX_MS = 3 * 86_400_000;
 const started = Date.now();
@@ -64,31 +92,55 @@ log('building the daemon (tsc → .bench/build)');
 const daemon = buildDaemon();
 machine.daemonBuild = daemon.compiled ? 'compiled JavaScript (tsc), run with node' : 'TypeScript sources through tsx (tsc emitted nothing)';
 
-log(`seeding ${settings.retained.toLocaleString('en-US')} delivered messages over 30 days`);
+log('postgres: starting a throwaway cluster (test/helpers/postgres.ts)');
+let cluster: BenchCluster | undefined;
+let clusterError: string | undefined;
+try {
+  cluster = await startBenchCluster();
+  log(`postgres: ${cluster.version}; fsync=${cluster.settings.fsync} synchronous_commit=${cluster.settings.synchronous_commit} full_page_writes=${cluster.settings.full_page_writes}`);
+} catch (err) {
+  clusterError = (err as Error).message.split('\n')[0];
+  log(`postgres: cannot start: ${clusterError}`);
+}
+
+let seeded: Summary['settings']['seed'] = { bytes: 0, segments: 0, lines: 0, fullHistory: 0 };
+let seedSec = 0;
 const seedDir = join(runDir, 'seed-retained');
-const seedStart = Date.now();
-const seeded = seedRetained(seedDir, settings.retained, 30, Date.now(), RECEIPT_INDEX_MS);
-const seedSec = (Date.now() - seedStart) / 1000;
-log(`seeded ${(seeded.bytes / 1e6).toFixed(0)} MB, ${seeded.lines} lines in ${seeded.segments} hourly segments (${seedSec.toFixed(0)} s)`);
+if (!only) {
+  log(`seeding ${settings.retained.toLocaleString('en-US')} delivered messages over 30 days`);
+  const seedStart = Date.now();
+  seeded = seedRetained(seedDir, settings.retained, 30, Date.now(), RECEIPT_INDEX_MS);
+  seedSec = (Date.now() - seedStart) / 1000;
+  log(`seeded ${(seeded.bytes / 1e6).toFixed(0)} MB, ${seeded.lines} lines in ${seeded.segments} hourly segments (${seedSec.toFixed(0)} s)`);
+}
 
 const runs: AcceptRun[] = [];
-const orders: Target[][] = [['baseline', 'empty', 'retained'], ['retained', 'empty', 'baseline']];
+const failed: FailedRun[] = [];
+const pgTargets: Target[] = cluster ? ['postgres', 'postgres-2'] : [];
+const first: Target[] = only ? ['empty', ...pgTargets] : ['baseline', 'empty', 'retained', ...pgTargets];
+const orders: Target[][] = [first, [...first].reverse()];
 for (let round = 1; round <= settings.rounds; round++) {
   for (const target of orders[(round - 1) % orders.length]) {
-    const r = await runAccepts({
-      target, round, daemon, retainedSeed: seedDir,
-      dir: join(runDir, `r${round}-${target}`),
-      load: { connections: settings.connections, warmupSec: settings.warmupSec, durationSec: settings.durationSec },
-    });
-    runs.push(r);
-    log(`round ${round} ${target.padEnd(8)} ${r.acceptsPerSec.toFixed(0).padStart(6)} req/s  p99 ${r.latencyP99Ms} ms  non2xx ${r.non2xx} errors ${r.errors}  RSS ${(r.rssAfter / 2 ** 20).toFixed(0)} MiB  startup ${r.startupSec.toFixed(1)} s`);
-    rmSync(join(runDir, `r${round}-${target}`), { recursive: true, force: true });
+    const dir = join(runDir, `r${round}-${target}`);
+    try {
+      const r = await runAccepts({
+        target, round, daemon, retainedSeed: seedDir, dir, postgres: cluster,
+        load: { connections: settings.connections, warmupSec: settings.warmupSec, durationSec: settings.durationSec },
+      });
+      runs.push(r);
+      log(`round ${round} ${target.padEnd(10)} ${r.acceptsPerSec.toFixed(0).padStart(6)} req/s  p99 ${r.latencyP99Ms} ms  non2xx ${r.non2xx} errors ${r.errors}  RSS ${(r.rssAfter / 2 ** 20).toFixed(0)} MiB  startup ${r.startupSec.toFixed(1)} s${r.pgCpuMsPerRequest === undefined ? '' : `  CPU/req daemon ${r.cpuMsPerRequest.toFixed(2)} ms, PostgreSQL ${r.pgCpuMsPerRequest.toFixed(2)} ms`}`);
+    } catch (err) {
+      if (target !== 'postgres' && target !== 'postgres-2') throw err;
+      failed.push({ target, round, error: (err as Error).message });
+      log(`round ${round} ${target.padEnd(10)} not measured: ${(err as Error).message}`);
+    }
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 rmSync(seedDir, { recursive: true, force: true });
 
 let profile: ProfileSummary | undefined;
-if (settings.profile) {
+if (settings.profile && !only) {
   try {
     log('profile: a separate empty-store daemon under node --cpu-prof, same load');
     profile = await profileAccepts({ dir: join(runDir, 'profile'), daemon, load: { connections: settings.connections, warmupSec: settings.warmupSec, durationSec: settings.durationSec } });
@@ -99,32 +151,104 @@ if (settings.profile) {
   rmSync(join(runDir, 'profile'), { recursive: true, force: true });
 }
 
+// Where a daemon on PostgreSQL spends its CPU: alone, and beside a second daemon on the same database.
+const pgProfiles: { one?: ProfileSummary; two?: ProfileSummary } = {};
+if (settings.profile && cluster) {
+  for (const which of ['one', 'two'] as const) {
+    try {
+      log(`profile: a daemon on PostgreSQL under node --cpu-prof${which === 'two' ? ', beside a second daemon on the same database' : ''}`);
+      const p = await profileAccepts({ dir: join(runDir, `profile-pg-${which}`), daemon, load: { connections: settings.connections, warmupSec: settings.warmupSec, durationSec: settings.durationSec }, postgres: { url: await cluster.database(), second: which === 'two' } });
+      pgProfiles[which] = p;
+      log(`profile: ${p.load.acceptsPerSec.toFixed(0)} req/s by the profiled daemon; ${(p.busy * 100).toFixed(0)} % of samples busy`);
+    } catch (err) {
+      log(`profile on PostgreSQL (${which}) failed: ${(err as Error).message}`);
+    }
+    rmSync(join(runDir, `profile-pg-${which}`), { recursive: true, force: true });
+  }
+}
+
 // The pending fallbacks go through the API when the daemon accepts fast enough to submit them all
 // within the spread window (with room to spare); otherwise they are written into the store.
 const neededRate = settings.pending / settings.spreadSec;
 const emptyRate = median(runs.filter((r) => r.target === 'empty').map((r) => r.acceptsPerSec));
-const via: 'api' | 'seed' = pendingVia === 'api' || pendingVia === 'seed' ? pendingVia : emptyRate >= Math.max(1000, 1.2 * neededRate) ? 'api' : 'seed';
-log(`timers: pending fallbacks via ${via} (empty-store median ${emptyRate.toFixed(0)}/s; needed ${neededRate.toFixed(0)}/s)`);
+const chooseVia = (setting: string, rate: number, needed: number): 'api' | 'seed' => (setting === 'api' || setting === 'seed' ? setting : rate >= Math.max(1000, 1.2 * needed) ? 'api' : 'seed');
+const via = chooseVia(pendingVia, emptyRate, neededRate);
 let timers: TimerResult | undefined;
 let timerError: string | undefined;
-try {
-  timers = await runTimerLag({
-    dir: join(runDir, 'timers'), daemon, pending: settings.pending, via,
-    spreadMs: settings.spreadSec * 1000, marginMs: settings.marginSec * 1000,
-    sampleSize: 1000, connections: settings.connections, acceptProbe: { durationSec: 10 }, log,
-  });
-} catch (err) {
-  timerError = (err as Error).message;
-  log(`timer phase failed: ${timerError}`);
+if (!only) {
+  log(`timers: pending fallbacks via ${via} (empty-store median ${emptyRate.toFixed(0)}/s; needed ${neededRate.toFixed(0)}/s)`);
+  try {
+    timers = await runTimerLag({
+      dir: join(runDir, 'timers'), daemon, pending: settings.pending, via,
+      spreadMs: settings.spreadSec * 1000, marginMs: settings.marginSec * 1000,
+      sampleSize: 1000, connections: settings.connections, acceptProbe: { durationSec: 10 }, log,
+    });
+  } catch (err) {
+    timerError = (err as Error).message;
+    log(`timer phase failed: ${timerError}`);
+  }
+}
+
+let postgres: PostgresSummary | undefined;
+if (cluster || clusterError) {
+  const pgNeeded = pgSettings.pending / pgSettings.spreadSec;
+  const pgRate = median(runs.filter((r) => r.target === 'postgres').map((r) => r.acceptsPerSec));
+  // Through the API the N take the whole spread to submit; with only part of it watched, seed them.
+  const pgVia = pgSettings.via === 'auto' && pgSettings.watchSec < pgSettings.spreadSec ? 'seed' : chooseVia(pgSettings.via, pgRate, pgNeeded);
+  postgres = { server: cluster ? { version: cluster.version, settings: cluster.settings } : undefined, error: clusterError, failed, pending: pgSettings.pending, pendingVia: pgVia, neededRate: pgNeeded, lease: pgSettings.lease, spreadSec: pgSettings.spreadSec, watchSec: pgSettings.watchSec, takeovers: [], profiles: pgProfiles };
+  if (cluster) {
+    log(`postgres timers: ${pgSettings.pending} pending fallbacks via ${pgVia} (one-daemon median ${pgRate.toFixed(0)}/s; needed ${pgNeeded.toFixed(0)}/s)`);
+    try {
+      postgres.timers = await runTimerLag({
+        dir: join(runDir, 'pg-timers'), daemon, pending: pgSettings.pending, via: pgVia,
+        spreadMs: pgSettings.spreadSec * 1000, marginMs: pgSettings.marginSec * 1000, watchMs: pgSettings.watchSec * 1000,
+        sampleSize: 1000, connections: settings.connections, log,
+        postgres: { url: await cluster.database(), cpuSeconds: cluster.cpuSeconds, query: cluster.query },
+        giveUpAfterMs: env('BENCH_PG_GIVE_UP', 240) * 1000,
+      });
+    } catch (err) {
+      postgres.timerError = (err as Error).message;
+      log(`postgres timer phase failed: ${postgres.timerError}`);
+    }
+    for (let run = 1; run <= pgSettings.takeoverRuns; run++) {
+      try {
+        const t: TakeoverResult = await runTakeover({
+          dir: join(runDir, `takeover-${run}`), daemon, lease: pgSettings.lease, leaseMs: parseDurationMs(pgSettings.lease),
+          messages: pgSettings.takeoverMessages, log,
+          postgres: { url: await cluster.database(), cpuSeconds: cluster.cpuSeconds, query: cluster.query },
+        });
+        postgres.takeovers.push(t);
+        log(`takeover ${run}: ${t.fired} of ${t.heldAtKill} held timers fired by B; lease end → fired min ${t.fromExpiry.min} ms, p50 ${t.fromExpiry.p50} ms, max ${t.fromExpiry.max} ms; kill → fired max ${t.fromKill.max} ms`);
+      } catch (err) {
+        postgres.takeoverError = (err as Error).message;
+        log(`takeover not measured: ${postgres.takeoverError}`);
+        break;
+      }
+    }
+    await cluster.stop();
+  }
 }
 
 const summary: Summary = {
-  machine,
-  settings: { rounds: settings.rounds, connections: settings.connections, warmupSec: settings.warmupSec, durationSec: settings.durationSec, retained: settings.retained, seed: seeded, receiptIndexMs: RECEIPT_INDEX_MS, seedSec, pending: settings.pending, pendingVia: via, neededRate, totalSec: (Date.now() - started) / 1000 },
-  runs, timers, timerError, profile,
+  machine: { ...machine, loadAvgEnd: loadavg().map((x) => x.toFixed(2)).join(' ') },
+  settings: { rounds: settings.rounds, connections: settings.connections, warmupSec: settings.warmupSec, durationSec: settings.durationSec, retained: settings.retained, seed: seeded, receiptIndexMs: RECEIPT_INDEX_MS, seedSec, pending: settings.pending, pendingVia: via, neededRate, totalSec: (Date.now() - started) / 1000, only },
+  runs, timers, timerError, profile, postgres,
 };
-const out = join(ROOT, process.env.BENCH_OUT ?? 'BENCHMARKS.md');
-writeFileSync(join(WORK, 'last-run.json'), JSON.stringify(summary, null, 2));
-writeFileSync(out, renderMarkdown(summary));
-process.stdout.write(`${renderStdout(summary)}\n\nwrote ${out}\n`);
+if (only) {
+  const out = process.env.BENCH_OUT ? join(ROOT, process.env.BENCH_OUT) : join(WORK, 'postgres.md');
+  writeFileSync(join(WORK, 'last-postgres.json'), JSON.stringify(summary, null, 2));
+  writeFileSync(out, renderPostgresOnly(summary));
+  process.stdout.write(`${renderPostgresStdout(summary)}\n\nwrote ${out}\n`);
+} else {
+  const out = join(ROOT, process.env.BENCH_OUT ?? 'BENCHMARKS.md');
+  writeFileSync(join(WORK, 'last-run.json'), JSON.stringify(summary, null, 2));
+  writeFileSync(out, renderMarkdown(summary));
+  process.stdout.write(`${renderStdout(summary)}\n${renderPostgresStdout(summary)}\n\nwrote ${out}\n`);
+}
 process.exit(0);
+
+function parseDurationMs(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
+  if (!m) throw new Error(`BENCH_LEASE=${text}: expected a duration like 2s or 1500ms`);
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[m[2] as 'ms' | 's' | 'm'];
+}

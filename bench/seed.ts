@@ -7,7 +7,6 @@
  */
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { ulid } from 'ulid';
 import type { Message, TimerRecord } from '../src/model.js';
 
 const HOUR = 3_600_000;
@@ -17,6 +16,22 @@ export const segmentKeyOf = (ms: number) => {
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}/${pad(d.getUTCHours())}`;
 };
 const iso = (ms: number) => new Date(ms).toISOString();
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+/**
+ * A ULID of `ms` with its random part from `Math.random`: the `ulid` package draws one
+ * `crypto.getRandomValues` per character (≈ 0.1 ms an id on this machine), which made seeding
+ * CPU-bound. Bench data needs unique, time-ordered ids, not unpredictable ones.
+ */
+function fastUlid(ms: number): string {
+  let time = '';
+  for (let i = 0, t = ms; i < 10; i++, t = Math.floor(t / 32)) time = CROCKFORD[t % 32] + time;
+  let random = '';
+  for (let i = 0; i < 16; i++) random += CROCKFORD[(Math.random() * 32) | 0];
+  return time + random;
+}
+const messageId = fastUlid;
+const attemptIdOf = fastUlid;
+const providerIdOf = fastUlid;
 const phone = (i: number) => `+1555${String(1_000_000 + (i % 9_000_000)).padStart(7, '0')}`;
 const TEXTS = ['Your code is 424242. It expires in 10 minutes.', 'Your order #8841 has shipped and arrives Thursday.', 'Reminder: appointment tomorrow at 10:30. Reply C to confirm.'];
 
@@ -26,11 +41,11 @@ const TEXTS = ['Your code is 424242. It expires in 10 minutes.', 'Your order #88
  * send; `queued` after it, appended twice; receipt `sent`; receipt `delivered` and completion).
  */
 function deliveredVersions(created: number, i: number): Message[] {
-  const id = ulid(created);
+  const id = messageId(created);
   const to = phone(i);
   const t = (ms: number) => iso(created + ms);
-  const attemptId = ulid(created + 6);
-  const pmid = `mock-${ulid(created + 40)}`;
+  const attemptId = attemptIdOf(created + 6);
+  const pmid = `mock-${providerIdOf(created + 40)}`;
   const base = {
     id, route: 'bench',
     plan: { steps: [{ channel: 'sms', providers: ['mock-sms'], until: 'delivered', within: '30s' }], mode: 'fallback', resendUnknown: false } as Message['plan'],
@@ -80,16 +95,20 @@ function segmentWriter(dir: string) {
   let chunks: string[] = [];
   let chunkChars = 0;
   const stats = { bytes: 0, segments: 0, lines: 0 };
+  // Where each segment ends (`messages/<day>/<hour>` → bytes), for the snapshot's commit markers.
+  const ends: Record<string, number> = {};
   const flush = () => {
     if (fd < 0 || chunks.length === 0) return;
     const buf = Buffer.from(chunks.join(''), 'utf8');
     writeSync(fd, buf);
     stats.bytes += buf.length;
+    ends[`messages/${current}`] = (ends[`messages/${current}`] ?? 0) + buf.length;
     chunks = [];
     chunkChars = 0;
   };
   return {
     stats,
+    ends,
     append(key: string, record: { id: string }): void {
       if (key !== current) {
         flush();
@@ -114,9 +133,13 @@ function segmentWriter(dir: string) {
   };
 }
 
-/** `state.json` as `HotState` folds it: generation 0 (no journal follows), the named collections. */
-function writeSnapshot(dir: string, collections: Record<string, Record<string, unknown>>): number {
-  const text = JSON.stringify({ generation: 0, collections });
+/**
+ * `state.json` as `HotState` folds it: generation 0 (no journal follows), the named collections,
+ * and `segmentEnds` naming where every segment ends — the commit markers of a marked store. Without
+ * them the store takes the folder for a fresh marked one and cuts every unnamed segment to nothing.
+ */
+function writeSnapshot(dir: string, collections: Record<string, Record<string, unknown>>, segmentEnds: Record<string, number>): number {
+  const text = JSON.stringify({ generation: 0, collections, segmentEnds });
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'state.json'), text);
   return Buffer.byteLength(text);
@@ -151,7 +174,7 @@ export function seedRetained(dir: string, count: number, days: number, now: numb
     } else w.append(key, versions.at(-1)!);
   }
   w.close();
-  writeSnapshot(dir, {});
+  writeSnapshot(dir, {}, w.ends);
   return { ...w.stats, fullHistory };
 }
 
@@ -172,37 +195,49 @@ export function seedPending(dir: string, count: number, options: { now: number; 
   const w = segmentWriter(dir);
   const timers: Record<string, TimerRecord> = {};
   const due = new Map<string, number>();
-  const within = `${options.withinMs / 1000}s`;
   for (let i = 0; i < count; i++) {
-    const created = Math.floor(options.now - options.spreadMs + (i * options.spreadMs) / count);
-    const id = ulid(created);
-    const to = phone(i);
-    const t = (ms: number) => iso(created + ms);
-    const attemptId = ulid(created + 2);
-    const pmid = `mock-${ulid(created + 5)}`;
-    const started = created + 2;
-    const m: Message = {
-      id, route: 'bench',
-      plan: { steps: [{ channel: 'whatsapp', providers: ['mock-wa'], until: 'delivered', within }, { channel: 'sms', providers: ['mock-sms-silent'], until: 'delivered', within: '1h' }], mode: 'fallback', resendUnknown: false } as Message['plan'],
-      to: { sms: to, whatsapp: to },
-      content: { text: TEXTS[i % TEXTS.length] },
-      status: 'routing',
-      steps: [{ state: 'active', providerIndex: 0, retries: 0, startedAt: iso(started) }, { state: 'pending', providerIndex: 0, retries: 0 }],
-      attempts: [{ id: attemptId, step: 0, channel: 'whatsapp', provider: 'mock-wa', to, status: 'queued', createdAt: t(2), updatedAt: t(5), receipts: [], providerMessageId: pmid }],
-      history: [
-        { at: t(0), event: 'accepted', status: 'accepted' },
-        { at: t(2), event: 'routing', status: 'routing', cause: 'fallback route bench' },
-        { at: t(2), event: 'step_started', step: 0, cause: `whatsapp via mock-wa, until delivered within ${within}` },
-        { at: t(5), event: 'attempt_sent', step: 0, attempt: attemptId, cause: `mock-wa accepted it as ${pmid}` },
-      ],
-      createdAt: t(0), updatedAt: t(5),
-    };
-    w.append(segmentKeyOf(created), m);
-    const timerId = `${id}.0.timeout`;
-    timers[timerId] = { id: timerId, kind: 'step-timeout', due: started + options.withinMs, payload: { message: id, step: 0 } };
-    due.set(id, started + options.withinMs);
+    const { message, timer } = pendingFallback(i, count, options);
+    w.append(segmentKeyOf(idTimeOf(message)), message);
+    timers[timer.id] = timer;
+    due.set(message.id, timer.due);
   }
   w.close();
-  const snapshotBytes = writeSnapshot(dir, { timers });
+  const snapshotBytes = writeSnapshot(dir, { timers }, w.ends);
   return { due, bytes: w.stats.bytes, snapshotBytes };
+}
+
+const idTimeOf = (m: Message) => Date.parse(m.createdAt);
+
+/**
+ * The `i`-th of `count` messages on the fallback route, accepted evenly over
+ * `[now - spreadMs, now]`, as the engine leaves it after its WhatsApp attempt went out, with its
+ * pending step-0 `within` timer.
+ */
+export function pendingFallback(i: number, count: number, options: { now: number; spreadMs: number; withinMs: number }): { message: Message; timer: TimerRecord } {
+  const within = `${options.withinMs / 1000}s`;
+  const created = Math.floor(options.now - options.spreadMs + (i * options.spreadMs) / count);
+  const id = messageId(created);
+  const to = phone(i);
+  const t = (ms: number) => iso(created + ms);
+  const attemptId = attemptIdOf(created + 2);
+  const pmid = `mock-${providerIdOf(created + 5)}`;
+  const started = created + 2;
+  const message: Message = {
+    id, route: 'bench',
+    plan: { steps: [{ channel: 'whatsapp', providers: ['mock-wa'], until: 'delivered', within }, { channel: 'sms', providers: ['mock-sms-silent'], until: 'delivered', within: '1h' }], mode: 'fallback', resendUnknown: false } as Message['plan'],
+    to: { sms: to, whatsapp: to },
+    content: { text: TEXTS[i % TEXTS.length] },
+    status: 'routing',
+    steps: [{ state: 'active', providerIndex: 0, retries: 0, startedAt: iso(started) }, { state: 'pending', providerIndex: 0, retries: 0 }],
+    attempts: [{ id: attemptId, step: 0, channel: 'whatsapp', provider: 'mock-wa', to, status: 'queued', createdAt: t(2), updatedAt: t(5), receipts: [], providerMessageId: pmid }],
+    history: [
+      { at: t(0), event: 'accepted', status: 'accepted' },
+      { at: t(2), event: 'routing', status: 'routing', cause: 'fallback route bench' },
+      { at: t(2), event: 'step_started', step: 0, cause: `whatsapp via mock-wa, until delivered within ${within}` },
+      { at: t(5), event: 'attempt_sent', step: 0, attempt: attemptId, cause: `mock-wa accepted it as ${pmid}` },
+    ],
+    createdAt: t(0), updatedAt: t(5),
+  };
+  const timerId = `${id}.0.timeout`;
+  return { message, timer: { id: timerId, kind: 'step-timeout', due: started + options.withinMs, payload: { message: id, step: 0 } } };
 }

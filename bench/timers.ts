@@ -10,8 +10,11 @@ import { join } from 'node:path';
 import { API_KEY, writeConfig } from './config.js';
 import { measureAccepts, submit, type LoadResult } from './load.js';
 import { gauge, histogram, percentile, quantile, scrape } from './metrics.js';
-import { freePort, startChild } from './procs.js';
+import { startOnPostgres } from './accepts.js';
+import { tallyLog, type LogTally } from './logs.js';
+import { freePort, startChild, type Child } from './procs.js';
 import { seedPending } from './seed.js';
+import { migrateWith, seedPendingPostgres } from './seed-postgres.js';
 import { appendedSince, hotFiles, segmentSizes, type Appended, type HotFiles } from './storefiles.js';
 
 export interface TimerResult {
@@ -20,8 +23,16 @@ export interface TimerResult {
   via: 'api' | 'seed';
   /** api: the submission run (ids excluded). */
   submitted?: LoadResult & { ratePerSec: number };
-  /** seed: bytes of segments and of the `state.json` snapshot written by the bench. */
-  seeded?: { segmentBytes: number; snapshotBytes: number };
+  /** seed: bytes of segments and of the `state.json` snapshot written by the bench (PostgreSQL: JSON of the message rows, no snapshot), and how long it took. */
+  seeded?: { segmentBytes: number; snapshotBytes: number; seconds?: number };
+  /** PostgreSQL runs: the server's CPU per fired fallback, and the tables' size with the N pending and at the end. */
+  postgres?: { cpuMsPerFallback: number; tablesIdle: TableSizes; tablesEnd: TableSizes };
+  /** What the daemon logged over the phase (warn and up), most frequent first. */
+  daemonLog?: LogTally[];
+  /** Timers due in the watched window (all N unless `watchMs` cut it). */
+  dueInWindow: number;
+  /** Fallbacks that fired per second, first due time to the last one counted by the histogram. */
+  firedPerSec: number;
   startupSec: number;
   rssAtReady: number;
   pendingSeen: number;
@@ -34,8 +45,8 @@ export interface TimerResult {
   /** Daemon CPU per fired fallback over the firing window. */
   cpuMsPerFallback: number;
   /** Store files when the N were pending (before any fired), and at the end. */
-  filesIdle: { appended: Appended; hot: HotFiles };
-  filesEnd: { appended: Appended; hot: HotFiles };
+  filesIdle?: { appended: Appended; hot: HotFiles };
+  filesEnd?: { appended: Appended; hot: HotFiles };
   acceptsWithPending?: LoadResult;
   histogram: { count: number; p50: { value: number; lower: number; upper: number }; p99: { value: number; lower: number; upper: number }; max: number };
   sample: { size: number; missing: number; fireP50: number; fireP99: number; fireMax: number; sendP50: number; sendP99: number; sendMax: number };
@@ -49,6 +60,24 @@ export interface TimerResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+export interface TableSizes {
+  /** Bytes with indexes and TOAST, by table. */
+  bytes: Record<string, number>;
+  timers: number;
+}
+
+export interface PostgresTimers {
+  url: string;
+  cpuSeconds(): number;
+  query<T extends Record<string, unknown>>(url: string, sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+async function tableSizes(p: PostgresTimers): Promise<TableSizes> {
+  const rows = await p.query<{ name: string; bytes: string }>(p.url, `SELECT c.relname AS name, pg_total_relation_size(c.oid) AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'`);
+  const [{ n }] = await p.query<{ n: string }>(p.url, 'SELECT count(*) AS n FROM timers');
+  return { bytes: Object.fromEntries(rows.map((r) => [r.name, Number(r.bytes)])), timers: Number(n) };
+}
+
 interface Hist { at: string; event: string; step?: number }
 interface Msg { id: string; history: Hist[] }
 
@@ -58,7 +87,7 @@ async function fetchMessage(port: number, id: string): Promise<Msg | undefined> 
 }
 
 /** The step-0 timer is armed as the step starts: due = `step_started` (step 0) + within. */
-const dueOf = (m: Msg, withinMs: number): number | undefined => {
+const armedDue = (m: Msg, withinMs: number): number | undefined => {
   const started = m.history.find((e) => e.event === 'step_started' && e.step === 0);
   return started ? Date.parse(started.at) + withinMs : undefined;
 };
@@ -75,8 +104,18 @@ export async function runTimerLag(options: {
   sampleSize: number;
   connections: number;
   acceptProbe?: { durationSec: number };
+  /** Run on PostgreSQL (the database at `url`, fresh) instead of the file store in `dir`. */
+  postgres?: PostgresTimers;
+  /** Stop waiting for the N to fire this long after the last due time (default 300 s). */
+  giveUpAfterMs?: number;
+  /**
+   * Seeded only: watch just the timers due in the first `watchMs` of the firing window (the rest
+   * stay pending meanwhile) — lag with N pending at a rate below the spread's, bounded in time.
+   */
+  watchMs?: number;
   log: (line: string) => void;
 }): Promise<TimerResult> {
+  const pgs = options.postgres;
   const { dir, log } = options;
   const dataDir = join(dir, 'data');
   mkdirSync(dir, { recursive: true });
@@ -84,7 +123,23 @@ export async function runTimerLag(options: {
 
   let seeded: TimerResult['seeded'];
   let seededIds: string[] = [];
-  if (options.via === 'seed') {
+  // Due times known from the seed (PostgreSQL: moved later by the seeding time, see below).
+  let seededDue: Map<string, number> | undefined;
+  const dueOf = (m: Msg) => seededDue?.get(m.id) ?? armedDue(m, withinMs);
+  if (options.via === 'seed' && pgs) {
+    log(`timers: seeding ${options.pending} pending fallbacks into PostgreSQL (within ${withinMs / 1000}s, due over ${options.spreadMs / 1000}s)`);
+    const t = Date.now();
+    migrateWith(options.daemon, pgs.url);
+    // Seeding takes a while here: the arrivals end when it does, so the margin before the first due stays whole.
+    const s = await seedPendingPostgres(pgs.url, options.pending, { now: t, spreadMs: options.spreadMs, withinMs });
+    // Seeding takes a while here: every timer moves later by that time, so the margin before the first due stays whole.
+    const shift = Date.now() - t;
+    await pgs.query(pgs.url, 'UPDATE timers SET due = due + $1::bigint', [shift]);
+    seeded = { segmentBytes: s.bytes, snapshotBytes: 0, seconds: shift / 1000 };
+    seededDue = new Map([...s.due].map(([id, due]) => [id, due + shift]));
+    seededIds = [...s.due.keys()].sort();
+    log(`timers: seeded in ${seeded.seconds!.toFixed(0)} s`);
+  } else if (options.via === 'seed') {
     log(`timers: seeding ${options.pending} pending fallbacks (within ${withinMs / 1000}s, due over ${options.spreadMs / 1000}s)`);
     // Arrivals end `marginMs` before the first due time minus the spread, as if accepted just now.
     const s = seedPending(dataDir, options.pending, { now: Date.now(), spreadMs: options.spreadMs, withinMs });
@@ -93,10 +148,16 @@ export async function runTimerLag(options: {
   }
   const sizesBefore = segmentSizes(dataDir);
 
-  const port = await freePort();
-  const config = writeConfig(dir, { port, dataDir, scenario: 'fallback', within: `${withinMs / 1000}s` });
   const t0 = Date.now();
-  const daemon = await startChild({ name: 'daemon-timers', cmd: options.daemon.cmd, args: [...options.daemon.args, 'start', '--config', config], cwd: dir, port, readyPath: '/-/ready', logFile: join(dir, 'daemon.log'), readyTimeoutMs: 300_000 });
+  let daemon: Child;
+  if (pgs) {
+    daemon = await startOnPostgres({ name: 'daemon-timers', dir, daemon: options.daemon, url: pgs.url, scenario: 'fallback', within: `${withinMs / 1000}s` });
+  } else {
+    const port = await freePort();
+    const config = writeConfig(dir, { port, dataDir, scenario: 'fallback', within: `${withinMs / 1000}s` });
+    daemon = await startChild({ name: 'daemon-timers', cmd: options.daemon.cmd, args: [...options.daemon.args, 'start', '--config', config], cwd: dir, port, readyPath: '/-/ready', logFile: join(dir, 'daemon.log'), readyTimeoutMs: 300_000 });
+  }
+  const port = daemon.port;
   const startupSec = (Date.now() - t0) / 1000;
   const rssAtReady = daemon.memory().rss;
   log(`timers: daemon ready in ${startupSec.toFixed(1)} s`);
@@ -119,18 +180,24 @@ export async function runTimerLag(options: {
     }
 
     const text = await scrape(port);
-    const pendingSeen = gauge(text, 'switchboard_scheduler_pending_timers') ?? NaN;
+    // On PostgreSQL the gauge is refreshed now and then from the table: count the table itself.
+    const pendingSeen = pgs ? (await tableSizes(pgs)).timers : gauge(text, 'switchboard_scheduler_pending_timers') ?? NaN;
     const first = await fetchMessage(port, ids[0]);
     const last = await fetchMessage(port, ids.at(-1)!);
-    const firstDue = (first && dueOf(first, withinMs)) ?? lastArrival + options.marginMs;
-    const lastDue = (last && dueOf(last, withinMs)) ?? firstDue + options.spreadMs;
+    const firstDue = (first && dueOf(first)) ?? lastArrival + options.marginMs;
+    const allDue = (last && dueOf(last)) ?? firstDue + options.spreadMs;
+    // Watching a window: its last due time stands for the last, and only timers due in it count.
+    const lastDue = options.watchMs && seededDue ? Math.min(allDue, firstDue + options.watchMs) : allDue;
+    const expected = seededDue && lastDue < allDue ? [...seededDue.values()].filter((d) => d <= lastDue).length : options.pending;
+    if (expected < options.pending) ids = ids.filter((id) => seededDue!.get(id)! <= lastDue);
     const idleGapSec = (firstDue - lastArrival) / 1000;
     if (idleGapSec < 0) log('timers: WARNING the first timers came due before the last message was accepted');
 
     await sleep(2000);
     const rssPendingIdle = daemon.memory().rss;
     const heapUsedPendingIdle = gauge(await scrape(port), 'switchboard_nodejs_heap_size_used_bytes') ?? NaN;
-    const filesIdle = { appended: appendedSince(dataDir, sizesBefore), hot: hotFiles(dataDir) };
+    const filesIdle = pgs ? undefined : { appended: appendedSince(dataDir, sizesBefore), hot: hotFiles(dataDir) };
+    const tablesIdle = pgs ? await tableSizes(pgs) : undefined;
     log(`timers: ${pendingSeen} pending, RSS ${(rssPendingIdle / 2 ** 20).toFixed(0)} MiB, V8 heap used ${(heapUsedPendingIdle / 2 ** 20).toFixed(0)} MiB; first due in ${((firstDue - Date.now()) / 1000).toFixed(1)} s`);
 
     let acceptsWithPending: LoadResult | undefined;
@@ -142,20 +209,24 @@ export async function runTimerLag(options: {
     // Watch RSS and loop stalls while the timers fire; done when the histogram counted all N.
     while (Date.now() < firstDue - 1000) await sleep(250);
     const cpu0 = daemon.cpuSeconds();
+    const pgCpu0 = pgs?.cpuSeconds() ?? 0;
     let rssPeakWhileFiring = 0;
     let loopLagMaxMs = 0;
     let fired = 0;
-    const giveUp = lastDue + 300_000;
+    const giveUp = lastDue + (options.giveUpAfterMs ?? 300_000);
     while (Date.now() < giveUp) {
       await sleep(1000);
       rssPeakWhileFiring = Math.max(rssPeakWhileFiring, daemon.memory().rss);
       const m = await scrape(port);
       loopLagMaxMs = Math.max(loopLagMaxMs, (gauge(m, 'switchboard_nodejs_eventloop_lag_max_seconds') ?? 0) * 1000);
       fired = histogram(m, 'switchboard_scheduler_lag_seconds', { kind: 'step-timeout' }).count;
-      if (fired >= options.pending) break;
+      if (fired >= expected) break;
     }
     const cpuMsPerFallback = ((daemon.cpuSeconds() - cpu0) * 1000) / Math.max(1, fired);
+    const pgCpuMsPerFallback = pgs ? ((pgs.cpuSeconds() - pgCpu0) * 1000) / Math.max(1, fired) : NaN;
     const lastFireAfterLastDueSec = (Date.now() - lastDue) / 1000;
+    const firedPerSec = fired / Math.max(0.001, (Date.now() - firstDue) / 1000);
+    if (fired < expected) log(`timers: gave up waiting: ${fired} of ${expected} fired by ${lastFireAfterLastDueSec.toFixed(0)} s after the last due time`);
     log(`timers: ${fired} fired; the histogram reached the last one ≤ ${lastFireAfterLastDueSec.toFixed(1)} s after the last due time; longest loop stall ${loopLagMaxMs.toFixed(0)} ms`);
     const h = histogram(await scrape(port), 'switchboard_scheduler_lag_seconds', { kind: 'step-timeout' });
 
@@ -172,7 +243,7 @@ export async function runTimerLag(options: {
       for (let i = 0; i < sample.length; i += 20) {
         const got = await Promise.all(sample.slice(i, i + 20).map((id) => fetchMessage(port, id)));
         for (const m of got) {
-          const due = m && dueOf(m, withinMs);
+          const due = m && dueOf(m);
           const timedOut = m?.history.find((e) => e.event === 'step_timed_out' && e.step === 0);
           const sent = m?.history.find((e) => e.event === 'attempt_sent' && e.step === 1);
           if (!due || !timedOut || !sent) {
@@ -183,16 +254,19 @@ export async function runTimerLag(options: {
           sendLags.push(Date.parse(sent.at) - due);
         }
       }
-      if (missing === 0 || tries >= 10) break;
+      if (missing === 0 || tries >= 10 || fired < expected) break;
       await sleep(3000);
     }
     const drainSec = (Date.now() - drainStart) / 1000;
     const rssPeakProcess = daemon.memory().peak;
     await daemon.stop();
-    const filesEnd = { appended: appendedSince(dataDir, sizesBefore), hot: hotFiles(dataDir, { timeStringify: true }) };
+    const filesEnd = pgs ? undefined : { appended: appendedSince(dataDir, sizesBefore), hot: hotFiles(dataDir, { timeStringify: true }) };
+    const postgres = pgs ? { cpuMsPerFallback: pgCpuMsPerFallback, tablesIdle: tablesIdle!, tablesEnd: await tableSizes(pgs) } : undefined;
     const fmt = (q: number) => quantile(h, q);
     return {
       pending: options.pending,
+      dueInWindow: expected,
+      daemonLog: tallyLog(daemon.logFile),
       via: options.via,
       submitted,
       seeded,
@@ -205,6 +279,8 @@ export async function runTimerLag(options: {
       rssPeakProcess,
       loopLagMaxMs,
       cpuMsPerFallback,
+      postgres,
+      firedPerSec,
       filesIdle,
       filesEnd,
       acceptsWithPending,
