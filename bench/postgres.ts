@@ -37,7 +37,8 @@ function statOf(pid: string): { ppid: number; cpu: number } | undefined {
 }
 
 export async function startBenchCluster(): Promise<BenchCluster> {
-  const cluster = await startCluster();
+  // Durable, as the file store it is compared with: every commit flushed to disk.
+  const cluster = await startCluster({ durable: true });
   // process.on('exit') cannot wait for pg_ctl's promise: stop it synchronously there.
   onCleanup(() => {
     const pgCtl = join(findPostgresBin(), 'pg_ctl');

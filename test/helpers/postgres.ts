@@ -1,6 +1,6 @@
 /**
  * A throwaway PostgreSQL cluster for the tests that need one: `initdb` into a temp folder, start it
- * on a free port (unix socket in the same folder, `fsync=off`), and stop and delete it afterwards.
+ * on a free port (unix socket in the same folder, `fsync=off` unless asked), and stop and delete it afterwards.
  * Started once per `vitest run` by `test/postgres/global-setup.ts`, which hands the admin URL to
  * the test files (`inject('postgresUrl')`); each file makes its own databases with
  * `createDatabase`. Never skipped: if PostgreSQL cannot start, the run fails with its log.
@@ -59,11 +59,14 @@ async function asPostgres(bin: string, args: string[]): Promise<void> {
 }
 
 /**
- * Starts a new cluster and resolves once it accepts connections.
+ * Starts a new cluster and resolves once it accepts connections. Tests run it without flushing to
+ * disk; `durable: true` (the benchmarks, to compare with a file store that fsyncs) flushes every
+ * commit as a production server does.
  *
  * @example const cluster = await startCluster(); …; await cluster.stop();
  */
-export async function startCluster(): Promise<Cluster> {
+export async function startCluster(options: { durable?: boolean } = {}): Promise<Cluster> {
+  const serverOptions = (port: number, dir: string) => serverFlags(port, dir, options.durable === true);
   const bin = findPostgresBin();
   const dir = await mkdtemp(join(tmpdir(), 'switchboard-pg-'));
   if (process.getuid?.() === 0) {
@@ -79,7 +82,7 @@ export async function startCluster(): Promise<Cluster> {
   };
   try {
     await asPostgres(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
-    const port = await startOnFreePort(bin, data, dir, log);
+    const port = await startOnFreePort(bin, data, dir, log, serverOptions);
     const halt = () => asPostgres(join(bin, 'pg_ctl'), ['stop', '-D', data, '-m', 'fast', '-w']);
     const resume = () => asPostgres(join(bin, 'pg_ctl'), ['start', '-D', data, '-l', log, '-w', '-t', '30', '-o', serverOptions(port, dir)]);
     return { url: `postgresql://postgres@127.0.0.1:${port}/postgres`, port, dir, stop, halt, resume };
@@ -90,11 +93,13 @@ export async function startCluster(): Promise<Cluster> {
   }
 }
 
-const serverOptions = (port: number, dir: string) =>
-  `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+function serverFlags(port: number, dir: string, durable: boolean): string {
+  const sync = durable ? 'on' : 'off';
+  return `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=${sync} -c synchronous_commit=${sync} -c full_page_writes=${sync} -c max_connections=200`;
+}
 
 /** Another process may take the free port before the server binds it: then try another. */
-async function startOnFreePort(bin: string, data: string, dir: string, log: string): Promise<number> {
+async function startOnFreePort(bin: string, data: string, dir: string, log: string, serverOptions: (port: number, dir: string) => string): Promise<number> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     try {
