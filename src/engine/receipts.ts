@@ -24,17 +24,21 @@ export const attemptKeys = (m: Message): string[] => m.attempts.flatMap((a) => (
  */
 export async function ingestStatus(ctx: EngineContext, instance: string, event: StatusEvent): Promise<ReceiptOutcome> {
   const key = attemptKey(instance, event.providerMessageId);
-  let messageId = await ctx.store.attemptIndex.fetch(key);
-  if (!messageId) {
-    // Under the attempt's key: the send that makes this attempt known takes the same key before
-    // it looks for parked receipts, so it either sees this one parked or this one sees it indexed.
-    const parked = await ctx.exclusive(`attempt:${key}`, async () => {
-      messageId = await ctx.store.attemptIndex.fetch(key);
-      return messageId ? undefined : park(ctx, instance, event);
-    });
-    if (parked) return parked;
-  }
-  return ctx.lock(messageId!, () => applyStatus(ctx, instance, event, messageId!));
+  const messageId = await ctx.store.attemptIndex.fetch(key);
+  if (messageId) return ctx.lock(messageId, () => applyStatus(ctx, instance, event, messageId));
+  const parked = await park(ctx, instance, event);
+  if (parked !== 'parked') return parked;
+  // The send that makes this attempt known looks for parked receipts once its index entry is
+  // committed. If it looked before this one was stored, the entry is there by now, so this side
+  // applies it. Both sides may: a receipt applied twice is recorded once.
+  const late = await ctx.store.attemptIndex.fetch(key);
+  if (!late) return 'parked';
+  return ctx.lock(late, async () => {
+    const pkey = parkedKey(instance, event.providerMessageId, event.status);
+    if (!(await ctx.store.parked.fetch(pkey))) return 'parked';
+    ctx.store.parked.delete(pkey);
+    return applyStatus(ctx, instance, event, late);
+  });
 }
 
 async function park(ctx: EngineContext, instance: string, event: StatusEvent): Promise<ReceiptOutcome> {
@@ -101,8 +105,6 @@ async function duplicate(ctx: EngineContext): Promise<ReceiptOutcome> {
  * returned. Called once that attempt's index entry is committed, holding the message's lock.
  */
 export async function applyParked(ctx: EngineContext, m: Message, instance: string, providerMessageId: string): Promise<void> {
-  // A receipt parking right now holds the attempt's key: wait for it to be stored.
-  await ctx.exclusive(`attempt:${attemptKey(instance, providerMessageId)}`, async () => undefined);
   const keys = STATUS_ORDER.map((status) => parkedKey(instance, providerMessageId, status));
   const parked = await ctx.store.parked.fetchMany(keys);
   for (const key of keys) {
