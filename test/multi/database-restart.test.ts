@@ -4,7 +4,7 @@
  * with Retry-After or succeeds — never a 202 that is then lost; afterwards both daemons serve again
  * by themselves, without a restart, and every acknowledged message finishes.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,32 +12,15 @@ import { createDatabase, startCluster, type Cluster } from '../helpers/postgres.
 import { analyze, describeMessage } from '../soak/checks.js';
 import { readLedger } from '../soak/ledger-plugin.js';
 import { createRandom, sleep } from '../soak/load.js';
-import { drain, isAlive, killHard, ownExit, listMessages, repeatedStepEvents, startInstance, waitReady, type Instance } from './fleet.js';
+import { soakRoutes } from '../soak/routes.js';
+import { drain, isAlive, listMessages, repeatedStepEvents, startInstance, tearDown, waitReady, type Instance } from './fleet.js';
 import { createSpreadLoad, latencySummary, type SpreadLoad } from './spread-load.js';
 
 const SENDERS = 8;
 const OUTAGE_MS = 2_000;
 const SEED = Number(process.env.SOAK_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
-const mock = (channel: string, outcome: string) => `{ plugin: ledger, ledger: "{ledger}", channels: [${channel}], outcome: ${outcome}, after: 200ms }`;
-const ROUTES = `
-providers:
-  wa: ${mock('whatsapp', 'none')}
-  sms: ${mock('sms', 'delivered')}
-  quick: ${mock('sms', 'delivered')}
-routes:
-  default:
-    mode: fallback
-    resendUnknown: false
-    steps:
-      - { channel: whatsapp, providers: [wa], until: delivered, within: 1s }
-      - { channel: sms, providers: [sms], until: delivered, within: 3s }
-  quick:
-    mode: fallback
-    resendUnknown: false
-    steps:
-      - { channel: sms, providers: [quick], until: delivered, within: 3s }
-`;
+const ROUTES = soakRoutes({ ledger: '{ledger}', after: '200ms', within: '3s', email: false });
 
 const diff = (after: Record<number, number>, before: Record<number, number>) =>
   Object.fromEntries(Object.entries(after).map(([code, n]) => [code, n - (before[Number(code)] ?? 0)]).filter(([, n]) => Number(n) > 0)) as Record<string, number>;
@@ -49,14 +32,7 @@ describe('the database restarting under two instances', () => {
   let load: SpreadLoad | undefined;
   let passed = false;
 
-  afterAll(async () => {
-    await load?.stop();
-    for (const line of daemons.map(ownExit)) if (line) console.log(line);
-    for (const d of daemons) await killHard(d);
-    await cluster?.stop();
-    if (passed) rmSync(dir, { recursive: true, force: true });
-    else console.log(`multi database restart: configs and ledgers kept in ${dir}\n${daemons.map((d) => `--- ${d.name}\n${d.lines.filter((l) => /"level":(4|5)0/.test(l)).slice(-15).join('\n')}`).join('\n')}`);
-  });
+  afterAll(() => tearDown({ load, daemons, dropDatabase: cluster?.stop, dir, passed, label: 'multi database restart' }));
 
   it('halted ~2 s under load: 503 with Retry-After or success meanwhile, both serve again by themselves, nothing acknowledged is lost', { timeout: 120_000 }, async () => {
     const started = performance.now();

@@ -3,7 +3,7 @@
  * messages back through any of them. Each instance gets a config file of its own only so that its
  * provider sends land in a ledger of its own (who sent what); everything else is the same text.
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FINAL_STATUSES, type Message } from '../../src/model.js';
 import { spawnDaemon, type Daemon } from '../helpers/daemon.js';
@@ -146,4 +146,17 @@ export async function drain(ids: readonly string[], urls: () => string[], timeou
     if (open.length > 0) await sleep(250);
   }
   return { latest, missing, open, ms: Math.round(performance.now() - started) };
+}
+
+/**
+ * A suite's teardown: stop the load, report daemons that exited by themselves, kill the rest, drop
+ * the database, and keep the folder (configs, ledgers) only when the suite failed.
+ */
+export async function tearDown(fleet: { load?: { stop(): Promise<unknown> }; daemons: Instance[]; dropDatabase?: () => Promise<unknown>; dir: string; passed: boolean; label: string }): Promise<void> {
+  await fleet.load?.stop();
+  for (const line of fleet.daemons.map(ownExit)) if (line) console.log(line);
+  for (const d of fleet.daemons) await killHard(d);
+  await fleet.dropDatabase?.();
+  if (fleet.passed) rmSync(fleet.dir, { recursive: true, force: true });
+  else console.log(`${fleet.label}: configs and ledgers kept in ${fleet.dir}\n${fleet.daemons.map((d) => `--- ${d.name}\n${d.lines.filter((l) => /"level":(4|5)0/.test(l)).slice(-15).join('\n')}`).join('\n')}`);
 }

@@ -5,7 +5,7 @@
  * and step), and no provider get one attempt twice — whichever instance armed, claimed or took
  * over the work.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -13,8 +13,9 @@ import { FINAL_STATUSES, type Message } from '../../src/model.js';
 import { createDatabase } from '../helpers/postgres.js';
 import { analyze, describeMessage } from '../soak/checks.js';
 import { readLedger } from '../soak/ledger-plugin.js';
+import { soakRoutes } from '../soak/routes.js';
 import { createRandom, sleep } from '../soak/load.js';
-import { drain, eventsOn, isAlive, killHard, ownExit, listMessages, repeatedStepEvents, startInstance, type Instance } from './fleet.js';
+import { drain, eventsOn, isAlive, killHard, listMessages, repeatedStepEvents, startInstance, tearDown, type Instance } from './fleet.js';
 import { createSpreadLoad, latencySummary, type SpreadLoad } from './spread-load.js';
 
 const SENDERS = 16;
@@ -22,27 +23,7 @@ const LOAD_MS = 15_000;
 const DRAIN_MS = 25_000;
 const SEED = Number(process.env.SOAK_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
-const mock = (channel: string, outcome: string) => `{ plugin: ledger, ledger: "{ledger}", channels: [${channel}], outcome: ${outcome}, after: 300ms }`;
-const ROUTES = `
-providers:
-  wa: ${mock('whatsapp', 'none')}
-  sms: ${mock('sms', 'delivered')}
-  email: ${mock('email', 'delivered')}
-  quick: ${mock('sms', 'delivered')}
-routes:
-  default:
-    mode: fallback
-    resendUnknown: false
-    steps:
-      - { channel: whatsapp, providers: [wa], until: delivered, within: 1s }
-      - { channel: sms, providers: [sms], until: delivered, within: 2s }
-      - { channel: email, providers: [email], until: delivered, within: 2s }
-  quick:
-    mode: fallback
-    resendUnknown: false
-    steps:
-      - { channel: sms, providers: [quick], until: delivered, within: 2s }
-`;
+const ROUTES = soakRoutes({ ledger: '{ledger}', after: '300ms', within: '2s', email: true });
 
 describe('three instances, one killed under load', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sb-multi-soak-'));
@@ -51,14 +32,7 @@ describe('three instances, one killed under load', () => {
   let load: SpreadLoad | undefined;
   let passed = false;
 
-  afterAll(async () => {
-    await load?.stop();
-    for (const line of daemons.map(ownExit)) if (line) console.log(line);
-    for (const d of daemons) await killHard(d);
-    await db?.drop();
-    if (passed) rmSync(dir, { recursive: true, force: true });
-    else console.log(`multi kill soak: configs and ledgers kept in ${dir}`);
-  });
+  afterAll(() => tearDown({ load, daemons, dropDatabase: db?.drop, dir, passed, label: 'multi kill soak' }));
 
   it('kill -9 one of three mid-load: nothing lost, stuck, fired twice or sent twice', { timeout: 120_000 }, async () => {
     const started = performance.now();

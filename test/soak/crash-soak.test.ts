@@ -8,6 +8,7 @@ import { configText } from '../helpers/gateway.js';
 import { analyze, describeMessage } from './checks.js';
 import { bootDaemon, getJson, inBatches, memoryMiB, pendingMessageTimers } from './daemon-life.js';
 import { readLedger } from './ledger-plugin.js';
+import { soakRoutes } from './routes.js';
 import { createLoad, createRandom, sleep, type Load } from './load.js';
 
 // The issue's crash soak: a real daemon under concurrent sends on a fallback route, `kill -9`ed at
@@ -23,27 +24,7 @@ const SEED = Number(process.env.SOAK_SEED ?? Math.floor(Math.random() * 2 ** 31)
 
 function soakConfig(ledger: string): string {
   const plugin = join(process.cwd(), 'test', 'soak', 'ledger-plugin.ts');
-  const mock = (channel: string, outcome: string) => `{ plugin: ledger, ledger: "${ledger}", channels: [${channel}], outcome: ${outcome}, after: 300ms }`;
-  return configText(`
-providers:
-  wa: ${mock('whatsapp', 'none')}
-  sms: ${mock('sms', 'delivered')}
-  email: ${mock('email', 'delivered')}
-  quick: ${mock('sms', 'delivered')}
-routes:
-  default:
-    mode: fallback
-    resendUnknown: false
-    steps:
-      - { channel: whatsapp, providers: [wa], until: delivered, within: 1s }
-      - { channel: sms, providers: [sms], until: delivered, within: 2s }
-      - { channel: email, providers: [email], until: delivered, within: 2s }
-  quick:
-    mode: fallback
-    resendUnknown: false
-    steps:
-      - { channel: sms, providers: [quick], until: delivered, within: 2s }
-`, `plugins:\n  ledger: { path: "${plugin}" }`).replace('log: { level: debug }', 'log: { level: info }');
+  return configText(soakRoutes({ ledger, after: '300ms', within: '2s', email: true }), `plugins:\n  ledger: { path: "${plugin}" }`).replace('log: { level: debug }', 'log: { level: info }');
 }
 
 function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
