@@ -20,9 +20,9 @@ const SETTLE_FOR_MS = 60_000;
  * knows whether its holder left anything uncommitted: most commit their own changes last, and then
  * letting go costs no second commit.
  *
- * @example const locks = createKeyLocks(lockPool, () => gc.commit()); await locks.exclusive(key, fn);
+ * @example const locks = createKeyLocks(lockPool, () => gc.commit(), () => closing); await locks.exclusive(key, fn);
  */
-export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>) {
+export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>, closing: () => boolean) {
   const scope = new AsyncLocalStorage<Hold>();
   // Sessions whose unlock failed may still hold a key: they are closed, never reused.
   const broken = new WeakSet<pg.PoolClient>();
@@ -56,7 +56,8 @@ export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>) {
       try {
         return await settle();
       } catch {
-        if (broken.has(client) || performance.now() - started > SETTLE_FOR_MS) return;
+        // A store that is closing commits nothing more; waiting would only hold its close up.
+        if (broken.has(client) || closing() || performance.now() - started > SETTLE_FOR_MS) return;
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }

@@ -128,7 +128,8 @@ async function openMigrated(options: PostgresStoreOptions, pool: pg.Pool, livene
       return NOTHING_STAGED;
     },
   };
-  const locks = createKeyLocks(lockPool, () => gc.commit());
+  let closing = false;
+  const locks = createKeyLocks(lockPool, () => gc.commit(), () => closing);
   const touch = () => {
     gc.markDirty(database);
     locks.changed();
@@ -183,6 +184,7 @@ async function openMigrated(options: PostgresStoreOptions, pool: pg.Pool, livene
       return { partitionsDeleted: result.messagesDeleted + result.inboundDeleted };
     },
     async close() {
+      closing = true;
       clearInterval(retry);
       // Commits in flight finish, and one last try writes what is still queued.
       const unwritten = await gc.close();
