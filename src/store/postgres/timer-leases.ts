@@ -57,11 +57,20 @@ const SCHEDULE = `
 
 // SKIP LOCKED: concurrent claimers pass over each other's rows instead of waiting; a row another
 // claimer updated after our snapshot is re-checked against the WHERE (its new lease excludes it).
+// Candidates come from the two partial indexes (unleased by due; leased by lease end), so a claim
+// does not walk past the leases of every running handler to reach the due timers nobody holds.
+// Four times the limit of them, so claimers running at once still find rows the others have not
+// locked; a short batch only means "claim again", never "nothing is due".
 const CLAIM = `
   UPDATE timers SET lease_owner = $1, lease_until = $2::bigint + $4::bigint, revision = nextval('timer_revisions')
   WHERE id IN (
     SELECT id FROM timers
-    WHERE due <= $5::bigint AND (lease_until IS NULL OR lease_until < $2::bigint)
+    WHERE id IN (
+      (SELECT id FROM timers WHERE lease_owner IS NULL AND due <= $5::bigint ORDER BY due LIMIT $3 * 4)
+      UNION ALL
+      (SELECT id FROM timers WHERE lease_owner IS NOT NULL AND lease_until < $2::bigint AND due <= $5::bigint LIMIT $3 * 4)
+    )
+    AND due <= $5::bigint AND (lease_until IS NULL OR lease_until < $2::bigint)
     ORDER BY due LIMIT $3 FOR UPDATE SKIP LOCKED
   )
   RETURNING id, kind, due, payload, lease_owner, lease_until, revision`;
