@@ -25,7 +25,7 @@ export interface EngineContext {
   limiter: RateLimiter;
   /** Runs `fn` once every earlier change to the same message has finished, in any instance. */
   lock: <T>(messageId: string, fn: () => Promise<T>) => Promise<T>;
-  /** Holds any other key (an idempotency key, an attempt key) the same way. */
+  /** Holds any other key (an idempotency key, an inbound event's id) the same way. */
   exclusive: <T>(key: string, fn: () => Promise<T>) => Promise<T>;
   /**
    * Runs `task` once the message lock held now is let go (at once when none is held); the holder's

@@ -45,3 +45,13 @@ export function pick<T>(map: ReadonlyMap<string, T>, keys: readonly string[]): M
   }
   return found;
 }
+
+/** `fetchMany` for a collection that reads one key at a time. */
+export async function fetchEach<T>(fetch: (key: string) => Promise<T | undefined>, keys: readonly string[]): Promise<Map<string, T>> {
+  const found = new Map<string, T>();
+  for (const key of keys) {
+    const value = await fetch(key);
+    if (value !== undefined) found.set(key, value);
+  }
+  return found;
+}

@@ -1,5 +1,6 @@
 import type { TimerRecord } from '../../model.js';
 import type { KeyValue } from '../store.js';
+import { fetchEach } from '../file/key-value.js';
 import type { Queryable } from './pool.js';
 import { TIMER_CHANNEL } from './timer-leases.js';
 
@@ -114,14 +115,7 @@ export class HotQueue {
   }
 
   async #readMany(name: string, keys: readonly string[]): Promise<Map<string, unknown>> {
-    if (!this.#shared || name === 'timers') {
-      const found = new Map<string, unknown>();
-      for (const key of keys) {
-        const value = await this.#read(name, key);
-        if (value !== undefined) found.set(key, value);
-      }
-      return found;
-    }
+    if (!this.#shared || name === 'timers') return fetchEach((key) => this.#read(name, key), keys);
     const unqueued = keys.filter((k) => !this.#queued(name, k));
     const { rows } = unqueued.length === 0 ? { rows: [] } : await this.#shared.db.query<{ key: string; value: unknown }>('SELECT key, value FROM kv WHERE collection = $1 AND key = ANY($2::text[])', [name, unqueued]);
     const found = new Map(rows.map((r) => [r.key, r.value]));

@@ -3,7 +3,7 @@ import { StoreUnavailableError } from '../../errors.js';
 import { idTime } from '../../ids.js';
 import type { InboundRecord, Message } from '../../model.js';
 import { createGroupCommit, NOTHING_STAGED, type Flushable } from '../file/group-commit.js';
-import { memoryKeyValue } from '../file/key-value.js';
+import { fetchEach, memoryKeyValue } from '../file/key-value.js';
 import { expireHot, hotCollections } from '../hot-collections.js';
 import { HOT_COLLECTIONS, type KeyValue, type Store, type StoreOptions } from '../store.js';
 import { HotQueue } from './hot-queue.js';
@@ -46,13 +46,8 @@ function attemptIndex(pool: Queryable, local: Map<string, string>): KeyValue<str
       if (rows[0]) local.set(key, rows[0].message_id);
       return rows[0]?.message_id;
     },
-    async fetchMany(keys: readonly string[]) {
-      const found = new Map<string, string>();
-      for (const key of keys) {
-        const id = await this.fetch(key);
-        if (id) found.set(key, id);
-      }
-      return found;
+    fetchMany(keys: readonly string[]) {
+      return fetchEach((key) => this.fetch(key), keys);
     },
   });
 }
