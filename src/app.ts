@@ -28,6 +28,8 @@ import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
 import { createWebhookPipeline } from './webhooks/pipeline.js';
 import { createMaintenance } from './app/maintenance.js';
+import { createConsentPolicy } from './engine/consent/policy.js';
+import { createSuppression } from './engine/suppression.js';
 import { createConfigReload } from './app/reload.js';
 
 export interface AppDeps {
@@ -96,7 +98,7 @@ export async function createApp(deps: AppDeps) {
     logger,
     ingest: async (instance, event) => {
       if (event.type === 'status') return engine.ingestStatus(instance, event);
-      return ingestInbound(ctx, deps.inboundListeners ?? [], instance, event, parseDuration(runtime.loaded.config.store.receiptIndex) ?? 0);
+      return ingestInbound(ctx, inboundListeners, instance, event, parseDuration(runtime.loaded.config.store.receiptIndex) ?? 0);
     },
   });
   const runtimeDeps = {
@@ -114,16 +116,31 @@ export async function createApp(deps: AppDeps) {
   const exclusive = <T>(key: string, fn: () => Promise<T>): Promise<T> => keyed(key, () => store.exclusive(key, fn));
   const { lock, defer } = createMessageLock(exclusive);
   const outbox = createOutbox({ store, scheduler, clock, logger, metrics, runtime: current, lock, exclusive });
+  // Suppression and consent are built on the engine, so they join these once it exists.
+  const guards: StepGuard[] = [];
+  const inboundListeners: InboundListener[] = [];
+  const signalSinks: Array<EngineContext['onSignal']> = [];
   const ctx: EngineContext = {
     store, scheduler, clock, logger, metrics, runtime: current,
-    guards: deps.guards ?? [],
+    guards,
     limiter: createRateLimiter(clock),
     lock,
     exclusive,
     defer,
     onStatusChange: (m, previous) => outbox.enqueue(m, previous),
+    onSignal: (signal, about) => {
+      for (const sink of signalSinks) sink(signal, about);
+    },
   };
   const engine = createEngine(ctx);
+  const suppression = createSuppression({ ctx, engine });
+  const consent = createConsentPolicy({ ctx, engine });
+  // A suppressed step is skipped before consent could hold it or send an opt-in template.
+  guards.push(...(deps.guards ?? []), suppression.guard, consent.guard);
+  inboundListeners.push(suppression.onInbound, consent.onInbound, ...(deps.inboundListeners ?? []));
+  signalSinks.push(suppression.onSignal, consent.onSignal);
+  metrics.sources.held = () => consent.held();
+  metrics.sources.suppressions = () => suppression.sizes();
 
   const config = createConfigReload({
     load, runtime: current, started: loaded, logger, metrics, clock,

@@ -82,6 +82,13 @@ export class StoreUnavailableError extends AppError {
 /** Why a provider call failed; also a metric label, so keep it small. */
 export type ProviderErrorReason = 'client' | 'server' | 'timeout' | 'auth' | 'rate_limited';
 
+/**
+ * What a provider's error means beyond the attempt: `opted_out` (the recipient replied STOP at the
+ * provider: Twilio 21610, Bandwidth 4775) adds a suppression entry; `outside_window` (WhatsApp
+ * re-engagement required, Meta 131047) tells the consent policy the window is closed.
+ */
+export type ProviderSignal = 'opted_out' | 'outside_window';
+
 export interface ProviderErrorInit {
   reason: ProviderErrorReason;
   /** HTTP status the provider answered with, when there was one. */
@@ -90,6 +97,7 @@ export interface ProviderErrorInit {
   providerCode?: string;
   /** How long the provider asked us to wait (a 429's `Retry-After`), in ms. */
   retryAfterMs?: number;
+  signal?: ProviderSignal;
   cause?: unknown;
 }
 
@@ -103,6 +111,7 @@ export class ProviderError extends Error {
   readonly status?: number;
   readonly providerCode?: string;
   readonly retryAfterMs?: number;
+  readonly signal?: ProviderSignal;
 
   constructor(message: string, init: ProviderErrorInit) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -111,6 +120,7 @@ export class ProviderError extends Error {
     this.status = init.status;
     this.providerCode = init.providerCode;
     this.retryAfterMs = init.retryAfterMs;
+    this.signal = init.signal;
     this.retryable = isRetryableReason(init.reason);
   }
 }

@@ -27,12 +27,27 @@ export interface Attempt {
   details?: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
+  /**
+   * `optin`: the consent policy's opt-in template, sent while the step is held. It never meets the
+   * step's `until` and never counts towards the message's final status.
+   */
+  purpose?: 'optin';
   /** Every status the provider reported, in order, with when it arrived. */
   receipts: { status: AttemptStatus; at: string; errorCode?: string }[];
 }
 
 /** `waiting_rate`: the step's provider is at its `rateLimit`; the send waits on a stored timer. */
-export type StepState = 'pending' | 'active' | 'waiting_retry' | 'waiting_rate' | 'succeeded' | 'failed' | 'timed_out' | 'skipped' | 'canceled';
+export type StepState = 'pending' | 'active' | 'held' | 'waiting_retry' | 'waiting_rate' | 'succeeded' | 'failed' | 'timed_out' | 'skipped' | 'canceled' | 'expired';
+
+/** Why a step is held and what its hold timer does when it runs out. */
+export interface StepHold {
+  policy: string;
+  until: number;
+  onExpiry: 'fallback' | 'expire';
+  /** Why the step is held (history), and what is recorded when the hold runs out. */
+  cause: string;
+  expiry: string;
+}
 
 export interface StepProgress {
   state: StepState;
@@ -41,6 +56,8 @@ export interface StepProgress {
   retries: number;
   startedAt?: string;
   endedAt?: string;
+  /** Set while the step is `held` by a consent policy. */
+  hold?: StepHold;
 }
 
 export interface HistoryEntry {
@@ -66,6 +83,8 @@ export interface Message {
   content: MessageContent;
   callbackUrl?: string;
   tags?: Record<string, string>;
+  /** The recipient's language (`pt_BR`, `es`): it picks consent opt-in templates. */
+  locale?: string;
   idempotencyKey?: string;
   status: MessageStatus;
   steps: StepProgress[];
@@ -95,6 +114,39 @@ export interface ParkedReceipt {
   instance: string;
   event: import('./plugin-api.js').StatusEvent;
   expiresAt: number;
+}
+
+/** A step held by a consent policy, as its (sender, user) pair lists it. */
+export interface ConsentHold {
+  message: string;
+  step: number;
+  at: number;
+}
+
+export interface OptInRecord {
+  messageId: string;
+  template: string;
+  at: number;
+  expiresAt: number;
+}
+
+export interface LateReplyMark {
+  policy: string;
+  provider: string;
+  messageId: string;
+  expiresAt: number;
+}
+
+/** One opted-out user on one channel and business sender. */
+export interface SuppressionEntry {
+  channel: string;
+  sender: string;
+  address: string;
+  /** `keyword`: the user wrote STOP (or another opt-out word); `provider`: a provider refused a send; `api`: an operator. */
+  source: 'keyword' | 'provider' | 'api';
+  /** The keyword, the provider error code, or the operator's note. */
+  detail: string;
+  at: string;
 }
 
 export interface IdempotencyRecord {

@@ -8,8 +8,9 @@
  *     name: 'example', optionsSchema, channels: () => ['sms'], create: (options, deps) => ({ … }),
  *   };
  */
+import type { ProviderSignal } from './errors.js';
 export { ProviderError, classifyStatus, isRetryableReason } from './errors.js';
-export type { ProviderErrorReason, ProviderErrorInit } from './errors.js';
+export type { ProviderErrorReason, ProviderErrorInit, ProviderSignal } from './errors.js';
 export type { Clock } from './clock.js';
 export type { Logger } from './log/logger.js';
 export { createHttpClient, type HttpClient, type HttpRequest, type HttpResponse } from './plugin-kit/http-client.js';
@@ -78,6 +79,7 @@ export interface WebhookRequest {
 
 export interface StatusEvent {
   type: 'status';
+  signal?: ProviderSignal;
   providerMessageId: string;
   status: AttemptStatus;
   errorCode?: string;
@@ -151,6 +153,11 @@ export interface PluginMetrics {
 export interface PluginDefinition<O = Record<string, unknown>> {
   name: string;
   optionsSchema: Record<string, unknown>;
+  /**
+   * The business sender an instance with these options sends from on `channel` (E.164, a sender
+   * id, a pool id): consent windows and suppression are kept per sender. Default: the `from` option.
+   */
+  sender?(options: O, channel: Channel): string | undefined;
   /** The channels an instance with these options can send on; checked against routes at load. */
   channels(options: O): readonly Channel[];
   create(options: O, deps: PluginDeps): Provider;

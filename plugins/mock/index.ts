@@ -22,6 +22,7 @@ type SendError = 'none' | ProviderErrorReason;
 
 export interface MockOptions {
   channels: Channel[];
+  from?: string;
   outcome: Outcome;
   after: string;
   sendError: SendError;
@@ -81,7 +82,7 @@ export function createMockProvider(options: MockOptions, deps: PluginDeps): Prov
       const providerMessageId = `mock-${ulid()}`;
       const afterMs = parseDuration(rule?.after ?? options.after) ?? 0;
       deliverReceipts(providerMessageId, RECEIPTS[rule?.outcome ?? options.outcome], afterMs);
-      return { providerMessageId, status: 'queued' };
+      return { providerMessageId, status: 'queued', ...(options.from ? { details: { from: options.from } } : {}) };
     },
     webhooks: {
       status(req): WebhookResult {

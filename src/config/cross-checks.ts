@@ -1,4 +1,5 @@
 import type { PluginDefinition } from '../plugin-api.js';
+import { parseDuration } from './duration.js';
 import type { GatewayConfig } from './types.js';
 
 type Located = (path: readonly (string | number)[], message: string) => void;
@@ -27,4 +28,27 @@ export function checkRoutes(config: GatewayConfig, plugins: ReadonlyMap<string, 
     if (names.has(k.name)) at(['api', 'keys', i, 'name'], `api.keys[${i}]: duplicate key name "${k.name}"`);
     names.add(k.name);
   });
+}
+
+/**
+ * Consent and compatibility references: a step's policy exists and guards a WhatsApp step, a
+ * hold fits inside its window, and a compat API names an existing route.
+ */
+export function checkConsent(config: GatewayConfig, at: Located): void {
+  for (const [routeName, route] of Object.entries(config.routes)) {
+    route.steps.forEach((step, i) => {
+      if (step.consent === undefined) return;
+      const where = ['routes', routeName, 'steps', i, 'consent'];
+      if (!Object.hasOwn(config.consent, step.consent)) at(where, `routes.${routeName}.steps[${i}]: unknown consent policy "${step.consent}" (known: ${Object.keys(config.consent).join(', ') || 'none'})`);
+      else if (step.channel !== 'whatsapp') at(where, `routes.${routeName}.steps[${i}]: a consent policy guards whatsapp steps only, not ${step.channel}`);
+    });
+  }
+  for (const [name, policy] of Object.entries(config.consent)) {
+    if ((parseDuration(policy.hold) ?? 0) > (parseDuration(policy.window) ?? 0)) {
+      at(['consent', name, 'hold'], `consent.${name}: hold (${policy.hold}) is longer than the window (${policy.window}): a reply could never release it inside the window it opens`);
+    }
+  }
+  for (const [api, target] of Object.entries(config.compat)) {
+    if (target && !Object.hasOwn(config.routes, target.route)) at(['compat', api, 'route'], `compat.${api}: unknown route "${target.route}"`);
+  }
 }

@@ -11,7 +11,7 @@ import { collectSecrets } from './secrets.js';
 import { interpolate } from './interpolate.js';
 import { pointerToPath, positionOf } from './positions.js';
 import type { GatewayConfig } from './types.js';
-import { checkRoutes } from './cross-checks.js';
+import { checkConsent, checkRoutes } from './cross-checks.js';
 import { checkServer, checkStore } from './ops-checks.js';
 
 export interface LoadedConfig {
@@ -121,6 +121,7 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
   }
 
   checkRoutes(config, plugins, at);
+  checkConsent(config, at);
   checkServer(config, at);
   checkStore(config, dir, at);
   for (const k of config.api.keys) secrets.add(k.key);

@@ -2,14 +2,22 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { HistoryEntry, Message, MessageStatus } from '../model.js';
+import type { HistoryEntry, Message, MessageStatus, StepHold } from '../model.js';
+import type { Channel, ProviderSignal, ResolvedContent } from '../plugin-api.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { Store } from '../store/store.js';
 import type { RateLimiter } from './rate-limit.js';
 
-/** What a step guard decides before a step sends (consent windows and suppression plug in here). */
-export type GuardDecision = { action: 'send' } | { action: 'skip'; reason: string };
+/**
+ * What a step guard decides before a step sends (consent windows and suppression plug in here):
+ * send, skip the step (the route goes on), or hold it until `hold.until` — sending `optIn` first,
+ * as an attempt of the step, when given. A held step is resumed by `Engine.release`.
+ */
+export type GuardDecision =
+  | { action: 'send' }
+  | { action: 'skip'; reason: string }
+  | { action: 'hold'; hold: StepHold; optIn?: ResolvedContent };
 
 export type StepGuard = (message: Message, step: number, address: string) => GuardDecision | Promise<GuardDecision>;
 
@@ -34,6 +42,11 @@ export interface EngineContext {
   defer: (task: () => Promise<void>) => Promise<void>;
   /** Called after every message status change, before the commit that stores it. */
   onStatusChange: (message: Message, previous: MessageStatus) => void;
+  /**
+   * Called, holding the message's lock and before its commit, when a provider's error or receipt
+   * carries a signal (a recipient who opted out at the provider, a closed WhatsApp window).
+   */
+  onSignal: (signal: ProviderSignal, about: { message: Message; channel: Channel; provider: string; to: string }) => void;
 }
 
 let lastMs = Number.NaN;

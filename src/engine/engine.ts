@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { AppError, StoreUnavailableError } from '../errors.js';
-import { FINAL_STATUSES, type Message, type MessageContent, type MessageStatus, type StepState, type TimerRecord } from '../model.js';
+import { FINAL_STATUSES, type Message, type MessageContent, type MessageStatus, type StepHold, type StepState, type TimerRecord } from '../model.js';
+import type { RouteConfig } from '../config/types.js';
 import type { Channel, StatusEvent } from '../plugin-api.js';
 import { iso, record, transition, type EngineContext } from './context.js';
 import { ingestStatus } from './receipts.js';
 import { sendOnStep } from './send.js';
-import { cancelStepTimers, endStep, isSettled, startStep, timerId } from './steps.js';
+import { cancelStepTimers, endStep, expireHold, isSettled, releaseStep, startStep, timerId } from './steps.js';
 import { addressFor } from './content.js';
 import { createIdFactory } from '../ids.js';
 import { toApiPage } from '../store/paging.js';
@@ -20,7 +21,22 @@ export interface SendRequest {
   content: MessageContent;
   callbackUrl?: string;
   tags?: Record<string, string>;
+  /** The recipient's language (`pt_BR`); it picks consent opt-in templates. */
+  locale?: string;
 }
+
+/** A message the gateway sends on its own (a HELP answer, a late-reply notice): one provider, one channel. */
+export interface NoticeRequest {
+  /** What it is, shown as its route: `system:<kind>` (`system:help`, `system:late-reply`). */
+  kind: string;
+  channel: Channel;
+  provider: string;
+  to: string;
+  text: string;
+}
+
+// A notice is done once its provider took it: nobody waits on its receipts.
+const NOTICE_WITHIN = '60s';
 
 export interface ListFilter {
   status?: MessageStatus;
@@ -96,6 +112,15 @@ export function createEngine(ctx: EngineContext) {
     await sendOnStep(ctx, m, i, addressFor(m.to, m.plan.steps[i].channel) ?? '', t.payload.reserved === 1);
   });
 
+  onStepTimer('step-hold', (state) => state === 'held', async (m, i) => {
+    const hold = m.steps[i].hold;
+    await expireHold(ctx, m, i);
+    if (hold) await holdHooks.onExpired?.(m, i, hold);
+  });
+
+  /** What the consent policy hears about holds the engine ends (the policy is built after the engine). */
+  const holdHooks: { onExpired?: (m: Message, step: number, hold: StepHold) => void | Promise<void> } = {};
+
   /** Stores a new message with its start timer (and idempotency key); resolves once committed. */
   async function create(req: SendRequest, route: Message['plan'], idem?: { key: string; idemKey: string; bodyHash: string }): Promise<{ message: Message; created: boolean }> {
     const { phone, ...addresses } = req.to;
@@ -114,6 +139,7 @@ export function createEngine(ctx: EngineContext) {
       content: req.content,
       ...(req.callbackUrl ? { callbackUrl: req.callbackUrl } : {}),
       ...(req.tags ? { tags: req.tags } : {}),
+      ...(req.locale ? { locale: req.locale } : {}),
       ...(idem ? { idempotencyKey: idem.key } : {}),
       status: 'accepted',
       steps: route.steps.map(() => ({ state: 'pending', providerIndex: 0, retries: 0 })),
@@ -175,6 +201,37 @@ export function createEngine(ctx: EngineContext) {
     },
 
     get: load,
+
+    /**
+     * Sends a short text of the gateway's own through one provider instance, as a message of its
+     * own (route `system:<kind>`), so it is stored, retried and visible like any other.
+     */
+    notify(req: NoticeRequest): Promise<{ message: Message; created: boolean }> {
+      const plan: RouteConfig = Object.freeze({
+        mode: 'fallback',
+        resendUnknown: false,
+        steps: Object.freeze([Object.freeze({ channel: req.channel, providers: Object.freeze([req.provider]), until: 'sent', within: NOTICE_WITHIN })]),
+      });
+      return create({ route: `system:${req.kind}`, to: { [req.channel]: req.to }, content: { text: req.text } }, plan);
+    },
+
+    /**
+     * Resumes a step a consent policy held (its user replied); false when the step is no longer
+     * held (it expired, failed or was canceled meanwhile).
+     */
+    release: (id: string, step: number, cause: string): Promise<boolean> => ctx.lock(id, async () => {
+      const m = await load(id);
+      if (!m) return false;
+      const released = await releaseStep(ctx, m, step, cause);
+      if (released) store.messages.put(m);
+      await store.commit();
+      return released;
+    }),
+
+    /** Lets the consent policy hear of holds that ran out (to mark late replies). */
+    onHoldExpired(listener: NonNullable<typeof holdHooks.onExpired>): void {
+      holdHooks.onExpired = listener;
+    },
 
     async list(filter: ListFilter): Promise<{ items: Message[]; nextCursor?: string }> {
       const page = await store.messages.list({

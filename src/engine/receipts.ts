@@ -76,7 +76,11 @@ async function applyStatus(ctx: EngineContext, instance: string, event: StatusEv
   const current = m.attempts.filter((a) => a.step === attempt.step).at(-1) === attempt;
   const detail = `${attempt.channel} ${event.status}${event.errorCode ? ` (${event.errorCode}${event.errorReason ? `: ${event.errorReason}` : ''})` : ''}`;
   let outcome: ReceiptOutcome = 'applied';
-  if (progress.state === 'active' && current) {
+  if (event.signal) ctx.onSignal(event.signal, { message: m, channel: attempt.channel, provider: instance, to: attempt.to });
+  if (attempt.purpose === 'optin') {
+    record(ctx, m, { event: 'optin_receipt', step: attempt.step, attempt: attempt.id, cause: detail });
+    if (moved && isFailure(attempt.status) && progress.state === 'held') await endStep(ctx, m, attempt.step, 'failed', `consent: the opt-in template failed (${detail} from ${instance})`);
+  } else if (progress.state === 'active' && current) {
     record(ctx, m, { event: 'receipt', step: attempt.step, attempt: attempt.id, cause: detail });
     if (moved && meets(step.until, attempt.status)) await endStep(ctx, m, attempt.step, 'succeeded', `${step.until} reached on ${step.channel}`);
     else if (moved && isFailure(attempt.status)) await endStep(ctx, m, attempt.step, 'failed', `${detail} from ${instance}`);

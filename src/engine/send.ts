@@ -1,7 +1,7 @@
 import { parseDuration } from '../config/duration.js';
 import { ProviderError, StoreUnavailableError } from '../errors.js';
 import type { Attempt, Message } from '../model.js';
-import type { SendReceipt, OutboundMessage } from '../plugin-api.js';
+import type { OutboundMessage, ResolvedContent, SendReceipt } from '../plugin-api.js';
 import { backoffMs } from '../scheduler/backoff.js';
 import { contentFor } from './content.js';
 import { iso, record, type EngineContext } from './context.js';
@@ -31,28 +31,32 @@ function underCeiling<T>(ctx: EngineContext, call: (signal: AbortSignal) => Prom
   return Promise.race([call(controller.signal), ceiling]).finally(() => ctx.clock.clearTimeout(handle));
 }
 
+// An opt-in template goes out while its step is held, so it cannot wait as a `step-send` would.
+const UNLIMITED = { ok: true, release: () => {} } as const;
+
 /**
  * Sends with the step's current provider; on an error moves to the next provider of the step. A
  * provider at its `rateLimit` makes the send wait on a stored timer (`step-send`) instead.
- * `reserved`: this send already holds a rate slot set aside when it was told to wait.
+ * `reserved`: this send already holds a rate slot set aside when it was told to wait. `optIn`: send
+ * this consent opt-in template (as an `optin` attempt of the held step) instead of the message.
  */
-export async function sendOnStep(ctx: EngineContext, m: Message, i: number, address: string, reserved = false): Promise<void> {
+export async function sendOnStep(ctx: EngineContext, m: Message, i: number, address: string, reserved = false, optIn?: ResolvedContent): Promise<void> {
   const step = m.plan.steps[i];
   const progress = m.steps[i];
   const providerName = step.providers[progress.providerIndex];
   const runtime = ctx.runtime();
-  const admission = ctx.limiter.admit(providerName, runtime.rateLimits.get(providerName), reserved);
+  const admission = optIn ? UNLIMITED : ctx.limiter.admit(providerName, runtime.rateLimits.get(providerName), reserved);
   if (!admission.ok) {
     if (progress.state !== 'waiting_rate') record(ctx, m, { event: 'rate_limited', step: i, cause: `${providerName} is at its rateLimit; the send waits` });
     progress.state = 'waiting_rate';
     ctx.scheduler.schedule('step-send', ctx.clock.now() + admission.waitMs, { message: m.id, step: i, provider: providerName, reserved: admission.reserved ? 1 : 0 }, timerId(m, i, 'send'));
     return;
   }
-  const attempt = await claimAttempt(ctx, m, i, address, providerName);
+  const attempt = await claimAttempt(ctx, m, i, address, providerName, optIn !== undefined);
   if (!attempt) return admission.release();
   const request: OutboundMessage = {
     attemptId: attempt.id, messageId: m.id, channel: step.channel, to: address,
-    content: contentFor(m.content, step.channel), statusCallbackUrl: runtime.webhookUrl(providerName, 'status'),
+    content: optIn ?? contentFor(m.content, step.channel), statusCallbackUrl: runtime.webhookUrl(providerName, 'status'),
   };
   // The provider call runs once the message's lock is let go; its outcome is applied under a new hold.
   await ctx.defer(() => runtime.track(callProvider(ctx, attempt, providerName, request)).finally(() => admission.release()));
@@ -62,9 +66,10 @@ export async function sendOnStep(ctx: EngineContext, m: Message, i: number, addr
  * Records the attempt (and that it is in flight) and commits, before the provider hears of it:
  * after a crash the attempt is known to be `unknown`, and the step's timers still run.
  */
-async function claimAttempt(ctx: EngineContext, m: Message, i: number, address: string, providerName: string): Promise<Attempt | undefined> {
+async function claimAttempt(ctx: EngineContext, m: Message, i: number, address: string, providerName: string, optIn: boolean): Promise<Attempt | undefined> {
   const attempt: Attempt = {
     id: attemptId(), step: i, channel: m.plan.steps[i].channel, provider: providerName, to: address,
+    ...(optIn ? { purpose: 'optin' as const } : {}),
     status: 'sending', createdAt: iso(ctx), updatedAt: iso(ctx), receipts: [],
   };
   m.attempts.push(attempt);
@@ -130,7 +135,12 @@ async function applyOutcome(ctx: EngineContext, m: Message, attempt: Attempt, ou
   Object.assign(attempt, { status: 'error', errorCode: e.providerCode ?? e.reason, errorReason: e.message, retryable: e.retryable, updatedAt: iso(ctx) });
   record(ctx, m, { event: 'attempt_error', step: i, attempt: attempt.id, cause: `${attempt.provider}: ${e.message}` });
   if (e.retryAfterMs !== undefined) ctx.limiter.pause(attempt.provider, e.retryAfterMs);
+  if (e.signal) ctx.onSignal(e.signal, { message: m, channel: attempt.channel, provider: attempt.provider, to: attempt.to });
   // The step may have ended (timed out, canceled) while the provider was asked.
+  if (attempt.purpose === 'optin') {
+    if (m.steps[i].state === 'held') await endStep(ctx, m, i, 'failed', `consent: the opt-in template could not be sent (${attempt.provider}: ${e.message})`);
+    return;
+  }
   if (m.steps[i].state === 'active') await afterSendError(ctx, m, i, attempt.to, e.retryAfterMs ?? 0);
 }
 
@@ -163,7 +173,7 @@ async function accepted(ctx: EngineContext, m: Message, attempt: Attempt, receip
   ctx.store.attemptIndex.set(attemptKey(attempt.provider, receipt.providerMessageId), m.id);
   ctx.metrics.attempts.inc({ channel: step.channel, provider: attempt.provider, status: receipt.status });
   record(ctx, m, { event: 'attempt_sent', step: attempt.step, attempt: attempt.id, cause: `${attempt.provider} accepted it as ${receipt.providerMessageId}` });
-  if (m.steps[attempt.step].state === 'active' && meets(step.until, attempt.status)) {
+  if (m.steps[attempt.step].state === 'active' && attempt.purpose !== 'optin' && meets(step.until, attempt.status)) {
     await endStep(ctx, m, attempt.step, 'succeeded', `${step.until} reached on ${step.channel}`);
   }
 }

@@ -1,14 +1,14 @@
 import { parseDuration } from '../config/duration.js';
 import type { Attempt, Message, StepState } from '../model.js';
 import { addressFor } from './content.js';
-import { iso, record, transition, type EngineContext } from './context.js';
+import { iso, record, transition, type EngineContext, type GuardDecision } from './context.js';
 import { sendOnStep } from './send.js';
 import { isFailure, messageStatusOf, rank } from './status.js';
 
-const SETTLED: ReadonlySet<StepState> = new Set(['succeeded', 'failed', 'timed_out', 'skipped', 'canceled']);
+const SETTLED: ReadonlySet<StepState> = new Set(['succeeded', 'failed', 'timed_out', 'skipped', 'canceled', 'expired']);
 
 /** The stored timers a step can have; all are canceled when it ends. */
-export const STEP_TIMERS = ['timeout', 'retry', 'send'] as const;
+export const STEP_TIMERS = ['timeout', 'retry', 'send', 'hold'] as const;
 export const timerId = (m: Message, step: number, kind: (typeof STEP_TIMERS)[number]) => `${m.id}.${step}.${kind}`;
 
 export function cancelStepTimers(ctx: EngineContext, m: Message, i: number): void {
@@ -24,6 +24,7 @@ export async function startStep(ctx: EngineContext, m: Message, i: number): Prom
   for (const guard of ctx.guards) {
     const decision = await guard(m, i, address);
     if (decision.action === 'skip') return endStep(ctx, m, i, 'skipped', decision.reason);
+    if (decision.action === 'hold') return holdStep(ctx, m, i, address, decision);
   }
   progress.state = 'active';
   progress.startedAt = iso(ctx);
@@ -32,14 +33,67 @@ export async function startStep(ctx: EngineContext, m: Message, i: number): Prom
   await sendOnStep(ctx, m, i, address);
 }
 
+/**
+ * Holds step `i` for a consent policy: no send and no step timeout, only the hold timer; the
+ * opt-in template, when the policy sends one, goes out as an attempt of the step.
+ */
+async function holdStep(ctx: EngineContext, m: Message, i: number, address: string, decision: Extract<GuardDecision, { action: 'hold' }>): Promise<void> {
+  const progress = m.steps[i];
+  progress.state = 'held';
+  progress.hold = decision.hold;
+  progress.startedAt = iso(ctx);
+  record(ctx, m, { event: 'step_held', step: i, cause: decision.hold.cause });
+  transition(ctx, m, 'held', 'held', decision.hold.cause);
+  ctx.scheduler.schedule('step-hold', decision.hold.until, { message: m.id, step: i }, timerId(m, i, 'hold'));
+  if (decision.optIn) await sendOnStep(ctx, m, i, address, false, decision.optIn);
+}
+
+/** Starts a held step again (its user replied, or it was let go): its guards run once more. */
+export async function releaseStep(ctx: EngineContext, m: Message, i: number, cause: string): Promise<boolean> {
+  const progress = m.steps[i];
+  if (progress.state !== 'held') return false;
+  ctx.scheduler.cancel(timerId(m, i, 'hold'));
+  delete progress.hold;
+  progress.state = 'pending';
+  record(ctx, m, { event: 'released', step: i, cause });
+  leaveHeld(ctx, m, cause);
+  await startStep(ctx, m, i);
+  return true;
+}
+
+/** A held step's hold ran out: the route goes on (`fallback`) or the message ends `expired`. */
+export async function expireHold(ctx: EngineContext, m: Message, i: number): Promise<void> {
+  const hold = m.steps[i].hold;
+  if (!hold) return;
+  if (hold.onExpiry === 'fallback') return endStep(ctx, m, i, 'timed_out', hold.expiry);
+  m.steps.forEach((s, j) => {
+    if (SETTLED.has(s.state)) return;
+    cancelStepTimers(ctx, m, j);
+    s.state = 'expired';
+    s.endedAt = iso(ctx);
+    delete s.hold;
+    record(ctx, m, { event: 'step_expired', step: j, cause: hold.expiry });
+  });
+  m.completedAt = iso(ctx);
+  ctx.metrics.messages.inc({ route: m.route, outcome: 'expired' });
+  transition(ctx, m, 'expired', 'expired', hold.expiry);
+}
+
+/** A message no step holds any more is routing again. */
+function leaveHeld(ctx: EngineContext, m: Message, cause: string): void {
+  if (m.status === 'held' && !m.steps.some((s) => s.state === 'held')) transition(ctx, m, 'routing', 'routing', cause);
+}
+
 /** Ends step `i` and decides what comes next: the next step, or the end of the message. */
 export async function endStep(ctx: EngineContext, m: Message, i: number, state: StepState, cause: string): Promise<void> {
   const progress = m.steps[i];
   if (SETTLED.has(progress.state)) return;
   progress.state = state;
   progress.endedAt = iso(ctx);
+  delete progress.hold;
   cancelStepTimers(ctx, m, i);
   record(ctx, m, { event: `step_${state}`, step: i, cause });
+  leaveHeld(ctx, m, cause);
   if (m.plan.mode === 'fallback') {
     if (state === 'succeeded') return finish(ctx, m);
     const next = i + 1;
@@ -57,7 +111,9 @@ export async function endStep(ctx: EngineContext, m: Message, i: number, state: 
 /** The final status: the best attempt of a step that succeeded, else the best attempt at all. */
 export function finish(ctx: EngineContext, m: Message): void {
   const succeeded = new Set(m.steps.flatMap((s, i) => (s.state === 'succeeded' ? [i] : [])));
-  const pool = succeeded.size > 0 ? m.attempts.filter((a) => succeeded.has(a.step)) : m.attempts;
+  // An opt-in template reaching the user says nothing about the message itself.
+  const own = m.attempts.filter((a) => a.purpose !== 'optin');
+  const pool = succeeded.size > 0 ? own.filter((a) => succeeded.has(a.step)) : own;
   const best = pool.reduce<Attempt | undefined>((b, a) => (!b || rank(a.status) > rank(b.status) ? a : b), undefined);
   const status = best && !isFailure(best.status) ? messageStatusOf(best.status) : 'failed';
   m.completedAt = iso(ctx);

@@ -10,7 +10,12 @@ export function createMetrics(registry: Registry, options: { defaults?: boolean 
   const registers = [registry];
   if (options.defaults !== false) collectDefaultMetrics({ register: registry, prefix: 'switchboard_' });
   // Gauges read at scrape time; the app points these at the scheduler and the consent policy.
-  const sources = { pendingTimers: () => 0, held: () => 0, sendsWaiting: (): ReadonlyMap<string, number> => new Map() };
+  const sources = {
+    pendingTimers: () => 0,
+    held: (): number | Promise<number> => 0,
+    sendsWaiting: (): ReadonlyMap<string, number> => new Map(),
+    suppressions: (): ReadonlyMap<string, number> | Promise<ReadonlyMap<string, number>> => new Map(),
+  };
   return {
     registry,
     sources,
@@ -36,7 +41,22 @@ export function createMetrics(registry: Registry, options: { defaults?: boolean 
         for (const [provider, n] of sources.sendsWaiting()) this.set({ provider }, n);
       },
     }),
-    held: new Gauge({ name: 'switchboard_held_messages', help: 'Messages held (waiting for a consent window).', registers, collect() { this.set(sources.held()); } }),
+    held: new Gauge({ name: 'switchboard_held_messages', help: 'Messages held (waiting for a consent window).', registers, async collect() { this.set(await sources.held()); } }),
+    consentOptIns: new Counter({ name: 'switchboard_consent_optin_templates_total', help: 'Opt-in templates sent by consent policies.', labelNames: ['policy'], registers }),
+    consentReleases: new Counter({ name: 'switchboard_consent_releases_total', help: 'Held messages released by the user\'s reply.', labelNames: ['policy'], registers }),
+    consentExpiries: new Counter({ name: 'switchboard_consent_expiries_total', help: 'Holds that ran out, by what happened then (fallback, expire).', labelNames: ['policy', 'outcome'], registers }),
+    consentLateReplies: new Counter({ name: 'switchboard_consent_late_reply_notices_total', help: 'Notices sent to users who replied after their held message expired.', labelNames: ['policy'], registers }),
+    suppressions: new Gauge({
+      name: 'switchboard_suppression_list_size',
+      help: 'Opted-out (channel, sender, user) entries, by channel.',
+      labelNames: ['channel'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const [channel, n] of await sources.suppressions()) this.set({ channel }, n);
+      },
+    }),
+    suppressedSteps: new Counter({ name: 'switchboard_suppressed_steps_total', help: 'Steps skipped because their recipient opted out, by route and channel.', labelNames: ['route', 'channel'], registers }),
     deadLetters: new Gauge({ name: 'switchboard_dead_letters', help: 'Work that exhausted its retries and waits for inspection.', registers }),
     reloadSuccess: new Gauge({ name: 'switchboard_config_last_reload_successful', help: 'Whether the last configuration reload attempt was successful.', registers }),
     reloadTimestamp: new Gauge({ name: 'switchboard_config_last_reload_success_timestamp_seconds', help: 'Timestamp of the last successful configuration reload.', registers }),

@@ -5,7 +5,8 @@ import { ConfigError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { RateLimitConfig } from '../config/types.js';
-import { createHttpClient, type PluginDeps, type Provider, type WebhookRequest } from '../plugin-api.js';
+import { createHttpClient, type Channel, type PluginDeps, type Provider, type WebhookRequest } from '../plugin-api.js';
+import { normalizeAddress } from '../engine/addresses.js';
 
 /** Feeds a request into the webhook pipeline of one instance (what `deps.loopback` calls). */
 export type Loopback = (instance: string, kind: string, req: Pick<WebhookRequest, 'headers' | 'rawBody' | 'body'>) => Promise<void>;
@@ -19,6 +20,11 @@ export interface Runtime {
   /** Each instance's `rateLimit`, if it has one. */
   rateLimits: ReadonlyMap<string, RateLimitConfig>;
   webhookUrl(instance: string, kind: string): string | undefined;
+  /**
+   * The business sender `instance` sends from on `channel`, normalized (`whatsapp:+1…` → `+1…`);
+   * `instance:<name>` for one that names none. Consent windows and suppression are kept per sender.
+   */
+  senderOf(instance: string, channel: Channel): string;
   /** Counts a provider call as in flight on this runtime: closing it waits for them (a reload drains). */
   track<T>(call: Promise<T>): Promise<T>;
   /** Resolves once no call tracked on this runtime is in flight. */
@@ -85,6 +91,12 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps): Runtime {
     callbacks: { timeoutMs: ms(config.callbacks.timeout), maxAgeMs: ms(config.callbacks.maxAge) },
     rateLimits,
     webhookUrl,
+    senderOf(instance, channel) {
+      const spec = Object.hasOwn(config.providers, instance) ? config.providers[instance] : undefined;
+      const plugin = loaded.plugins.get(instance);
+      const named = spec && plugin?.sender ? plugin.sender(spec as never, channel) : typeof spec?.from === 'string' ? spec.from : undefined;
+      return named ? normalizeAddress(named) : `instance:${instance}`;
+    },
     track(call) {
       inFlight.add(call);
       void call.finally(() => inFlight.delete(call)).catch(() => undefined);

@@ -1,6 +1,6 @@
 import { idTime } from '../ids.js';
-import type { CallbackJob, DeadLetter, IdempotencyRecord, ParkedReceipt, TimerRecord } from '../model.js';
-import type { HOT_COLLECTIONS, KeyValue } from './store.js';
+import type { CallbackJob, ConsentHold, DeadLetter, IdempotencyRecord, LateReplyMark, OptInRecord, ParkedReceipt, SuppressionEntry, TimerRecord } from '../model.js';
+import { HOT_COLLECTIONS, type KeyValue } from './store.js';
 
 type HotName = (typeof HOT_COLLECTIONS)[number];
 type KeyValueOf = <T>(name: HotName) => KeyValue<T>;
@@ -15,23 +15,47 @@ export function hotCollections(kv: KeyValueOf) {
     seen: kv<number>('seen'),
     parked: kv<ParkedReceipt>('parked'),
     inflight: kv<{ message: string; step: number }>('inflight'),
+    windows: kv<number>('windows'),
+    holds: kv<ConsentHold[]>('holds'),
+    optins: kv<OptInRecord>('optins'),
+    lateReplies: kv<LateReplyMark>('lateReplies'),
+    suppressions: kv<SuppressionEntry>('suppressions'),
   };
 }
 
+// Collections whose values are their own expiry (ms), and those whose values carry `expiresAt`.
+const EXPIRY_IS_VALUE: ReadonlySet<string> = new Set<HotName>(['seen', 'windows']);
+const EXPIRY_FIELD: ReadonlySet<string> = new Set<HotName>(['idempotency', 'parked', 'optins', 'lateReplies']);
+const EXPIRING = HOT_COLLECTIONS.filter((name) => EXPIRY_IS_VALUE.has(name) || EXPIRY_FIELD.has(name) || name === 'deadLetters');
+
 /**
- * What retention expires in every store: idempotency keys, de-duplication keys and parked
- * receipts past their time, dead letters past `deadLetterMaxAgeMs`, and attempt-index entries of
- * messages older than the index window. The caller commits.
+ * When (ms) a hot value stops counting and retention removes it, or null for values that stay
+ * until they are deleted. The one rule both stores expire by (the PostgreSQL store keeps it in
+ * `kv.expires_at`), so neither loses what the other would keep.
+ */
+export function expiryOf(name: string, value: unknown, deadLetterMaxAgeMs: number): number | null {
+  if (EXPIRY_IS_VALUE.has(name)) return typeof value === 'number' ? value : null;
+  if (name === 'deadLetters') {
+    const at = Date.parse(String((value as { at?: unknown } | null)?.at));
+    return Number.isNaN(at) ? null : at + deadLetterMaxAgeMs;
+  }
+  if (!EXPIRY_FIELD.has(name)) return null;
+  const at = (value as { expiresAt?: unknown } | null)?.expiresAt;
+  return typeof at === 'number' ? at : null;
+}
+
+/**
+ * What retention expires in every store: each hot value past its `expiryOf`, and attempt-index
+ * entries of messages older than the index window. The caller commits.
  */
 export function expireHot(kv: KeyValueOf, index: Map<string, string>, at: number, limits: { deadLetterMaxAgeMs: number; indexWindowMs: number }): void {
-  const expire = <T>(name: HotName, expired: (v: T) => boolean) => {
-    const map = kv<T>(name);
-    for (const [k, v] of [...map.entries()]) if (expired(v)) map.delete(k);
-  };
-  expire<{ expiresAt: number }>('idempotency', (r) => r.expiresAt <= at);
-  expire<number>('seen', (exp) => exp <= at);
-  expire<{ expiresAt: number }>('parked', (p) => p.expiresAt <= at);
-  expire<DeadLetter>('deadLetters', (d) => Date.parse(d.at) <= at - limits.deadLetterMaxAgeMs);
+  for (const name of EXPIRING) {
+    const map = kv<unknown>(name);
+    for (const [k, v] of [...map.entries()]) {
+      const expiry = expiryOf(name, v, limits.deadLetterMaxAgeMs);
+      if (expiry !== null && expiry <= at) map.delete(k);
+    }
+  }
   for (const [k, messageId] of index) {
     if ((idTime(messageId) ?? 0) < at - limits.indexWindowMs) index.delete(k);
   }

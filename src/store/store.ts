@@ -1,4 +1,4 @@
-import type { CallbackJob, DeadLetter, IdempotencyRecord, InboundRecord, Message, ParkedReceipt, TimerRecord } from '../model.js';
+import type { CallbackJob, ConsentHold, DeadLetter, IdempotencyRecord, InboundRecord, LateReplyMark, Message, OptInRecord, ParkedReceipt, SuppressionEntry, TimerRecord } from '../model.js';
 
 /**
  * A keyed collection of hot state. Changes are made at once and become durable at the next
@@ -87,7 +87,7 @@ export interface PartitionedCollection<T extends { id: string }> {
 }
 
 /** The keyed collections of hot state every store keeps. */
-export const HOT_COLLECTIONS = ['timers', 'idempotency', 'outbox', 'deadLetters', 'seen', 'parked', 'inflight'] as const;
+export const HOT_COLLECTIONS = ['timers', 'idempotency', 'outbox', 'deadLetters', 'seen', 'parked', 'inflight', 'windows', 'holds', 'optins', 'lateReplies', 'suppressions'] as const;
 
 /** What every store is opened with, whatever holds its data. */
 export interface StoreOptions<M> {
@@ -120,6 +120,16 @@ export interface Store {
   readonly parked: KeyValue<ParkedReceipt>;
   /** De-duplication keys (webhook events, inbound ids) with their expiry time in ms. */
   readonly seen: KeyValue<number>;
+  /** Open WhatsApp windows by `<sender>|<user>`: when (ms) each closes. */
+  readonly windows: KeyValue<number>;
+  /** Steps held for a closed window, by `<sender>|<user>`, oldest first. */
+  readonly holds: KeyValue<ConsentHold[]>;
+  /** The last opt-in template sent to a user, by `<sender>|<user>`: one per hold period. */
+  readonly optins: KeyValue<OptInRecord>;
+  /** Users whose held message expired, by `<sender>|<user>`: their next reply gets the notice once. */
+  readonly lateReplies: KeyValue<LateReplyMark>;
+  /** Opted-out users by `<channel>|<sender>|<user>`. */
+  readonly suppressions: KeyValue<SuppressionEntry>;
   readonly messages: PartitionedCollection<Message>;
   readonly inbound: PartitionedCollection<InboundRecord>;
   /** Maps `<instance>/<provider message id>` to the id of the message holding that attempt. */

@@ -3,6 +3,7 @@ import type { KeyValue } from '../store.js';
 import { fetchEach } from '../file/key-value.js';
 import type { Queryable } from './pool.js';
 import { TIMER_CHANNEL } from './timer-leases.js';
+import { expiryOf } from '../hot-collections.js';
 
 /** One queued change of one hot key: a value to upsert, or `undefined` for a delete. */
 interface Change {
@@ -24,21 +25,6 @@ export interface HotBatch {
 // text, say) must not make every later commit fail, so it is stored with U+FFFD instead.
 const ESCAPED_NUL = /(?<!\\)((?:\\\\)*)\\u0000/g;
 const toJson = (value: unknown): string => JSON.stringify(value).replace(ESCAPED_NUL, '$1\\ufffd');
-
-/**
- * When a value stops counting (ms), for the `kv.expires_at` column retention reads: exactly the
- * collections `prune` expires in memory by the same rule, so the table never loses what memory holds.
- */
-function expiresAt(name: string, value: unknown, deadLetterMaxAgeMs: number): number | null {
-  if (name === 'seen') return typeof value === 'number' ? value : null;
-  if (name === 'deadLetters') {
-    const at = Date.parse(String((value as { at?: unknown } | null)?.at));
-    return Number.isNaN(at) ? null : at + deadLetterMaxAgeMs;
-  }
-  if (name !== 'idempotency' && name !== 'parked') return null;
-  const at = (value as { expiresAt?: unknown } | null)?.expiresAt;
-  return typeof at === 'number' ? at : null;
-}
 
 const UPSERT_KV = `
   INSERT INTO kv (collection, key, value, expires_at)
@@ -191,7 +177,7 @@ export class HotQueue {
         const timersUp = changes.filter((c) => c.name === 'timers' && c.json !== undefined);
         const timersDown = changes.filter((c) => c.name === 'timers' && c.json === undefined);
         if (kvUp.length > 0) {
-          await tx.query(UPSERT_KV, [kvUp.map((c) => c.name), kvUp.map((c) => c.key), kvUp.map((c) => c.json), kvUp.map((c) => expiresAt(c.name, c.value, maxAge))]);
+          await tx.query(UPSERT_KV, [kvUp.map((c) => c.name), kvUp.map((c) => c.key), kvUp.map((c) => c.json), kvUp.map((c) => expiryOf(c.name, c.value, maxAge))]);
         }
         if (kvDown.length > 0) await tx.query(DELETE_KV, [kvDown.map((c) => c.name), kvDown.map((c) => c.key)]);
         if (timersUp.length > 0) {
