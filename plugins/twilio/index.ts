@@ -95,5 +95,7 @@ export const twilioPlugin: PluginDefinition<TwilioOptions> = {
   name: 'twilio',
   optionsSchema: readSchema('plugins/twilio.schema.json'),
   channels: usableChannels,
+  // A Messaging Service is a pool: opt-outs and windows then belong to the pool, not one number.
+  sender: (options, channel) => (channel === 'whatsapp' ? options.whatsappFrom ?? options.from : options.from) ?? options.messagingServiceSid,
   create: createTwilioProvider,
 };
