@@ -3,6 +3,7 @@ import type Koa from 'koa';
 import type { DestinationStream } from 'pino';
 import { systemClock, type Clock } from './clock.js';
 import { createOutbox } from './callbacks/outbox.js';
+import { createJobQueue } from './jobs/queue.js';
 import { parseDuration } from './config/duration.js';
 import { loadConfig, type LoadedConfig } from './config/load.js';
 import { createMessageLock, type EngineContext, type StepGuard } from './engine/context.js';
@@ -115,7 +116,8 @@ export async function createApp(deps: AppDeps) {
   const keyed = createKeyedLock();
   const exclusive = <T>(key: string, fn: () => Promise<T>): Promise<T> => keyed(key, () => store.exclusive(key, fn));
   const { lock, defer } = createMessageLock(exclusive);
-  const outbox = createOutbox({ store, scheduler, clock, logger, metrics, runtime: current, lock, exclusive });
+  const jobs = createJobQueue({ store, scheduler, clock, logger, metrics, runtime: current, exclusive });
+  const outbox = createOutbox({ store, jobs, clock, logger, metrics, runtime: current, lock });
   // Suppression and consent are built on the engine, so they join these once it exists.
   const guards: StepGuard[] = [];
   const inboundListeners: InboundListener[] = [];

@@ -156,20 +156,31 @@ export interface IdempotencyRecord {
   expiresAt: number;
 }
 
-export interface CallbackJob {
+/**
+ * A durable job with retries (`src/jobs/queue.ts`): a status callback (no `kind`, as stored before
+ * kinds existed), a forwarded inbound message, a contact-center delivery…
+ */
+export interface Job {
   id: string;
+  kind?: string;
+  /** The message (or inbound message) the job is about; retention keeps it while the job lives. */
   messageId: string;
+  /** Where an HTTP job posts to ('' for jobs that are not HTTP posts). */
   url: string;
   body: string;
+  /** The provider instance a job goes through, for kinds that use one. */
+  target?: string;
   tries: number;
   firstTriedAt?: number;
   lastError?: string;
 }
+
+export type CallbackJob = Job;
 
 export interface DeadLetter {
   id: string;
   kind: 'callback' | string;
   reason: string;
   at: string;
-  job: CallbackJob;
+  job: Job;
 }
