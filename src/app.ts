@@ -11,7 +11,7 @@ import { createEngine } from './engine/engine.js';
 import { createKeyedLock } from './engine/locks.js';
 import { createRateLimiter } from './engine/rate-limit.js';
 import { attemptKeys } from './engine/receipts.js';
-import { ingestInbound, type InboundListener } from './engine/inbound.js';
+import { INBOUND_EFFECTS_DELAY_MS, ingestInbound, runInboundListeners, type InboundEffects, type InboundListener } from './engine/inbound.js';
 import { createHttpApp } from './http/http-app.js';
 import { inboundRoutes } from './http/routes/inbound.js';
 import { messageRoutes } from './http/routes/messages.js';
@@ -31,6 +31,7 @@ import { createWebhookPipeline } from './webhooks/pipeline.js';
 import { createMaintenance } from './app/maintenance.js';
 import { createConsentPolicy } from './engine/consent/policy.js';
 import { createSuppression } from './engine/suppression.js';
+import { createInboundRules } from './engine/inbound-rules.js';
 import { createConfigReload } from './app/reload.js';
 
 export interface AppDeps {
@@ -99,7 +100,7 @@ export async function createApp(deps: AppDeps) {
     logger,
     ingest: async (instance, event) => {
       if (event.type === 'status') return engine.ingestStatus(instance, event);
-      return ingestInbound(ctx, inboundListeners, instance, event, parseDuration(runtime.loaded.config.store.receiptIndex) ?? 0);
+      return ingestInbound(ctx, inboundListeners, instance, event, parseDuration(runtime.loaded.config.store.receiptIndex) ?? 0, inboundEffects);
     },
   });
   const runtimeDeps = {
@@ -118,6 +119,17 @@ export async function createApp(deps: AppDeps) {
   const { lock, defer } = createMessageLock(exclusive);
   const jobs = createJobQueue({ store, scheduler, clock, logger, metrics, runtime: current, exclusive });
   const outbox = createOutbox({ store, jobs, clock, logger, metrics, runtime: current, lock });
+  const inboundEffects: InboundEffects = {
+    stage: (record) => jobs.enqueue('inbound', { messageId: record.id, body: '' }, INBOUND_EFFECTS_DELAY_MS),
+    done: (job) => jobs.cancel(job),
+  };
+  jobs.register('inbound', {
+    async perform(job) {
+      const record = await store.inbound.get(job.messageId);
+      if (record) await runInboundListeners(ctx, inboundListeners, record);
+      return { ok: true };
+    },
+  });
   // Suppression and consent are built on the engine, so they join these once it exists.
   const guards: StepGuard[] = [];
   const inboundListeners: InboundListener[] = [];
@@ -139,7 +151,8 @@ export async function createApp(deps: AppDeps) {
   const consent = createConsentPolicy({ ctx, engine });
   // A suppressed step is skipped before consent could hold it or send an opt-in template.
   guards.push(...(deps.guards ?? []), suppression.guard, consent.guard);
-  inboundListeners.push(suppression.onInbound, consent.onInbound, ...(deps.inboundListeners ?? []));
+  // Rules see a message after STOP/HELP and consent have.
+  inboundListeners.push(suppression.onInbound, consent.onInbound, createInboundRules({ ctx, engine, forward: outbox.forward }), ...(deps.inboundListeners ?? []));
   signalSinks.push(suppression.onSignal, consent.onSignal);
   metrics.sources.held = () => consent.held();
   metrics.sources.suppressions = () => suppression.sizes();

@@ -152,6 +152,8 @@ export interface PluginMetrics {
  */
 export interface PluginDefinition<O = Record<string, unknown>> {
   name: string;
+  /** `contact-center`: the instance is a contact center a bridge joins (Avaya Infinity), not a route provider. */
+  kind?: 'provider' | 'contact-center';
   optionsSchema: Record<string, unknown>;
   /**
    * The business sender an instance with these options sends from on `channel` (E.164, a sender

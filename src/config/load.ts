@@ -11,7 +11,7 @@ import { collectSecrets } from './secrets.js';
 import { interpolate } from './interpolate.js';
 import { pointerToPath, positionOf } from './positions.js';
 import type { GatewayConfig } from './types.js';
-import { checkConsent, checkRoutes } from './cross-checks.js';
+import { checkConsent, checkInbound, checkRoutes } from './cross-checks.js';
 import { checkServer, checkStore } from './ops-checks.js';
 
 export interface LoadedConfig {
@@ -122,6 +122,7 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
 
   checkRoutes(config, plugins, at);
   checkConsent(config, at);
+  checkInbound(config, plugins, at);
   checkServer(config, at);
   checkStore(config, dir, at);
   for (const k of config.api.keys) secrets.add(k.key);

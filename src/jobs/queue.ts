@@ -97,12 +97,17 @@ export function createJobQueue(deps: JobQueueDeps) {
     register(name: string, kind: JobKind): void {
       kinds.set(name, kind);
     },
-    /** Queues a job, due now; durable with the caller's next commit. */
-    enqueue(kind: string, fields: Pick<Job, 'messageId' | 'body'> & Partial<Pick<Job, 'url' | 'target'>>): Job {
+    /** Queues a job, due in `delayMs` (now by default); durable with the caller's next commit. */
+    enqueue(kind: string, fields: Pick<Job, 'messageId' | 'body'> & Partial<Pick<Job, 'url' | 'target'>>, delayMs = 0): Job {
       const job: Job = { id: jobId(clock.now()), ...(kind === DEFAULT_KIND ? {} : { kind }), ...fields, url: fields.url ?? '', tries: 0 };
       store.outbox.set(job.id, job);
-      arm(job, clock.now());
+      arm(job, clock.now() + delayMs);
       return job;
+    },
+    /** Drops a queued job that was done some other way; durable with the caller's next commit. */
+    cancel(job: Job): void {
+      store.outbox.delete(job.id);
+      scheduler.cancel(`${job.id}.callback`);
     },
     /** Puts a dead letter back in the queue for a fresh round of tries. */
     replay: (id: string): Promise<boolean> => deps.exclusive(`dead-letter:${id}`, async () => {
