@@ -85,6 +85,8 @@ export interface Message {
   tags?: Record<string, string>;
   /** The recipient's language (`pt_BR`, `es`): it picks consent opt-in templates. */
   locale?: string;
+  /** The business sender the message must leave from (normalized); steps use only providers that may. */
+  from?: string;
   idempotencyKey?: string;
   status: MessageStatus;
   steps: StepProgress[];

@@ -52,6 +52,11 @@ export interface OutboundMessage {
   channel: Channel;
   /** The recipient address on this channel (E.164 for phone channels, an email address for email). */
   to: string;
+  /**
+   * The business sender the message must leave from (a reply from the number the customer wrote
+   * to); the core checked the instance may use it. Absent: the instance's own sender.
+   */
+  from?: string;
   content: ResolvedContent;
   /** Where this instance's status webhook is reachable from the provider, if the config says. */
   statusCallbackUrl?: string;

@@ -27,6 +27,8 @@ export interface RateLimitConfig {
 export interface ProviderConfig {
   plugin: string;
   rateLimit?: RateLimitConfig;
+  /** Senders a message may name as its `from` on this instance (default: the instance's own). */
+  senders?: readonly string[];
   readonly [option: string]: unknown;
 }
 

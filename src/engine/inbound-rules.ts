@@ -1,5 +1,6 @@
 import type { InboundRuleConfig } from '../config/types.js';
 import type { InboundRecord } from '../model.js';
+import type { Channel } from '../plugin-api.js';
 import { normalizeAddress } from './addresses.js';
 import type { EngineContext } from './context.js';
 import type { Engine, SendRequest } from './engine.js';
@@ -72,15 +73,28 @@ export function createInboundRules(deps: InboundRulesDeps): InboundListener {
     return c;
   };
 
+  /**
+   * A reply leaves from the number the user wrote to when a provider it may go through can send
+   * from that number; otherwise from the provider's own sender (one number per instance).
+   */
+  function answerFrom(record: InboundRecord, candidates: ReadonlyArray<readonly [string, Channel]>): { from?: string } {
+    const to = normalizeAddress(record.to);
+    return candidates.some(([p, channel]) => ctx.runtime().maySendFrom(p, channel, to)) ? { from: to } : {};
+  }
+
   async function act(c: CompiledRule, record: InboundRecord): Promise<void> {
     const { rule } = c;
     if (rule.forward) {
       deps.forward(record.id, rule.forward.url, JSON.stringify({ event: 'inbound', rule: c.index, inbound: record }));
       await ctx.store.commit();
     } else if (rule.reply?.route !== undefined) {
-      await engine.accept({ route: rule.reply.route, to: replyTo(record), content: { text: rule.reply.text } });
+      const route = ctx.runtime().loaded.config.routes[rule.reply.route];
+      const from = answerFrom(record, route.steps.flatMap((s) => s.providers.map((p) => [p, s.channel] as const)));
+      await engine.accept({ route: rule.reply.route, to: replyTo(record), content: { text: rule.reply.text }, ...from });
     } else if (rule.reply) {
-      await engine.notify({ kind: 'auto-reply', channel: record.channel, provider: rule.reply.provider ?? record.instance, to: record.from, text: rule.reply.text });
+      const provider = rule.reply.provider ?? record.instance;
+      const from = answerFrom(record, [[provider, record.channel]]);
+      await engine.notify({ kind: 'auto-reply', channel: record.channel, provider, to: record.from, text: rule.reply.text, ...from });
     } else if (rule.bridge !== undefined) {
       if (!deps.bridge) throw new Error(`bridge ${rule.bridge} has no contact-center connection in this build`);
       await deps.bridge(record, rule.bridge);
