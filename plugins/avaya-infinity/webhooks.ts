@@ -3,8 +3,8 @@ import { hmacSha256, safeEqual, type AgentEvent, type ContactCenterWebhookHandle
 type Json = Record<string, unknown>;
 
 export const SIGNATURE_HEADER = 'x-avaya-event-signature';
-// `sha256=` and the base64 of a 32-byte HMAC (padding optional, compared as sent).
-const SIGNATURE = /^sha256=[A-Za-z0-9+/]{43}=?$/;
+// `sha256=` and the padded base64 of a 32-byte HMAC.
+const SIGNATURE = /^sha256=[A-Za-z0-9+/]{43}=$/;
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 // Avaya's own README shows phone numbers as JSON numbers; they are addresses all the same.
@@ -19,7 +19,8 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
  */
 export function verifySignature(req: Pick<WebhookRequest, 'headers' | 'rawBody'>, secret: string): { ok: true } | { ok: false; status: 401 | 403; reason: string } {
   const header = req.headers[SIGNATURE_HEADER];
-  const given = Array.isArray(header) ? (header.length === 1 ? header[0] : undefined) : header;
+  if (Array.isArray(header) && header.length > 1) return { ok: false, status: 401, reason: `malformed ${SIGNATURE_HEADER} header: sent more than once` };
+  const given = Array.isArray(header) ? header[0] : header;
   if (given === undefined || given === '') return { ok: false, status: 401, reason: `missing ${SIGNATURE_HEADER} header` };
   if (!SIGNATURE.test(given)) return { ok: false, status: 401, reason: `malformed ${SIGNATURE_HEADER} header: expected sha256=<base64 HMAC-SHA256>` };
   const sign = (data: string) => `sha256=${hmacSha256(secret, data, 'base64')}`;
