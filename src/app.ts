@@ -32,6 +32,7 @@ import { createMaintenance } from './app/maintenance.js';
 import { createConsentPolicy } from './engine/consent/policy.js';
 import { createSuppression } from './engine/suppression.js';
 import { createInboundRules } from './engine/inbound-rules.js';
+import { createBridge } from './engine/bridge.js';
 import { createConfigReload } from './app/reload.js';
 
 export interface AppDeps {
@@ -100,6 +101,7 @@ export async function createApp(deps: AppDeps) {
     logger,
     ingest: async (instance, event) => {
       if (event.type === 'status') return engine.ingestStatus(instance, event);
+      if (event.type === 'agent') return bridge.fromContactCenter(instance, event);
       return ingestInbound(ctx, inboundListeners, instance, event, parseDuration(runtime.loaded.config.store.receiptIndex) ?? 0, inboundEffects);
     },
   });
@@ -151,8 +153,10 @@ export async function createApp(deps: AppDeps) {
   const consent = createConsentPolicy({ ctx, engine });
   // A suppressed step is skipped before consent could hold it or send an opt-in template.
   guards.push(...(deps.guards ?? []), suppression.guard, consent.guard);
+  const bridge = createBridge({ ctx, engine, jobs });
   // Rules see a message after STOP/HELP and consent have.
-  inboundListeners.push(suppression.onInbound, consent.onInbound, createInboundRules({ ctx, engine, forward: outbox.forward }), ...(deps.inboundListeners ?? []));
+  const rules = createInboundRules({ ctx, engine, forward: outbox.forward, bridge: bridge.toContactCenter });
+  inboundListeners.push(suppression.onInbound, consent.onInbound, rules, ...(deps.inboundListeners ?? []));
   signalSinks.push(suppression.onSignal, consent.onSignal);
   metrics.sources.held = () => consent.held();
   metrics.sources.suppressions = () => suppression.sizes();

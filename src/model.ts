@@ -139,6 +139,22 @@ export interface LateReplyMark {
   expiresAt: number;
 }
 
+/** A customer's conversation with a bridge's contact center, on one business number. */
+export interface Conversation {
+  bridge: string;
+  contactCenter: string;
+  /** The contact center's id for it (Avaya's conversationSessionId), once it gave one. */
+  conversationId?: string;
+  customer: string;
+  business: string;
+  /** The channel and provider instance the customer last wrote through. */
+  channel: string;
+  provider: string;
+  at: string;
+  /** A conversation nobody wrote in for 30 days is forgotten (ms). */
+  expiresAt: number;
+}
+
 /** One opted-out user on one channel and business sender. */
 export interface SuppressionEntry {
   channel: string;

@@ -29,6 +29,7 @@ export function createMetrics(registry: Registry, options: { defaults?: boolean 
     webhooks: new Counter({ name: 'switchboard_webhooks_total', help: 'Provider webhook calls by instance, kind and result.', labelNames: ['provider', 'kind', 'result'], registers }),
     inbound: new Counter({ name: 'switchboard_inbound_messages_total', help: 'Inbound messages stored, by instance and channel.', labelNames: ['provider', 'channel'], registers }),
     inboundRules: new Counter({ name: 'switchboard_inbound_rules_matched_total', help: 'Inbound messages matched by each inbound rule (its index in the config).', labelNames: ['rule'], registers }),
+    bridged: new Counter({ name: 'switchboard_bridged_messages_total', help: 'Messages through bridges, by bridge, direction (to_contact_center, to_customer) and result.', labelNames: ['bridge', 'direction', 'result'], registers }),
     forwards: new Counter({ name: 'switchboard_inbound_forwards_total', help: 'Inbound messages forwarded by inbound rules (signed posts), by result.', labelNames: ['result'], registers }),
     callbacks: new Counter({ name: 'switchboard_status_callbacks_total', help: 'Outbound status callback deliveries by result.', labelNames: ['result'], registers }),
     timersPending: new Gauge({ name: 'switchboard_scheduler_pending_timers', help: 'Durable timers waiting to fire.', registers, collect() { this.set(sources.pendingTimers()); } }),

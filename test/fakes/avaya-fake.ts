@@ -69,6 +69,8 @@ export interface AvayaFake {
   accepted: Record<string, unknown>[];
   /** The next `times` Send Message requests get this answer (a bare number is that status with a problem body). */
   failNext(failure: Failure | number, times?: number): void;
+  /** Forgets the scripted Send Message failures not used yet. */
+  clearFailures(): void;
   /** The next `times` token requests get this answer. */
   failNextToken(failure: Failure | number, times?: number): void;
   /** Every token issued so far stops working (401), as if revoked before its `exp`. */
@@ -124,6 +126,7 @@ export async function startAvayaFake(options: AvayaFakeOptions = {}): Promise<Av
     sends: [],
     accepted: [],
     failNext: (failure, times = 1) => queue(failures, failure, times),
+    clearFailures: () => void failures.splice(0),
     failNextToken: (failure, times = 1) => queue(tokenFailures, failure, times),
     revokeTokens: () => tokens.clear(),
     close: () =>
