@@ -147,8 +147,10 @@ export interface PluginDeps {
 }
 
 export interface PluginMetrics {
-  /** Times a provider request that is not a send (token fetch, media upload). */
+  /** Times a provider request that is not a send (token fetch, media upload); a throw counts as a failure. */
   time<T>(operation: string, fn: () => Promise<T>): Promise<T>;
+  /** Counts a failure of such a request that answered instead of throwing (a token endpoint's 401). */
+  failed(operation: string): void;
 }
 
 /**

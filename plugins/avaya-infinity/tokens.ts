@@ -53,7 +53,11 @@ function honourJwtExpiry(http: HttpClient, now: () => number): HttpClient {
 export function createAvayaTokens(tokenUrl: string, credentials: { clientId: string; clientSecret: string }, deps: PluginDeps, timeoutMs: number): AvayaTokens {
   // Timed per token request actually made, not per cache hit; bounded like the rest of a delivery.
   const timed: HttpClient = {
-    request: (url, init) => deps.metrics.time('oauth_token', () => deps.http.request(url, { ...init, timeoutMs })),
+    request: async (url, init) => {
+      const res = await deps.metrics.time('oauth_token', () => deps.http.request(url, { ...init, timeoutMs }));
+      if (res.status >= 300) deps.metrics.failed('oauth_token');
+      return res;
+    },
     requestOk: (url, init) => deps.metrics.time('oauth_token', () => deps.http.requestOk(url, { ...init, timeoutMs })),
   };
   const cache: TokenCache = createTokenCache({

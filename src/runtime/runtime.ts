@@ -66,10 +66,14 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps): Runtime {
           const end = deps.metrics.providerDuration.startTimer({ provider: instance, operation });
           try {
             return await fn();
+          } catch (err) {
+            deps.metrics.providerOperationFailures.inc({ provider: instance, operation });
+            throw err;
           } finally {
             end();
           }
         },
+        failed: (operation) => deps.metrics.providerOperationFailures.inc({ provider: instance, operation }),
       },
       webhookUrl: (kind) => webhookUrl(instance, kind),
       loopback: (kind, req) => deps.loopback(instance, kind, req),

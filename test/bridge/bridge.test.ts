@@ -117,4 +117,13 @@ describe('a bridge between Twilio SMS and Avaya Infinity', () => {
     await gw.request.post(`/v1/dead-letters/${dead.id}/replay`).set('x-api-key', API_KEY).expect(202);
     await eventually(() => expect(avaya.accepted.length).toBe(before + 1), 10_000);
   });
+
+  it('counts contact-center token fetches and their failures', async () => {
+    avaya.failNextToken(500);
+    await customerSms('first').expect(200);
+    await eventually(() => expect(avaya.accepted).toHaveLength(1), 10_000);
+    const metrics = (await gw.request.get('/metrics')).text;
+    expect(metrics).toMatch(/switchboard_provider_request_duration_seconds_count\{provider="avaya",operation="oauth_token"\} 2/);
+    expect(metrics).toMatch(/switchboard_provider_operation_failures_total\{provider="avaya",operation="oauth_token"\} 1/);
+  });
 });
