@@ -1,43 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Message } from '../../src/model.js';
 import { messagesEvent, sampleSendPath, signEvent, startAvayaFake, type AvayaFake } from '../fakes/avaya-fake.js';
-import { inboundParams, inboundRequest, startTwilioFake, type TwilioFake } from '../fakes/twilio-fake.js';
-import { API_KEY, configText, eventually, startGateway, type TestGateway } from '../helpers/gateway.js';
-
-const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
-const AUTH_TOKEN = 'twilio-test-auth-token';
-const WEBHOOK_SECRET = 'avaya-webhook-secret-0123';
-const PUBLIC = 'https://gw.example.test';
-const BUSINESS = '+15557654321';
-const CUSTOMER = '+15551230000';
-
-function bridgeConfig(twilio: TwilioFake, avaya: AvayaFake): string {
-  return configText(`
-providers:
-  twilio-us: { plugin: twilio, accountSid: "${ACCOUNT_SID}", authToken: "${AUTH_TOKEN}", from: "${BUSINESS}", baseUrl: "${twilio.url}", timeout: 2s }
-  avaya:
-    plugin: avaya-infinity
-    baseUrl: "${avaya.url}"
-    accountId: "${avaya.accountId}"
-    connectorId: "${avaya.connectorId}"
-    clientId: "${avaya.clientId}"
-    clientSecret: "${avaya.clientSecret}"
-    webhookSecret: "${WEBHOOK_SECRET}"
-    timeout: 2s
-routes:
-  agent-replies:
-    steps:
-      - { channel: sms, providers: [twilio-us], until: accepted, within: 30s }
-bridges:
-  support:
-    contactCenter: avaya
-    numbers: ["${BUSINESS}"]
-    reply: { route: agent-replies }
-inbound:
-  - match: { provider: twilio-us, to: "${BUSINESS}" }
-    bridge: support
-`, 'retry: { initial: 50ms, max: 100ms, attempts: 3 }', { server: `{ host: 127.0.0.1, port: 0, publicUrl: "${PUBLIC}" }`, callbacks: 'maxAge: 1s' });
-}
+import { startTwilioFake, type TwilioFake } from '../fakes/twilio-fake.js';
+import { API_KEY, eventually, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { BUSINESS, CUSTOMER, bridgeConfig, postAgentEvent, postCustomerSms, twilioSends } from './setup.js';
 
 describe('a bridge between Twilio SMS and Avaya Infinity', () => {
   let twilio: TwilioFake;
@@ -55,15 +21,9 @@ describe('a bridge between Twilio SMS and Avaya Infinity', () => {
     await avaya.close();
   });
 
-  const customerSms = (text: string, sid?: string) => {
-    const signed = inboundRequest({ url: `${PUBLIC}/webhooks/twilio-us/inbound`, authToken: AUTH_TOKEN, params: inboundParams({ from: CUSTOMER, to: BUSINESS, body: text, accountSid: ACCOUNT_SID, ...(sid ? { messageSid: sid } : {}) }) });
-    return gw.request.post('/webhooks/twilio-us/inbound').set(signed.headers).type('form').send(signed.body);
-  };
-  const agentEvent = (event: Record<string, unknown>) => {
-    const { rawBody, signature } = signEvent(WEBHOOK_SECRET, event);
-    return gw.request.post('/webhooks/avaya/events').set('content-type', 'application/json').set('x-avaya-event-signature', signature).send(rawBody);
-  };
-  const sentByTwilio = () => twilio.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/Messages.json'));
+  const customerSms = (text: string) => postCustomerSms(gw, text);
+  const agentEvent = (event: Record<string, unknown>) => postAgentEvent(gw, event);
+  const sentByTwilio = () => twilioSends(twilio);
 
   it('delivers a customer SMS to Avaya with a bearer token, and an agent reply back from the business number', async () => {
     await customerSms('I need help').expect(200);
