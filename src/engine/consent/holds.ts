@@ -29,9 +29,12 @@ export async function unlistHolds(store: Store, pair: string, gone: readonly Pic
   else store.holds.delete(pair);
 }
 
+/** How many steps of one pair's list are held at `now`. */
+export const heldIn = (list: readonly ConsentHold[] | undefined, now: number): number => (list ?? []).filter((h) => live(h, now)).length;
+
 /** Held steps now, over every pair (the held-messages gauge). */
 export async function countHeld(store: Store, now: number): Promise<number> {
   let held = 0;
-  for (const list of await store.holds.all()) held += list.filter((h) => live(h, now)).length;
+  for (const list of await store.holds.all()) held += heldIn(list, now);
   return held;
 }

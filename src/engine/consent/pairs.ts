@@ -41,6 +41,9 @@ export function heldPair(ctx: EngineContext, m: Message, i: number, hold: StepHo
 // WhatsApp users are phone numbers (E.164, or a WhatsApp id: the digits without `+`).
 const USER = /^\+?[0-9]{5,15}$/;
 
+/** Whether `address` (`+1 415…`, `whatsapp:+1415…`) can be a WhatsApp user. */
+export const isWhatsAppUser = (address: string): boolean => USER.test(normalizeAddress(address));
+
 /**
  * The pair of an inbound message (`to` is the business sender, `from` the user), or undefined
  * when either side cannot be a WhatsApp address: such a message is stored, and opens nothing.
