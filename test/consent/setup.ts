@@ -73,9 +73,12 @@ export async function consentOf(request: Request, user: string) {
 }
 
 /** The consent state with the business number `wa` sends from. */
-export async function withBusiness(request: Request, user: string) {
+export const withBusiness = (request: Request, user: string) => withBusinessOf(request, user, BUSINESS);
+
+/** The consent state with one business sender. */
+export async function withBusinessOf(request: Request, user: string, sender: string) {
   const state = await consentOf(request, user);
-  const found = state.senders.find((s) => s.sender === BUSINESS);
+  const found = state.senders.find((s) => s.sender === sender);
   expect(found).toBeDefined();
   return found!;
 }
