@@ -6,7 +6,7 @@ import type { Channel, StatusEvent } from '../plugin-api.js';
 import { iso, record, transition, type EngineContext } from './context.js';
 import { ingestStatus } from './receipts.js';
 import { sendOnStep } from './send.js';
-import { cancelStepTimers, endStep, expireHold, isSettled, releaseStep, startStep, timerId } from './steps.js';
+import { cancelStepTimers, endHold, endStep, expireHold, isSettled, listenHoldEnded, releaseStep, startStep, timerId, type HoldEnded } from './steps.js';
 import { addressFor } from './content.js';
 import { normalizeAddress } from './addresses.js';
 import { createIdFactory } from '../ids.js';
@@ -239,6 +239,11 @@ export function createEngine(ctx: EngineContext) {
       holdHooks.onExpired = listener;
     },
 
+    /** Lets the consent policy hear of held steps that end unreleased (expired, failed, canceled), to forget them. */
+    onHoldEnded(listener: HoldEnded): void {
+      listenHoldEnded(ctx, listener);
+    },
+
     async list(filter: ListFilter): Promise<{ items: Message[]; nextCursor?: string }> {
       const page = await store.messages.list({
         before: filter.cursor,
@@ -254,6 +259,7 @@ export function createEngine(ctx: EngineContext) {
       if (!m) throw new AppError('not_found', `message ${id} does not exist`);
       if (FINAL_STATUSES.has(m.status)) throw new AppError('conflict', `message ${id} is already ${m.status}`);
       scheduler.cancel(`${m.id}.start`);
+      for (const i of m.steps.keys()) await endHold(ctx, m, i, 'canceled');
       m.steps.forEach((s, i) => {
         cancelStepTimers(ctx, m, i);
         if (!isSettled(s.state)) {
