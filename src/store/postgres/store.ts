@@ -108,7 +108,11 @@ async function openMigrated(options: PostgresStoreOptions, pool: pg.Pool, livene
 
   const reads = reachable(pool);
   // No cache of committed records: another instance may change them at any time.
-  const messages = createPendingRecords<Message>(reads, 'messages', createMessages({ indexKeys: options.indexKeys }), 0);
+  // A message's holder reads it first: that read goes with the lock (`key-locks.ts`).
+  const messages = createPendingRecords<Message>(reads, 'messages', createMessages({ indexKeys: options.indexKeys }), 0, {
+    take: (id) => locks.takeRead(id),
+    forget: (id) => locks.forgetRead(id),
+  });
   const inbound = createPendingRecords<InboundRecord>(reads, 'inbound', inboundTable, 0);
   // The whole commit is one transaction: the one "file" the group commit flushes.
   const database: Flushable = {
@@ -132,7 +136,7 @@ async function openMigrated(options: PostgresStoreOptions, pool: pg.Pool, livene
   };
   const completions = createTimerCompletions(() => gc.markDirty(database));
   let closing = false;
-  const locks = createKeyLocks(lockPool, () => gc.commit(), () => closing);
+  const locks = createKeyLocks(lockPool, () => gc.commit(), () => closing, { prefix: 'message:', sql: (id) => `SELECT body FROM messages WHERE id = ${id}` });
   const touch = () => {
     gc.markDirty(database);
     locks.changed();
