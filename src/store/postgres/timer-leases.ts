@@ -60,16 +60,18 @@ const SCHEDULE = `
 // Candidates come from the two partial indexes (unleased by due; leased by lease end), so a claim
 // does not walk past the leases of every running handler to reach the due timers nobody holds.
 // Four times the limit of them, so claimers running at once still find rows the others have not
-// locked; a short batch only means "claim again", never "nothing is due".
+// locked; a short batch only means "claim again", never "nothing is due". The candidates go in as
+// an array, so they are looked up by primary key: joined as a set, the planner may instead walk
+// every timer due so far (the running handlers' too) by the index on due.
 const CLAIM = `
   UPDATE timers SET lease_owner = $1, lease_until = $2::bigint + $4::bigint, revision = nextval('timer_revisions')
   WHERE id IN (
     SELECT id FROM timers
-    WHERE id IN (
+    WHERE id = ANY(ARRAY(
       (SELECT id FROM timers WHERE lease_owner IS NULL AND due <= $5::bigint ORDER BY due LIMIT $3 * 4)
       UNION ALL
       (SELECT id FROM timers WHERE lease_owner IS NOT NULL AND lease_until < $2::bigint AND due <= $5::bigint LIMIT $3 * 4)
-    )
+    ))
     AND due <= $5::bigint AND (lease_until IS NULL OR lease_until < $2::bigint)
     ORDER BY due LIMIT $3 FOR UPDATE SKIP LOCKED
   )
