@@ -16,6 +16,7 @@ import { inboundRoutes } from './http/routes/inbound.js';
 import { messageRoutes } from './http/routes/messages.js';
 import { opsRoutes } from './http/routes/ops.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
+import { suppressionRoutes } from './http/routes/suppressions.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createRedactor } from './log/redact.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -163,6 +164,7 @@ export async function createApp(deps: AppDeps) {
     routers: [
       messageRoutes(engine, current),
       inboundRoutes(store, current),
+      suppressionRoutes(suppression, current),
       webhookRoutes(pipeline, current),
       opsRoutes({ runtime: current, metrics, store, outbox, redact, ready: () => ready && store.writable, reload: () => config.reload() }),
     ],
