@@ -16,6 +16,9 @@ const KEYWORD_CHANNELS: ReadonlySet<Channel> = new Set(['sms', 'mms', 'whatsapp'
 
 const looksLikeAddress = (s: string): boolean => /^\+?[0-9]+$/.test(s) || s.includes('@');
 
+// A phone number (E.164 or a short code), or a WhatsApp business-scoped user id (`us.1349…` once normalized).
+const USER = /^(\+?[0-9]{3,15}|[a-z]{2}\.[a-z0-9]{1,128})$/;
+
 /**
  * The business sender the user wrote to, as outbound steps name it: the number written to when
  * the instance sends from a number, else the instance's own sender (a Messaging Service pool: a
@@ -55,7 +58,8 @@ export function createKeywordListener(deps: { ctx: EngineContext; engine: Engine
   }
 
   async function handle(record: InboundRecord): Promise<void> {
-    if (!KEYWORD_CHANNELS.has(record.channel) || normalizeAddress(record.from) === '') return;
+    // A sender that is no user address (a malformed webhook) is stored as inbound and left alone here.
+    if (!KEYWORD_CHANNELS.has(record.channel) || !USER.test(normalizeAddress(record.from))) return;
     const runtime = ctx.runtime();
     const config = runtime.loaded.config.suppression;
     const kind = classifyKeyword(record.text, config.keywords, record.details?.optOutType);

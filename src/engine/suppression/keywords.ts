@@ -9,13 +9,14 @@ const PRECEDENCE: readonly KeywordKind[] = ['optOut', 'optIn', 'help'];
 const EDGES = /^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu;
 
 /**
- * One spelling per keyword: Unicode-normalized (full-width letters), upper case, surrounding
+ * One spelling per keyword: Unicode-normalized (full-width letters, accents dropped: ARRÊT is
+ * ARRET), upper case, surrounding
  * whitespace and punctuation gone, inner whitespace runs as one space ("opt  out" = "OPT OUT").
  *
  * @example normalizeKeyword('  Stop!\n') // 'STOP'
  */
 export function normalizeKeyword(text: string): string {
-  return text.normalize('NFKC').replace(EDGES, '').replace(/\s+/g, ' ').toUpperCase();
+  return text.normalize('NFKD').replace(/\p{M}/gu, '').replace(EDGES, '').replace(/\s+/g, ' ').toUpperCase();
 }
 
 const compiled = new WeakMap<SuppressionConfig['keywords'], ReadonlyMap<string, KeywordKind>>();
