@@ -10,8 +10,8 @@ const EDGES = /^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu;
 
 /**
  * One spelling per keyword: Unicode-normalized (full-width letters, accents dropped: ARRÊT is
- * ARRET), upper case, surrounding
- * whitespace and punctuation gone, inner whitespace runs as one space ("opt  out" = "OPT OUT").
+ * ARRET), upper case, surrounding whitespace and punctuation gone, inner whitespace runs as one
+ * space ("opt  out" = "OPT OUT").
  *
  * @example normalizeKeyword('  Stop!\n') // 'STOP'
  */
