@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
+import { StoreUnavailableError } from '../../src/errors.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { metric } from '../helpers/metrics.js';
 import { A_FROM, B_FROM, OTHER_USER, USER, WA_FROM, done, entries, inbound, notices, outline, send, suppressionConfig } from './helpers.js';
@@ -145,5 +146,26 @@ describe('STOP, START and HELP', () => {
     expect(await entries(gw)).toEqual([]);
     const stored = await gw.request.get('/v1/inbound').set('x-api-key', 'test-key-0123456789').expect(200);
     expect(stored.body.items).toHaveLength(2);
+  });
+});
+
+describe('a failing store', () => {
+  it('never fails the webhook (the provider would retry a copy de-duplication drops), and the opt-out is written by the next commit', async () => {
+    gw = await startGateway(suppressionConfig());
+    const store = gw.app.store;
+    const commit = store.commit.bind(store);
+    let calls = 0;
+    // The inbound record's own commit succeeds; the suppression's commit right after it fails.
+    store.commit = () => (++calls === 2 ? Promise.reject(new StoreUnavailableError(new Error('disk full'))) : commit());
+    await inbound(gw, 'sms-a', 'STOP');
+    store.commit = commit;
+    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(gw.logs.join('')).toContain('suppression: handling an inbound keyword failed');
+
+    await store.commit();
+    const { dir } = gw;
+    await gw.close(true);
+    gw = await startGateway(suppressionConfig(), { dir });
+    expect((await entries(gw)).map((e) => [e.address, e.source])).toEqual([[USER, 'keyword']]);
   });
 });
