@@ -4,18 +4,22 @@
  * it — and it survives a restart.
  */
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { API_KEY, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { API_KEY, eventually, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { metric } from '../helpers/metrics.js';
 import { createDatabase } from '../helpers/postgres.js';
+import { failedEvent, startBandwidthFake } from '../fakes/bandwidth-fake.js';
+import { startTwilioFake } from '../fakes/twilio-fake.js';
+import { ACCOUNT_SID, AUTH_TOKEN, BW_CLIENT_ID, BW_CLIENT_SECRET, BW_FROM, CB_PASSWORD, CB_USER, CUSTOMER, basic, integrationConfig } from '../integration/harness.js';
 import { A_FROM, USER, done, entries, inbound, notices, outline, send, suppressionConfig } from './helpers.js';
 
-const yaml = suppressionConfig().replace('store: { path: ./data }', 'store: { kind: postgres, url: "${env:DATABASE_URL}" }');
+const onPostgres = (config: string) => config.replace('store: { path: ./data }', 'store: { kind: postgres, url: "${env:DATABASE_URL}" }');
+const yaml = onPostgres(suppressionConfig());
 
 let db: { url: string; drop(): Promise<void> };
 const running: TestGateway[] = [];
 
-async function start(dir?: string): Promise<TestGateway> {
-  const gw = await startGateway(yaml, { env: { DATABASE_URL: db.url }, dir });
+async function start(dir?: string, config = yaml): Promise<TestGateway> {
+  const gw = await startGateway(config, { env: { DATABASE_URL: db.url }, dir });
   running.push(gw);
   return gw;
 }
@@ -65,5 +69,30 @@ describe('suppression on PostgreSQL', () => {
     await a.request.delete(`/v1/suppressions/email/${encodeURIComponent('alerts@example.com')}/${encodeURIComponent('user@example.com')}`).set('x-api-key', API_KEY).expect(204);
     expect(await entries(again)).toEqual([]);
     expect(metric((await again.request.get('/metrics')).text, 'switchboard_suppression_list_size', { channel: 'sms' }, Number.NaN)).toBe(0);
+  });
+});
+
+describe('provider opt-outs on PostgreSQL', () => {
+  it('a Bandwidth 4775 receipt at one instance (real bandwidth-sdk against the fake) skips the next Bandwidth send from the other', async () => {
+    const twilio = await startTwilioFake({ credentials: { username: ACCOUNT_SID, password: AUTH_TOKEN } });
+    const bw = await startBandwidthFake({ clientId: BW_CLIENT_ID, clientSecret: BW_CLIENT_SECRET });
+    try {
+      const config = onPostgres(integrationConfig(twilio, bw));
+      const a = await start(undefined, config);
+      const b = await start(undefined, config);
+      const post = (gw: TestGateway) => gw.request.post('/v1/messages').set('x-api-key', API_KEY).send({ route: 'bw-sms', to: { sms: CUSTOMER }, content: { text: 'hi' } }).expect(202);
+      const first = (await post(a)).body.id as string;
+      await eventually(async () => expect((await a.request.get(`/v1/messages/${first}`).set('x-api-key', API_KEY)).body.attempts[0]?.providerMessageId).toBeDefined());
+      await b.request.post('/webhooks/bandwidth/callbacks').set('authorization', basic(CB_USER, CB_PASSWORD)).set('content-type', 'application/json')
+        .send(JSON.stringify([failedEvent(bw.sent[0], 4775)])).expect(200);
+      expect((await entries(a)).map((e) => [e.sender, e.address, e.source, e.detail])).toEqual([[BW_FROM, CUSTOMER, 'provider', '4775 from bandwidth']]);
+      const second = await done(a, (await post(a)).body.id as string);
+      expect(second.attempts).toEqual([]);
+      expect(bw.messageRequests()).toHaveLength(1);
+    } finally {
+      for (const gw of running.splice(0)) await gw.close().catch(() => undefined);
+      await twilio.close();
+      await bw.close();
+    }
   });
 });

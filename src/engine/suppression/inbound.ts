@@ -19,6 +19,12 @@ const looksLikeAddress = (s: string): boolean => /^\+?[0-9]+$/.test(s) || s.incl
 // A phone number (E.164 or a short code), or a WhatsApp business-scoped user id (`us.1349…` once normalized).
 const USER = /^(\+?[0-9]{3,15}|[a-z]{2}\.[a-z0-9]{1,128})$/;
 
+/** One time format for every entry (providers stamp inbound messages their own way), so entries sort by it. */
+function isoTime(given: string, now: number): string {
+  const ms = Date.parse(given);
+  return new Date(Number.isNaN(ms) ? now : ms).toISOString();
+}
+
 /**
  * The business sender the user wrote to, as outbound steps name it: the number written to when
  * the instance sends from a number, else the instance's own sender (a Messaging Service pool: a
@@ -69,16 +75,17 @@ export function createKeywordListener(deps: { ctx: EngineContext; engine: Engine
       if (config.replies.help) await reply(record, 'help', config.replies.help.text);
       return;
     }
-    const key = suppressionKey(record.channel, senderWrittenTo(runtime, record), record.from);
-    const confirms = !runtime.loaded.config.suppression.providerConfirms.includes(record.instance);
+    const sender = senderWrittenTo(runtime, record);
+    const key = suppressionKey(record.channel, sender, record.from);
+    const confirms = !config.providerConfirms.includes(record.instance);
     if (kind === 'optOut') {
       const entry: SuppressionEntry = {
         channel: suppressionChannel(record.channel),
-        sender: senderWrittenTo(runtime, record),
+        sender,
         address: normalizeAddress(record.from),
         source: 'keyword',
         detail: normalizeKeyword(record.text ?? '').slice(0, 50) || 'STOP',
-        at: record.receivedAt,
+        at: isoTime(record.receivedAt, ctx.clock.now()),
       };
       // A second STOP changes nothing and is not confirmed again: the FCC allows one confirmation.
       const created = await entries.changeOne(key, (existing) => (existing ? { result: false } : { result: true, next: entry }), 'keep');
