@@ -39,13 +39,34 @@ export function createSuppression(deps: { ctx: EngineContext; engine: Engine }):
   const { ctx } = deps;
   const entries = createSuppressionEntries(ctx);
 
+  /**
+   * The entries under `keys` as every instance committed them. When the shared store cannot be
+   * read, this process's own view stands in, loudly. Throwing would strand the message: the
+   * engine's start handler queues it as `routing` before the guards run, and the start timer's
+   * retry skips a message no longer `accepted`. A send checked this way still reaches no provider
+   * before its attempt's claim is committed, which an unreachable store refuses too.
+   */
+  async function readShared(keys: readonly string[]): Promise<Map<string, SuppressionEntry>> {
+    try {
+      return await ctx.store.suppressions.fetchMany(keys);
+    } catch (err) {
+      ctx.logger.error({ err }, 'suppression: the shared list could not be read; checking this process\'s view only');
+      const local = new Map<string, SuppressionEntry>();
+      for (const key of keys) {
+        const entry = ctx.store.suppressions.get(key);
+        if (entry) local.set(key, entry);
+      }
+      return local;
+    }
+  }
+
   const guard: StepGuard = async (m, i, address) => {
     // Its own HELP answers and confirmations go to users who may have just opted out.
     if (EXEMPT_ROUTES.has(m.route)) return { action: 'send' };
     const step = m.plan.steps[i];
     const sender = ctx.runtime().senderOf(step.providers[0], step.channel);
     const keys = recipients(address).map((to) => suppressionKey(step.channel, sender, to));
-    const found = await ctx.store.suppressions.fetchMany(keys);
+    const found = await readShared(keys);
     const entry = keys.map((k) => found.get(k)).find((e): e is SuppressionEntry => e !== undefined);
     if (!entry) return { action: 'send' };
     ctx.metrics.suppressedSteps.inc({ route: m.route, channel: step.channel });
