@@ -18,6 +18,7 @@ import { messageRoutes } from './http/routes/messages.js';
 import { opsRoutes } from './http/routes/ops.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import { consentRoutes } from './http/routes/consent.js';
+import { suppressionRoutes } from './http/routes/suppressions.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createRedactor } from './log/redact.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -184,6 +185,7 @@ export async function createApp(deps: AppDeps) {
       messageRoutes(engine, current),
       inboundRoutes(store, current),
       consentRoutes(store, current, clock),
+      suppressionRoutes(suppression, current),
       webhookRoutes(pipeline, current),
       opsRoutes({ runtime: current, metrics, store, outbox, redact, ready: () => ready && store.writable, reload: () => config.reload() }),
     ],

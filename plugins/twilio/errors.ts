@@ -65,7 +65,11 @@ export function toProviderError(err: unknown, ctx: FailureContext): ProviderErro
     if (code === '20429') reason = 'rate_limited';
     const description = code ? describeTwilioError(code) : undefined;
     const text = `Twilio answered ${err.status}${code ? ` (error ${code})` : ''}: ${err.message ?? 'no message'}`;
-    return new ProviderError(description ? `${text} — ${description}` : text, { reason, status: err.status, providerCode: code, cause: err });
+    return new ProviderError(description ? `${text} — ${description}` : text, {
+      reason, status: err.status, providerCode: code, cause: err,
+      // The recipient texted STOP to this sender at Twilio: the gateway stops trying too.
+      ...(code === OPTED_OUT_CODE ? { signal: 'opted_out' as const } : {}),
+    });
   }
 
   const axiosCode = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : undefined;
