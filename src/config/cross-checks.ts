@@ -46,7 +46,7 @@ export function checkConsent(config: GatewayConfig, at: Located): void {
   }
   for (const [name, policy] of Object.entries(config.consent)) {
     if ((parseDuration(policy.hold) ?? 0) > (parseDuration(policy.window) ?? 0)) {
-      at(['consent', name, 'hold'], `consent.${name}: hold (${policy.hold}) is longer than the window (${policy.window}): a reply could never release it inside the window it opens`);
+      at(['consent', name, 'hold'], `consent.${name}: hold (${policy.hold}) is longer than the window (${policy.window})`);
     }
   }
   for (const [api, target] of Object.entries(config.compat)) {
