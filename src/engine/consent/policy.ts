@@ -126,7 +126,8 @@ export function createConsentPolicy({ ctx, engine }: { ctx: EngineContext; engin
 
   ctx.scheduler.register(RELEASE, async (t) => {
     const pair = String(t.payload.pair);
-    const listed = ((await store.holds.fetch(pair)) ?? []) as ListedHold[];
+    // Oldest message first by its id (time-ordered), whatever order instances listed the holds in.
+    const listed = (((await store.holds.fetch(pair)) ?? []) as ListedHold[]).sort((x, y) => (x.message === y.message ? x.step - y.step : x.message < y.message ? -1 : 1));
     const closes = await store.windows.fetch(pair);
     const cause = `consent: the user replied; WhatsApp window open until ${closes === undefined ? 'unknown' : isoAt(closes)}`;
     // One after the other, oldest first: each release's send is made before the next one starts.
