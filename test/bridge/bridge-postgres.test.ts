@@ -2,35 +2,32 @@
  * Two instances on one PostgreSQL database: a customer's SMS reaches one, the contact center's
  * agent reply reaches the other, and the reply still leaves once from the business number.
  */
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { messagesEvent, startAvayaFake, type AvayaFake } from '../fakes/avaya-fake.js';
 import { startTwilioFake, type TwilioFake } from '../fakes/twilio-fake.js';
-import { eventually, startGateway, type TestGateway } from '../helpers/gateway.js';
-import { createDatabase } from '../helpers/postgres.js';
+import { eventually } from '../helpers/gateway.js';
+import { onPostgres, postgresGateways } from '../helpers/postgres-gateways.js';
 import { BUSINESS, CUSTOMER, bridgeConfig, postAgentEvent, postCustomerSms, twilioSends } from './setup.js';
 
 describe('a bridge on PostgreSQL, across two instances', () => {
-  let db: { url: string; drop(): Promise<void> };
+  const pg = postgresGateways('');
   let twilio: TwilioFake;
   let avaya: AvayaFake;
-  const running: TestGateway[] = [];
 
   beforeEach(async () => {
-    db = await createDatabase(inject('postgresUrl'));
     twilio = await startTwilioFake();
     avaya = await startAvayaFake();
   });
   afterEach(async () => {
-    for (const gw of running.splice(0)) await gw.close().catch(() => undefined);
+    await pg.closeAll();
     await twilio.close();
     await avaya.close();
-    await db.drop();
   });
 
   it('delivers at one instance and answers through the other, once per event', async () => {
-    const yaml = bridgeConfig(twilio, avaya).replace('store: { path: ./data }', 'store: { kind: postgres, url: "${env:DATABASE_URL}", lease: 2s }');
-    for (let i = 0; i < 2; i += 1) running.push(await startGateway(yaml, { env: { DATABASE_URL: db.url } }));
-    const [a, b] = running;
+    const yaml = onPostgres(bridgeConfig(twilio, avaya), 'lease: 2s');
+    const a = await pg.start(undefined, yaml);
+    const b = await pg.start(undefined, yaml);
 
     await postCustomerSms(a, 'hello from the customer').expect(200);
     await eventually(() => expect(avaya.accepted).toHaveLength(1), 15_000);

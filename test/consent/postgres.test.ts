@@ -4,35 +4,17 @@
  * user whoever sends), and a restart finds its held messages, expiring at start a hold that ran
  * out while it was down.
  */
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { eventually, startGateway, type TestGateway } from '../helpers/gateway.js';
-import { createDatabase } from '../helpers/postgres.js';
+import { describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/gateway.js';
+import { onPostgres, postgresGateways } from '../helpers/postgres-gateways.js';
 import { consentConfig, get, optIns, own, reply, send, withBusiness } from './setup.js';
 
-const yaml = consentConfig({ hold: '1m', strictHold: '2s', wa: 'outcome: delivered, after: 50ms' })
-  .replace('store: { path: ./data }', 'store: { kind: postgres, url: "${env:DATABASE_URL}", lease: 2s }');
-
-let db: { url: string; drop(): Promise<void> };
-const running: TestGateway[] = [];
-
-async function start(dir?: string): Promise<TestGateway> {
-  const gw = await startGateway(yaml, { env: { DATABASE_URL: db.url }, dir });
-  running.push(gw);
-  return gw;
-}
-
-beforeEach(async () => {
-  db = await createDatabase(inject('postgresUrl'));
-});
-afterEach(async () => {
-  for (const gw of running.splice(0)) await gw.close().catch(() => undefined);
-  await db.drop();
-});
+const pg = postgresGateways(onPostgres(consentConfig({ hold: '1m', strictHold: '2s', wa: 'outcome: delivered, after: 50ms' }), 'lease: 2s'));
 
 describe('consent on PostgreSQL', () => {
   it('two gateways: one template for a user whoever sends, and a reply at the other releases every hold in order', { timeout: 60_000 }, async () => {
-    const a = await start();
-    const b = await start();
+    const a = await pg.start();
+    const b = await pg.start();
     const user = '+15552220001';
     const ids = [await send(a.request, user), await send(b.request, user), await send(a.request, user)];
     const held = await eventually(async () => {
@@ -64,17 +46,16 @@ describe('consent on PostgreSQL', () => {
   });
 
   it('a restart keeps held messages, expires at start a hold that ran out while down, and a reply then releases the rest', { timeout: 60_000 }, async () => {
-    const first = await start();
+    const first = await pg.start();
     const user = '+15552220002';
     const waiting = await send(first.request, user);
     const strict = await send(first.request, user, { route: 'strict' });
     await eventually(async () => expect((await get(first.request, strict)).status).toBe('held'), 15_000);
     await eventually(async () => expect((await get(first.request, waiting)).status).toBe('held'), 15_000);
-    running.splice(running.indexOf(first), 1);
-    await first.close(true);
+    await pg.stop(first);
     await new Promise((r) => setTimeout(r, 2500));
 
-    const second = await start(first.dir);
+    const second = await pg.start(first.dir);
     await eventually(async () => expect((await get(second.request, strict)).status).toBe('expired'), 15_000);
     expect((await get(second.request, waiting)).status).toBe('held');
     expect(await withBusiness(second.request, user)).toMatchObject({ held: 1 });

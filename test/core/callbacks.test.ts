@@ -1,30 +1,11 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyCallback } from '../../src/callbacks/signature.js';
 import { API_KEY, configText, eventually, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { startReceiver } from '../helpers/receiver.js';
 
 const SECRET = 'callback-secret-0123456789';
 
-interface Received {
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-
-async function receiver(answer: () => number): Promise<{ server: Server; url: string; received: Received[] }> {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body });
-      res.statusCode = answer();
-      res.end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received };
-}
+const receiver = startReceiver;
 
 const YAML = configText(`
 providers:

@@ -1,34 +1,11 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyCallback } from '../../src/callbacks/signature.js';
 import type { Message } from '../../src/model.js';
 import { manualClock } from '../helpers/clock.js';
+import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { API_KEY, configText, eventually, settle, startGateway, type TestGateway } from '../helpers/gateway.js';
 
 const SECRET = 'callback-secret-0123456789';
-
-interface Hook {
-  server: Server;
-  url: string;
-  received: { headers: Record<string, string | string[] | undefined>; body: string }[];
-}
-
-/** A local endpoint that answers `status()` and keeps every post it got. */
-async function hook(status: () => number): Promise<Hook> {
-  const received: Hook['received'] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body });
-      res.statusCode = status();
-      res.end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/inbound`, received };
-}
 
 function rulesConfig(url: string, rules: string): string {
   return configText(`
@@ -54,12 +31,12 @@ async function messagesOf(gw: TestGateway, route: string): Promise<Message[]> {
 
 describe('inbound rules', () => {
   let gw: TestGateway | undefined;
-  let target: Hook;
+  let target: Receiver;
   let status = 200;
 
   beforeEach(async () => {
     status = 200;
-    target = await hook(() => status);
+    target = await startReceiver(() => status, '/inbound');
   });
   afterEach(async () => {
     await gw?.close();

@@ -8,13 +8,13 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Message } from '../../src/model.js';
-import { API_KEY, configText, eventually, settle, startGateway, type TestGateway } from '../helpers/gateway.js';
-import { createDatabase } from '../helpers/postgres.js';
+import { API_KEY, configText, eventually, settle, type TestGateway } from '../helpers/gateway.js';
+import { onPostgres, postgresGateways } from '../helpers/postgres-gateways.js';
 
 // The URL through `${env:…}`, as an operator keeps a password out of the file.
-const yaml = configText(`
+const yaml = onPostgres(configText(`
 providers:
   wa: { plugin: mock, channels: [whatsapp], outcome: none }
   quiet: { plugin: mock, channels: [sms], outcome: none }
@@ -30,35 +30,15 @@ routes:
     steps:
       - { channel: whatsapp, providers: [wa], until: delivered, within: 3s }
       - { channel: sms, providers: [sms], until: delivered, within: 1m }
-`).replace('store: { path: ./data }', 'store: { kind: postgres, url: "${env:DATABASE_URL}" }');
+`));
 
-let db: { url: string; drop(): Promise<void> };
-const running: TestGateway[] = [];
-
-async function start(dir?: string): Promise<TestGateway> {
-  const gw = await startGateway(yaml, { env: { DATABASE_URL: db.url }, dir });
-  running.push(gw);
-  return gw;
-}
-
-async function stop(gw: TestGateway): Promise<void> {
-  running.splice(running.indexOf(gw), 1);
-  await gw.close(true);
-}
-
-beforeEach(async () => {
-  db = await createDatabase(inject('postgresUrl'));
-});
-afterEach(async () => {
-  for (const gw of running.splice(0)) await gw.close().catch(() => undefined);
-  await db.drop();
-});
+const pg = postgresGateways(yaml);
 
 const get = async (gw: TestGateway, id: string) => (await gw.request.get(`/v1/messages/${id}`).set('x-api-key', API_KEY).expect(200)).body as Message;
 
 describe('the gateway on PostgreSQL', () => {
   it('delivers, keeps the message and its history across a restart, replays an idempotency key, and fires a pending fallback after the restart', async () => {
-    const first = await start();
+    const first = await pg.start();
     const send = { route: 'default', to: { sms: '+15551234567' }, content: { text: 'hello' } };
     const accepted = await first.request.post('/v1/messages').set('x-api-key', API_KEY).set('Idempotency-Key', 'order-1').send(send).expect(202);
     const id = accepted.body.id as string;
@@ -71,10 +51,10 @@ describe('the gateway on PostgreSQL', () => {
     // Everything went to the database: the file store's folder was never made.
     expect(existsSync(join(first.dir, 'data'))).toBe(false);
     const delivered = await get(first, id);
-    await stop(first);
+    await pg.stop(first);
 
     const restartedAt = Date.now();
-    const second = await start(first.dir);
+    const second = await pg.start(first.dir);
     expect(await get(second, id)).toEqual(delivered);
     expect(delivered.history.map((h) => h.event)).toContain('accepted');
     // The same key and body: the same message, nothing sent again.
@@ -98,8 +78,8 @@ describe('the gateway on PostgreSQL', () => {
   });
 
   it('two gateways on one database: a receipt at the second finishes a message the first sent, and one Idempotency-Key at both makes one message', async () => {
-    const a = await start();
-    const b = await start();
+    const a = await pg.start();
+    const b = await pg.start();
     const sent = await a.request.post('/v1/messages').set('x-api-key', API_KEY).send({ route: 'quiet', to: { sms: '+15551234567' }, content: { text: 'hi' } }).expect(202);
     const id = sent.body.id as string;
     const attempt = await eventually(async () => {

@@ -3,39 +3,21 @@
  * receives skips a send the other makes, the API of either sees and changes it, the gauge counts
  * it — and it survives a restart.
  */
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { API_KEY, eventually, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { describe, expect, it } from 'vitest';
+import { API_KEY, eventually, type TestGateway } from '../helpers/gateway.js';
 import { metric } from '../helpers/metrics.js';
-import { createDatabase } from '../helpers/postgres.js';
+import { onPostgres, postgresGateways } from '../helpers/postgres-gateways.js';
 import { failedEvent, startBandwidthFake } from '../fakes/bandwidth-fake.js';
 import { startTwilioFake } from '../fakes/twilio-fake.js';
 import { ACCOUNT_SID, AUTH_TOKEN, BW_CLIENT_ID, BW_CLIENT_SECRET, BW_FROM, CB_PASSWORD, CB_USER, CUSTOMER, basic, integrationConfig } from '../integration/harness.js';
 import { A_FROM, USER, done, entries, inbound, notices, outline, send, suppressionConfig } from './helpers.js';
 
-const onPostgres = (config: string) => config.replace('store: { path: ./data }', 'store: { kind: postgres, url: "${env:DATABASE_URL}" }');
-const yaml = onPostgres(suppressionConfig());
-
-let db: { url: string; drop(): Promise<void> };
-const running: TestGateway[] = [];
-
-async function start(dir?: string, config = yaml): Promise<TestGateway> {
-  const gw = await startGateway(config, { env: { DATABASE_URL: db.url }, dir });
-  running.push(gw);
-  return gw;
-}
-
-beforeEach(async () => {
-  db = await createDatabase(inject('postgresUrl'));
-});
-afterEach(async () => {
-  for (const gw of running.splice(0)) await gw.close().catch(() => undefined);
-  await db.drop();
-});
+const pg = postgresGateways(onPostgres(suppressionConfig()));
 
 describe('suppression on PostgreSQL', () => {
   it('a STOP received by one instance skips a send from another, both see and change the list, and it survives a restart', async () => {
-    const a = await start();
-    const b = await start();
+    const a = await pg.start();
+    const b = await pg.start();
     expect(outline(await done(b, await send(b, 'sms-a'))).sent).toEqual(['sms']);
 
     await inbound(a, 'sms-a', 'STOP');
@@ -57,9 +39,8 @@ describe('suppression on PostgreSQL', () => {
     expect((await entries(b, '?channel=email')).map((e) => e.source)).toEqual(['api']);
 
     const { dir } = b;
-    running.splice(running.indexOf(b), 1);
-    await b.close(true);
-    const again = await start(dir);
+    await pg.stop(b);
+    const again = await pg.start(dir);
     expect((await entries(again)).map((e) => e.channel).sort()).toEqual(['email', 'sms']);
     expect(outline(await done(again, await send(again, 'sms-a'))).sent).toEqual(['email']);
 
@@ -78,8 +59,8 @@ describe('provider opt-outs on PostgreSQL', () => {
     const bw = await startBandwidthFake({ clientId: BW_CLIENT_ID, clientSecret: BW_CLIENT_SECRET });
     try {
       const config = onPostgres(integrationConfig(twilio, bw));
-      const a = await start(undefined, config);
-      const b = await start(undefined, config);
+      const a = await pg.start(undefined, config);
+      const b = await pg.start(undefined, config);
       const post = (gw: TestGateway) => gw.request.post('/v1/messages').set('x-api-key', API_KEY).send({ route: 'bw-sms', to: { sms: CUSTOMER }, content: { text: 'hi' } }).expect(202);
       const first = (await post(a)).body.id as string;
       await eventually(async () => expect((await a.request.get(`/v1/messages/${first}`).set('x-api-key', API_KEY)).body.attempts[0]?.providerMessageId).toBeDefined());
@@ -90,7 +71,7 @@ describe('provider opt-outs on PostgreSQL', () => {
       expect(second.attempts).toEqual([]);
       expect(bw.messageRequests()).toHaveLength(1);
     } finally {
-      for (const gw of running.splice(0)) await gw.close().catch(() => undefined);
+      await pg.closeAll();
       await twilio.close();
       await bw.close();
     }
