@@ -17,6 +17,7 @@ import { inboundRoutes } from './http/routes/inbound.js';
 import { messageRoutes } from './http/routes/messages.js';
 import { opsRoutes } from './http/routes/ops.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
+import { avayaConnectorRoutes } from './http/compat/avaya-connector/index.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createRedactor } from './log/redact.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -184,6 +185,7 @@ export async function createApp(deps: AppDeps) {
       inboundRoutes(store, current),
       webhookRoutes(pipeline, current),
       opsRoutes({ runtime: current, metrics, store, outbox, redact, ready: () => ready && store.writable, reload: () => config.reload() }),
+      avayaConnectorRoutes({ runtime: current, pipeline, clock, logger, redact, reload: () => config.reload() }),
     ],
   });
 
