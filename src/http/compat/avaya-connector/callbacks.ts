@@ -10,13 +10,19 @@ const field = (body: unknown, name: string): string | undefined => {
 };
 
 /**
+ * `curl -d 'From=+1555…'` sends the `+` unencoded, and a form decodes it as a space: a number that
+ * arrives as ` 1555…` gets its `+` back (as Twilio's own, encoded, posts never need).
+ */
+const plusOf = (v: string | undefined): string | undefined => (v !== undefined && /^ [1-9][0-9]{6,14}$/.test(v) ? `+${v.slice(1)}` : v);
+
+/**
  * Mock mode: the sample's own unsigned curl, read as the mock instance's inbound body
  * (`{from, to, text, id}`). `MessageSid`, when given, is the message's id, so a repeated post is
  * stored once. Missing fields stay missing, so the mock refuses the call and the webhook metric
  * counts it. Headers pass through unchanged: a mock with a `webhookToken` still wants it.
  */
 export function sampleCurlAsMockInbound(req: WebhookRequest): WebhookRequest {
-  const mapped = { from: field(req.body, 'From'), to: field(req.body, 'To'), text: field(req.body, 'Body'), id: field(req.body, 'MessageSid') };
+  const mapped = { from: plusOf(field(req.body, 'From')), to: plusOf(field(req.body, 'To')), text: field(req.body, 'Body'), id: field(req.body, 'MessageSid') };
   const body = Object.fromEntries(Object.entries(mapped).filter(([, v]) => v !== undefined));
   return { ...req, rawBody: JSON.stringify(body), body };
 }
