@@ -76,7 +76,7 @@ export function checkAvayaConnector(config: GatewayConfig, at: Located): void {
   if (!Object.hasOwn(config.providers, connector.twilio)) {
     at(['compat', 'avayaConnector', 'twilio'], `${label}: unknown provider "${connector.twilio}"`);
   } else if (!CONNECTOR_CUSTOMER_PLUGINS.includes(config.providers[connector.twilio].plugin)) {
-    at(['compat', 'avayaConnector', 'twilio'], `${label}: provider "${connector.twilio}" is a ${config.providers[connector.twilio].plugin} instance; the connector's API needs a twilio one (or mock, for mock mode)`);
+    at(['compat', 'avayaConnector', 'twilio'], `${label}: provider "${connector.twilio}" is an instance of plugin ${config.providers[connector.twilio].plugin}; the connector's API needs a twilio one (or mock, for mock mode)`);
   }
 }
 
