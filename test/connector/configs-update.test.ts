@@ -92,6 +92,8 @@ describe('POST /api/configs', () => {
     expect((await gw.request.get('/api/configs').set('x-api-key', API_KEY)).body).toEqual(configsBefore);
     await customerSms(NEW_TOKEN).expect(200);
     expect((await gw.request.get('/metrics')).text).toMatch(/switchboard_config_last_reload_successful 0/);
+    expect(gw.logs.join('')).toMatch(/configuration reload refused; the previous configuration keeps serving/);
+    expect(gw.logs.join('')).not.toContain('another-token-1234');
   });
 
   it('a refused first update leaves no overlay behind', async () => {
