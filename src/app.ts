@@ -19,6 +19,7 @@ import { opsRoutes } from './http/routes/ops.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import { consentRoutes } from './http/routes/consent.js';
 import { suppressionRoutes } from './http/routes/suppressions.js';
+import { avayaConnectorRoutes } from './http/compat/avaya-connector/index.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createRedactor } from './log/redact.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -188,6 +189,7 @@ export async function createApp(deps: AppDeps) {
       suppressionRoutes(suppression, current),
       webhookRoutes(pipeline, current),
       opsRoutes({ runtime: current, metrics, store, outbox, redact, ready: () => ready && store.writable, reload: () => config.reload() }),
+      avayaConnectorRoutes({ runtime: current, pipeline, clock, logger, redact, reload: () => config.reload() }),
     ],
   });
 

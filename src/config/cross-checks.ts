@@ -49,8 +49,34 @@ export function checkConsent(config: GatewayConfig, at: Located): void {
       at(['consent', name, 'hold'], `consent.${name}: hold (${policy.hold}) is longer than the window (${policy.window})`);
     }
   }
-  for (const [api, target] of Object.entries(config.compat)) {
+  for (const api of ['sendSMS', 'sendWhatsApp'] as const) {
+    const target = config.compat[api];
     if (target && !Object.hasOwn(config.routes, target.route)) at(['compat', api, 'route'], `compat.${api}: unknown route "${target.route}"`);
+  }
+}
+
+// The connector's API speaks Twilio and Avaya fields; `mock` stands in for Twilio as the sample's mock mode.
+const CONNECTOR_CUSTOMER_PLUGINS = ['twilio', 'mock'];
+const CONNECTOR_CONTACT_CENTER_PLUGIN = 'avaya-infinity';
+
+/** `compat.avayaConnector` names a bridge whose contact center is Avaya, and a twilio (or mock) instance. */
+export function checkAvayaConnector(config: GatewayConfig, at: Located): void {
+  const connector = config.compat.avayaConnector;
+  if (!connector) return;
+  const label = 'compat.avayaConnector';
+  if (!Object.hasOwn(config.bridges, connector.bridge)) {
+    at(['compat', 'avayaConnector', 'bridge'], `${label}: unknown bridge "${connector.bridge}" (known: ${Object.keys(config.bridges).join(', ') || 'none'})`);
+  } else {
+    const cc = config.bridges[connector.bridge].contactCenter;
+    // An unknown contact center is reported at the bridge already.
+    if (Object.hasOwn(config.providers, cc) && config.providers[cc].plugin !== CONNECTOR_CONTACT_CENTER_PLUGIN) {
+      at(['compat', 'avayaConnector', 'bridge'], `${label}: bridge "${connector.bridge}" joins "${cc}", which is not an ${CONNECTOR_CONTACT_CENTER_PLUGIN} instance`);
+    }
+  }
+  if (!Object.hasOwn(config.providers, connector.twilio)) {
+    at(['compat', 'avayaConnector', 'twilio'], `${label}: unknown provider "${connector.twilio}"`);
+  } else if (!CONNECTOR_CUSTOMER_PLUGINS.includes(config.providers[connector.twilio].plugin)) {
+    at(['compat', 'avayaConnector', 'twilio'], `${label}: provider "${connector.twilio}" is an instance of plugin ${config.providers[connector.twilio].plugin}; the connector's API needs a twilio one (or mock, for mock mode)`);
   }
 }
 

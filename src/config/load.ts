@@ -11,13 +11,14 @@ import { collectSecrets } from './secrets.js';
 import { interpolate } from './interpolate.js';
 import { pointerToPath, positionOf } from './positions.js';
 import type { GatewayConfig } from './types.js';
-import { checkConsent, checkInbound, checkRoutes } from './cross-checks.js';
+import { checkAvayaConnector, checkConsent, checkInbound, checkRoutes } from './cross-checks.js';
+import { mergeOverlay } from './overlay.js';
 import { checkServer, checkStore } from './ops-checks.js';
 
 export interface LoadedConfig {
   file: string;
   config: GatewayConfig;
-  /** The file as read, before interpolation: what the config hash covers. */
+  /** The file as read, before interpolation: what the config hash covers (with an applied overlay's text). */
   raw: string;
   hash: string;
   /** Every secret value in the config; logs and `/-/config` mask them. */
@@ -81,6 +82,10 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
     throw new ConfigError(errors, secretsOfInvalid(data, gatewaySchema, options.builtins, new Set(fileSecrets)));
   }
   const config = data as unknown as GatewayConfig;
+  const storePath = resolve(dir, config.store.path);
+  // Credentials set through the Avaya connector's API, merged before the plugins validate them.
+  const overlay = await mergeOverlay(config, storePath);
+  errors.push(...overlay.errors);
 
   const registry = new Map(options.builtins);
   for (const [pluginName, spec] of Object.entries(config.plugins)) {
@@ -110,7 +115,8 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
       for (const e of validate.errors ?? []) {
         const p = ['providers', instance, ...pointerToPath(e.instancePath)];
         const key = e.keyword === 'additionalProperties' ? (e.params as { additionalProperty: string }).additionalProperty : undefined;
-        at(p, `${p.join('.')}: ${describeAjvError(e)}`, key);
+        if (overlay.applied?.covers(key === undefined ? p : [...p, key])) errors.push(`${overlay.applied.file}: ${p.join('.')}: ${describeAjvError(e)}`);
+        else at(p, `${p.join('.')}: ${describeAjvError(e)}`, key);
       }
       continue;
     }
@@ -123,17 +129,19 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
   checkRoutes(config, plugins, at);
   checkConsent(config, at);
   checkInbound(config, plugins, at);
+  checkAvayaConnector(config, at);
   checkServer(config, at);
   checkStore(config, dir, at);
   for (const k of config.api.keys) secrets.add(k.key);
   if (errors.length > 0) throw new ConfigError(errors, secrets);
 
-  config.store.path = resolve(dir, config.store.path);
+  config.store.path = storePath;
   return {
     file: path,
     config: deepFreeze(config),
     raw,
-    hash: createHash('sha256').update(raw).digest('hex'),
+    // An applied overlay is part of the configuration: a POST /api/configs changes the hash too.
+    hash: createHash('sha256').update(raw).update(overlay.applied ? `\0${overlay.applied.raw}` : '').digest('hex'),
     secrets,
     plugins,
   };

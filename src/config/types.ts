@@ -87,10 +87,22 @@ export interface BridgeConfig {
   forward: readonly string[];
 }
 
-/** Compatibility APIs, each mapped onto a route; an absent entry answers 404. */
+/**
+ * The Avaya sample connector's API (`compat.avayaConnector`): `bridge` names the contact center,
+ * `twilio` the customer-side instance (a `mock` one is the sample's mock mode).
+ */
+export interface AvayaConnectorConfig {
+  bridge: string;
+  twilio: string;
+  /** `POST /api/configs` may write the overlay and reload. */
+  allowUpdates: boolean;
+}
+
+/** Compatibility APIs, each mapped onto a route (or a bridge); an absent entry answers 404. */
 export interface CompatConfig {
   sendSMS?: { route: string };
   sendWhatsApp?: { route: string };
+  avayaConnector?: AvayaConnectorConfig;
 }
 
 /** `gateway.yaml` after interpolation, validation and schema defaults. */

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
+import type { WebhookRequest } from '../../plugin-api.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { WebhookPipeline } from '../../webhooks/pipeline.js';
 import { bodyParsersOf } from '../body.js';
@@ -11,6 +12,22 @@ function publicUrlOf(ctx: Context, runtime: Runtime): string {
 }
 
 /**
+ * Reads a provider callback for the pipeline: the body parsed leniently (JSON, form or text) and
+ * the URL as the provider called it. Compatibility paths (`/callbacks/…`) read theirs the same way.
+ */
+export async function readWebhookRequest(ctx: Context, runtime: Runtime): Promise<WebhookRequest> {
+  await bodyParsersOf(ctx).webhook(ctx);
+  return {
+    method: ctx.method,
+    url: publicUrlOf(ctx, runtime),
+    headers: ctx.headers,
+    query: ctx.query,
+    rawBody: String(ctx.request.rawBody ?? ''),
+    body: ctx.request.body,
+  };
+}
+
+/**
  * `POST /webhooks/<instance>/<kind>`: authenticated by each provider's own scheme, not API keys.
  * Seed paths such as `/webhooks/bandwidth/inbound` are this same route for an instance named
  * `bandwidth`.
@@ -18,17 +35,7 @@ function publicUrlOf(ctx: Context, runtime: Runtime): string {
 export function webhookRoutes(pipeline: WebhookPipeline, runtime: () => Runtime): Router {
   const router = new Router();
   router.post('/webhooks/:instance/:kind', async (ctx) => {
-    const reply = await pipeline(ctx.params.instance, ctx.params.kind, async () => {
-      await bodyParsersOf(ctx).webhook(ctx);
-      return {
-        method: ctx.method,
-        url: publicUrlOf(ctx, runtime()),
-        headers: ctx.headers,
-        query: ctx.query,
-        rawBody: String(ctx.request.rawBody ?? ''),
-        body: ctx.request.body,
-      };
-    });
+    const reply = await pipeline(ctx.params.instance, ctx.params.kind, () => readWebhookRequest(ctx, runtime()));
     ctx.status = reply.status ?? 200;
     if (reply.contentType) ctx.type = reply.contentType;
     ctx.body = reply.body ?? '';
