@@ -1,11 +1,6 @@
-import type { Clock } from '../clock.js';
-import type { Logger } from '../log/logger.js';
-import type { Metrics } from '../metrics/metrics.js';
+import type { EngineContext } from '../engine/context.js';
 import type { Job } from '../model.js';
-import type { Runtime } from '../runtime/runtime.js';
 import { backoffMs } from '../scheduler/backoff.js';
-import type { Scheduler } from '../scheduler/scheduler.js';
-import type { Store } from '../store/store.js';
 import { createIdFactory } from '../ids.js';
 
 /** What one try of a job came to. `retryAfterMs`: the far side asked us to wait at least this long. */
@@ -20,16 +15,8 @@ export interface JobKind {
   count?(result: 'delivered' | 'retry' | 'dead_letter'): void;
 }
 
-export interface JobQueueDeps {
-  store: Store;
-  scheduler: Scheduler;
-  clock: Clock;
-  logger: Logger;
-  metrics: Metrics;
-  runtime: () => Runtime;
-  /** Holds a dead letter's key while it is replayed or deleted (two instances may be asked at once). */
-  exclusive: <T>(key: string, fn: () => Promise<T>) => Promise<T>;
-}
+/** What the queue uses of the engine's collaborators; `exclusive` holds a dead letter while it is replayed or deleted. */
+export type JobQueueDeps = Pick<EngineContext, 'store' | 'scheduler' | 'clock' | 'logger' | 'metrics' | 'runtime' | 'exclusive'>;
 
 // Jobs stored before kinds existed are status callbacks; their timers keep this kind too.
 const DEFAULT_KIND = 'callback';
