@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startAvayaFake, type AvayaFake } from '../fakes/avaya-fake.js';
-import { spawnDaemon, type Daemon } from '../helpers/daemon.js';
+import { killDaemonsAfterEach, spawnDaemon, type Daemon } from '../helpers/daemon.js';
 import { eventually } from '../helpers/gateway.js';
 import { BUSINESS, CUSTOMER, exampleConfig, sampleEnv } from './setup.js';
 
@@ -14,15 +14,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * `/callbacks/twilio/sms` answered 200, a `kill -9` before Avaya took the message loses nothing.
  */
 describe('kill -9 between the connector acknowledging a customer SMS and Avaya taking it', () => {
-  const daemons: Daemon[] = [];
-  const cleanups: (() => void | Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const d of daemons.splice(0)) {
-      d.child.kill('SIGKILL');
-      await d.exited;
-    }
-    for (const c of cleanups.splice(0)) await c();
-  });
+  const { daemons, cleanups } = killDaemonsAfterEach();
 
   async function setup(): Promise<{ avaya: AvayaFake; file: string; start: () => Promise<Daemon> }> {
     const avaya = await startAvayaFake();

@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { spawnDaemon, type Daemon } from '../helpers/daemon.js';
+import { describe, expect, it } from 'vitest';
+import { killDaemonsAfterEach, spawnDaemon, type Daemon } from '../helpers/daemon.js';
 import { API_KEY, eventually, fallbackDaemonConfig } from '../helpers/gateway.js';
 
 const YAML = fallbackDaemonConfig('2s');
@@ -10,19 +10,11 @@ const YAML = fallbackDaemonConfig('2s');
 const headers = { 'x-api-key': API_KEY, 'content-type': 'application/json' };
 
 describe('the daemon as a process', () => {
-  const daemons: Daemon[] = [];
-  const dirs: string[] = [];
-  afterEach(async () => {
-    for (const d of daemons.splice(0)) {
-      d.child.kill('SIGKILL');
-      await d.exited;
-    }
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
+  const { daemons, cleanups } = killDaemonsAfterEach();
 
   function setup(): string {
     const dir = mkdtempSync(join(tmpdir(), 'sb-daemon-'));
-    dirs.push(dir);
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, 'gateway.yaml');
     writeFileSync(file, YAML);
     return file;

@@ -4,8 +4,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { spawnDaemon, type Daemon } from '../helpers/daemon.js';
+import { describe, expect, it } from 'vitest';
+import { killDaemonsAfterEach, spawnDaemon, type Daemon } from '../helpers/daemon.js';
 import { API_KEY, configText, eventually, fallbackDaemonConfig } from '../helpers/gateway.js';
 import { postHeaders, rawConnect } from './raw-http.js';
 
@@ -33,15 +33,7 @@ function snapshot(dir: string): Record<string, string> {
 }
 
 describe('the daemon process: bind first, slow clients, graceful stop', () => {
-  const daemons: Daemon[] = [];
-  const cleanups: (() => void | Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const d of daemons.splice(0)) {
-      d.child.kill('SIGKILL');
-      await d.exited;
-    }
-    for (const c of cleanups.splice(0)) await c();
-  });
+  const { daemons, cleanups } = killDaemonsAfterEach();
 
   function setup(yaml: string): { dir: string; file: string } {
     const dir = mkdtempSync(join(tmpdir(), 'sb-lifecycle-'));

@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -40,4 +41,23 @@ export async function spawnDaemon(configFile: string, env: Record<string, string
     void exited.then((code) => reject(new Error(`daemon exited with ${code}:\n${lines.join('\n')}`)));
   });
   return { child, url, lines, exited };
+}
+
+/**
+ * Daemons and clean-ups a test file registers; after each test every daemon still there is killed
+ * (SIGKILL, awaited) and then the clean-ups run, in order.
+ *
+ * @example const { daemons, cleanups } = killDaemonsAfterEach(); daemons.push(await spawnDaemon(file));
+ */
+export function killDaemonsAfterEach(): { daemons: Daemon[]; cleanups: Array<() => void | Promise<void>> } {
+  const daemons: Daemon[] = [];
+  const cleanups: Array<() => void | Promise<void>> = [];
+  afterEach(async () => {
+    for (const d of daemons.splice(0)) {
+      d.child.kill('SIGKILL');
+      await d.exited;
+    }
+    for (const c of cleanups.splice(0)) await c();
+  });
+  return { daemons, cleanups };
 }
