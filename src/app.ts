@@ -15,6 +15,7 @@ import { createHttpApp } from './http/http-app.js';
 import { inboundRoutes } from './http/routes/inbound.js';
 import { messageRoutes } from './http/routes/messages.js';
 import { opsRoutes } from './http/routes/ops.js';
+import { smsWhatsappRoutes } from './http/routes/compat/sms-whatsapp.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createRedactor } from './log/redact.js';
@@ -162,6 +163,7 @@ export async function createApp(deps: AppDeps) {
     bodyLimit: loaded.config.server.bodyLimit,
     routers: [
       messageRoutes(engine, current),
+      smsWhatsappRoutes(engine, current),
       inboundRoutes(store, current),
       webhookRoutes(pipeline, current),
       opsRoutes({ runtime: current, metrics, store, outbox, redact, ready: () => ready && store.writable, reload: () => config.reload() }),
