@@ -156,14 +156,15 @@ export async function runRelease(o: { dir: string; daemon: { cmd: string; args: 
       const batch = await Promise.all(ids.slice(i, i + 20).map((id) => (id ? getMessage(d.port, id) : undefined)));
       batch.forEach((m, k) => {
         const ack = ackAt[i + k];
-        const sent = m?.attempts.find((a) => a.step === 0 && a.purpose !== 'optin');
+        // Only a send after a release counts: a message that was never held has its send too.
         const released = m?.history.find((h) => h.event === 'released');
-        if (!m || ack === undefined || !sent) {
+        const sent = released && m?.attempts.find((a) => a.step === 0 && a.purpose !== 'optin' && a.createdAt >= released.at);
+        if (!released || !sent || ack === undefined) {
           missing += 1;
           return;
         }
         toSend.push(Date.parse(sent.createdAt) - ack);
-        if (released) toRelease.push(Date.parse(released.at) - ack);
+        toRelease.push(Date.parse(released.at) - ack);
       });
     }
     const s = summary(toSend);

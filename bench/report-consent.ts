@@ -6,6 +6,8 @@ import type { ConsentSummary } from './consent.js';
 import { describeTally } from './logs.js';
 import { median, mib, n0, r2, renderMarkdown, verdict, type Machine, type Summary } from './report.js';
 
+const ms = (x: number): string => (Number.isFinite(x) ? `${n0(x)} ms` : 'n/a');
+
 function webhookFigures(c: ConsentSummary) {
   const perSec = (kind: 'consent' | 'plain') => c.webhook.filter((r) => r.kind === kind).map((r) => r.load.perSec);
   const withConsent = median(perSec('consent'));
@@ -24,7 +26,7 @@ export function consentTargetRows(c: ConsentSummary): string[] {
   const r = c.release;
   if (r) {
     const complete = r.missing === 0;
-    rows.push(`| Reply acknowledged (200) → held message sent, ${n0(r.users)} held, replies at ${n0(r.replyRatePerSec)}/s | p99 ${n0(r.toSend.p99)} ms (p50 ${n0(r.toSend.p50)} ms, max ${n0(r.toSend.max)} ms; ${n0(r.released)} of ${n0(r.users)} released${complete ? '' : `, ${n0(r.missing)} never sent`}) | p99 ≤ 100 ms | ${verdict(complete && r.toSend.p99 <= 100)} |`);
+    rows.push(`| Reply acknowledged (200) → held message sent, ${n0(r.users)} held, replies at ${n0(r.replyRatePerSec)}/s | p99 ${ms(r.toSend.p99)} (p50 ${ms(r.toSend.p50)}, max ${ms(r.toSend.max)}; ${n0(r.released)} of ${n0(r.users)} released${complete ? '' : `, ${n0(r.missing)} never sent`}) | p99 ≤ 100 ms | ${verdict(complete && r.toSend.p99 <= 100)} |`);
   } else rows.push(`| Reply → held message sent | not measured: ${c.releaseError ?? 'skipped'} | p99 ≤ 100 ms | **FAIL** |`);
   if (c.webhook.length) {
     const w = webhookFigures(c);
@@ -49,8 +51,8 @@ export function renderConsent(c: ConsentSummary): string[] {
     out.push(`A fresh daemon on the file store, route \`bench\`: a WhatsApp step on the mock provider (\`from\` set, receipts \`sent\`/\`delivered\` 1 s after each send) guarded by a consent policy (window 24 h, hold 1 h), then SMS. ${n0(r.users)} messages to ${n0(r.users)} users who never wrote went in through \`POST /v1/messages\` (${s.connections} connections, ${n0(r.submitted.perSec)}/s); ${n0(r.heldBefore)} were held and ${n0(r.optInTemplates)} opt-in templates counted ${r.holdSec.toFixed(0)} s after the first send. Then one reply per user through \`POST /webhooks/mock-wa/inbound\`, paced at ${n0(r.replyRatePerSec)}/s over up to ${s.connections} connections by a client in the bench process (${n0(r.replies.ok)} acknowledged at ${n0(r.replies.perSec)}/s, webhook latency p50 ${r.replies.latencyP50Ms.toFixed(0)} ms, p99 ${r.replies.latencyP99Ms.toFixed(0)} ms; ${n0(r.replies.failed)} not 200).`, '');
     out.push(`Each message was read back with \`GET /v1/messages/:id\`: the latency is its step-0 attempt that is not the opt-in template (the release's send) — its \`createdAt\` — minus the wall-clock time its reply's 200 arrived at the client. Both clocks are the same machine's, at millisecond resolution; a negative figure means the release was recorded before the webhook answered (${n0(r.toSend.negative)} of them).`, '');
     out.push('| Figure | p50 | p90 | p99 | max | min |', '|---|---|---|---|---|---|');
-    out.push(`| Reply 200 → released message's attempt created | ${n0(r.toSend.p50)} ms | ${n0(r.toSend.p90)} ms | ${n0(r.toSend.p99)} ms | ${n0(r.toSend.max)} ms | ${n0(r.toSend.min)} ms |`);
-    out.push(`| Reply 200 → \`released\` in the history | ${n0(r.toRelease.p50)} ms | | ${n0(r.toRelease.p99)} ms | | |`, '');
+    out.push(`| Reply 200 → released message's attempt created | ${ms(r.toSend.p50)} | ${ms(r.toSend.p90)} | ${ms(r.toSend.p99)} | ${ms(r.toSend.max)} | ${ms(r.toSend.min)} |`);
+    out.push(`| Reply 200 → \`released\` in the history | ${ms(r.toRelease.p50)} | | ${ms(r.toRelease.p99)} | | |`, '');
     out.push(`Released and sent: ${n0(r.released)} of ${n0(r.users)} (${n0(r.releasesCounted)} by the releases counter); daemon CPU over the replies and releases ${r.cpuSecReplies.toFixed(1)} s (${((r.cpuSecReplies * 1000) / Math.max(1, r.released)).toFixed(2)} ms per release); RSS at the end ${mib(r.rssEnd)}. The daemon logged (warn and up): ${describeTally(r.daemonLog)}.`, '');
   } else out.push(`Not measured: ${c.releaseError}`, '');
 
@@ -82,7 +84,7 @@ export function renderConsentOnly(c: ConsentSummary, m: Machine & { totalSec: nu
 export function renderConsentStdout(c: ConsentSummary): string {
   const out = ['consent:'];
   const r = c.release;
-  out.push(r ? `  reply 200 → held message sent: p50 ${n0(r.toSend.p50)} ms, p99 ${n0(r.toSend.p99)} ms, max ${n0(r.toSend.max)} ms; ${n0(r.released)}/${n0(r.users)} released (target p99 ≤ 100 ms)` : `  release: not measured: ${c.releaseError}`);
+  out.push(r ? `  reply 200 → held message sent: p50 ${ms(r.toSend.p50)}, p99 ${ms(r.toSend.p99)}, max ${ms(r.toSend.max)}; ${n0(r.released)}/${n0(r.users)} released (target p99 ≤ 100 ms)` : `  release: not measured: ${c.releaseError}`);
   if (c.webhook.length) {
     const w = webhookFigures(c);
     out.push(`  inbound webhook with consent ÷ without: ${r2(w.ratio)} (${n0(w.withConsent)} vs ${n0(w.plain)}/s) (target ≥ 0.8)`);
