@@ -63,7 +63,8 @@ async function startDaemon(dir: string, daemon: { cmd: string; args: string[] },
   return startChild({ name, cmd: daemon.cmd, args: [...daemon.args, 'start', '--config', config], cwd: dir, port, readyPath: '/-/ready', logFile: join(dir, 'daemon.log') });
 }
 
-const inboundBody = (i: number, users: number) => JSON.stringify({ from: user(i % users), to: BUSINESS, text: 'yes', channel: 'whatsapp' });
+// Not a keyword (YES would opt the user back in): only the consent policy has work to do.
+const inboundBody = (i: number, users: number) => JSON.stringify({ from: user(i % users), to: BUSINESS, text: 'Thanks!', channel: 'whatsapp' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls a counter until it reaches `want`, or stops moving for `stallMs`, or `capMs` passed. */
