@@ -3,6 +3,7 @@ import type Koa from 'koa';
 import type { DestinationStream } from 'pino';
 import { systemClock, type Clock } from './clock.js';
 import { createOutbox } from './callbacks/outbox.js';
+import { createJobQueue } from './jobs/queue.js';
 import { parseDuration } from './config/duration.js';
 import { loadConfig, type LoadedConfig } from './config/load.js';
 import { createMessageLock, type EngineContext, type StepGuard } from './engine/context.js';
@@ -10,13 +11,14 @@ import { createEngine } from './engine/engine.js';
 import { createKeyedLock } from './engine/locks.js';
 import { createRateLimiter } from './engine/rate-limit.js';
 import { attemptKeys } from './engine/receipts.js';
-import { ingestInbound, type InboundListener } from './engine/inbound.js';
+import { INBOUND_EFFECTS_DELAY_MS, ingestInbound, runInboundListeners, type InboundEffects, type InboundListener } from './engine/inbound.js';
 import { createHttpApp } from './http/http-app.js';
 import { inboundRoutes } from './http/routes/inbound.js';
 import { messageRoutes } from './http/routes/messages.js';
 import { opsRoutes } from './http/routes/ops.js';
 import { smsWhatsappRoutes } from './http/routes/compat/sms-whatsapp.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
+import { consentRoutes } from './http/routes/consent.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createRedactor } from './log/redact.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -31,6 +33,8 @@ import { createWebhookPipeline } from './webhooks/pipeline.js';
 import { createMaintenance } from './app/maintenance.js';
 import { createConsentPolicy } from './engine/consent/policy.js';
 import { createSuppression } from './engine/suppression.js';
+import { createInboundRules } from './engine/inbound-rules.js';
+import { createBridge } from './engine/bridge.js';
 import { createConfigReload } from './app/reload.js';
 
 export interface AppDeps {
@@ -99,7 +103,8 @@ export async function createApp(deps: AppDeps) {
     logger,
     ingest: async (instance, event) => {
       if (event.type === 'status') return engine.ingestStatus(instance, event);
-      return ingestInbound(ctx, inboundListeners, instance, event, parseDuration(runtime.loaded.config.store.receiptIndex) ?? 0);
+      if (event.type === 'agent') return bridge.fromContactCenter(instance, event);
+      return ingestInbound(ctx, inboundListeners, instance, event, parseDuration(runtime.loaded.config.store.receiptIndex) ?? 0, inboundEffects);
     },
   });
   const runtimeDeps = {
@@ -116,7 +121,19 @@ export async function createApp(deps: AppDeps) {
   const keyed = createKeyedLock();
   const exclusive = <T>(key: string, fn: () => Promise<T>): Promise<T> => keyed(key, () => store.exclusive(key, fn));
   const { lock, defer } = createMessageLock(exclusive);
-  const outbox = createOutbox({ store, scheduler, clock, logger, metrics, runtime: current, lock, exclusive });
+  const jobs = createJobQueue({ store, scheduler, clock, logger, metrics, runtime: current, exclusive });
+  const outbox = createOutbox({ store, jobs, clock, logger, metrics, runtime: current, lock });
+  const inboundEffects: InboundEffects = {
+    stage: (record) => jobs.enqueue('inbound', { messageId: record.id, body: '' }, INBOUND_EFFECTS_DELAY_MS),
+    done: (job) => jobs.cancel(job),
+  };
+  jobs.register('inbound', {
+    async perform(job) {
+      const record = await store.inbound.get(job.messageId);
+      if (record) await runInboundListeners(ctx, inboundListeners, record);
+      return { ok: true };
+    },
+  });
   // Suppression and consent are built on the engine, so they join these once it exists.
   const guards: StepGuard[] = [];
   const inboundListeners: InboundListener[] = [];
@@ -138,7 +155,10 @@ export async function createApp(deps: AppDeps) {
   const consent = createConsentPolicy({ ctx, engine });
   // A suppressed step is skipped before consent could hold it or send an opt-in template.
   guards.push(...(deps.guards ?? []), suppression.guard, consent.guard);
-  inboundListeners.push(suppression.onInbound, consent.onInbound, ...(deps.inboundListeners ?? []));
+  const bridge = createBridge({ ctx, engine, jobs });
+  // Rules see a message after STOP/HELP and consent have.
+  const rules = createInboundRules({ ctx, engine, forward: outbox.forward, bridge: bridge.toContactCenter });
+  inboundListeners.push(suppression.onInbound, consent.onInbound, rules, ...(deps.inboundListeners ?? []));
   signalSinks.push(suppression.onSignal, consent.onSignal);
   metrics.sources.held = () => consent.held();
   metrics.sources.suppressions = () => suppression.sizes();
@@ -165,6 +185,7 @@ export async function createApp(deps: AppDeps) {
       messageRoutes(engine, current),
       smsWhatsappRoutes(engine, current),
       inboundRoutes(store, current),
+      consentRoutes(store, current, clock),
       webhookRoutes(pipeline, current),
       opsRoutes({ runtime: current, metrics, store, outbox, redact, ready: () => ready && store.writable, reload: () => config.reload() }),
     ],

@@ -85,6 +85,8 @@ export interface Message {
   tags?: Record<string, string>;
   /** The recipient's language (`pt_BR`, `es`): it picks consent opt-in templates. */
   locale?: string;
+  /** The business sender the message must leave from (normalized); steps use only providers that may. */
+  from?: string;
   idempotencyKey?: string;
   status: MessageStatus;
   steps: StepProgress[];
@@ -137,6 +139,22 @@ export interface LateReplyMark {
   expiresAt: number;
 }
 
+/** A customer's conversation with a bridge's contact center, on one business number. */
+export interface Conversation {
+  bridge: string;
+  contactCenter: string;
+  /** The contact center's id for it (Avaya's conversationSessionId), once it gave one. */
+  conversationId?: string;
+  customer: string;
+  business: string;
+  /** The channel and provider instance the customer last wrote through. */
+  channel: string;
+  provider: string;
+  at: string;
+  /** A conversation nobody wrote in for 30 days is forgotten (ms). */
+  expiresAt: number;
+}
+
 /** One opted-out user on one channel and business sender. */
 export interface SuppressionEntry {
   channel: string;
@@ -156,20 +174,31 @@ export interface IdempotencyRecord {
   expiresAt: number;
 }
 
-export interface CallbackJob {
+/**
+ * A durable job with retries (`src/jobs/queue.ts`): a status callback (no `kind`, as stored before
+ * kinds existed), a forwarded inbound message, a contact-center delivery…
+ */
+export interface Job {
   id: string;
+  kind?: string;
+  /** The message (or inbound message) the job is about; retention keeps it while the job lives. */
   messageId: string;
+  /** Where an HTTP job posts to ('' for jobs that are not HTTP posts). */
   url: string;
   body: string;
+  /** The provider instance a job goes through, for kinds that use one. */
+  target?: string;
   tries: number;
   firstTriedAt?: number;
   lastError?: string;
 }
+
+export type CallbackJob = Job;
 
 export interface DeadLetter {
   id: string;
   kind: 'callback' | string;
   reason: string;
   at: string;
-  job: CallbackJob;
+  job: Job;
 }

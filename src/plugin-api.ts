@@ -52,6 +52,11 @@ export interface OutboundMessage {
   channel: Channel;
   /** The recipient address on this channel (E.164 for phone channels, an email address for email). */
   to: string;
+  /**
+   * The business sender the message must leave from (a reply from the number the customer wrote
+   * to); the core checked the instance may use it. Absent: the instance's own sender.
+   */
+  from?: string;
   content: ResolvedContent;
   /** Where this instance's status webhook is reachable from the provider, if the config says. */
   statusCallbackUrl?: string;
@@ -142,8 +147,10 @@ export interface PluginDeps {
 }
 
 export interface PluginMetrics {
-  /** Times a provider request that is not a send (token fetch, media upload). */
+  /** Times a provider request that is not a send (token fetch, media upload); a throw counts as a failure. */
   time<T>(operation: string, fn: () => Promise<T>): Promise<T>;
+  /** Counts a failure of such a request that answered instead of throwing (a token endpoint's 401). */
+  failed(operation: string): void;
 }
 
 /**
@@ -152,6 +159,8 @@ export interface PluginMetrics {
  */
 export interface PluginDefinition<O = Record<string, unknown>> {
   name: string;
+  /** `contact-center`: the instance is a contact center a bridge joins (Avaya Infinity), not a route provider. */
+  kind?: 'provider' | 'contact-center';
   optionsSchema: Record<string, unknown>;
   /**
    * The business sender an instance with these options sends from on `channel` (E.164, a sender
@@ -161,4 +170,111 @@ export interface PluginDefinition<O = Record<string, unknown>> {
   /** The channels an instance with these options can send on; checked against routes at load. */
   channels(options: O): readonly Channel[];
   create(options: O, deps: PluginDeps): Provider;
+}
+
+// ---- Contact centers (a second plugin kind: not a route provider, the far end of a bridge) ----
+
+/**
+ * A message the contact center reports on its events webhook: an agent's or a bot's reply to a
+ * customer, or (with an all-participants subscription) the customer's own message echoed back.
+ * The bridge forwards the sender types it is told to and skips the rest; the core de-duplicates
+ * by `eventId`, since contact centers redeliver.
+ */
+export interface AgentEvent {
+  type: 'agent';
+  /** The contact center's id for this delivery of the event; the same event redelivered keeps it. */
+  eventId: string;
+  /** Who wrote it, lower case. Well-known: `agent`, `bot`, `customer`, `system`; `unknown` when the event says nothing. */
+  senderType: 'agent' | 'bot' | 'customer' | 'system' | 'unknown' | (string & {});
+  /** The customer's address (for an echo of the customer's own message, the business side). */
+  to: string;
+  /** The business number or id the reply should leave from, when the event names it. */
+  from?: string;
+  text: string;
+  /** The contact center's conversation, to remember per (customer, business number). */
+  conversationId?: string;
+  /** The contact center's own channel name (`text`, `messaging`), not a provider channel. */
+  channel?: string;
+  /** The contact center's id of the message itself. */
+  providerMessageId?: string;
+  /** When the contact center says it happened (ISO 8601). */
+  at?: string;
+  details?: Record<string, unknown>;
+}
+
+export type ContactCenterWebhookResult =
+  | { ok: true; events: AgentEvent[]; reply?: WebhookReply }
+  | { ok: false; status: 400 | 401 | 403 | 415; reason: string };
+
+/**
+ * Verifies and parses one kind of contact-center callback; like {@link WebhookHandler}, it returns
+ * a rejection for bad input and never throws for it.
+ */
+export type ContactCenterWebhookHandler = (req: WebhookRequest) => ContactCenterWebhookResult | Promise<ContactCenterWebhookResult>;
+
+/**
+ * One customer message for the contact center: what a bridge read from a stored inbound event.
+ *
+ * @example
+ *   await avaya.deliver({ inboundId: '01J…', providerMessageId: 'SM…', receivedAt: '2026-11-29T00:00:00Z',
+ *     provider: 'twilio-us', channel: 'sms', from: '+15551230000', to: '+15557654321', text: 'Hi' }, { signal });
+ */
+export interface ContactCenterDelivery {
+  /** The gateway's id of the stored inbound message; stable across retries of this delivery. */
+  inboundId: string;
+  /** The customer-side provider's id of the message (Twilio's MessageSid…), when it gave one. */
+  providerMessageId?: string;
+  /** When the customer's message arrived (ISO 8601). */
+  receivedAt: string;
+  /** The customer-side provider instance it came through (`twilio-us`). */
+  provider: string;
+  /** The customer's channel. */
+  channel: Channel;
+  /** The customer's address on that channel. */
+  from: string;
+  /** The business number or id the customer wrote to. */
+  to: string;
+  text?: string;
+  media?: string[];
+  /** The conversation the contact center gave this (customer, business number) before, if known. */
+  conversationId?: string;
+  /** Extra context for the agent (city, campaign…), as short strings; the plugin may drop what its API cannot carry. */
+  context?: Readonly<Record<string, string>>;
+}
+
+export interface ContactCenterReceipt {
+  /** The conversation the contact center filed the message under. */
+  conversationId?: string;
+  /** The contact center's id of the message. */
+  providerMessageId?: string;
+  /** Extra facts to keep with the delivery. Never secrets. */
+  details?: Record<string, unknown>;
+}
+
+/** An instance of a contact-center plugin: it takes customer messages and reports agent replies. */
+export interface ContactCenter {
+  readonly kind: 'contact-center';
+  /** One customer message in; throws a classified ProviderError like `Provider.send`, and never retries by itself. */
+  deliver(message: ContactCenterDelivery, options: { signal: AbortSignal }): Promise<ContactCenterReceipt>;
+  /** Webhook kinds this instance answers at `POST /webhooks/<instance>/<kind>`. */
+  webhooks?: Readonly<Record<string, ContactCenterWebhookHandler>>;
+  close?(): Promise<void>;
+}
+
+/**
+ * A contact-center plugin. Built like any instance (validated options, the same deps), but it is
+ * no route provider: `channels` is empty, so a route step naming one fails the config check.
+ */
+export interface ContactCenterPluginDefinition<O = Record<string, unknown>> {
+  name: string;
+  kind: 'contact-center';
+  optionsSchema: Record<string, unknown>;
+  channels(options: O): readonly Channel[];
+  create(options: O, deps: PluginDeps): ContactCenter;
+}
+
+/** Narrows a built instance (the runtime holds both kinds) to a contact center. */
+export function isContactCenter(instance: unknown): instance is ContactCenter {
+  return typeof instance === 'object' && instance !== null && (instance as { kind?: unknown }).kind === 'contact-center'
+    && typeof (instance as { deliver?: unknown }).deliver === 'function';
 }

@@ -2,11 +2,12 @@
  * The composition root's list of built-in plugins: the one file in `src/` that imports `plugins/`.
  * User plugins are added from paths in `gateway.yaml` (`plugins:`) at load time.
  */
+import { avayaInfinityPlugin } from '../plugins/avaya-infinity/index.js';
 import { bandwidthPlugin } from '../plugins/bandwidth/index.js';
 import { mockPlugin } from '../plugins/mock/index.js';
 import { twilioPlugin } from '../plugins/twilio/index.js';
 import type { PluginDefinition } from './plugin-api.js';
 
-const plugins: readonly PluginDefinition<never>[] = [mockPlugin, twilioPlugin, bandwidthPlugin] as unknown as PluginDefinition<never>[];
+const plugins: readonly PluginDefinition<never>[] = [mockPlugin, twilioPlugin, bandwidthPlugin, avayaInfinityPlugin] as unknown as PluginDefinition<never>[];
 
 export const builtinPlugins: ReadonlyMap<string, PluginDefinition<never>> = new Map(plugins.map((p) => [p.name, p]));

@@ -62,7 +62,7 @@ export function createSend(options: BandwidthOptions, deps: PluginDeps, client: 
       applicationId: options.applicationId,
       // The SDK types `to` as a Set and serializes Sets as arrays; an array says the same on the wire.
       to: recipients as unknown as Set<string>,
-      from: options.from,
+      from: message.from ?? options.from,
       ...(text === '' ? {} : { text }),
       ...(media && media.urls.length > 0 ? { media: media.urls } : {}),
       tag: message.attemptId,

@@ -82,7 +82,8 @@ export function createMockProvider(options: MockOptions, deps: PluginDeps): Prov
       const providerMessageId = `mock-${ulid()}`;
       const afterMs = parseDuration(rule?.after ?? options.after) ?? 0;
       deliverReceipts(providerMessageId, RECEIPTS[rule?.outcome ?? options.outcome], afterMs);
-      return { providerMessageId, status: 'queued', ...(options.from ? { details: { from: options.from } } : {}) };
+      const from = message.from ?? options.from;
+      return { providerMessageId, status: 'queued', ...(from ? { details: { from } } : {}) };
     },
     webhooks: {
       status(req): WebhookResult {

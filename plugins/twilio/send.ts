@@ -44,7 +44,7 @@ export function buildCreateParams(message: OutboundMessage, ctx: SendContext, st
   if (!ctx.channels.includes(channel)) {
     throw refuse(`this Twilio instance does not send on ${channel} (channels: ${ctx.channels.join(', ')})`);
   }
-  const sender = channel === 'whatsapp' ? (ctx.whatsappFrom ?? ctx.from) : ctx.from;
+  const sender = message.from ?? (channel === 'whatsapp' ? (ctx.whatsappFrom ?? ctx.from) : ctx.from);
   const params: MessageListInstanceCreateOptions = {
     to: onChannel(channel, message.to),
     ...(sender !== undefined ? { from: onChannel(channel, sender) } : {}),

@@ -1,5 +1,6 @@
 import type { PluginDefinition } from '../plugin-api.js';
 import { parseDuration } from './duration.js';
+import { checkCallbackUrl } from '../callbacks/url-policy.js';
 import type { GatewayConfig } from './types.js';
 
 type Located = (path: readonly (string | number)[], message: string) => void;
@@ -50,5 +51,44 @@ export function checkConsent(config: GatewayConfig, at: Located): void {
   }
   for (const [api, target] of Object.entries(config.compat)) {
     if (target && !Object.hasOwn(config.routes, target.route)) at(['compat', api, 'route'], `compat.${api}: unknown route "${target.route}"`);
+  }
+}
+
+/**
+ * Inbound rules and bridges name things that exist: providers, routes, bridges, contact centers;
+ * a `forward` URL passes the callback URL policy; a `text` pattern compiles.
+ */
+export function checkInbound(config: GatewayConfig, plugins: ReadonlyMap<string, PluginDefinition<never>>, at: Located): void {
+  const provider = (where: (string | number)[], label: string, name: string) => {
+    if (!Object.hasOwn(config.providers, name)) at(where, `${label}: unknown provider "${name}"`);
+  };
+  const route = (where: (string | number)[], label: string, name: string) => {
+    if (!Object.hasOwn(config.routes, name)) at(where, `${label}: unknown route "${name}"`);
+  };
+  config.inbound.forEach((rule, i) => {
+    const label = `inbound[${i}]`;
+    if (rule.match.provider !== undefined) provider(['inbound', i, 'match', 'provider'], label, rule.match.provider);
+    if (rule.match.text !== undefined) {
+      try {
+        new RegExp(rule.match.text, 'i');
+      } catch (err) {
+        at(['inbound', i, 'match', 'text'], `${label}: match.text is not a regular expression: ${(err as Error).message}`);
+      }
+    }
+    if (rule.bridge !== undefined && !Object.hasOwn(config.bridges, rule.bridge)) at(['inbound', i, 'bridge'], `${label}: unknown bridge "${rule.bridge}"`);
+    if (rule.reply?.route !== undefined) route(['inbound', i, 'reply', 'route'], label, rule.reply.route);
+    if (rule.reply?.provider !== undefined) provider(['inbound', i, 'reply', 'provider'], label, rule.reply.provider);
+    if (rule.forward) {
+      const verdict = checkCallbackUrl(rule.forward.url, { allowedHosts: config.callbacks.allowedHosts });
+      if (!verdict.ok) at(['inbound', i, 'forward', 'url'], `${label}: forward.url: ${verdict.reason}`);
+    }
+  });
+  for (const [name, bridge] of Object.entries(config.bridges)) {
+    const label = `bridges.${name}`;
+    route(['bridges', name, 'reply', 'route'], label, bridge.reply.route);
+    if (!Object.hasOwn(config.providers, bridge.contactCenter)) at(['bridges', name, 'contactCenter'], `${label}: unknown provider "${bridge.contactCenter}"`);
+    else if (plugins.get(bridge.contactCenter) && plugins.get(bridge.contactCenter)?.kind !== 'contact-center') {
+      at(['bridges', name, 'contactCenter'], `${label}: provider "${bridge.contactCenter}" is not a contact center`);
+    }
   }
 }

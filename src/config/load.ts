@@ -11,7 +11,7 @@ import { collectSecrets } from './secrets.js';
 import { interpolate } from './interpolate.js';
 import { pointerToPath, positionOf } from './positions.js';
 import type { GatewayConfig } from './types.js';
-import { checkConsent, checkRoutes } from './cross-checks.js';
+import { checkConsent, checkInbound, checkRoutes } from './cross-checks.js';
 import { checkServer, checkStore } from './ops-checks.js';
 
 export interface LoadedConfig {
@@ -102,8 +102,8 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
       at(['providers', instance, 'plugin'], `providers.${instance}: unknown plugin "${provider.plugin}" (known: ${[...registry.keys()].join(', ')})`);
       continue;
     }
-    // `rateLimit` is the core's, not the plugin's: every instance has one.
-    const { plugin: _name, rateLimit, ...pluginOptions } = provider;
+    // `rateLimit` and `senders` are the core's, not the plugin's: every instance has them.
+    const { plugin: _name, rateLimit, senders, ...pluginOptions } = provider;
     const validate = ajv.compile(plugin.optionsSchema);
     if (!validate(pluginOptions)) {
       collectSecrets(plugin.optionsSchema, pluginOptions, secrets);
@@ -115,13 +115,14 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
       continue;
     }
     // Defaults were filled into the copy; keep them.
-    (config.providers as Record<string, unknown>)[instance] = { plugin: provider.plugin, ...(rateLimit === undefined ? {} : { rateLimit }), ...pluginOptions };
+    (config.providers as Record<string, unknown>)[instance] = { plugin: provider.plugin, ...(rateLimit === undefined ? {} : { rateLimit }), ...(senders === undefined ? {} : { senders }), ...pluginOptions };
     collectSecrets(plugin.optionsSchema, pluginOptions, secrets);
     plugins.set(instance, plugin);
   }
 
   checkRoutes(config, plugins, at);
   checkConsent(config, at);
+  checkInbound(config, plugins, at);
   checkServer(config, at);
   checkStore(config, dir, at);
   for (const k of config.api.keys) secrets.add(k.key);

@@ -27,6 +27,8 @@ export interface RateLimitConfig {
 export interface ProviderConfig {
   plugin: string;
   rateLimit?: RateLimitConfig;
+  /** Senders a message may name as its `from` on this instance (default: the instance's own). */
+  senders?: readonly string[];
   readonly [option: string]: unknown;
 }
 
@@ -52,6 +54,37 @@ export interface SuppressionConfig {
   replies: { help?: { text: string }; optOut?: { text: string }; optIn?: { text: string } };
   /** Instances whose provider already confirms opt-out/opt-in itself (no confirmation is sent for them). */
   providerConfirms: readonly string[];
+}
+
+/** What an inbound rule matches; every given field must match. */
+export interface InboundMatch {
+  provider?: string;
+  channel?: Channel;
+  /** The business number or id the user wrote to. */
+  to?: string;
+  from?: string;
+  /** The message's first word, case-insensitive. */
+  keyword?: string;
+  /** A regular expression the whole text must match. */
+  text?: string;
+}
+
+/** One `inbound:` rule: a match and one action; the first match wins unless `continue: true`. */
+export interface InboundRuleConfig {
+  match: InboundMatch;
+  bridge?: string;
+  /** Answers the user: through `route`, or through `provider` (default: the instance it came through). */
+  reply?: { text: string; route?: string; provider?: string };
+  forward?: { url: string };
+  continue: boolean;
+}
+
+/** A contact center joined to business numbers (`bridges.<name>`). */
+export interface BridgeConfig {
+  contactCenter: string;
+  numbers: readonly string[];
+  reply: { route: string };
+  forward: readonly string[];
 }
 
 /** Compatibility APIs, each mapped onto a route; an absent entry answers 404. */
@@ -85,4 +118,6 @@ export interface GatewayConfig {
   consent: Readonly<Record<string, ConsentPolicyConfig>>;
   suppression: SuppressionConfig;
   compat: CompatConfig;
+  inbound: readonly InboundRuleConfig[];
+  bridges: Readonly<Record<string, BridgeConfig>>;
 }

@@ -6,8 +6,9 @@ import type { Channel, StatusEvent } from '../plugin-api.js';
 import { iso, record, transition, type EngineContext } from './context.js';
 import { ingestStatus } from './receipts.js';
 import { sendOnStep } from './send.js';
-import { cancelStepTimers, endStep, expireHold, isSettled, releaseStep, startStep, timerId } from './steps.js';
+import { cancelStepTimers, endHold, endStep, expireHold, isSettled, listenHoldEnded, releaseStep, startStep, timerId, type HoldEnded } from './steps.js';
 import { addressFor } from './content.js';
+import { normalizeAddress } from './addresses.js';
 import { createIdFactory } from '../ids.js';
 import { toApiPage } from '../store/paging.js';
 import { checkCallbackUrl } from '../callbacks/url-policy.js';
@@ -23,6 +24,8 @@ export interface SendRequest {
   tags?: Record<string, string>;
   /** The recipient's language (`pt_BR`); it picks consent opt-in templates. */
   locale?: string;
+  /** The business number or sender id to send from. */
+  from?: string;
 }
 
 /** A message the gateway sends on its own (a HELP answer, a late-reply notice): one provider, one channel. */
@@ -33,6 +36,8 @@ export interface NoticeRequest {
   provider: string;
   to: string;
   text: string;
+  /** The business number to answer from (the one the user wrote to). */
+  from?: string;
 }
 
 // A notice is done once its provider took it: nobody waits on its receipts.
@@ -140,6 +145,7 @@ export function createEngine(ctx: EngineContext) {
       ...(req.callbackUrl ? { callbackUrl: req.callbackUrl } : {}),
       ...(req.tags ? { tags: req.tags } : {}),
       ...(req.locale ? { locale: req.locale } : {}),
+      ...(req.from ? { from: normalizeAddress(req.from) } : {}),
       ...(idem ? { idempotencyKey: idem.key } : {}),
       status: 'accepted',
       steps: route.steps.map(() => ({ state: 'pending', providerIndex: 0, retries: 0 })),
@@ -212,7 +218,7 @@ export function createEngine(ctx: EngineContext) {
         resendUnknown: false,
         steps: Object.freeze([Object.freeze({ channel: req.channel, providers: Object.freeze([req.provider]), until: 'sent', within: NOTICE_WITHIN })]),
       });
-      return create({ route: `system:${req.kind}`, to: { [req.channel]: req.to }, content: { text: req.text } }, plan);
+      return create({ route: `system:${req.kind}`, to: { [req.channel]: req.to }, content: { text: req.text }, ...(req.from ? { from: req.from } : {}) }, plan);
     },
 
     /**
@@ -233,6 +239,11 @@ export function createEngine(ctx: EngineContext) {
       holdHooks.onExpired = listener;
     },
 
+    /** Lets the consent policy hear of held steps that end unreleased (expired, failed, canceled), to forget them. */
+    onHoldEnded(listener: HoldEnded): void {
+      listenHoldEnded(ctx, listener);
+    },
+
     async list(filter: ListFilter): Promise<{ items: Message[]; nextCursor?: string }> {
       const page = await store.messages.list({
         before: filter.cursor,
@@ -248,6 +259,7 @@ export function createEngine(ctx: EngineContext) {
       if (!m) throw new AppError('not_found', `message ${id} does not exist`);
       if (FINAL_STATUSES.has(m.status)) throw new AppError('conflict', `message ${id} is already ${m.status}`);
       scheduler.cancel(`${m.id}.start`);
+      for (const i of m.steps.keys()) await endHold(ctx, m, i, 'canceled');
       m.steps.forEach((s, i) => {
         cancelStepTimers(ctx, m, i);
         if (!isSettled(s.state)) {

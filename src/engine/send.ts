@@ -43,8 +43,16 @@ const UNLIMITED = { ok: true, release: () => {} } as const;
 export async function sendOnStep(ctx: EngineContext, m: Message, i: number, address: string, reserved = false, optIn?: ResolvedContent): Promise<void> {
   const step = m.plan.steps[i];
   const progress = m.steps[i];
-  const providerName = step.providers[progress.providerIndex];
   const runtime = ctx.runtime();
+  // A message that names its sender goes only through providers that may send from it.
+  while (m.from && progress.providerIndex < step.providers.length && !runtime.maySendFrom(step.providers[progress.providerIndex], step.channel, m.from)) {
+    record(ctx, m, { event: 'provider_skipped', step: i, cause: `${step.providers[progress.providerIndex]} may not send from ${m.from}` });
+    progress.providerIndex += 1;
+  }
+  if (progress.providerIndex >= step.providers.length) {
+    return endStep(ctx, m, i, 'failed', `no provider of the ${step.channel} step may send from ${m.from} (see providers.<name>.senders)`);
+  }
+  const providerName = step.providers[progress.providerIndex];
   const admission = optIn ? UNLIMITED : ctx.limiter.admit(providerName, runtime.rateLimits.get(providerName), reserved);
   if (!admission.ok) {
     if (progress.state !== 'waiting_rate') record(ctx, m, { event: 'rate_limited', step: i, cause: `${providerName} is at its rateLimit; the send waits` });
@@ -55,7 +63,7 @@ export async function sendOnStep(ctx: EngineContext, m: Message, i: number, addr
   const attempt = await claimAttempt(ctx, m, i, address, providerName, optIn !== undefined);
   if (!attempt) return admission.release();
   const request: OutboundMessage = {
-    attemptId: attempt.id, messageId: m.id, channel: step.channel, to: address,
+    attemptId: attempt.id, messageId: m.id, channel: step.channel, to: address, ...(m.from ? { from: m.from } : {}),
     content: optIn ?? contentFor(m.content, step.channel), statusCallbackUrl: runtime.webhookUrl(providerName, 'status'),
   };
   // The provider call runs once the message's lock is let go; its outcome is applied under a new hold.

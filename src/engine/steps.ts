@@ -1,5 +1,5 @@
 import { parseDuration } from '../config/duration.js';
-import type { Attempt, Message, StepState } from '../model.js';
+import type { Attempt, Message, StepHold, StepState } from '../model.js';
 import { addressFor } from './content.js';
 import { iso, record, transition, type EngineContext, type GuardDecision } from './context.js';
 import { sendOnStep } from './send.js';
@@ -13,6 +13,18 @@ export const timerId = (m: Message, step: number, kind: (typeof STEP_TIMERS)[num
 
 export function cancelStepTimers(ctx: EngineContext, m: Message, i: number): void {
   for (const kind of STEP_TIMERS) ctx.scheduler.cancel(timerId(m, i, kind));
+}
+
+/** Hears of a held step that ends other than by a release: its hold ran out, its opt-in failed, it was canceled. */
+export type HoldEnded = (m: Message, step: number, hold: StepHold, state: StepState) => Promise<void>;
+// Per context, not per module: several apps may share one process (tests, benchmarks).
+const holdEndedListeners = new WeakMap<EngineContext, HoldEnded>();
+export const listenHoldEnded = (ctx: EngineContext, listener: HoldEnded): void => void holdEndedListeners.set(ctx, listener);
+
+/** Tells the consent policy a held step is ending; called before the step's timers change, since the listener may commit. */
+export async function endHold(ctx: EngineContext, m: Message, i: number, state: StepState): Promise<void> {
+  const progress = m.steps[i];
+  if (progress.state === 'held' && progress.hold) await holdEndedListeners.get(ctx)?.(m, i, progress.hold, state);
 }
 
 /** Begins step `i`: guards and address first, then the timeout timer, then the first provider. */
@@ -66,14 +78,15 @@ export async function expireHold(ctx: EngineContext, m: Message, i: number): Pro
   const hold = m.steps[i].hold;
   if (!hold) return;
   if (hold.onExpiry === 'fallback') return endStep(ctx, m, i, 'timed_out', hold.expiry);
-  m.steps.forEach((s, j) => {
-    if (SETTLED.has(s.state)) return;
+  for (const [j, s] of m.steps.entries()) {
+    if (SETTLED.has(s.state)) continue;
+    await endHold(ctx, m, j, 'expired');
     cancelStepTimers(ctx, m, j);
     s.state = 'expired';
     s.endedAt = iso(ctx);
     delete s.hold;
     record(ctx, m, { event: 'step_expired', step: j, cause: hold.expiry });
-  });
+  }
   m.completedAt = iso(ctx);
   ctx.metrics.messages.inc({ route: m.route, outcome: 'expired' });
   transition(ctx, m, 'expired', 'expired', hold.expiry);
@@ -88,6 +101,7 @@ function leaveHeld(ctx: EngineContext, m: Message, cause: string): void {
 export async function endStep(ctx: EngineContext, m: Message, i: number, state: StepState, cause: string): Promise<void> {
   const progress = m.steps[i];
   if (SETTLED.has(progress.state)) return;
+  await endHold(ctx, m, i, state);
   progress.state = state;
   progress.endedAt = iso(ctx);
   delete progress.hold;

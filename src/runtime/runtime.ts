@@ -25,6 +25,8 @@ export interface Runtime {
    * `instance:<name>` for one that names none. Consent windows and suppression are kept per sender.
    */
   senderOf(instance: string, channel: Channel): string;
+  /** Whether `instance` may send from `sender` (normalized) on `channel`: its `senders`, or its own sender. */
+  maySendFrom(instance: string, channel: Channel, sender: string): boolean;
   /** Counts a provider call as in flight on this runtime: closing it waits for them (a reload drains). */
   track<T>(call: Promise<T>): Promise<T>;
   /** Resolves once no call tracked on this runtime is in flight. */
@@ -53,7 +55,7 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps): Runtime {
   for (const [instance, spec] of Object.entries(config.providers)) {
     const plugin = loaded.plugins.get(instance);
     if (!plugin) continue;
-    const { plugin: _name, rateLimit: _limit, ...options } = spec;
+    const { plugin: _name, rateLimit: _limit, senders: _senders, ...options } = spec;
     const pluginDeps: PluginDeps = {
       instance,
       logger: deps.logger.child({ provider: instance }),
@@ -64,10 +66,14 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps): Runtime {
           const end = deps.metrics.providerDuration.startTimer({ provider: instance, operation });
           try {
             return await fn();
+          } catch (err) {
+            deps.metrics.providerOperationFailures.inc({ provider: instance, operation });
+            throw err;
           } finally {
             end();
           }
         },
+        failed: (operation) => deps.metrics.providerOperationFailures.inc({ provider: instance, operation }),
       },
       webhookUrl: (kind) => webhookUrl(instance, kind),
       loopback: (kind, req) => deps.loopback(instance, kind, req),
@@ -96,6 +102,11 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps): Runtime {
       const plugin = loaded.plugins.get(instance);
       const named = spec && plugin?.sender ? plugin.sender(spec as never, channel) : typeof spec?.from === 'string' ? spec.from : undefined;
       return named ? normalizeAddress(named) : `instance:${instance}`;
+    },
+    maySendFrom(instance, channel, sender) {
+      const listed = Object.hasOwn(config.providers, instance) ? config.providers[instance].senders : undefined;
+      if (listed) return listed.some((s) => normalizeAddress(s) === sender);
+      return this.senderOf(instance, channel) === sender;
     },
     track(call) {
       inFlight.add(call);

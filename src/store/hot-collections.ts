@@ -1,5 +1,5 @@
 import { idTime } from '../ids.js';
-import type { CallbackJob, ConsentHold, DeadLetter, IdempotencyRecord, LateReplyMark, OptInRecord, ParkedReceipt, SuppressionEntry, TimerRecord } from '../model.js';
+import type { CallbackJob, ConsentHold, Conversation, DeadLetter, IdempotencyRecord, LateReplyMark, OptInRecord, ParkedReceipt, SuppressionEntry, TimerRecord } from '../model.js';
 import { HOT_COLLECTIONS, type KeyValue } from './store.js';
 
 type HotName = (typeof HOT_COLLECTIONS)[number];
@@ -20,12 +20,13 @@ export function hotCollections(kv: KeyValueOf) {
     optins: kv<OptInRecord>('optins'),
     lateReplies: kv<LateReplyMark>('lateReplies'),
     suppressions: kv<SuppressionEntry>('suppressions'),
+    conversations: kv<Conversation>('conversations'),
   };
 }
 
 // Collections whose values are their own expiry (ms), and those whose values carry `expiresAt`.
 const EXPIRY_IS_VALUE: ReadonlySet<string> = new Set<HotName>(['seen', 'windows']);
-const EXPIRY_FIELD: ReadonlySet<string> = new Set<HotName>(['idempotency', 'parked', 'optins', 'lateReplies']);
+const EXPIRY_FIELD: ReadonlySet<string> = new Set<HotName>(['idempotency', 'parked', 'optins', 'lateReplies', 'conversations']);
 const EXPIRING = HOT_COLLECTIONS.filter((name) => EXPIRY_IS_VALUE.has(name) || EXPIRY_FIELD.has(name) || name === 'deadLetters');
 
 /**

@@ -1,4 +1,4 @@
-import type { CallbackJob, ConsentHold, DeadLetter, IdempotencyRecord, InboundRecord, LateReplyMark, Message, OptInRecord, ParkedReceipt, SuppressionEntry, TimerRecord } from '../model.js';
+import type { CallbackJob, ConsentHold, Conversation, DeadLetter, IdempotencyRecord, InboundRecord, LateReplyMark, Message, OptInRecord, ParkedReceipt, SuppressionEntry, TimerRecord } from '../model.js';
 
 /**
  * A keyed collection of hot state. Changes are made at once and become durable at the next
@@ -87,7 +87,7 @@ export interface PartitionedCollection<T extends { id: string }> {
 }
 
 /** The keyed collections of hot state every store keeps. */
-export const HOT_COLLECTIONS = ['timers', 'idempotency', 'outbox', 'deadLetters', 'seen', 'parked', 'inflight', 'windows', 'holds', 'optins', 'lateReplies', 'suppressions'] as const;
+export const HOT_COLLECTIONS = ['timers', 'idempotency', 'outbox', 'deadLetters', 'seen', 'parked', 'inflight', 'windows', 'holds', 'optins', 'lateReplies', 'suppressions', 'conversations'] as const;
 
 /** What every store is opened with, whatever holds its data. */
 export interface StoreOptions<M> {
@@ -130,6 +130,8 @@ export interface Store {
   readonly lateReplies: KeyValue<LateReplyMark>;
   /** Opted-out users by `<channel>|<sender>|<user>`. */
   readonly suppressions: KeyValue<SuppressionEntry>;
+  /** Bridge conversations, by `pair:<customer>|<business>` and by `id:<contact center>/<conversation id>`. */
+  readonly conversations: KeyValue<Conversation>;
   readonly messages: PartitionedCollection<Message>;
   readonly inbound: PartitionedCollection<InboundRecord>;
   /** Maps `<instance>/<provider message id>` to the id of the message holding that attempt. */

@@ -1,7 +1,7 @@
 import { AppError, errorCodeForStatus } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { WebhookEvent, WebhookHandler, WebhookReply, WebhookRequest } from '../plugin-api.js';
+import type { AgentEvent, ContactCenterWebhookHandler, WebhookEvent, WebhookHandler, WebhookReply, WebhookRequest } from '../plugin-api.js';
 import type { Runtime } from '../runtime/runtime.js';
 
 export interface WebhookPipelineDeps {
@@ -9,11 +9,13 @@ export interface WebhookPipelineDeps {
   metrics: Metrics;
   logger: Logger;
   /** Stores and applies one event; resolves once it is on disk. Returns a metric result label. */
-  ingest: (instance: string, event: WebhookEvent) => Promise<string>;
+  ingest: (instance: string, event: WebhookEvent | AgentEvent) => Promise<string>;
 }
 
 /** The handler for `kind`, looked up as an own property: `constructor` or `__proto__` is no webhook. */
-function handlerOf(webhooks: Readonly<Record<string, WebhookHandler>> | undefined, kind: string): WebhookHandler | undefined {
+type AnyHandler = WebhookHandler | ContactCenterWebhookHandler;
+
+function handlerOf(webhooks: Readonly<Record<string, AnyHandler>> | undefined, kind: string): AnyHandler | undefined {
   if (!webhooks || !Object.hasOwn(webhooks, kind)) return undefined;
   const handler = webhooks[kind];
   return typeof handler === 'function' ? handler : undefined;

@@ -12,7 +12,7 @@ export function pluginDeps(instance: string, overrides: Partial<PluginDeps> = {}
     logger: pino({ level: 'silent' }),
     clock: { now: Date.now, setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
     http: createHttpClient({ timeoutMs: 1000 }),
-    metrics: { time: (_op, fn) => fn() },
+    metrics: { time: (_op, fn) => fn(), failed: () => undefined },
     webhookUrl: (kind) => `https://gw.example.test/webhooks/${instance}/${kind}`,
     loopback: async () => {},
     ...overrides,

@@ -122,7 +122,7 @@ describe('bandwidth plugin: sending', () => {
 
   it('times token requests and media uploads, not cache hits', async () => {
     const ops: string[] = [];
-    const deps = { ...makeDeps(), metrics: { time: <T>(op: string, fn: () => Promise<T>) => { ops.push(op); return fn(); } } };
+    const deps = { ...makeDeps(), metrics: { time: <T>(op: string, fn: () => Promise<T>) => { ops.push(op); return fn(); }, failed: () => undefined } };
     const provider = createBandwidthProvider(oauth, deps);
     await send(provider, message());
     await send(provider, message({ channel: 'mms', content: { media: ['data:image/gif;base64,R0lGODlhAQABAAAAACw='] } }));
