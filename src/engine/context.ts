@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { HistoryEntry, Message, MessageStatus, StepHold } from '../model.js';
+import type { HistoryEntry, Message, MessageStatus, StepHold, StepState } from '../model.js';
 import type { Channel, ProviderSignal, ResolvedContent } from '../plugin-api.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
@@ -20,6 +20,9 @@ export type GuardDecision =
   | { action: 'hold'; hold: StepHold; optIn?: ResolvedContent };
 
 export type StepGuard = (message: Message, step: number, address: string) => GuardDecision | Promise<GuardDecision>;
+
+/** Hears of a held step that ends other than by a release: its hold ran out, its opt-in failed, it was canceled. */
+export type HoldEnded = (m: Message, step: number, hold: StepHold, state: StepState) => Promise<void>;
 
 /** The engine's collaborators, shared by its parts. */
 export interface EngineContext {
@@ -47,6 +50,8 @@ export interface EngineContext {
    * carries a signal (a recipient who opted out at the provider, a closed WhatsApp window).
    */
   onSignal: (signal: ProviderSignal, about: { message: Message; channel: Channel; provider: string; to: string }) => void;
+  /** Set by the consent policy (built after the engine); called before the step's timers change, since it may commit. */
+  holdEnded?: HoldEnded;
 }
 
 let lastMs = Number.NaN;

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { AppError, StoreUnavailableError } from '../errors.js';
-import { FINAL_STATUSES, type Message, type MessageContent, type MessageStatus, type StepHold, type StepState, type TimerRecord } from '../model.js';
+import { FINAL_STATUSES, type Message, type MessageContent, type MessageStatus, type StepState, type TimerRecord } from '../model.js';
 import type { RouteConfig } from '../config/types.js';
 import type { Channel, StatusEvent } from '../plugin-api.js';
-import { iso, record, transition, type EngineContext } from './context.js';
+import { iso, record, transition, type EngineContext, type HoldEnded } from './context.js';
 import { ingestStatus } from './receipts.js';
 import { sendOnStep } from './send.js';
-import { cancelStepTimers, endHold, endStep, expireHold, isSettled, listenHoldEnded, releaseStep, startStep, timerId, type HoldEnded } from './steps.js';
+import { cancelStepTimers, endHold, endStep, expireHold, isSettled, releaseStep, startStep, timerId } from './steps.js';
 import { addressFor } from './content.js';
 import { normalizeAddress } from './addresses.js';
 import { createIdFactory } from '../ids.js';
@@ -117,14 +117,7 @@ export function createEngine(ctx: EngineContext) {
     await sendOnStep(ctx, m, i, addressFor(m.to, m.plan.steps[i].channel) ?? '', t.payload.reserved === 1);
   });
 
-  onStepTimer('step-hold', (state) => state === 'held', async (m, i) => {
-    const hold = m.steps[i].hold;
-    await expireHold(ctx, m, i);
-    if (hold) await holdHooks.onExpired?.(m, i, hold);
-  });
-
-  /** What the consent policy hears about holds the engine ends (the policy is built after the engine). */
-  const holdHooks: { onExpired?: (m: Message, step: number, hold: StepHold) => void | Promise<void> } = {};
+  onStepTimer('step-hold', (state) => state === 'held', (m, i) => expireHold(ctx, m, i));
 
   /** Stores a new message with its start timer (and idempotency key); resolves once committed. */
   async function create(req: SendRequest, route: Message['plan'], idem?: { key: string; idemKey: string; bodyHash: string }): Promise<{ message: Message; created: boolean }> {
@@ -234,14 +227,12 @@ export function createEngine(ctx: EngineContext) {
       return released;
     }),
 
-    /** Lets the consent policy hear of holds that ran out (to mark late replies). */
-    onHoldExpired(listener: NonNullable<typeof holdHooks.onExpired>): void {
-      holdHooks.onExpired = listener;
-    },
-
-    /** Lets the consent policy hear of held steps that end unreleased (expired, failed, canceled), to forget them. */
+    /**
+     * Lets the consent policy hear of held steps that end unreleased: their hold ran out
+     * (`timed_out` into the next step, or `expired`), their opt-in failed, or they were canceled.
+     */
     onHoldEnded(listener: HoldEnded): void {
-      listenHoldEnded(ctx, listener);
+      ctx.holdEnded = listener;
     },
 
     async list(filter: ListFilter): Promise<{ items: Message[]; nextCursor?: string }> {

@@ -1,5 +1,5 @@
 import { parseDuration } from '../config/duration.js';
-import type { Attempt, Message, StepHold, StepState } from '../model.js';
+import type { Attempt, Message, StepState } from '../model.js';
 import { addressFor } from './content.js';
 import { iso, record, transition, type EngineContext, type GuardDecision } from './context.js';
 import { sendOnStep } from './send.js';
@@ -15,16 +15,10 @@ export function cancelStepTimers(ctx: EngineContext, m: Message, i: number): voi
   for (const kind of STEP_TIMERS) ctx.scheduler.cancel(timerId(m, i, kind));
 }
 
-/** Hears of a held step that ends other than by a release: its hold ran out, its opt-in failed, it was canceled. */
-export type HoldEnded = (m: Message, step: number, hold: StepHold, state: StepState) => Promise<void>;
-// Per context, not per module: several apps may share one process (tests, benchmarks).
-const holdEndedListeners = new WeakMap<EngineContext, HoldEnded>();
-export const listenHoldEnded = (ctx: EngineContext, listener: HoldEnded): void => void holdEndedListeners.set(ctx, listener);
-
 /** Tells the consent policy a held step is ending; called before the step's timers change, since the listener may commit. */
 export async function endHold(ctx: EngineContext, m: Message, i: number, state: StepState): Promise<void> {
   const progress = m.steps[i];
-  if (progress.state === 'held' && progress.hold) await holdEndedListeners.get(ctx)?.(m, i, progress.hold, state);
+  if (progress.state === 'held' && progress.hold) await ctx.holdEnded?.(m, i, progress.hold, state);
 }
 
 /** Begins step `i`: guards and address first, then the timeout timer, then the first provider. */

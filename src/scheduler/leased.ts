@@ -44,6 +44,8 @@ export function createLeasedScheduler(options: LeasedSchedulerOptions) {
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
   let woken = false;
+  /** The claim loop sleeps because every handler slot is taken: a finishing handler wakes it. */
+  let starved = false;
   let listener: ReturnType<SharedTimers['listen']> | undefined;
   let renewer: unknown;
   let counter: unknown;
@@ -73,6 +75,7 @@ export function createLeasedScheduler(options: LeasedSchedulerOptions) {
       let waitMs = pollMs;
       try {
         const room = maxConcurrent - running.size;
+        starved = room <= 0;
         if (room > 0) {
           const now = clock.now();
           // Ahead by the look-ahead for due times only: a lease counts until it has run out.
@@ -81,7 +84,10 @@ export function createLeasedScheduler(options: LeasedSchedulerOptions) {
           // A full batch: more may be due at once.
           if (claimed.length === Math.min(room, 128)) continue;
           const next = await shared.nextDue(lookaheadMs);
-          if (next !== undefined) waitMs = Math.min(pollMs, Math.max(0, next - clock.now()));
+          // Something claimable now (a short batch): claim again at once. Otherwise not sooner
+          // than half the look-ahead, so timers due one after another are claimed in batches
+          // (each still ahead of its due time) rather than a claim and a look per timer.
+          if (next !== undefined) waitMs = Math.min(pollMs, next <= clock.now() ? 0 : Math.max(next - clock.now(), lookaheadMs / 2));
         }
       } catch (err) {
         logger.warn({ err: (err as Error).message }, 'timers: claiming failed; trying again');
@@ -109,7 +115,9 @@ export function createLeasedScheduler(options: LeasedSchedulerOptions) {
         await handler(t);
       } catch (err) {
         logger.error({ err, kind: t.kind, timer: t.id }, 'timer handler failed; will fire again');
-        return shared.release(t, clock.now() + (options.retryAfterMs ?? 5000));
+        await shared.release(t, clock.now() + (options.retryAfterMs ?? 5000));
+        // Due again sooner than the loop may look: it looks now.
+        return poke();
       }
       await shared.complete(t);
     })()
@@ -117,7 +125,7 @@ export function createLeasedScheduler(options: LeasedSchedulerOptions) {
       .finally(() => {
         running.delete(t.revision);
         dropped.delete(t.revision);
-        poke();
+        if (starved) poke();
       });
     running.set(t.revision, { id: t.id, work });
   }

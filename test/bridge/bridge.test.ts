@@ -86,4 +86,20 @@ describe('a bridge between Twilio SMS and Avaya Infinity', () => {
     expect(metrics).toMatch(/switchboard_provider_request_duration_seconds_count\{provider="avaya",operation="oauth_token"\} 2/);
     expect(metrics).toMatch(/switchboard_provider_operation_failures_total\{provider="avaya",operation="oauth_token"\} 1/);
   });
+
+  it('sends an agent reply through a route that falls back from WhatsApp to SMS, from the business number on both', async () => {
+    await gw.close();
+    gw = await startGateway(bridgeConfig(twilio, avaya, [
+      '      - { channel: whatsapp, providers: [twilio-us], until: delivered, within: 1s }',
+      '      - { channel: sms, providers: [twilio-us], until: accepted, within: 30s }',
+    ].join('\n')));
+    await customerSms('hello').expect(200);
+    await eventually(() => expect(avaya.accepted).toHaveLength(1), 10_000);
+    await agentEvent(messagesEvent({ from: BUSINESS, to: CUSTOMER, text: 'On WhatsApp or SMS', eventId: 'evt-wa' })).expect(200);
+    // The fake sends no receipts: WhatsApp is never delivered, and the route moves on to SMS.
+    await eventually(() => expect(sentByTwilio()).toHaveLength(2), 10_000);
+    expect(sentByTwilio().map((r) => [r.form.To, r.form.From])).toEqual([[`whatsapp:${CUSTOMER}`, `whatsapp:${BUSINESS}`], [CUSTOMER, BUSINESS]]);
+    const { body } = await gw.request.get('/v1/messages?route=agent-replies').set('x-api-key', API_KEY).expect(200);
+    expect((body.items as Message[])[0].history.some((h) => h.event === 'fallback')).toBe(true);
+  });
 });

@@ -11,7 +11,7 @@ export const BUSINESS = '+15557654321';
 export const CUSTOMER = '+15551230000';
 
 /** The config: Twilio on the business number, Avaya as the contact center, one bridge and its inbound rule. */
-export function bridgeConfig(twilio: TwilioFake, avaya: AvayaFake): string {
+export function bridgeConfig(twilio: TwilioFake, avaya: AvayaFake, replySteps = '      - { channel: sms, providers: [twilio-us], until: accepted, within: 30s }'): string {
   return configText(`
 providers:
   twilio-us: { plugin: twilio, accountSid: "${ACCOUNT_SID}", authToken: "${AUTH_TOKEN}", from: "${BUSINESS}", baseUrl: "${twilio.url}", timeout: 2s }
@@ -27,7 +27,7 @@ providers:
 routes:
   agent-replies:
     steps:
-      - { channel: sms, providers: [twilio-us], until: accepted, within: 30s }
+${replySteps}
 bridges:
   support:
     contactCenter: avaya

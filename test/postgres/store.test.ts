@@ -38,6 +38,55 @@ afterEach(async () => {
 });
 
 describe('the PostgreSQL store', () => {
+  it('a message read with its lock is the last holder’s committed version, and a put in the hold is never hidden by it', async () => {
+    const a = await openStore();
+    const b = await openStore();
+    const m = message(T - 60_000, { providerMessageId: 'SM7' });
+    a.messages.put(m);
+    await a.commit();
+    const key = `message:${m.id}`;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const first = a.exclusive(key, async () => {
+      const mine = (await a.messages.get(m.id))!;
+      a.messages.put({ ...mine, status: 'sent' });
+      await a.commit();
+      await gate;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const seen: string[] = [];
+    const second = b.exclusive(key, async () => {
+      const got = (await b.messages.get(m.id))!;
+      seen.push(got.status);
+      b.messages.put({ ...got, status: 'delivered' });
+      seen.push((await b.messages.get(m.id))!.status);
+      await b.commit();
+      // Committed: read again from the table, not the version read with the lock.
+      seen.push((await b.messages.get(m.id))!.status);
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seen).toEqual([]);
+    release();
+    await Promise.all([first, second]);
+    expect(seen).toEqual(['sent', 'delivered', 'delivered']);
+    expect((await a.messages.get(m.id))?.status).toBe('delivered');
+
+    // A message that does not exist reads as absent; put and committed in the hold, it reads back.
+    const n = message(T - 30_000);
+    await b.exclusive(`message:${n.id}`, async () => {
+      expect(await b.messages.get(n.id)).toBeUndefined();
+      b.messages.put(n);
+      await b.commit();
+      expect((await b.messages.get(n.id))?.id).toBe(n.id);
+    });
+    // Put and committed before any read in the hold: the row read with the lock is out of date.
+    await a.exclusive(`message:${n.id}`, async () => {
+      a.messages.put({ ...n, status: 'failed' });
+      await a.commit();
+      expect((await a.messages.get(n.id))?.status).toBe('failed');
+    });
+  });
+
   it('keeps puts and hot changes committed together across a reopen, and close writes what is still queued', async () => {
     const store = await openStore();
     const m = message(T - 60_000, { providerMessageId: 'SM1' });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import type { TimerRecord } from '../../src/model.js';
 import { migrate } from '../../src/store/postgres/migrate.js';
 import { createPool } from '../../src/store/postgres/pool.js';
-import { createTimerLeases, type ClaimedTimer, type TimerLeases } from '../../src/store/postgres/timer-leases.js';
+import { completeTimers, createTimerLeases, type ClaimedTimer, type TimerLeases } from '../../src/store/postgres/timer-leases.js';
 import { createDatabase } from '../helpers/postgres.js';
 
 let db: Awaited<ReturnType<typeof createDatabase>>;
@@ -125,6 +125,19 @@ describe('timer leases', () => {
     expect(await leases.cancel('y')).toBe(true);
     expect(await leases.cancel('y')).toBe(false);
     expect(await leases.nextDue()).toBeUndefined();
+  });
+
+  it('completes many claims in one statement, each only if it is still that claim', async () => {
+    for (const id of ['p', 'q', 'r', 's']) await leases.schedule(timer(id, T));
+    const claimed = await leases.claimDue({ owner: 'a', now: T, limit: 4, leaseMs: 1000 });
+    const by = (id: string) => claimed.find((t) => t.id === id)!;
+    // q rescheduled by its handler; r released (same revision, no owner); s stays unfinished.
+    await leases.schedule(timer('q', T + 5000));
+    await pool.query('UPDATE timers SET lease_owner = NULL, lease_until = NULL WHERE id = $1', ['r']);
+    const claims = ['p', 'q', 'r'].map((id) => ({ id, owner: 'a', revision: by(id).revision }));
+    expect(await completeTimers(pool, [...claims, { id: 's', owner: 'b', revision: by('s').revision }])).toBe(1);
+    expect((await pool.query('SELECT id FROM timers ORDER BY id')).rows.map((r) => r.id)).toEqual(['q', 'r', 's']);
+    expect(await completeTimers(pool, [])).toBe(0);
   });
 
   it('completes together with the handler’s effects, or not at all', async () => {

@@ -27,13 +27,12 @@ export function windowMs(config: GatewayConfig): number {
 }
 
 /**
- * The pair a step sends on: the sender the message names (sender selection; the field arrives with
- * that work, hence the widened type), else its current provider's, and the WhatsApp address.
+ * The pair a step sends on: the sender the message names (sender selection), else its current
+ * provider's, and the WhatsApp address.
  */
 export function stepPair(ctx: EngineContext, m: Message, i: number, address = addressFor(m.to, 'whatsapp') ?? ''): string {
-  const named = (m as Message & { from?: string }).from;
   const provider = m.plan.steps[i].providers[m.steps[i].providerIndex];
-  return pairKey(named ?? ctx.runtime().senderOf(provider, 'whatsapp'), address);
+  return pairKey(m.from ?? ctx.runtime().senderOf(provider, 'whatsapp'), address);
 }
 
 /** The pair a held step is listed under: as stored when it was held (a reload may change senders). */

@@ -146,9 +146,11 @@ export function createConsentPolicy({ ctx, engine }: { ctx: EngineContext; engin
       // A template that failed reached nobody: the next message to this user sends one again.
       if (state === 'failed' && (await store.optins.fetch(pair))?.messageId === m.id) store.optins.delete(pair);
     });
+    if (state === 'timed_out' || state === 'expired') await holdRanOut(m, i, hold);
   });
 
-  engine.onHoldExpired(async (m, i, hold: StepHold) => {
+  /** A hold that ran out: counted, and the user's next reply gets the late-reply notice once. */
+  async function holdRanOut(m: Message, i: number, hold: StepHold): Promise<void> {
     metrics.consentExpiries.inc({ policy: hold.policy, outcome: hold.onExpiry });
     if (!policyNamed(hold.policy)?.lateReply) return;
     const pair = heldPair(ctx, m, i, hold);
@@ -158,7 +160,7 @@ export function createConsentPolicy({ ctx, engine }: { ctx: EngineContext; engin
     await ctx.exclusive(consentKey(pair), async () => {
       store.lateReplies.set(pair, { policy: hold.policy, provider, messageId: m.id, expiresAt });
     });
-  });
+  }
 
   return {
     guard,

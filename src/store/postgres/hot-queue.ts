@@ -48,8 +48,8 @@ export interface SharedReads {
   /** Stamped on every value written (the `inflight` owner). */
   stamp?: (name: string, value: unknown) => unknown;
   deadLetterMaxAgeMs: number;
-  /** After a commit that wrote timers (this process's scheduler looks for them at once). */
-  onTimersWritten?: () => void;
+  /** After a commit that wrote timers, with the earliest due time written (this process's scheduler looks for them at once). */
+  onTimersWritten?: (earliestDue: number) => void;
   /** Other instances are told of new timers at most this often (default 100 ms): notifying commits queue up in PostgreSQL. */
   notifyEveryMs?: number;
 }
@@ -190,7 +190,8 @@ export class HotQueue {
         if (timersDown.length > 0) await tx.query(DELETE_TIMERS, [timersDown.map((c) => c.key)]);
       },
       written: () => {
-        if (changes.some((c) => c.name === 'timers' && c.value !== undefined)) this.#shared?.onTimersWritten?.();
+        const dues = changes.flatMap((c) => (c.name === 'timers' && c.due !== undefined ? [c.due] : []));
+        if (dues.length > 0) this.#shared?.onTimersWritten?.(Math.min(...dues));
         for (const c of changes) {
           const id = `${c.name}\u0000${c.key}`;
           if (this.#queue.get(id)?.seq !== c.seq) continue;

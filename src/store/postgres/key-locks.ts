@@ -1,9 +1,24 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type pg from 'pg';
+import pg from 'pg';
 import { StoreUnavailableError } from '../../errors.js';
 
-const LOCK = 'SELECT pg_advisory_lock(hashtextextended($1, 0))';
-const UNLOCK = 'SELECT pg_advisory_unlock(hashtextextended($1, 0))';
+const { escapeLiteral } = pg;
+
+/**
+ * Keys whose holder reads one row first (`message:<id>` → the message): the lock and that read
+ * go to the server as one query, and the holder's first read of the row is answered from it.
+ * The read runs after the lock is granted, in a snapshot of its own (READ COMMITTED), so it sees
+ * what the previous holder committed.
+ */
+export interface ReadOnLock {
+  prefix: string;
+  /** The statement reading the row of `id` (an SQL literal), answering `body`. */
+  sql: (literalId: string) => string;
+}
+
+// Simple-protocol statements (one message, no parse/bind round of their own), the key quoted.
+const lock = (key: string) => `SELECT pg_advisory_lock(hashtextextended(${escapeLiteral(key)}, 0))`;
+const unlock = (key: string) => `SELECT pg_advisory_unlock(hashtextextended(${escapeLiteral(key)}, 0))`;
 // Beyond this a commit that keeps failing is left to the store's own retries.
 const SETTLE_FOR_MS = 60_000;
 
@@ -22,15 +37,20 @@ const SETTLE_FOR_MS = 60_000;
  *
  * @example const locks = createKeyLocks(lockPool, () => gc.commit(), () => closing); await locks.exclusive(key, fn);
  */
-export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>, closing: () => boolean) {
+export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>, closing: () => boolean, readOnLock?: ReadOnLock) {
   const scope = new AsyncLocalStorage<Hold>();
   // Sessions whose unlock failed may still hold a key: they are closed, never reused.
   const broken = new WeakSet<pg.PoolClient>();
 
   async function hold<T>(held: Hold, key: string, fn: () => Promise<T>): Promise<T> {
     const { client } = held;
+    const id = readOnLock && key.startsWith(readOnLock.prefix) ? key.slice(readOnLock.prefix.length) : undefined;
     try {
-      await client.query(LOCK, [key]);
+      if (id === undefined) await client.query(lock(key));
+      else {
+        const results = (await client.query(`${lock(key)}; ${readOnLock!.sql(escapeLiteral(id))}`)) as unknown as pg.QueryResult[];
+        held.read.set(id, { body: results[1]?.rows[0]?.body });
+      }
     } catch (err) {
       broken.add(client);
       throw new StoreUnavailableError(err);
@@ -38,8 +58,9 @@ export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>, c
     try {
       return await fn();
     } finally {
+      if (id !== undefined) held.read.delete(id);
       if (held.committed < held.changes) await settleBeforeRelease(client);
-      await client.query(UNLOCK, [key]).catch(() => broken.add(client));
+      await client.query(unlock(key)).catch(() => broken.add(client));
     }
   }
 
@@ -76,7 +97,7 @@ export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>, c
     const onError = () => broken.add(client);
     client.on('error', onError);
     try {
-      const held: Hold = { client, changes: 0, committed: 0 };
+      const held: Hold = { client, changes: 0, committed: 0, read: new Map() };
       return await scope.run(held, () => hold(held, key, fn));
     } finally {
       client.off('error', onError);
@@ -90,6 +111,20 @@ export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>, c
     changed(): void {
       const held = scope.getStore();
       if (held) held.changes += 1;
+    },
+    /**
+     * The row read with the caller's lock on `<prefix><id>`, once: `{body}` (undefined body: no
+     * such row), or undefined when there is none to use (read already, or changed since).
+     */
+    takeRead(id: string): { body: unknown } | undefined {
+      const read = scope.getStore()?.read;
+      const got = read?.get(id);
+      read?.delete(id);
+      return got;
+    },
+    /** The caller changed the row of `id`: what its lock read is out of date. */
+    forgetRead(id: string): void {
+      scope.getStore()?.read.delete(id);
     },
     /** Commits; once it succeeds, the changes made so far in the caller's hold are in. */
     async commit(): Promise<void> {
@@ -106,4 +141,6 @@ interface Hold {
   client: pg.PoolClient;
   changes: number;
   committed: number;
+  /** Rows read with a lock (`ReadOnLock`), by id, not yet used. */
+  read: Map<string, { body: unknown }>;
 }

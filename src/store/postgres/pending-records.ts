@@ -27,6 +27,13 @@ interface Pending<T> extends PendingRow {
   seq: number;
 }
 
+/** Rows already read for the caller (with its key lock: `key-locks.ts`), used once instead of a query. */
+export interface ReadAhead {
+  take(id: string): { body: unknown } | undefined;
+  /** The record was put or discarded: a row read before is out of date. */
+  forget(id: string): void;
+}
+
 const DEFAULT_SCAN_LIMIT = 5000;
 const PAGE = 200;
 
@@ -39,7 +46,7 @@ const PAGE = 200;
  *   const messages = createPendingRecords(pool, 'messages', createMessages({ indexKeys }));
  *   messages.collection.put(m); const batch = messages.take(); …
  */
-export function createPendingRecords<T extends { id: string }>(pool: Queryable, table: 'messages' | 'inbound', access: RecordTableAccess<T>, cacheBytes = 32 * 1024 * 1024) {
+export function createPendingRecords<T extends { id: string }>(pool: Queryable, table: 'messages' | 'inbound', access: RecordTableAccess<T>, cacheBytes = 32 * 1024 * 1024, readAhead?: ReadAhead) {
   const pending = new Map<string, Pending<T>>();
   const cache = new RecordCache<T>(cacheBytes);
   let seq = 0;
@@ -83,6 +90,8 @@ export function createPendingRecords<T extends { id: string }>(pool: Queryable, 
     async get(id) {
       const hit = pending.get(id)?.record ?? cache.get(id);
       if (hit) return hit;
+      const ahead = readAhead?.take(id);
+      if (ahead) return ahead.body as T | undefined;
       const record = await access.get(pool, id);
       // A put while the read was in flight is newer than what the table held.
       const newer = pending.get(id)?.record ?? cache.peek(id);
@@ -94,10 +103,12 @@ export function createPendingRecords<T extends { id: string }>(pool: Queryable, 
       if (idTime(record.id) === undefined) throw new AppError('validation_failed', `record id ${record.id} is not a ULID`);
       // Serialized now so a record that cannot be stored fails its own caller, not a later commit.
       const json = serialize(record, MAX_RECORD_BYTES);
+      readAhead?.forget(record.id);
       pending.set(record.id, { record, json, ...access.row(record), seq: ++seq });
       onChange();
     },
     discard(id) {
+      readAhead?.forget(id);
       pending.delete(id);
       // The cached object may be the caller's, changed in place: the next get reads the table.
       cache.delete(id);

@@ -16,6 +16,7 @@ import { createPendingRecords } from './pending-records.js';
 import { openPool, type Queryable } from './pool.js';
 import { prune as pruneTables } from './retention.js';
 import { createSharedTimers } from './shared-timers.js';
+import { createTimerCompletions } from './timer-completions.js';
 import { reachable, withTransaction } from './unit-of-work.js';
 
 export interface PostgresStoreOptions extends StoreOptions<Message> {
@@ -107,35 +108,46 @@ async function openMigrated(options: PostgresStoreOptions, pool: pg.Pool, livene
 
   const reads = reachable(pool);
   // No cache of committed records: another instance may change them at any time.
-  const messages = createPendingRecords<Message>(reads, 'messages', createMessages({ indexKeys: options.indexKeys }), 0);
+  // A message's holder reads it first: that read goes with the lock (`key-locks.ts`).
+  const messages = createPendingRecords<Message>(reads, 'messages', createMessages({ indexKeys: options.indexKeys }), 0, {
+    take: (id) => locks.takeRead(id),
+    forget: (id) => locks.forgetRead(id),
+  });
   const inbound = createPendingRecords<InboundRecord>(reads, 'inbound', inboundTable, 0);
   // The whole commit is one transaction: the one "file" the group commit flushes.
   const database: Flushable = {
     async flush() {
-      const batches = [messages.take(), inbound.take(), hot.take()];
+      const changes = [messages.take(), inbound.take(), hot.take()];
+      const done = completions.take();
+      const batches = [...changes, done];
       if (batches.every((b) => b.size === 0)) return NOTHING_STAGED;
-      await withTransaction(pool, async (tx) => {
-        for (const b of batches) await b.write(tx);
-      });
+      // Only fired timers to remove: one statement, which needs no transaction around it.
+      if (changes.every((b) => b.size === 0)) await done.write(pool);
+      else {
+        await withTransaction(pool, async (tx) => {
+          for (const b of batches) if (b.size > 0) await b.write(tx);
+        });
+      }
       stats.fileWrites += 1;
       // Committed: these changes leave the queues (newer ones made meanwhile stay).
       for (const b of batches) b.written();
       return NOTHING_STAGED;
     },
   };
+  const completions = createTimerCompletions(() => gc.markDirty(database));
   let closing = false;
-  const locks = createKeyLocks(lockPool, () => gc.commit(), () => closing);
+  const locks = createKeyLocks(lockPool, () => gc.commit(), () => closing, { prefix: 'message:', sql: (id) => `SELECT body FROM messages WHERE id = ${id}` });
   const touch = () => {
     gc.markDirty(database);
     locks.changed();
   };
   const owner = liveness.owner;
-  const localWakes = new Set<() => void>();
+  const localWakes = new Set<(earliestDue: number) => void>();
   const hot = new HotQueue(HOT_COLLECTIONS, touch, {
     db: reads,
     deadLetterMaxAgeMs,
-    onTimersWritten: () => {
-      for (const wake of localWakes) wake();
+    onTimersWritten: (earliestDue) => {
+      for (const wake of localWakes) wake(earliestDue);
     },
     stamp: (name, value) => (name === 'inflight' ? { ...(value as object), owner } : value),
   });
@@ -163,7 +175,7 @@ async function openMigrated(options: PostgresStoreOptions, pool: pg.Pool, livene
     commit,
     exclusive: locks.exclusive,
     orphans: orphanFinder(reads, liveness),
-    sharedTimers: createSharedTimers(pool, { owner, leaseMs: options.leaseMs ?? 15_000, localWakes }),
+    sharedTimers: createSharedTimers(pool, { owner, leaseMs: options.leaseMs ?? 15_000, localWakes, completions, commit: () => gc.commit() }),
     /**
      * Expires what this process holds in memory, then deletes old rows in batches (keeping what
      * timers, idempotency keys and callbacks still name) and expired keyed values.

@@ -60,16 +60,18 @@ const SCHEDULE = `
 // Candidates come from the two partial indexes (unleased by due; leased by lease end), so a claim
 // does not walk past the leases of every running handler to reach the due timers nobody holds.
 // Four times the limit of them, so claimers running at once still find rows the others have not
-// locked; a short batch only means "claim again", never "nothing is due".
+// locked; a short batch only means "claim again", never "nothing is due". The candidates go in as
+// an array, so they are looked up by primary key: joined as a set, the planner may instead walk
+// every timer due so far (the running handlers' too) by the index on due.
 const CLAIM = `
   UPDATE timers SET lease_owner = $1, lease_until = $2::bigint + $4::bigint, revision = nextval('timer_revisions')
   WHERE id IN (
     SELECT id FROM timers
-    WHERE id IN (
+    WHERE id = ANY(ARRAY(
       (SELECT id FROM timers WHERE lease_owner IS NULL AND due <= $5::bigint ORDER BY due LIMIT $3 * 4)
       UNION ALL
       (SELECT id FROM timers WHERE lease_owner IS NOT NULL AND lease_until < $2::bigint AND due <= $5::bigint LIMIT $3 * 4)
-    )
+    ))
     AND due <= $5::bigint AND (lease_until IS NULL OR lease_until < $2::bigint)
     ORDER BY due LIMIT $3 FOR UPDATE SKIP LOCKED
   )
@@ -80,12 +82,22 @@ const RENEW = `
   WHERE id = ANY($2::text[]) AND lease_owner = $1 AND lease_until >= $3::bigint
   RETURNING id`;
 
-// A claimed timer becomes claimable again one ms after its lease runs out.
+// A claimed timer becomes claimable again one ms after its lease runs out. ORDER BY … LIMIT 1
+// rather than min(): with few leased rows in the statistics the planner would otherwise read
+// every running handler's lease to find the earliest.
 const NEXT_DUE = `
   SELECT least(
-    (SELECT min(due) FROM timers WHERE lease_owner IS NULL) - $1::bigint,
-    (SELECT min(lease_until) + 1 FROM timers WHERE lease_owner IS NOT NULL)
-  ) AS at`
+    (SELECT due FROM timers WHERE lease_owner IS NULL ORDER BY due LIMIT 1) - $1::bigint,
+    (SELECT lease_until FROM timers WHERE lease_owner IS NOT NULL ORDER BY lease_until LIMIT 1) + 1
+  ) AS at`;
+
+// By primary key. `IS NOT DISTINCT FROM` (owners are never null) keeps the planner off the
+// partial index of leases, which `lease_owner = …` would let it pick from statistics that saw
+// few leased rows: it then reads every lease held to find one id.
+const COMPLETE = 'DELETE FROM timers WHERE id = $1 AND revision = $3 AND lease_owner IS NOT DISTINCT FROM $2::text';
+const COMPLETE_MANY = `
+  DELETE FROM timers t USING unnest($1::text[], $2::text[], $3::bigint[]) AS c(id, owner, revision)
+  WHERE t.id = c.id AND t.revision = c.revision AND t.lease_owner IS NOT DISTINCT FROM c.owner`;
 
 /** Stores a timer, or replaces the one with its id (dropping any lease on it). Returns whether it notified. */
 export async function scheduleTimer(db: Queryable, timer: TimerRecord): Promise<boolean> {
@@ -117,8 +129,15 @@ export async function renewLeases(db: Queryable, options: RenewOptions): Promise
  * `db` to commit its effects and the removal together. Returns whether it was removed.
  */
 export async function completeTimer(db: Queryable, owner: string, timer: ClaimedTimer): Promise<boolean> {
-  const { rowCount } = await db.query('DELETE FROM timers WHERE id = $1 AND lease_owner = $2 AND revision = $3', [timer.id, owner, timer.revision]);
+  const { rowCount } = await db.query(COMPLETE, [timer.id, owner, timer.revision]);
   return (rowCount ?? 0) > 0;
+}
+
+/** `completeTimer` for many claims in one statement (each still removed only if it is that claim). Returns how many were removed. */
+export async function completeTimers(db: Queryable, claims: ReadonlyArray<{ id: string; owner: string; revision: string }>): Promise<number> {
+  if (claims.length === 0) return 0;
+  const { rowCount } = await db.query(COMPLETE_MANY, [claims.map((c) => c.id), claims.map((c) => c.owner), claims.map((c) => c.revision)]);
+  return rowCount ?? 0;
 }
 
 /** When (ms) the next timer becomes claimable: the earliest unclaimed due, or lease running out. */
