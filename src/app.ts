@@ -19,6 +19,7 @@ import { opsRoutes } from './http/routes/ops.js';
 import { smsWhatsappRoutes } from './http/routes/compat/sms-whatsapp.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import { consentRoutes } from './http/routes/consent.js';
+import { suppressionRoutes } from './http/routes/suppressions.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createRedactor } from './log/redact.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -186,6 +187,7 @@ export async function createApp(deps: AppDeps) {
       smsWhatsappRoutes(engine, current),
       inboundRoutes(store, current),
       consentRoutes(store, current, clock),
+      suppressionRoutes(suppression, current),
       webhookRoutes(pipeline, current),
       opsRoutes({ runtime: current, metrics, store, outbox, redact, ready: () => ready && store.writable, reload: () => config.reload() }),
     ],

@@ -92,6 +92,12 @@ const KNOWN: ReadonlyArray<readonly [number, string, boolean | undefined]> = [
   [9999, 'unknown-error', true],
 ];
 
+/**
+ * `destination-rejected-due-to-user-opt-out`: the recipient texted STOP to this number. Bandwidth
+ * reports it only in a `message-failed` callback; creating the message still answers 202.
+ */
+export const OPTED_OUT_CODE = 4775;
+
 const TABLE = new Map(KNOWN.map(([code, name, billable]) => [code, { name, billable }]));
 
 function classOf(code: number): ErrorClass {

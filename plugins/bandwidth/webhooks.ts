@@ -7,7 +7,7 @@ import {
   type WebhookRequest,
   type WebhookResult,
 } from '../../src/plugin-api.js';
-import { describeDeliveryError } from './error-codes.js';
+import { OPTED_OUT_CODE, describeDeliveryError } from './error-codes.js';
 import { INBOUND_TYPES, STATUS_BY_TYPE } from './status-map.js';
 
 type Json = Record<string, unknown>;
@@ -77,7 +77,8 @@ function statusEvent(type: string, event: Json, message: Json, id: string): Stat
     permanent: error.class === 'permanent',
     ...(error.billable === undefined ? {} : { billable: error.billable }),
   });
-  return { type: 'status', providerMessageId: id, status, errorCode: String(code), errorReason: error.reason, ...(at ? { at } : {}), details };
+  const signal = code === OPTED_OUT_CODE ? { signal: 'opted_out' as const } : {};
+  return { type: 'status', providerMessageId: id, status, errorCode: String(code), errorReason: error.reason, ...signal, ...(at ? { at } : {}), details };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ProviderError, classifyStatus, type ProviderErrorReason } from '../../src/plugin-api.js';
+import { ProviderError, classifyStatus, type ProviderErrorReason, type ProviderSignal } from '../../src/plugin-api.js';
 
 /**
  * Human descriptions for the Twilio error codes an operator meets most, kept on attempts as
@@ -26,6 +26,19 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = Object.freeze({
 
 /** The Twilio error code that means "this recipient opted out"; suppression keys on it. */
 export const OPTED_OUT_CODE = '21610';
+
+/**
+ * What a Twilio error code tells the core beyond the attempt: the recipient texted STOP to this
+ * sender at Twilio (21610), or Meta's 24-hour window is closed for free-form WhatsApp (63016).
+ */
+export function signalOf(code: string | undefined): { signal?: ProviderSignal } {
+  if (code === OPTED_OUT_CODE) return { signal: 'opted_out' };
+  if (code === OUTSIDE_WINDOW_CODE) return { signal: 'outside_window' };
+  return {};
+}
+
+/** The Twilio error code for a free-form WhatsApp message outside the customer-service window. */
+export const OUTSIDE_WINDOW_CODE = '63016';
 
 export function describeTwilioError(code: string): string | undefined {
   return Object.hasOwn(DESCRIPTIONS, code) ? DESCRIPTIONS[code] : undefined;
@@ -65,7 +78,10 @@ export function toProviderError(err: unknown, ctx: FailureContext): ProviderErro
     if (code === '20429') reason = 'rate_limited';
     const description = code ? describeTwilioError(code) : undefined;
     const text = `Twilio answered ${err.status}${code ? ` (error ${code})` : ''}: ${err.message ?? 'no message'}`;
-    return new ProviderError(description ? `${text} — ${description}` : text, { reason, status: err.status, providerCode: code, cause: err });
+    return new ProviderError(description ? `${text} — ${description}` : text, {
+      reason, status: err.status, providerCode: code, cause: err,
+      ...signalOf(code),
+    });
   }
 
   const axiosCode = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : undefined;

@@ -1,6 +1,6 @@
 import twilio from 'twilio';
 import type { Channel, InboundEvent, Logger, StatusEvent, WebhookHandler, WebhookRequest, WebhookResult } from '../../src/plugin-api.js';
-import { describeTwilioError } from './errors.js';
+import { describeTwilioError, signalOf } from './errors.js';
 import { stripWhatsApp } from './send.js';
 import { mapTwilioStatus } from './status-map.js';
 
@@ -129,6 +129,8 @@ function parseStatus(params: Params, logger: Logger): WebhookResult {
     providerMessageId: sid,
     status,
     ...(errorCode ? { errorCode, errorReason: describeTwilioError(errorCode) ?? one(params.ErrorMessage) ?? `Twilio error ${errorCode}` } : {}),
+    // 21610 comes with the create call as a rule, a Messaging Service may report it here; 63016 comes here.
+    ...signalOf(errorCode),
     details: { twilioStatus, ...pick(params, { channelPrefix: 'ChannelPrefix', rawDlrDoneDate: 'RawDlrDoneDate' }) },
   };
   return { ok: true, events: [event] };

@@ -79,7 +79,9 @@ export function createEngine(ctx: EngineContext) {
 
   scheduler.register('start', (t) => ctx.lock(String(t.payload.message), async () => {
     const m = await load(String(t.payload.message));
-    if (!m || m.status !== 'accepted') return store.commit();
+    // A start whose handler failed before any step began (a guard could not read the store) runs again.
+    const unstarted = m?.status === 'routing' && m.steps.every((s) => s.state === 'pending');
+    if (!m || (m.status !== 'accepted' && !unstarted)) return store.commit();
     transition(ctx, m, 'routing', 'routing', `${m.plan.mode} route ${m.route}`);
     store.messages.put(m);
     if (m.plan.mode === 'fallback') await startStep(ctx, m, 0);

@@ -67,7 +67,7 @@ export interface TestGateway {
 /** A temp folder with `gateway.yaml`, and an app built on it in process (no port, no signals). */
 export async function startGateway(
   yaml: string,
-  options: { env?: Record<string, string>; start?: boolean; dir?: string; clock?: Clock; builtins?: ReadonlyMap<string, PluginDefinition<never>>; inboundListeners?: AppDeps['inboundListeners'] } = {},
+  options: { env?: Record<string, string>; start?: boolean; dir?: string; clock?: Clock; builtins?: ReadonlyMap<string, PluginDefinition<never>>; inboundListeners?: AppDeps['inboundListeners']; guards?: AppDeps['guards'] } = {},
 ): Promise<TestGateway> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'switchboard-'));
   const file = join(dir, 'gateway.yaml');
@@ -79,7 +79,7 @@ export async function startGateway(
       cb();
     },
   });
-  const app = await createApp({ configFile: file, env: options.env ?? {}, registry: new Registry(), logDestination: sink, clock: options.clock, builtins: options.builtins, inboundListeners: options.inboundListeners });
+  const app = await createApp({ configFile: file, env: options.env ?? {}, registry: new Registry(), logDestination: sink, clock: options.clock, builtins: options.builtins, inboundListeners: options.inboundListeners, guards: options.guards });
   if (options.start !== false) await app.start({ maintenance: false });
   return {
     app, dir, file, logs,

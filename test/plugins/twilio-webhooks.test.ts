@@ -100,6 +100,16 @@ describe('twilio status webhook', () => {
     expect(event && 'errorReason' in event ? event.errorReason : undefined).toMatch(reason);
   });
 
+  it('signals what 21610 and 63016 mean to the core (opted out; WhatsApp window closed), and nothing for other codes', async () => {
+    const signalOfCode = async (code: string) => {
+      const result = await call(provider(), 'status', asRequest(signedStatus(status('failed', code))));
+      return result.ok && result.events[0].type === 'status' ? result.events[0].signal : 'not parsed';
+    };
+    expect(await signalOfCode('21610')).toBe('opted_out');
+    expect(await signalOfCode('63016')).toBe('outside_window');
+    expect(await signalOfCode('30003')).toBeUndefined();
+  });
+
   it('accepts, without events, a status that describes no outbound attempt', async () => {
     expect(await call(provider(), 'status', asRequest(signedStatus(status('received'))))).toEqual({ ok: true, events: [] });
     expect(await call(provider(), 'status', asRequest(signedStatus(status('some_future_status'))))).toEqual({ ok: true, events: [] });
