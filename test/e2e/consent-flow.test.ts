@@ -35,11 +35,12 @@ describe('the README consent flow against a daemon (issue 8, "Done when")', () =
     dir = mkdtempSync(join(tmpdir(), 'sb-consent-'));
     const file = join(dir, 'gateway.yaml');
     writeFileSync(file, exampleConfig());
-    daemon = await spawnDaemon(file, { STATE_DIRECTORY: join(dir, 'data') });
-  });
+    // tsx compiles the sources at start: on a loaded 2-core machine that can take a while.
+    daemon = await spawnDaemon(file, { STATE_DIRECTORY: join(dir, 'data') }, 60_000);
+  }, 70_000);
   afterAll(async () => {
-    daemon.child.kill('SIGKILL');
-    await daemon.exited;
+    daemon?.child.kill('SIGKILL');
+    await daemon?.exited;
     rmSync(dir, { recursive: true, force: true });
   });
 
