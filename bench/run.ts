@@ -22,6 +22,12 @@
  * postgres` (or BENCH_ONLY=postgres) runs only these, with file-store runs in the same rounds for
  * the ratio, and writes .bench/postgres.md (BENCH_OUT to choose) and .bench/last-postgres.json
  * instead of BENCHMARKS.md.
+ *
+ * WhatsApp consent (bench/consent.ts): BENCH_CONSENT_USERS=10000 held messages released by their
+ * replies paced at BENCH_CONSENT_REPLY_RATE=200/s; inbound webhook throughput with and without a
+ * consent policy in BENCH_CONSENT_ROUNDS (default BENCH_ROUNDS) alternating rounds; heap per window
+ * with BENCH_WINDOWS=1000000 windows. `npm run bench -- --only consent` runs only these and writes
+ * .bench/consent.md (BENCH_OUT to choose) and .bench/last-consent.json instead of BENCHMARKS.md.
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, release, totalmem } from 'node:os';
@@ -32,10 +38,12 @@ import { startBenchCluster, type BenchCluster } from './postgres.js';
 import { runTakeover, type TakeoverResult } from './takeover.js';
 import { profileAccepts, type ProfileSummary } from './profile.js';
 import { buildDaemon, onCleanup, ROOT, WORK } from './procs.js';
-import { median, renderMarkdown, renderStdout, type PostgresSummary, type Summary } from './report.js';
+import { median, renderStdout, type PostgresSummary, type Summary } from './report.js';
 import { renderPostgresOnly, renderPostgresStdout } from './report-postgres.js';
 import { seedRetained } from './seed.js';
 import { runTimerLag, type TimerResult } from './timers.js';
+import { runConsentBench, type ConsentSummary } from './consent.js';
+import { renderConsentOnly, renderConsentStdout, renderWithConsent } from './report-consent.js';
 
 const env = (name: string, fallback: number) => {
   const v = process.env[name];
@@ -55,7 +63,7 @@ const settings = {
 const pendingVia = process.env.BENCH_PENDING_VIA ?? 'auto';
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : process.env.BENCH_ONLY || undefined;
-if (only !== undefined && only !== 'postgres') throw new Error(`--only ${only}: only "postgres" is known`);
+if (only !== undefined && only !== 'postgres' && only !== 'consent') throw new Error(`--only ${only}: only "postgres" and "consent" are known`);
 const pgSettings = {
   pending: env('BENCH_PG_PENDING', settings.pending),
   spreadSec: env('BENCH_PG_SPREAD', 600),
@@ -65,6 +73,15 @@ const pgSettings = {
   lease: process.env.BENCH_LEASE ?? '2s',
   takeoverMessages: env('BENCH_TAKEOVER_MESSAGES', 100),
   takeoverRuns: env('BENCH_TAKEOVER_RUNS', 3),
+};
+const consentSettings = {
+  users: env('BENCH_CONSENT_USERS', 10_000),
+  replyRate: env('BENCH_CONSENT_REPLY_RATE', 200),
+  connections: settings.connections,
+  rounds: env('BENCH_CONSENT_ROUNDS', settings.rounds),
+  warmupSec: settings.warmupSec,
+  durationSec: settings.durationSec,
+  windows: env('BENCH_WINDOWS', 1_000_000),
 };
 // Receipts find their attempt through an index rebuilt at start from this window (store.receiptIndex default).
 const RECEIPT_INDEX_MS = 3 * 86_400_000;
@@ -91,6 +108,16 @@ const machine = {
 log('building the daemon (tsc → .bench/build)');
 const daemon = buildDaemon();
 machine.daemonBuild = daemon.compiled ? 'compiled JavaScript (tsc), run with node' : 'TypeScript sources through tsx (tsc emitted nothing)';
+
+if (only === 'consent') {
+  const consent = await runConsentBench({ dir: join(runDir, 'consent'), daemon, settings: consentSettings, log });
+  const end = { ...machine, loadAvgEnd: loadavg().map((x) => x.toFixed(2)).join(' '), totalSec: (Date.now() - started) / 1000 };
+  const out = process.env.BENCH_OUT ? join(ROOT, process.env.BENCH_OUT) : join(WORK, 'consent.md');
+  writeFileSync(join(WORK, 'last-consent.json'), JSON.stringify({ machine: end, consent }, null, 2));
+  writeFileSync(out, renderConsentOnly(consent, end));
+  process.stdout.write(`${renderConsentStdout(consent)}\n\nwrote ${out}\n`);
+  process.exit(0);
+}
 
 log('postgres: starting a throwaway cluster (test/helpers/postgres.ts)');
 let cluster: BenchCluster | undefined;
@@ -189,6 +216,9 @@ if (!only) {
   }
 }
 
+let consent: ConsentSummary | undefined;
+if (!only) consent = await runConsentBench({ dir: join(runDir, 'consent'), daemon, settings: consentSettings, log });
+
 let postgres: PostgresSummary | undefined;
 if (cluster || clusterError) {
   const pgNeeded = pgSettings.pending / pgSettings.spreadSec;
@@ -229,10 +259,10 @@ if (cluster || clusterError) {
   }
 }
 
-const summary: Summary = {
+const summary: Summary & { consent?: ConsentSummary } = {
   machine: { ...machine, loadAvgEnd: loadavg().map((x) => x.toFixed(2)).join(' ') },
   settings: { rounds: settings.rounds, connections: settings.connections, warmupSec: settings.warmupSec, durationSec: settings.durationSec, retained: settings.retained, seed: seeded, receiptIndexMs: RECEIPT_INDEX_MS, seedSec, pending: settings.pending, pendingVia: via, neededRate, totalSec: (Date.now() - started) / 1000, only },
-  runs, timers, timerError, profile, postgres,
+  runs, timers, timerError, profile, postgres, consent,
 };
 if (only) {
   const out = process.env.BENCH_OUT ? join(ROOT, process.env.BENCH_OUT) : join(WORK, 'postgres.md');
@@ -242,8 +272,8 @@ if (only) {
 } else {
   const out = join(ROOT, process.env.BENCH_OUT ?? 'BENCHMARKS.md');
   writeFileSync(join(WORK, 'last-run.json'), JSON.stringify(summary, null, 2));
-  writeFileSync(out, renderMarkdown(summary));
-  process.stdout.write(`${renderStdout(summary)}\n${renderPostgresStdout(summary)}\n\nwrote ${out}\n`);
+  writeFileSync(out, renderWithConsent(summary));
+  process.stdout.write(`${renderStdout(summary)}\n${renderPostgresStdout(summary)}\n${consent ? renderConsentStdout(consent) : ''}\n\nwrote ${out}\n`);
 }
 process.exit(0);
 

@@ -16,6 +16,7 @@ import { createHttpApp } from './http/http-app.js';
 import { inboundRoutes } from './http/routes/inbound.js';
 import { messageRoutes } from './http/routes/messages.js';
 import { opsRoutes } from './http/routes/ops.js';
+import { smsWhatsappRoutes } from './http/routes/compat/sms-whatsapp.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import { consentRoutes } from './http/routes/consent.js';
 import { suppressionRoutes } from './http/routes/suppressions.js';
@@ -184,6 +185,7 @@ export async function createApp(deps: AppDeps) {
     bodyLimit: loaded.config.server.bodyLimit,
     routers: [
       messageRoutes(engine, current),
+      smsWhatsappRoutes(engine, current),
       inboundRoutes(store, current),
       consentRoutes(store, current, clock),
       suppressionRoutes(suppression, current),
