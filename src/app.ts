@@ -16,7 +16,7 @@ import { createHttpApp } from './http/http-app.js';
 import { inboundRoutes } from './http/routes/inbound.js';
 import { messageRoutes } from './http/routes/messages.js';
 import { opsRoutes } from './http/routes/ops.js';
-import { smsWhatsappRoutes } from './http/routes/compat/sms-whatsapp.js';
+import { smsWhatsappRoutes } from './http/compat/sms-whatsapp.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import { consentRoutes } from './http/routes/consent.js';
 import { suppressionRoutes } from './http/routes/suppressions.js';

@@ -3,7 +3,8 @@ import type { Engine, SendRequest } from '../../engine/engine.js';
 import { AppError } from '../../errors.js';
 import type { MessageStatus } from '../../model.js';
 import type { Runtime } from '../../runtime/runtime.js';
-import { requireScope, type Caller } from '../auth.js';
+import { requireScope } from '../auth.js';
+import { acceptAndAnswer } from '../accept.js';
 import { jsonBody } from '../body.js';
 import { isUlid, oneOf, page, param, timeParam } from '../query.js';
 import { validateBody } from '../validate.js';
@@ -20,16 +21,7 @@ export function messageRoutes(engine: Engine, runtime: () => Runtime): Router {
   const router = new Router();
 
   router.post('/v1/messages', requireScope(runtime, 'send'), jsonBody, async (ctx) => {
-    const body = validateBody<SendRequest>('send-message', ctx.request.body);
-    const key = ctx.get('idempotency-key') || undefined;
-    if (key !== undefined && key.length > 255) throw new AppError('validation_failed', 'Idempotency-Key must be at most 255 characters');
-    const caller = ctx.state.caller as Caller;
-    const { message, created } = await engine.accept(body, key ? { scope: caller.name, key } : undefined);
-    if (!created) ctx.set('Idempotent-Replayed', 'true');
-    ctx.status = 202;
-    ctx.set('Location', `/v1/messages/${message.id}`);
-    // A new message is reported as stored; a replay reports where the original has got to.
-    ctx.body = { id: message.id, status: created ? 'accepted' : message.status };
+    await acceptAndAnswer(ctx, engine, validateBody<SendRequest>('send-message', ctx.request.body));
   });
 
   router.get('/v1/messages', requireScope(runtime, 'read'), async (ctx) => {

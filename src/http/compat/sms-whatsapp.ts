@@ -1,18 +1,20 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
-import type { CompatConfig } from '../../../config/types.js';
-import type { Engine, SendRequest } from '../../../engine/engine.js';
-import { AppError } from '../../../errors.js';
-import type { Runtime } from '../../../runtime/runtime.js';
-import { requireScope, type Caller } from '../../auth.js';
-import { jsonBody } from '../../body.js';
-import { validateBody } from '../../validate.js';
+import type { Engine, SendRequest } from '../../engine/engine.js';
+import { AppError } from '../../errors.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import { requireScope } from '../auth.js';
+import { acceptAndAnswer } from '../accept.js';
+import { jsonBody } from '../body.js';
+import { validateBody } from '../validate.js';
 
 /** The body both endpoints take, as the consent stack's clients send it. */
 interface CompatSendBody {
   destination_number: string;
   message_body: string;
 }
+
+type CompatApiName = 'sendSMS' | 'sendWhatsApp';
 
 interface CompatApi {
   schema: string;
@@ -26,7 +28,7 @@ interface CompatApi {
  * `sendSMS` gives it for SMS (and MMS) only: its caller asked for SMS, so a WhatsApp step on that
  * route is skipped rather than used behind the caller's back.
  */
-const APIS: Readonly<Record<keyof CompatConfig, CompatApi>> = {
+const APIS: Readonly<Record<CompatApiName, CompatApi>> = {
   sendSMS: { schema: 'compat-send-sms', to: (number) => ({ sms: number }) },
   sendWhatsApp: { schema: 'compat-send-whatsapp', to: (number) => ({ phone: number }) },
 };
@@ -35,7 +37,7 @@ const APIS: Readonly<Record<keyof CompatConfig, CompatApi>> = {
  * An endpoint not mapped in `compat` does not exist (404), checked before the API key as for any
  * unknown path. The mapping is read per request, so a reload adds or removes it at once.
  */
-function mappedRoute(runtime: () => Runtime, api: keyof CompatConfig) {
+function mappedRoute(runtime: () => Runtime, api: CompatApiName) {
   return async (ctx: Context, next: Next): Promise<void> => {
     const target = runtime().loaded.config.compat[api];
     if (!target) throw new AppError('not_found', `POST /v1/${api} is not enabled: map it onto a route with compat.${api}.route in gateway.yaml`);
@@ -56,18 +58,10 @@ function mappedRoute(runtime: () => Runtime, api: keyof CompatConfig) {
  */
 export function smsWhatsappRoutes(engine: Engine, runtime: () => Runtime): Router {
   const router = new Router();
-  for (const [api, spec] of Object.entries(APIS) as [keyof CompatConfig, CompatApi][]) {
+  for (const [api, spec] of Object.entries(APIS) as [CompatApiName, CompatApi][]) {
     router.post(`/v1/${api}`, mappedRoute(runtime, api), requireScope(runtime, 'send'), jsonBody, async (ctx) => {
       const body = validateBody<CompatSendBody>(spec.schema, ctx.request.body);
-      const key = ctx.get('idempotency-key') || undefined;
-      if (key !== undefined && key.length > 255) throw new AppError('validation_failed', 'Idempotency-Key must be at most 255 characters');
-      const request: SendRequest = { route: ctx.state.compatRoute as string, to: spec.to(body.destination_number), content: { text: body.message_body } };
-      const caller = ctx.state.caller as Caller;
-      const { message, created } = await engine.accept(request, key ? { scope: caller.name, key } : undefined);
-      if (!created) ctx.set('Idempotent-Replayed', 'true');
-      ctx.status = 202;
-      ctx.set('Location', `/v1/messages/${message.id}`);
-      ctx.body = { id: message.id, status: created ? 'accepted' : message.status };
+      await acceptAndAnswer(ctx, engine, { route: ctx.state.compatRoute as string, to: spec.to(body.destination_number), content: { text: body.message_body } });
     });
   }
   return router;
