@@ -20,6 +20,8 @@ export interface LoadOptions {
   port: number;
   path: string;
   headers?: Record<string, string>;
+  /** Headers that depend on the body (a signature). */
+  headersOf?(body: string): Record<string, string>;
   /** The body of request `i`. */
   body(i: number): string;
   connections: number;
@@ -44,7 +46,7 @@ export interface LoadSummary {
 
 function post(agent: Agent, o: LoadOptions, body: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port: o.port, path: o.path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...o.headers } }, (res) => {
+    const req = request({ host: '127.0.0.1', port: o.port, path: o.path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...o.headers, ...o.headersOf?.(body) } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));

@@ -28,6 +28,10 @@
  * consent policy in BENCH_CONSENT_ROUNDS (default BENCH_ROUNDS) alternating rounds; heap per window
  * with BENCH_WINDOWS=1000000 windows. `npm run bench -- --only consent` runs only these and writes
  * .bench/consent.md (BENCH_OUT to choose) and .bench/last-consent.json instead of BENCHMARKS.md.
+ *
+ * Bridge (bench/bridge.ts, `--only bridge`): customer webhooks delivered to a fake Avaya and agent
+ * events sent to the provider, each ÷ the plain inbound webhook, in BENCH_ROUNDS rounds; webhook ack →
+ * Avaya latency at BENCH_BRIDGE_PACE=100/s for BENCH_BRIDGE_PACED=2000 messages. Writes .bench/bridge.md.
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, release, totalmem } from 'node:os';
@@ -43,6 +47,7 @@ import { renderPostgresOnly, renderPostgresStdout } from './report-postgres.js';
 import { seedRetained } from './seed.js';
 import { runTimerLag, type TimerResult } from './timers.js';
 import { runConsentBench, type ConsentSummary } from './consent.js';
+import { renderBridge, runBridgeBench } from './bridge.js';
 import { renderConsentOnly, renderConsentStdout, renderWithConsent } from './report-consent.js';
 
 const env = (name: string, fallback: number) => {
@@ -63,7 +68,7 @@ const settings = {
 const pendingVia = process.env.BENCH_PENDING_VIA ?? 'auto';
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : process.env.BENCH_ONLY || undefined;
-if (only !== undefined && only !== 'postgres' && only !== 'consent') throw new Error(`--only ${only}: only "postgres" and "consent" are known`);
+if (only !== undefined && only !== 'postgres' && only !== 'consent' && only !== 'bridge') throw new Error(`--only ${only}: only "postgres", "consent" and "bridge" are known`);
 const pgSettings = {
   pending: env('BENCH_PG_PENDING', settings.pending),
   spreadSec: env('BENCH_PG_SPREAD', 600),
@@ -116,6 +121,19 @@ if (only === 'consent') {
   writeFileSync(join(WORK, 'last-consent.json'), JSON.stringify({ machine: end, consent }, null, 2));
   writeFileSync(out, renderConsentOnly(consent, end));
   process.stdout.write(`${renderConsentStdout(consent)}\n\nwrote ${out}\n`);
+  process.exit(0);
+}
+
+if (only === 'bridge') {
+  const bridge = await runBridgeBench({
+    dir: join(runDir, 'bridge'), daemon, log, rounds: settings.rounds, connections: settings.connections, durationSec: settings.durationSec,
+    paceRate: env('BENCH_BRIDGE_PACE', 100), paceCount: env('BENCH_BRIDGE_PACED', 2000),
+  });
+  const out = process.env.BENCH_OUT ? join(ROOT, process.env.BENCH_OUT) : join(WORK, 'bridge.md');
+  const rendered = renderBridge(bridge, { date: machine.date, commit: machine.commit, loadAvgStart: machine.loadAvg, loadAvgEnd: loadavg().map((x) => x.toFixed(2)).join(' ') });
+  writeFileSync(join(WORK, 'last-bridge.json'), JSON.stringify({ machine, bridge }, null, 2));
+  writeFileSync(out, rendered);
+  process.stdout.write(`${rendered}\nwrote ${out}\n`);
   process.exit(0);
 }
 

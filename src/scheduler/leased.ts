@@ -102,7 +102,8 @@ export function createLeasedScheduler(options: LeasedSchedulerOptions) {
       // Claimed ahead: held here (its lease renewed like a running one's) until it is due. One
       // this process cancels or reschedules meanwhile is let go; one another instance changes
       // still fires, and its handler finds the state it acts on moved on (as after a crash).
-      if (t.due > clock.now()) {
+      // A loop: a timeout may end a millisecond before the clock reads its due time.
+      while (t.due > clock.now()) {
         await new Promise<void>((resolve) => clock.setTimeout(() => resolve(), t.due - clock.now()));
         if (dropped.has(t.revision)) return;
       }

@@ -21,6 +21,8 @@ export const SPEC_SEND_PATH = '/api/digital/messaging/v1/messages';
 export const sampleSendPath = (accountId: string) => `/api/digital/messaging/v1/accounts/${accountId}/messages`;
 
 export interface RecordedSend {
+  /** When it arrived (wall clock, ms). */
+  at: number;
   path: string;
   headers: IncomingHttpHeaders;
   /** The bearer token presented, if any. */
@@ -199,7 +201,7 @@ export async function startAvayaFake(options: AvayaFakeOptions = {}): Promise<Av
     } catch {
       body = undefined;
     }
-    fake.sends.push({ path, headers: req.headers, token: bearer, body, raw });
+    fake.sends.push({ at: Date.now(), path, headers: req.headers, token: bearer, body, raw });
     if (await scripted(failures, res, false)) return;
     const exp = bearer === undefined ? undefined : tokens.get(bearer);
     if (exp === undefined || now() >= exp) return problem(res, 401, 'Unauthorized', 'invalid or expired access token');

@@ -1,0 +1,187 @@
+/**
+ * The bridge scenarios of issue 9, against the fake Avaya (test/fakes/avaya-fake.ts) in this
+ * process and a built daemon: (a) customer inbound webhooks/s delivered to the contact center, and
+ * (b) agent events/s sent to the customer's provider, each ÷ the plain inbound webhook of the same
+ * run (no rule); (c) from a customer webhook's 200 to the contact center receiving it, p50/p99, at a
+ * steady pace. The customer side is a mock instance, so the figures are the gateway's own work.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { messagesEvent, signEvent, startAvayaFake, type AvayaFake } from '../test/fakes/avaya-fake.js';
+import { API_KEY } from './config.js';
+import { runLoad, type LoadSummary } from './consent-load.js';
+import { percentile, scrape } from './metrics.js';
+import { freePort, startChild, type Child } from './procs.js';
+
+const BUSINESS = '+15557654321';
+const SECRET = 'bench-avaya-webhook-secret';
+const customer = (i: number) => `+1555${String(i % 1_000_000).padStart(7, '0')}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function writeConfig(dir: string, port: number, avaya: AvayaFake, bridged: boolean): string {
+  const yaml = `# written by bench/bridge.ts
+server: { host: 127.0.0.1, port: ${port} }
+log: { level: warn }
+api:
+  keys:
+    - { name: bench, key: "${API_KEY}", scopes: [send, read, admin] }
+store:
+  path: ${JSON.stringify(join(dir, 'data'))}
+callbacks:
+  secret: bench-callback-secret-0123456789
+providers:
+  cust: { plugin: mock, channels: [sms], from: "${BUSINESS}", outcome: delivered, after: 1s }
+  avaya:
+    plugin: avaya-infinity
+    baseUrl: "${avaya.url}"
+    accountId: "${avaya.accountId}"
+    connectorId: "${avaya.connectorId}"
+    clientId: "${avaya.clientId}"
+    clientSecret: "${avaya.clientSecret}"
+    webhookSecret: "${SECRET}"
+routes:
+  agent-replies:
+    steps:
+      - { channel: sms, providers: [cust], until: accepted, within: 1m }
+bridges:
+  support: { contactCenter: avaya, numbers: ["${BUSINESS}"], reply: { route: agent-replies } }
+${bridged ? `inbound:
+  - match: { provider: cust, to: "${BUSINESS}" }
+    bridge: support
+` : ''}`;
+  const file = join(dir, 'gateway.yaml');
+  writeFileSync(file, yaml);
+  return file;
+}
+
+async function startDaemon(dir: string, daemon: { cmd: string; args: string[] }, avaya: AvayaFake, bridged: boolean, name: string): Promise<Child> {
+  mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const config = writeConfig(dir, port, avaya, bridged);
+  return startChild({ name, cmd: daemon.cmd, args: [...daemon.args, 'start', '--config', config], cwd: dir, port, readyPath: '/-/ready', logFile: join(dir, 'daemon.log') });
+}
+
+const inboundBody = (tag: string) => (i: number) => JSON.stringify({ from: customer(i), to: BUSINESS, text: `${tag} ${i}`, channel: 'sms', id: `${tag}-${i}` });
+
+/** Waits until `count()` reaches `want` or stops moving for `stallMs`; returns when it got there (ms, wall clock). */
+async function until(count: () => number | Promise<number>, want: number, stallMs = 10_000): Promise<{ reached: number; at: number }> {
+  let last = -1;
+  let moved = Date.now();
+  for (;;) {
+    const n = await count();
+    if (n >= want) return { reached: n, at: Date.now() };
+    if (n !== last) {
+      last = n;
+      moved = Date.now();
+    }
+    if (Date.now() - moved > stallMs) return { reached: n, at: Date.now() };
+    await sleep(50);
+  }
+}
+
+const attemptsSent = async (port: number) => {
+  const m = /switchboard_attempts_total\{channel="sms",provider="cust",status="queued"\} (\d+)/.exec(await scrape(port));
+  return m ? Number(m[1]) : 0;
+};
+
+export interface BridgeRound {
+  round: number;
+  plain: LoadSummary;
+  toContactCenter: { webhooks: LoadSummary; delivered: number; deliveredPerSec: number };
+  toCustomer: { events: LoadSummary; sent: number; sentPerSec: number };
+}
+
+export interface BridgeSummary {
+  settings: { rounds: number; connections: number; durationSec: number; paceRate: number; paceCount: number };
+  rounds: BridgeRound[];
+  latency: { count: number; delivered: number; p50: number; p90: number; p99: number; max: number; webhookP99: number };
+}
+
+/** The whole bridge bench: `rounds` rounds of (a) and (b) beside the plain webhook, then (c). */
+export async function runBridgeBench(o: { dir: string; daemon: { cmd: string; args: string[] }; rounds: number; connections: number; durationSec: number; paceRate: number; paceCount: number; log: (l: string) => void }): Promise<BridgeSummary> {
+  const avaya = await startAvayaFake();
+  const rounds: BridgeRound[] = [];
+  try {
+    for (let r = 1; r <= o.rounds; r += 1) {
+      const plainDaemon = await startDaemon(join(o.dir, `plain-${r}`), o.daemon, avaya, false, `plain-${r}`);
+      const plain = await runLoad({ port: plainDaemon.port, path: '/webhooks/cust/inbound', body: inboundBody(`plain${r}`), connections: o.connections, durationMs: o.durationSec * 1000 });
+      await plainDaemon.stop();
+      o.log(`bridge round ${r}: plain inbound ${plain.perSec.toFixed(0)}/s`);
+
+      const bridged = await startDaemon(join(o.dir, `bridge-${r}`), o.daemon, avaya, true, `bridge-${r}`);
+      const before = avaya.accepted.length;
+      const started = Date.now();
+      const webhooks = await runLoad({ port: bridged.port, path: '/webhooks/cust/inbound', body: inboundBody(`cc${r}`), connections: o.connections, durationMs: o.durationSec * 1000 });
+      const done = await until(() => avaya.accepted.length - before, webhooks.ok);
+      const deliveredPerSec = done.reached / ((done.at - started) / 1000);
+      o.log(`bridge round ${r}: ${webhooks.perSec.toFixed(0)} webhooks/s; ${done.reached} of ${webhooks.ok} delivered to Avaya, ${deliveredPerSec.toFixed(0)}/s`);
+
+      const sentBefore = await attemptsSent(bridged.port);
+      const eventsStarted = Date.now();
+      const events = await runLoad({
+        port: bridged.port, path: '/webhooks/avaya/events', connections: o.connections, durationMs: o.durationSec * 1000,
+        body: (i) => signEvent(SECRET, messagesEvent({ from: BUSINESS, to: customer(i), text: `agent ${r} ${i}`, eventId: `evt-${r}-${i}` })).rawBody,
+        headersOf: (body) => ({ 'x-avaya-event-signature': signEvent(SECRET, body).signature }),
+      });
+      const sent = await until(async () => (await attemptsSent(bridged.port)) - sentBefore, events.ok);
+      const sentPerSec = sent.reached / ((sent.at - eventsStarted) / 1000);
+      o.log(`bridge round ${r}: ${events.perSec.toFixed(0)} agent events/s; ${sent.reached} of ${events.ok} sent to the provider, ${sentPerSec.toFixed(0)}/s`);
+      await bridged.stop();
+      rounds.push({ round: r, plain, toContactCenter: { webhooks, delivered: done.reached, deliveredPerSec }, toCustomer: { events, sent: sent.reached, sentPerSec } });
+    }
+
+    // (c): a steady pace well inside what the daemon sustains, so the figure is latency, not backlog.
+    const paced = await startDaemon(join(o.dir, 'latency'), o.daemon, avaya, true, 'latency');
+    const acked = new Map<string, number>();
+    const before = avaya.sends.length;
+    const load = await runLoad({
+      port: paced.port, path: '/webhooks/cust/inbound', body: inboundBody('lat'), connections: o.connections, amount: o.paceCount, ratePerSec: o.paceRate,
+      onAnswer: (a) => {
+        if (a.status === 200) acked.set(`lat ${a.index}`, a.at);
+      },
+    });
+    await until(() => avaya.sends.length - before, load.ok);
+    const latencies: number[] = [];
+    for (const send of avaya.sends.slice(before)) {
+      const text = (send.body as { body?: { text?: string } }).body?.text ?? '';
+      const at = acked.get(text);
+      if (at !== undefined) latencies.push(send.at - at);
+    }
+    await paced.stop();
+    latencies.sort((x, y) => x - y);
+    const latency = { count: load.ok, delivered: latencies.length, p50: percentile(latencies, 0.5), p90: percentile(latencies, 0.9), p99: percentile(latencies, 0.99), max: latencies.at(-1) ?? NaN, webhookP99: load.latencyP99Ms };
+    o.log(`bridge latency: ${latencies.length} of ${load.ok} at ${o.paceRate}/s; ack → Avaya p50 ${latency.p50.toFixed(0)} ms, p99 ${latency.p99.toFixed(0)} ms`);
+    return { settings: { rounds: o.rounds, connections: o.connections, durationSec: o.durationSec, paceRate: o.paceRate, paceCount: o.paceCount }, rounds, latency };
+  } finally {
+    await avaya.close();
+  }
+}
+
+const n0 = (x: number) => Math.round(x).toLocaleString('en-US');
+const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 0.5);
+
+/** The bridge section: targets first, then every round. */
+export function renderBridge(s: BridgeSummary, machine: { date: string; commit?: string; loadAvgStart?: string; loadAvgEnd?: string }): string {
+  const toCc = s.rounds.map((r) => r.toContactCenter.deliveredPerSec / r.plain.perSec);
+  const toCust = s.rounds.map((r) => r.toCustomer.sentPerSec / r.plain.perSec);
+  const verdict = (ok: boolean) => (ok ? '**pass**' : '**FAIL**');
+  const lines = [
+    '## Bridge (Avaya Infinity, issue 9)',
+    '',
+    `_\`npm run bench -- --only bridge\` on ${machine.date}${machine.commit ? ` against \`${machine.commit}\`` : ''}; load average ${machine.loadAvgStart ?? '?'} at the start, ${machine.loadAvgEnd ?? '?'} at the end. The fake Avaya runs in the bench's process, the customer side is a mock instance, the daemon is built JavaScript on the file store. ${s.settings.rounds} rounds of ${s.settings.durationSec} s at ${s.settings.connections} connections; each round starts fresh daemons._`,
+    '',
+    '| What | Measured | Target | Verdict |',
+    '|---|---|---|---|',
+    `| Customer inbound webhooks delivered to the contact center per second ÷ plain inbound webhooks/s (no rule), same round | ${median(toCc).toFixed(2)} (rounds ${toCc.map((x) => x.toFixed(2)).join(', ')}) | ≥ 0.7 | ${verdict(median(toCc) >= 0.7)} |`,
+    `| Agent events sent to the customer's provider per second ÷ plain inbound webhooks/s, same round | ${median(toCust).toFixed(2)} (rounds ${toCust.map((x) => x.toFixed(2)).join(', ')}) | ≥ 0.7 | ${verdict(median(toCust) >= 0.7)} |`,
+    `| Customer webhook acknowledged (200) → contact center received it, p99, at ${s.settings.paceRate}/s | ${n0(s.latency.p99)} ms (p50 ${n0(s.latency.p50)}, p90 ${n0(s.latency.p90)}, max ${n0(s.latency.max)}; ${s.latency.delivered} of ${s.latency.count} matched) | ≤ 50 ms | ${verdict(s.latency.p99 <= 50)} |`,
+    '',
+    '| Round | Plain inbound/s | Bridged webhooks/s | Delivered to Avaya (per s) | Agent events/s | Sent to provider (per s) |',
+    '|---|---|---|---|---|---|',
+    ...s.rounds.map((r) => `| ${r.round} | ${n0(r.plain.perSec)} | ${n0(r.toContactCenter.webhooks.perSec)} | ${n0(r.toContactCenter.delivered)} (${n0(r.toContactCenter.deliveredPerSec)}) | ${n0(r.toCustomer.events.perSec)} | ${n0(r.toCustomer.sent)} (${n0(r.toCustomer.sentPerSec)}) |`),
+    '',
+    'Delivered per second counts from the load\'s start to the last delivery (the stored jobs drain after the webhooks stop); sent per second likewise to the last provider send.',
+    '',
+  ];
+  return lines.join('\n');
+}
