@@ -7,8 +7,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { messagesEvent, signEvent, startAvayaFake, type AvayaFake } from '../test/fakes/avaya-fake.js';
-import { API_KEY } from './config.js';
+import { avayaProviderYaml, messagesEvent, signEvent, startAvayaFake, type AvayaFake } from '../test/fakes/avaya-fake.js';
+import { fileStoreHeader } from './config.js';
 import { runLoad, type LoadSummary } from './consent-load.js';
 import { percentile, scrape } from './metrics.js';
 import { freePort, startChild, type Child } from './procs.js';
@@ -19,27 +19,9 @@ const customer = (i: number) => `+1555${String(i % 1_000_000).padStart(7, '0')}`
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function writeConfig(dir: string, port: number, avaya: AvayaFake, bridged: boolean): string {
-  const yaml = `# written by bench/bridge.ts
-server: { host: 127.0.0.1, port: ${port} }
-log: { level: warn }
-api:
-  keys:
-    - { name: bench, key: "${API_KEY}", scopes: [send, read, admin] }
-store:
-  path: ${JSON.stringify(join(dir, 'data'))}
-callbacks:
-  secret: bench-callback-secret-0123456789
-providers:
+  const yaml = `${fileStoreHeader('bench/bridge.ts', dir, port)}providers:
   cust: { plugin: mock, channels: [sms], from: "${BUSINESS}", outcome: delivered, after: 1s }
-  avaya:
-    plugin: avaya-infinity
-    baseUrl: "${avaya.url}"
-    accountId: "${avaya.accountId}"
-    connectorId: "${avaya.connectorId}"
-    clientId: "${avaya.clientId}"
-    clientSecret: "${avaya.clientSecret}"
-    webhookSecret: "${SECRET}"
-routes:
+${avayaProviderYaml(avaya, SECRET)}routes:
   agent-replies:
     steps:
       - { channel: sms, providers: [cust], until: accepted, within: 1m }

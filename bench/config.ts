@@ -69,3 +69,22 @@ ${routes}
 
 /** The request body every load run sends, to the daemon and to the baseline alike. */
 export const sendBody = (route = 'bench') => JSON.stringify({ route, to: { phone: '+15551234567' }, content: { text: 'Your code is 424242. It expires in 10 minutes.' } });
+
+/**
+ * The first lines every scenario's gateway.yaml shares: loopback `port`, quiet logs, the bench's
+ * API key, the file store in `<dir>/data`, a callback secret; `by` names the file that wrote it.
+ */
+export function fileStoreHeader(by: string, dir: string, port: number): string {
+  return `# written by ${by}
+server: { host: 127.0.0.1, port: ${port} }
+log: { level: warn }
+api:
+  keys:
+    - { name: bench, key: "${API_KEY}", scopes: [send, read, admin] }
+store:
+  path: ${JSON.stringify(join(dir, 'data'))}
+callbacks:
+  secret: bench-callback-secret-0123456789
+`;
+}
+

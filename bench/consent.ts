@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { API_KEY } from './config.js';
+import { API_KEY, fileStoreHeader } from './config.js';
 import { runLoad, type LoadSummary } from './consent-load.js';
 import { tallyLog, type LogTally } from './logs.js';
 import { gauge, percentile, scrape } from './metrics.js';
@@ -25,17 +25,7 @@ const user = (i: number) => `+1555${String(i).padStart(7, '0')}`;
  */
 function writeConsentConfig(dir: string, port: number, kind: 'consent' | 'plain'): string {
   const consent = kind === 'consent';
-  const yaml = `# written by bench/consent.ts
-server: { host: 127.0.0.1, port: ${port} }
-log: { level: warn }
-api:
-  keys:
-    - { name: bench, key: "${API_KEY}", scopes: [send, read, admin] }
-store:
-  path: ${JSON.stringify(join(dir, 'data'))}
-callbacks:
-  secret: bench-callback-secret-0123456789
-providers:
+  const yaml = `${fileStoreHeader('bench/consent.ts', dir, port)}providers:
   mock-wa: { plugin: mock, channels: [whatsapp], from: "${BUSINESS}", outcome: delivered, after: 1s }
   mock-sms: { plugin: mock, channels: [sms], outcome: delivered, after: 1s }
 ${consent ? `consent:

@@ -1,5 +1,5 @@
 /** A Twilio SMS ⇄ Avaya Infinity bridge on the local fakes, and the requests each side sends. */
-import { signEvent, type AvayaFake } from '../fakes/avaya-fake.js';
+import { avayaProviderYaml, signEvent, type AvayaFake } from '../fakes/avaya-fake.js';
 import { inboundParams, inboundRequest, type TwilioFake } from '../fakes/twilio-fake.js';
 import { configText, type TestGateway } from '../helpers/gateway.js';
 
@@ -15,16 +15,7 @@ export function bridgeConfig(twilio: TwilioFake, avaya: AvayaFake, replySteps = 
   return configText(`
 providers:
   twilio-us: { plugin: twilio, accountSid: "${ACCOUNT_SID}", authToken: "${AUTH_TOKEN}", from: "${BUSINESS}", baseUrl: "${twilio.url}", timeout: 2s }
-  avaya:
-    plugin: avaya-infinity
-    baseUrl: "${avaya.url}"
-    accountId: "${avaya.accountId}"
-    connectorId: "${avaya.connectorId}"
-    clientId: "${avaya.clientId}"
-    clientSecret: "${avaya.clientSecret}"
-    webhookSecret: "${WEBHOOK_SECRET}"
-    timeout: 2s
-routes:
+${avayaProviderYaml(avaya, WEBHOOK_SECRET, '    timeout: 2s\n')}routes:
   agent-replies:
     steps:
 ${replySteps}

@@ -277,3 +277,17 @@ export async function postEvent(url: string, rawBody: string, signature?: string
   const res = await fetch(url, { method: 'POST', headers, body: rawBody });
   return { status: res.status, text: await res.text() };
 }
+
+/** A `providers:` entry (two-space indented, named `avaya`) for an avaya-infinity instance pointed at this fake. */
+export function avayaProviderYaml(fake: AvayaFake, webhookSecret: string, extra = ''): string {
+  return `  avaya:
+    plugin: avaya-infinity
+    baseUrl: "${fake.url}"
+    accountId: "${fake.accountId}"
+    connectorId: "${fake.connectorId}"
+    clientId: "${fake.clientId}"
+    clientSecret: "${fake.clientSecret}"
+    webhookSecret: "${webhookSecret}"
+${extra}`;
+}
+
