@@ -93,9 +93,13 @@ export function createMessageLock(exclusive: EngineContext['exclusive']) {
     async lock<T>(messageId: string, fn: () => Promise<T>): Promise<T> {
       const after: Array<() => Promise<void>> = [];
       // Work deferred by an outer hold stays with it: a nested scope would run it too early.
-      const result = await exclusive(`message:${messageId}`, () => deferred.run(after, fn));
-      await Promise.all(after.map((task) => task()));
-      return result;
+      try {
+        return await exclusive(`message:${messageId}`, () => deferred.run(after, fn));
+      } finally {
+        // A task deferred here follows a committed claim (a provider call): it runs even when
+        // something later in the hold failed.
+        await Promise.all(after.map((task) => task()));
+      }
     },
     defer(task: () => Promise<void>): Promise<void> {
       const after = deferred.getStore();

@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { AppError, StartupError } from '../../src/errors.js';
+import { AppError, StartupError, StoreUnavailableError } from '../../src/errors.js';
 import type { Message } from '../../src/model.js';
 import { openPostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/store.js';
 import type { Store } from '../../src/store/store.js';
@@ -85,6 +85,53 @@ describe('the PostgreSQL store', () => {
       await a.commit();
       expect((await a.messages.get(n.id))?.status).toBe('failed');
     });
+  });
+
+  it('a hold whose lock session the server drops takes its uncommitted changes back and fails, so they never land over the next holder’s', async () => {
+    const a = await openStore();
+    const b = await openStore();
+    const m = message(T - 60_000);
+    a.messages.put(m);
+    await a.commit();
+    const key = `message:${m.id}`;
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      const held = a.exclusive(key, async () => {
+        const mine = (await a.messages.get(m.id))!;
+        a.messages.put({ ...mine, status: 'sent' });
+        a.timers.set(`${m.id}.0.timeout`, { id: `${m.id}.0.timeout`, kind: 'step-timeout', due: T + 1000, payload: { message: m.id, step: 0 } });
+        // The server ends the session holding the key (a restart does this to every session).
+        const { rows } = await admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = 'switchboard-locks' AND query LIKE $1", [`%${key}%`]);
+        expect(rows).toHaveLength(1);
+        await admin.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
+        await new Promise((r) => setTimeout(r, 200));
+        await a.commit();
+      });
+      await expect(held).rejects.toBeInstanceOf(StoreUnavailableError);
+      // Taken back: this instance reads the table again, and its next commit writes none of it.
+      expect((await a.messages.get(m.id))?.status).toBe(m.status);
+      expect(a.timers.get(`${m.id}.0.timeout`)).toBeUndefined();
+
+      await b.exclusive(key, async () => {
+        const got = (await b.messages.get(m.id))!;
+        b.messages.put({ ...got, status: 'delivered' });
+        await b.commit();
+      });
+      a.seen.set('evt-after', T);
+      await a.commit();
+      expect((await b.messages.get(m.id))?.status).toBe('delivered');
+      expect(await b.timers.fetch(`${m.id}.0.timeout`)).toBeUndefined();
+      // A hold that commits what it changed is untouched by any of this.
+      await a.exclusive(key, async () => {
+        const got = (await a.messages.get(m.id))!;
+        a.messages.put({ ...got, status: 'read' });
+        await a.commit();
+      });
+      expect((await b.messages.get(m.id))?.status).toBe('read');
+    } finally {
+      await admin.end();
+    }
   });
 
   it('keeps puts and hot changes committed together across a reopen, and close writes what is still queued', async () => {

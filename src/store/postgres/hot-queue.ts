@@ -69,7 +69,7 @@ export class HotQueue {
   readonly maps: Record<string, Map<string, unknown>>;
   readonly #queue = new Map<string, Change>();
   #seq = 0;
-  readonly #onChange: () => void;
+  readonly #onChange: (undo: () => void) => void;
   readonly #shared: SharedReads | undefined;
   #notifiedAt = 0;
 
@@ -77,7 +77,8 @@ export class HotQueue {
    * `shared`: other instances write the same tables, so the maps hold only this process's
    * changes not yet committed, and `fetch`/`all` read the tables for the rest.
    */
-  constructor(names: readonly string[], onChange: () => void, shared?: SharedReads) {
+  /** `onChange` hears of each queued change, with how to take it back while it is still queued. */
+  constructor(names: readonly string[], onChange: (undo: () => void) => void, shared?: SharedReads) {
     this.maps = Object.fromEntries(names.map((n) => [n, new Map<string, unknown>()]));
     this.#onChange = onChange;
     this.#shared = shared;
@@ -129,8 +130,15 @@ export class HotQueue {
   }
 
   #enqueue(name: string, key: string, value: unknown): void {
-    this.#queue.set(`${name}\u0000${key}`, { name, key, value, seq: ++this.#seq });
-    this.#onChange();
+    const id = `${name}\u0000${key}`;
+    const seq = ++this.#seq;
+    this.#queue.set(id, { name, key, value, seq });
+    this.#onChange(() => {
+      // Only while it is still this change: a newer one is someone else's to keep or take back.
+      if (this.#queue.get(id)?.seq !== seq) return;
+      this.#queue.delete(id);
+      if (this.#shared) this.maps[name].delete(key);
+    });
   }
 
   keyValue<T>(name: string): KeyValue<T> {

@@ -19,7 +19,7 @@ export interface ReadOnLock {
 // Simple-protocol statements (one message, no parse/bind round of their own), the key quoted.
 const lock = (key: string) => `SELECT pg_advisory_lock(hashtextextended(${escapeLiteral(key)}, 0))`;
 const unlock = (key: string) => `SELECT pg_advisory_unlock(hashtextextended(${escapeLiteral(key)}, 0))`;
-// Beyond this a commit that keeps failing is left to the store's own retries.
+// Beyond this a holder whose commits keep failing gives up: its changes are taken back.
 const SETTLE_FOR_MS = 60_000;
 
 /**
@@ -29,7 +29,9 @@ const SETTLE_FOR_MS = 60_000;
  * is let go, `settle` commits what `fn` changed, so the next holder reads it.
  *
  * A holder that dies ends its session and PostgreSQL lets the key go. A session the server loses
- * (a restart) loses its locks with it; the work that held them fails its next commit.
+ * (a restart) loses its locks with it: the work that held them commits nothing more, and what it
+ * changed but did not commit is taken back from the queues and its caller fails — the next holder,
+ * at any instance, reads the table without those changes, so they must never land after it.
  *
  * The store reports every change it queues (`changed`) and commits through `commit`, so a hold
  * knows whether its holder left anything uncommitted: most commit their own changes last, and then
@@ -55,33 +57,59 @@ export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>, c
       broken.add(client);
       throw new StoreUnavailableError(err);
     }
+    let settled = true;
     try {
       return await fn();
     } finally {
       if (id !== undefined) held.read.delete(id);
-      if (held.committed < held.changes) await settleBeforeRelease(client);
+      if (held.committed < held.changes) settled = await settleBeforeRelease(held);
+      if (!settled) takeBack(held);
       await client.query(unlock(key)).catch(() => broken.add(client));
+      // Thrown here, after the unlock, and over what `fn` answered: its changes are gone.
+      if (!settled) throw new StoreUnavailableError(new Error(`the changes made holding ${key} could not be committed`));
     }
   }
 
   /**
    * What the holder changed is committed before the key is let go, even when the holder failed
-   * because its own commit failed: those changes stay queued, and landing after the next holder's
-   * they would write an older message over a newer one. So a failed commit is tried again (the
-   * database busy or away for a moment) for as long as this session holds the key; a session the
-   * server dropped holds nothing any more, and waiting is pointless.
+   * because its own commit failed: a failed commit is tried again (the database busy or away for
+   * a moment) for as long as this session holds the key. False when that cannot be: the server
+   * dropped the session (a restart: the key is free already), the store is closing, or a minute
+   * passed.
    */
-  async function settleBeforeRelease(client: pg.PoolClient): Promise<void> {
+  async function settleBeforeRelease(held: Hold): Promise<boolean> {
     const started = performance.now();
     for (;;) {
+      // Committed without the key, the changes could land over a newer holder's at another instance.
+      if (broken.has(held.client)) return false;
       try {
-        return await settle();
+        await commitHeld(held);
+        return true;
       } catch {
-        // A store that is closing commits nothing more; waiting would only hold its close up.
-        if (broken.has(client) || closing() || performance.now() - started > SETTLE_FOR_MS) return;
+        if (closing() || performance.now() - started > SETTLE_FOR_MS) return false;
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
+  }
+
+  /**
+   * A hold that ends with changes it cannot commit takes them back from the queues (those no later
+   * change replaced), and its caller fails, as if this process had died there: written later by
+   * some other commit, they would overwrite what the key's next holder — at any instance — wrote
+   * in between, reading the table without them.
+   */
+  function takeBack(held: Hold): void {
+    for (const undo of held.undos.splice(0).reverse()) undo();
+    held.committed = held.changes;
+  }
+
+  /** Commits; once it succeeds, the changes made so far in `held` (if any) are in. */
+  async function commitHeld(held: Hold | undefined): Promise<void> {
+    const upTo = held?.changes ?? 0;
+    await settle();
+    if (!held || upTo <= held.committed) return;
+    held.undos.splice(0, upTo - held.committed);
+    held.committed = upTo;
   }
 
   async function exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
@@ -97,7 +125,7 @@ export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>, c
     const onError = () => broken.add(client);
     client.on('error', onError);
     try {
-      const held: Hold = { client, changes: 0, committed: 0, read: new Map() };
+      const held: Hold = { client, changes: 0, committed: 0, undos: [], read: new Map() };
       return await scope.run(held, () => hold(held, key, fn));
     } finally {
       client.off('error', onError);
@@ -107,10 +135,12 @@ export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>, c
 
   return {
     exclusive,
-    /** A change was queued (counted against the hold it was made in, if any). */
-    changed(): void {
+    /** A change was queued (counted against the hold it was made in, if any, with how to take it back). */
+    changed(undo: () => void = () => undefined): void {
       const held = scope.getStore();
-      if (held) held.changes += 1;
+      if (!held) return;
+      held.changes += 1;
+      held.undos.push(undo);
     },
     /**
      * The row read with the caller's lock on `<prefix><id>`, once: `{body}` (undefined body: no
@@ -126,12 +156,14 @@ export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>, c
     forgetRead(id: string): void {
       scope.getStore()?.read.delete(id);
     },
-    /** Commits; once it succeeds, the changes made so far in the caller's hold are in. */
+    /**
+     * Commits; once it succeeds, the changes made so far in the caller's hold are in. A hold whose
+     * session the server dropped commits nothing more: its key may be another holder's by now.
+     */
     async commit(): Promise<void> {
       const held = scope.getStore();
-      const upTo = held?.changes ?? 0;
-      await settle();
-      if (held && upTo > held.committed) held.committed = upTo;
+      if (held && broken.has(held.client)) throw new StoreUnavailableError(new Error('the lock session was lost'));
+      await commitHeld(held);
     },
   };
 }
@@ -141,6 +173,8 @@ interface Hold {
   client: pg.PoolClient;
   changes: number;
   committed: number;
+  /** How to take back each change not yet committed, oldest first (`changes - committed` of them). */
+  undos: Array<() => void>;
   /** Rows read with a lock (`ReadOnLock`), by id, not yet used. */
   read: Map<string, { body: unknown }>;
 }

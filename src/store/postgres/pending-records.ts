@@ -50,7 +50,7 @@ export function createPendingRecords<T extends { id: string }>(pool: Queryable, 
   const pending = new Map<string, Pending<T>>();
   const cache = new RecordCache<T>(cacheBytes);
   let seq = 0;
-  let onChange: () => void = () => undefined;
+  let onChange: (undo: () => void) => void = () => undefined;
 
   /** Table rows, newest first, `before`/`since` applied, a page at a time. */
   async function* stored(query: ListQuery<T>): AsyncGenerator<T> {
@@ -104,8 +104,12 @@ export function createPendingRecords<T extends { id: string }>(pool: Queryable, 
       // Serialized now so a record that cannot be stored fails its own caller, not a later commit.
       const json = serialize(record, MAX_RECORD_BYTES);
       readAhead?.forget(record.id);
-      pending.set(record.id, { record, json, ...access.row(record), seq: ++seq });
-      onChange();
+      const mine = ++seq;
+      pending.set(record.id, { record, json, ...access.row(record), seq: mine });
+      onChange(() => {
+        // Only while it is still this put: the next read then goes to the table.
+        if (pending.get(record.id)?.seq === mine) pending.delete(record.id);
+      });
     },
     discard(id) {
       readAhead?.forget(id);
@@ -134,7 +138,8 @@ export function createPendingRecords<T extends { id: string }>(pool: Queryable, 
     get pending(): number {
       return pending.size;
     },
-    onChange(listener: () => void): void {
+    /** `listener` hears of each put, with how to take it back while it is still pending. */
+    onChange(listener: (undo: () => void) => void): void {
       onChange = listener;
     },
     /** The puts pending now; puts made while they are written stay for the next commit. */

@@ -137,9 +137,9 @@ async function openMigrated(options: PostgresStoreOptions, pool: pg.Pool, livene
   const completions = createTimerCompletions(() => gc.markDirty(database));
   let closing = false;
   const locks = createKeyLocks(lockPool, () => gc.commit(), () => closing, { prefix: 'message:', sql: (id) => `SELECT body FROM messages WHERE id = ${id}` });
-  const touch = () => {
+  const touch = (undo?: () => void) => {
     gc.markDirty(database);
-    locks.changed();
+    locks.changed(undo);
   };
   const owner = liveness.owner;
   const localWakes = new Set<(earliestDue: number) => void>();
