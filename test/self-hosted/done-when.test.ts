@@ -65,6 +65,25 @@ describe('examples/self-hosted.yaml against the fakes', () => {
     expect(sh.meta.sent[1].body).toMatchObject({ type: 'template', template: { name: 'reconnect', language: { code: 'en_US' } } });
   });
 
+  it('131047 reported later in a signed failed status (Meta\'s usual way) falls back to SMS and closes the window too', { timeout: 15_000 }, async () => {
+    await userWrites();
+    const id = await send(sh.gw.request);
+    const sent = await eventually(() => {
+      expect(sh.meta.sent[0]?.wamid).toBeDefined();
+      return sh.meta.sent[0];
+    });
+    const failed = sh.meta.statusesBody([{ id: sent.wamid!, status: 'failed', error: { code: 131047, title: 'Re-engagement message' } }]);
+    expect((await postSigned(sh, failed)).status).toBe(200);
+    const m = await eventually(async () => {
+      const got = await get(sh.gw.request, id);
+      expect(got.attempts.map((a) => a.channel)).toEqual(['whatsapp', 'sms']);
+      return got;
+    });
+    expect(m.attempts[0]).toMatchObject({ status: 'failed', errorCode: '131047' });
+    const next = await send(sh.gw.request, { text: 'Another update' });
+    await eventually(async () => expect((await get(sh.gw.request, next)).status).toBe('held'));
+  });
+
   it('when WhatsApp and SMS both fail for good, the email step delivers into the SMTP server with the attempt id in its headers', { timeout: 15_000 }, async () => {
     await userWrites();
     sh.meta.failNext({ code: 131026 });
