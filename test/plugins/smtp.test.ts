@@ -5,9 +5,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ATTEMPT_HEADER, createSmtpProvider, type SmtpOptions } from '../../plugins/smtp/index.js';
-import { ProviderError, type OutboundMessage, type Provider } from '../../src/plugin-api.js';
+import type { OutboundMessage, Provider } from '../../src/plugin-api.js';
 import { startGarbageSmtp, startSmtpFake, type SmtpFake } from '../fakes/smtp-fake.js';
-import { pluginDeps } from '../helpers/plugin-deps.js';
+import { pluginDeps, rejection } from '../helpers/plugin-deps.js';
 
 let smtp: SmtpFake;
 const providers: Provider[] = [];
@@ -33,12 +33,6 @@ const email = (overrides: Partial<OutboundMessage> = {}): OutboundMessage => ({
   content: { subject: 'Your order', text: 'It shipped.', html: '<p>It shipped.</p>' }, ...overrides,
 });
 const send = (p: Provider, m = email()) => p.send(m, { signal: new AbortController().signal });
-
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(ProviderError);
-  return err as ProviderError;
-}
 
 describe('smtp plugin (nodemailer against smtp-server)', () => {
   it('upgrades with STARTTLS, logs in, and delivers text + HTML with the attempt id in Message-ID and a header; status sent', async () => {

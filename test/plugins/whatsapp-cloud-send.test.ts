@@ -4,9 +4,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createWhatsAppCloudProvider, type WhatsAppCloudOptions } from '../../plugins/whatsapp-cloud/index.js';
-import { ProviderError, type OutboundMessage, type Provider } from '../../src/plugin-api.js';
+import type { OutboundMessage, Provider } from '../../src/plugin-api.js';
 import { startWhatsAppCloudFake, type WhatsAppCloudFake } from '../fakes/whatsapp-cloud-fake.js';
-import { pluginDeps } from '../helpers/plugin-deps.js';
+import { pluginDeps, rejection } from '../helpers/plugin-deps.js';
 
 let fake: WhatsAppCloudFake;
 beforeEach(async () => {
@@ -26,12 +26,6 @@ function provider(overrides: Partial<WhatsAppCloudOptions> = {}): Provider {
 const message = (content: OutboundMessage['content'], overrides: Partial<OutboundMessage> = {}): OutboundMessage =>
   ({ attemptId: 'att-1', messageId: 'msg-1', channel: 'whatsapp', to: '+15551234567', content, ...overrides });
 const send = (p: Provider, m: OutboundMessage) => p.send(m, { signal: new AbortController().signal });
-
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(ProviderError);
-  return err as ProviderError;
-}
 
 describe('whatsapp-cloud send (Graph API wire fake)', () => {
   it('posts a text message with the bearer token to /<version>/<phone-number-id>/messages and returns the wamid', async () => {

@@ -8,18 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { checkCommand } from '../../src/cli/check.js';
 import { configErrorsOf } from '../helpers/config-errors.js';
 import { metric } from '../helpers/metrics.js';
+import { readmeYaml } from '../helpers/readme.js';
 import { eventually } from '../helpers/gateway.js';
 import { API_KEY, EXAMPLE, USER, exampleEnv, postSigned, send, startSelfHosted } from './setup.js';
-
-/** The yaml block of a README section (the first after its heading). */
-function readmeYaml(heading: string): string {
-  const readme = readFileSync('README.md', 'utf8');
-  const at = readme.indexOf(`\n${heading}\n`);
-  expect(at, `README has no section "${heading}"`).toBeGreaterThan(0);
-  const block = /```yaml\n([\s\S]*?)```/.exec(readme.slice(at));
-  if (!block) throw new Error(`README: no yaml block after "${heading}"`);
-  return block[1];
-}
 
 describe('examples/self-hosted.yaml', () => {
   it('passes switchboard check with its environment variables set', async () => {
