@@ -60,7 +60,8 @@ export function parseHeaders(raw: string): Record<string, string> {
 
 const refusal = (code: number, message: string) => Object.assign(new Error(message), { responseCode: code });
 
-export async function startSmtpFake(options: { user?: string; pass?: string } = {}): Promise<SmtpFake> {
+/** `hideStartTls`: the server does not offer STARTTLS, as a misconfigured or downgraded relay. */
+export async function startSmtpFake(options: { user?: string; pass?: string; hideStartTls?: boolean } = {}): Promise<SmtpFake> {
   const user = options.user ?? 'gateway';
   const pass = options.pass ?? 'smtp-test-password-0123';
   const failures: SmtpFailure[] = [];
@@ -77,6 +78,7 @@ export async function startSmtpFake(options: { user?: string; pass?: string } = 
     cert: TEST_CA,
     // AUTH is refused until STARTTLS (allowInsecureAuth false): a plain login cannot pass unnoticed.
     allowInsecureAuth: false,
+    hideSTARTTLS: options.hideStartTls ?? false,
     authMethods: ['PLAIN', 'LOGIN'],
     logger: false,
     onConnect(_session, cb) {

@@ -82,6 +82,16 @@ describe('smtp plugin (nodemailer against smtp-server)', () => {
     expect(smtp.received).toHaveLength(0);
   });
 
+  it('with starttls: required, a relay that stops advertising STARTTLS (a stripping attack) still gets the mail only over TLS', async () => {
+    const stripped = await startSmtpFake({ hideStartTls: true });
+    try {
+      await send(provider({ port: stripped.port }));
+      expect(stripped.received.map((m) => m.secure)).toEqual([true]);
+    } finally {
+      await stripped.close();
+    }
+  });
+
   it('a connection dropped mid-DATA is a retryable failure, and the next send on the same pool still works', async () => {
     const p = provider({ pool: { maxConnections: 1, maxMessages: 100 } });
     smtp.failNext({ stage: 'data', drop: true });
