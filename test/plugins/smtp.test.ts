@@ -3,6 +3,7 @@
  * STARTTLS and AUTH, the attempt id in Message-ID and a header, how replies classify, and
  * servers that drop the connection mid-DATA or speak garbage.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ATTEMPT_HEADER, createSmtpProvider, type SmtpOptions } from '../../plugins/smtp/index.js';
 import type { OutboundMessage, Provider } from '../../src/plugin-api.js';
@@ -48,6 +49,12 @@ describe('smtp plugin (nodemailer against smtp-server)', () => {
     expect(mail.raw).toContain('<p>It shipped.</p>');
     expect(receipt).toMatchObject({ providerMessageId: '<01JATTEMPT0000000000000001@example.com>', status: 'sent' });
     expect(receipt.details?.response).toContain('queued as FAKE1');
+  });
+
+  it('signs with DKIM when configured', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    await send(provider({ dkim: { domainName: 'example.com', keySelector: 'mail2026', privateKey } }));
+    expect(smtp.received[0].headers['dkim-signature']).toMatch(/d=example\.com;.*s=mail2026;/);
   });
 
   it('a pool reuses one connection for several messages', async () => {
