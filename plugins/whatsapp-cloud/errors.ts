@@ -1,4 +1,5 @@
 import { ProviderError, classifyStatus, retryAfterMs, type HttpResponse, type ProviderErrorReason, type ProviderSignal } from '../../src/plugin-api.js';
+import { isObject } from './json.js';
 
 /**
  * Graph / Cloud API error codes that decide more than their HTTP status does. Meta asks clients to
@@ -44,7 +45,6 @@ export function describeGraphError(code: string): string | undefined {
   return Object.hasOwn(CODES, code) ? CODES[code].text : undefined;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 
 /** `{error: {message, code, error_data: {details}, fbtrace_id}}` → its parts; anything else → the first 200 characters. */

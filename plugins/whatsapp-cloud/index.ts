@@ -1,5 +1,6 @@
 import { ProviderError, parseDuration, readSchema, type PluginDefinition, type PluginDeps, type Provider } from '../../src/plugin-api.js';
 import { graphError } from './errors.js';
+import { isObject } from './json.js';
 import { messagesUrl, senderOf, type WhatsAppCloudOptions } from './options.js';
 import { buildPayload } from './payload.js';
 import { mapWhatsAppStatus } from './status-map.js';
@@ -7,8 +8,6 @@ import { events, handshake } from './webhooks.js';
 
 export type { WhatsAppCloudOptions } from './options.js';
 export { OUTSIDE_WINDOW_CODE, describeGraphError } from './errors.js';
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** `{messages: [{id: "wamid…", message_status?}]}` → the wamid and Meta's own status word, if any. */
 function acceptedMessage(text: string): { id?: string; messageStatus?: string } {

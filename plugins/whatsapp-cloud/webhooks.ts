@@ -1,9 +1,8 @@
 import { hmacSha256, safeEqual, type Logger, type StatusEvent, type WebhookEvent, type WebhookHandler, type WebhookRequest, type WebhookResult } from '../../src/plugin-api.js';
 import { describeGraphError, signalOf } from './errors.js';
-import { inboundEvent, isObject, isoOf, str } from './inbound.js';
+import { inboundEvent, isoOf } from './inbound.js';
+import { isObject, str, type Json } from './json.js';
 import { mapWhatsAppStatus } from './status-map.js';
-
-type Json = Record<string, unknown>;
 
 export interface WebhookContext {
   phoneNumberId: string;
