@@ -13,6 +13,8 @@ const MEDIA_BY_EXTENSION: Readonly<Record<string, MediaType>> = {
   mp3: 'audio', ogg: 'audio', opus: 'audio', aac: 'audio', amr: 'audio', m4a: 'audio',
 };
 
+const bare = (address: string): string => address.trim().replace(/^whatsapp:/, '').replace(/[\s().-]/g, '');
+
 const refuse = (message: string): ProviderError => new ProviderError(message, { reason: 'client' });
 
 function mediaTypeOf(link: string): MediaType {
@@ -46,8 +48,13 @@ export const recipientOf = (to: string): string => to.trim().replace(/^whatsapp:
  * - one media link per message (its type from the extension), the text as its caption (audio has none);
  * - text otherwise; `replyTo` becomes `context.message_id` on any of them.
  */
-export function buildPayload(message: OutboundMessage, options: { previewUrl: boolean }): Record<string, unknown> {
+export function buildPayload(message: OutboundMessage, options: { previewUrl: boolean; phoneNumberId: string; from?: string }): Record<string, unknown> {
   if (message.channel !== 'whatsapp') throw refuse(`the WhatsApp Cloud API sends on whatsapp only, not ${message.channel}`);
+  // One instance is one phone number id: a message that must leave from another number cannot go here.
+  const ours = [options.phoneNumberId, options.from].filter((a) => a !== undefined).map(bare);
+  if (message.from !== undefined && !ours.includes(bare(message.from))) {
+    throw refuse(`this instance sends from phone number id ${options.phoneNumberId} only, not from ${message.from}`);
+  }
   const { content } = message;
   const base: Record<string, unknown> = {
     messaging_product: 'whatsapp',

@@ -28,6 +28,13 @@ const message = (content: OutboundMessage['content'], overrides: Partial<Outboun
 const send = (p: Provider, m: OutboundMessage) => p.send(m, { signal: new AbortController().signal });
 
 describe('whatsapp-cloud send (Graph API wire fake)', () => {
+  it('sends a message that must leave from this instance\'s own number or id', async () => {
+    const p = provider({ from: '+15550783881' });
+    await send(p, message({ text: 'a' }, { from: '+15550783881' }));
+    await send(p, message({ text: 'b' }, { from: fake.phoneNumberId }));
+    expect(fake.sent.map((r) => r.path)).toEqual([`/v21.0/${fake.phoneNumberId}/messages`, `/v21.0/${fake.phoneNumberId}/messages`]);
+  });
+
   it('posts a text message with the bearer token to /<version>/<phone-number-id>/messages and returns the wamid', async () => {
     const receipt = await send(provider(), message({ text: 'Hello there' }));
     expect(fake.sent).toHaveLength(1);
@@ -69,6 +76,7 @@ describe('whatsapp-cloud send (Graph API wire fake)', () => {
       message({}),
       message({ text: 'x'.repeat(4097) }),
       message({ text: 'hi' }, { channel: 'sms' }),
+      message({ text: 'from elsewhere' }, { from: '+15559990000' }),
     ];
     for (const m of cases) {
       const err = await rejection(send(p, m));
