@@ -188,7 +188,6 @@ export interface PluginDefinition<O = Record<string, unknown>> {
   create(options: O, deps: PluginDeps): Provider;
 }
 
-
 // ---- Contact centers (a second plugin kind: not a route provider, the far end of a bridge) ----
 
 /**
