@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import { parseDuration, readSchema, type PluginDefinition, type PluginDeps, type Provider } from '../../src/plugin-api.js';
@@ -46,7 +46,9 @@ function transportOptions(options: SmtpOptions): SMTPTransport.Options | SMTPPoo
  *   // → { providerMessageId: '<01J…@example.com>', status: 'sent', details: { response: '250 2.0.0 Ok: queued as 4B2…' } }
  */
 export function createSmtpProvider(options: SmtpOptions, deps: PluginDeps): Provider {
-  const transport = nodemailer.createTransport(transportOptions(options));
+  // nodemailer loads on the first send, so a gateway without SMTP instances never pays for it at start.
+  let transport: Promise<Transporter> | undefined;
+  const transporter = () => (transport ??= import('nodemailer').then((m) => m.default.createTransport(transportOptions(options))));
   if (!options.secure && options.starttls !== 'required' && options.auth) {
     deps.logger.warn({ instance: deps.instance }, 'smtp: credentials may cross a plain connection (starttls is not required)');
   }
@@ -58,7 +60,7 @@ export function createSmtpProvider(options: SmtpOptions, deps: PluginDeps): Prov
       // nodemailer takes no AbortSignal: the conversation is bounded by its timeouts instead.
       if (signal.aborted) throw smtpError({ code: 'ETIMEDOUT', message: 'aborted before the conversation started' }, options.host);
       try {
-        const info = await transport.sendMail(mail);
+        const info = await (await transporter()).sendMail(mail);
         return {
           providerMessageId: info.messageId ?? String(mail.messageId),
           status: 'sent',
@@ -69,7 +71,7 @@ export function createSmtpProvider(options: SmtpOptions, deps: PluginDeps): Prov
       }
     },
     async close() {
-      transport.close();
+      if (transport) (await transport).close();
     },
   };
 }
