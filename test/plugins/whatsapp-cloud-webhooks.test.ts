@@ -48,6 +48,7 @@ describe('whatsapp-cloud GET handshake', () => {
   it('refuses a wrong token with 403 and a request without the hub parameters with 400', async () => {
     expect(await handshake({ ...request(''), method: 'GET', query: query('guess') })).toMatchObject({ ok: false, status: 403 });
     expect(await handshake({ ...request(''), method: 'GET', query: { 'hub.mode': 'subscribe' } })).toMatchObject({ ok: false, status: 400 });
+    expect(await handshake({ ...request(''), method: 'GET', query: { ...query(VERIFY), 'hub.challenge': 'x'.repeat(10_000) } })).toMatchObject({ ok: false, status: 400 });
   });
 });
 

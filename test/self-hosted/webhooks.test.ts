@@ -3,6 +3,8 @@
  * challenge back, 403 for a wrong token), unsigned (401) and forged (403) POSTs refused with
  * nothing stored, and a delivery for another phone number id acknowledged, ignored and counted.
  */
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metric } from '../helpers/metrics.js';
 import { API_KEY, USER, VERIFY_TOKEN, postSigned, startSelfHosted, type SelfHosted } from './setup.js';
@@ -55,9 +57,15 @@ describe('WhatsApp Cloud webhooks through the gateway', () => {
     expect(await webhooks('ignored')).toBe(ignoredBefore + 1);
   });
 
-  it('stores a signed inbound message with the user as +E.164 and the business sender as to', async () => {
-    const res = await postSigned(sh, sh.meta.messagesBody([{ from: USER.slice(1), id: 'wamid.INBOUND1', part: { body: 'hello' } }]));
-    expect(res.status).toBe(200);
+  it('stores a signed inbound message, posted by the fake over a real socket, with the user as +E.164 and the business sender as to', async () => {
+    const server = sh.gw.app.http.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/whatsapp/events`;
+      expect(await sh.meta.deliver(url, sh.meta.messagesBody([{ from: USER.slice(1), id: 'wamid.INBOUND1', part: { body: 'hello' } }]))).toBe(200);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
     const items = (await sh.gw.request.get('/v1/inbound').set('x-api-key', API_KEY)).body.items as Array<Record<string, unknown>>;
     expect(items.find((i) => i.providerMessageId === 'wamid.INBOUND1')).toMatchObject({ channel: 'whatsapp', from: USER, to: sh.meta.phoneNumberId, text: 'hello' });
   });
