@@ -8,10 +8,12 @@
  *     name: 'example', optionsSchema, channels: () => ['sms'], create: (options, deps) => ({ … }),
  *   };
  */
+import type { Until } from './config/types.js';
 import type { ProviderSignal } from './errors.js';
 export { ProviderError, classifyStatus, isRetryableReason } from './errors.js';
 export type { ProviderErrorReason, ProviderErrorInit, ProviderSignal } from './errors.js';
 export type { Clock } from './clock.js';
+export type { Until } from './config/types.js';
 export type { Logger } from './log/logger.js';
 export { createHttpClient, type HttpClient, type HttpRequest, type HttpResponse } from './plugin-kit/http-client.js';
 export { safeEqual, basicAuthMatches, hmacSha256 } from './plugin-kit/signatures.js';
@@ -43,6 +45,8 @@ export interface ResolvedContent {
   html?: string;
   media?: string[];
   template?: TemplateContent;
+  /** The provider message id this message answers (WhatsApp `context.message_id`); providers without threads ignore it. */
+  replyTo?: string;
 }
 
 export interface OutboundMessage {
@@ -116,7 +120,8 @@ export interface WebhookReply {
 }
 
 export type WebhookResult =
-  | { ok: true; events: WebhookEvent[]; reply?: WebhookReply }
+  /** `ignored` counts parts of a valid callback that were not for this instance (another phone number id), for the webhook metric. */
+  | { ok: true; events: WebhookEvent[]; reply?: WebhookReply; ignored?: number }
   | { ok: false; status: 400 | 401 | 403 | 415; reason: string };
 
 /** Verifies and parses one kind of callback. Returns a rejection for bad input; never throws for it. */
@@ -126,6 +131,11 @@ export interface Provider {
   send(message: OutboundMessage, options: { signal: AbortSignal }): Promise<SendReceipt>;
   /** Webhook kinds this instance answers at `POST /webhooks/<instance>/<kind>`. */
   webhooks?: Readonly<Record<string, WebhookHandler>>;
+  /**
+   * Kinds this instance answers at `GET /webhooks/<instance>/<kind>`: subscription handshakes
+   * (Meta's `hub.challenge`). They verify like any webhook and usually return no events.
+   */
+  handshakes?: Readonly<Record<string, WebhookHandler>>;
   close?(): Promise<void>;
 }
 
@@ -169,6 +179,12 @@ export interface PluginDefinition<O = Record<string, unknown>> {
   sender?(options: O, channel: Channel): string | undefined;
   /** The channels an instance with these options can send on; checked against routes at load. */
   channels(options: O): readonly Channel[];
+  /**
+   * The furthest status an instance's receipts can ever report on `channel` (SMTP: `sent`, since
+   * a relay gives no delivery receipt). A step whose `until` asks for more is a config error, not
+   * a wait that always times out. Default: `read`.
+   */
+  furthestStatus?(options: O, channel: Channel): Until;
   create(options: O, deps: PluginDeps): Provider;
 }
 

@@ -1,7 +1,10 @@
 import type { PluginDefinition } from '../plugin-api.js';
 import { parseDuration } from './duration.js';
 import { checkCallbackUrl } from '../callbacks/url-policy.js';
-import type { GatewayConfig } from './types.js';
+import type { GatewayConfig, Until } from './types.js';
+
+// The order a message reaches them: a provider that reports up to `sent` can satisfy `accepted` and `sent`.
+const UNTIL_ORDER: readonly Until[] = ['accepted', 'sent', 'delivered', 'read'];
 
 type Located = (path: readonly (string | number)[], message: string) => void;
 
@@ -20,6 +23,11 @@ export function checkRoutes(config: GatewayConfig, plugins: ReadonlyMap<string, 
         const options = config.providers[instance] as never;
         if (!plugin.channels(options).includes(step.channel)) {
           at(where, `routes.${routeName}.steps[${i}]: provider "${instance}" does not support channel ${step.channel}`);
+          return;
+        }
+        const furthest = plugin.furthestStatus?.(options, step.channel) ?? 'read';
+        if (UNTIL_ORDER.indexOf(step.until) > UNTIL_ORDER.indexOf(furthest)) {
+          at(['routes', routeName, 'steps', i, 'until'], `routes.${routeName}.steps[${i}]: until: ${step.until} can never be met: provider "${instance}" (${config.providers[instance].plugin}) reports no status past ${furthest}; use until: ${furthest}${step.until === 'delivered' ? ' (until defaults to delivered)' : ''}`);
         }
       });
     });

@@ -27,9 +27,10 @@ function handlerOf(webhooks: Readonly<Record<string, AnyHandler>> | undefined, k
  * that reads it, so an HTTP body is read only for an instance and kind that exist.
  */
 export function createWebhookPipeline(deps: WebhookPipelineDeps) {
-  return async function handleWebhook(instance: string, kind: string, req: WebhookRequest | (() => Promise<WebhookRequest>)): Promise<WebhookReply> {
-    const handler = handlerOf(deps.runtime().providers.get(instance)?.webhooks, kind);
-    if (!handler) throw new AppError('not_found', `no webhook ${kind} for provider instance ${instance}`);
+  return async function handleWebhook(instance: string, kind: string, req: WebhookRequest | (() => Promise<WebhookRequest>), method: 'POST' | 'GET' = 'POST'): Promise<WebhookReply> {
+    const provider = deps.runtime().providers.get(instance) as { webhooks?: Readonly<Record<string, AnyHandler>>; handshakes?: Readonly<Record<string, AnyHandler>> } | undefined;
+    const handler = handlerOf(method === 'GET' ? provider?.handshakes : provider?.webhooks, kind);
+    if (!handler) throw new AppError('not_found', `no webhook ${method === 'GET' ? 'handshake ' : ''}${kind} for provider instance ${instance}`);
     const count = (result: string) => deps.metrics.webhooks.inc({ provider: instance, kind, result });
     const request = typeof req === 'function' ? await req() : req;
 
@@ -47,7 +48,10 @@ export function createWebhookPipeline(deps: WebhookPipelineDeps) {
       throw new AppError(errorCodeForStatus(result.status, 'webhook') ?? 'bad_request', result.reason);
     }
     for (const event of result.events) count(await deps.ingest(instance, event));
-    if (result.events.length === 0) count('empty');
+    const ignored = 'ignored' in result ? (result.ignored ?? 0) : 0;
+    if (ignored > 0) deps.metrics.webhooks.inc({ provider: instance, kind, result: 'ignored' }, ignored);
+    if (method === 'GET') count('handshake');
+    else if (result.events.length === 0 && ignored === 0) count('empty');
     return result.reply ?? { status: 200 };
   };
 }

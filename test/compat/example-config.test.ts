@@ -1,17 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkCommand } from '../../src/cli/check.js';
+import { readmeYaml } from '../helpers/readme.js';
 
 const EXAMPLE = 'docs/examples/consent.yaml';
-
-/** The yaml block of a README section (the first after its heading). */
-function readmeYaml(heading: string): string {
-  const readme = readFileSync('README.md', 'utf8');
-  const section = readme.slice(readme.indexOf(`\n${heading}\n`));
-  const block = /```yaml\n([\s\S]*?)```/.exec(section);
-  if (!block) throw new Error(`README: no yaml block after "${heading}"`);
-  return block[1];
-}
 
 describe('the consent example (docs/examples/consent.yaml, README)', () => {
   it('passes switchboard check as shipped, with no environment', async () => {

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
-import { createHttpClient, type PluginDeps } from '../../src/plugin-api.js';
+import { expect } from 'vitest';
+import { ProviderError, createHttpClient, type PluginDeps } from '../../src/plugin-api.js';
 
 /**
  * What the runtime hands a provider instance, for plugin tests: a silent logger, the real clock
@@ -17,4 +18,11 @@ export function pluginDeps(instance: string, overrides: Partial<PluginDeps> = {}
     loopback: async () => {},
     ...overrides,
   };
+}
+
+/** The ProviderError a send rejected with (fails the test when it resolved or threw something else). */
+export async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
+  const err = await promise.then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(ProviderError);
+  return err as ProviderError;
 }

@@ -30,15 +30,18 @@ export async function readWebhookRequest(ctx: Context, runtime: Runtime): Promis
 /**
  * `POST /webhooks/<instance>/<kind>`: authenticated by each provider's own scheme, not API keys.
  * Seed paths such as `/webhooks/bandwidth/inbound` are this same route for an instance named
- * `bandwidth`.
+ * `bandwidth`. `GET` reaches only the kinds a provider lists as handshakes (Meta's subscription
+ * check); any other `GET` is a 404.
  */
 export function webhookRoutes(pipeline: WebhookPipeline, runtime: () => Runtime): Router {
   const router = new Router();
-  router.post('/webhooks/:instance/:kind', async (ctx) => {
-    const reply = await pipeline(ctx.params.instance, ctx.params.kind, () => readWebhookRequest(ctx, runtime()));
-    ctx.status = reply.status ?? 200;
-    if (reply.contentType) ctx.type = reply.contentType;
-    ctx.body = reply.body ?? '';
-  });
+  for (const method of ['POST', 'GET'] as const) {
+    router[method === 'POST' ? 'post' : 'get']('/webhooks/:instance/:kind', async (ctx) => {
+      const reply = await pipeline(ctx.params.instance, ctx.params.kind, () => readWebhookRequest(ctx, runtime()), method);
+      ctx.status = reply.status ?? 200;
+      if (reply.contentType) ctx.type = reply.contentType;
+      ctx.body = reply.body ?? '';
+    });
+  }
   return router;
 }
