@@ -195,7 +195,7 @@ export async function runTimerLag(options: {
 
     await sleep(2000);
     const rssPendingIdle = daemon.memory().rss;
-    const heapUsedPendingIdle = gauge(await scrape(port), 'switchboard_nodejs_heap_size_used_bytes') ?? NaN;
+    const heapUsedPendingIdle = gauge(await scrape(port), 'nodejs_heap_size_used_bytes') ?? NaN;
     const filesIdle = pgs ? undefined : { appended: appendedSince(dataDir, sizesBefore), hot: hotFiles(dataDir) };
     const tablesIdle = pgs ? await tableSizes(pgs) : undefined;
     log(`timers: ${pendingSeen} pending, RSS ${(rssPendingIdle / 2 ** 20).toFixed(0)} MiB, V8 heap used ${(heapUsedPendingIdle / 2 ** 20).toFixed(0)} MiB; first due in ${((firstDue - Date.now()) / 1000).toFixed(1)} s`);
@@ -218,7 +218,7 @@ export async function runTimerLag(options: {
       await sleep(1000);
       rssPeakWhileFiring = Math.max(rssPeakWhileFiring, daemon.memory().rss);
       const m = await scrape(port);
-      loopLagMaxMs = Math.max(loopLagMaxMs, (gauge(m, 'switchboard_nodejs_eventloop_lag_max_seconds') ?? 0) * 1000);
+      loopLagMaxMs = Math.max(loopLagMaxMs, (gauge(m, 'nodejs_eventloop_lag_max_seconds') ?? 0) * 1000);
       fired = histogram(m, 'switchboard_scheduler_lag_seconds', { kind: 'step-timeout' }).count;
       if (fired >= expected) break;
     }

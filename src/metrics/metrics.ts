@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+import { packageVersion } from '../version.js';
 
 /**
  * Every Switchboard metric, created on the registry passed in (tests use a fresh one). Labels are
@@ -8,7 +9,15 @@ import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 
  */
 export function createMetrics(registry: Registry, options: { defaults?: boolean } = {}) {
   const registers = [registry];
-  if (options.defaults !== false) collectDefaultMetrics({ register: registry, prefix: 'switchboard_' });
+  if (options.defaults !== false) {
+    // Unprefixed, as stock Node.js dashboards expect them; less three gauges named `_total`
+    // (prom-client's), which `promtool check metrics` rejects: a `_total` is a counter.
+    collectDefaultMetrics({ register: registry });
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
+  }
+  // The usual `_build_info` shape: constant 1, the facts in labels, for joins and dashboards.
+  new Gauge({ name: 'switchboard_build_info', help: 'Always 1; the running version and Node.js in labels.', labelNames: ['version', 'nodejs'], registers })
+    .set({ version: packageVersion(), nodejs: process.versions.node }, 1);
   // Gauges read at scrape time; the app points these at the scheduler and the consent policy.
   const sources = {
     pendingTimers: () => 0,

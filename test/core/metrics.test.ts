@@ -52,7 +52,7 @@ describe('metrics after a fallback scenario', () => {
     expect(metric(text, 'switchboard_provider_errors_total', { provider: 'wa', reason: 'timeout' }, NaN)).toBe(0);
     expect(metric(text, 'switchboard_scheduler_pending_timers', {}, NaN)).toBe(0);
     expect(metric(text, 'switchboard_config_last_reload_successful', {}, NaN)).toBe(1);
-    expect(text).toContain('switchboard_process_resident_memory_bytes');
+    expect(text).toContain('process_resident_memory_bytes');
     expect(text).not.toContain('+1555');
   });
 });

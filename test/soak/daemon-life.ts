@@ -63,7 +63,7 @@ export function memoryMiB(pid: number, metricsText: string): { rss: number; peak
     const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
     return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
   } catch {
-    const rss = metric(metricsText, 'switchboard_process_resident_memory_bytes', {}, Number.NaN) / 2 ** 20;
+    const rss = metric(metricsText, 'process_resident_memory_bytes', {}, Number.NaN) / 2 ** 20;
     return { rss, peak: rss };
   }
 }
