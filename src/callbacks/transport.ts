@@ -2,6 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { withDeadline } from '../plugin-kit/deadline.js';
 import { checkCallbackUrl, describeRange, forbiddenRange, type CallbackUrlPolicy } from './url-policy.js';
 
 /** What a delivery came to: the final status, or why there was none. Never the answer's body. */
@@ -62,8 +63,9 @@ function once(url: URL, method: string, post: CallbackPost, lookup: LookupFuncti
  */
 export function createCallbackTransport(options: { lookup?: LookupFunction } = {}): CallbackTransport {
   const resolve = options.lookup ?? (dnsLookup as unknown as LookupFunction);
-  return async (post) => {
-    const signal = AbortSignal.timeout(post.timeoutMs);
+  return (post) => withDeadline(post.timeoutMs, (signal) => deliver(post, signal));
+
+  async function deliver(post: CallbackPost, signal: AbortSignal): ReturnType<CallbackTransport> {
     let target = post.url;
     let method = 'POST';
     for (let hop = 0; hop <= MAX_REDIRECTS; hop += 1) {
@@ -91,5 +93,5 @@ export function createCallbackTransport(options: { lookup?: LookupFunction } = {
       if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) method = 'GET';
     }
     return { kind: 'refused', reason: `more than ${MAX_REDIRECTS} redirects` };
-  };
+  }
 }

@@ -7,6 +7,7 @@ import { normalizeAddress } from './addresses.js';
 import type { EngineContext } from './context.js';
 import type { Engine, SendRequest } from './engine.js';
 import { SEND_CEILING_MS } from './send.js';
+import { withDeadline } from '../plugin-kit/deadline.js';
 
 export interface BridgeDeps {
   ctx: EngineContext;
@@ -55,12 +56,12 @@ export function createBridge(deps: BridgeDeps) {
     const key = pairKey(record.from, record.to);
     const known = await ctx.store.conversations.fetch(key);
     try {
-      const receipt = await cc.deliver({
+      const receipt = await withDeadline(SEND_CEILING_MS, (signal) => cc.deliver({
         inboundId: record.id, providerMessageId: record.providerMessageId, receivedAt: record.receivedAt,
         provider: record.instance, channel: record.channel, from: record.from, to: record.to,
         ...(record.text !== undefined ? { text: record.text } : {}), ...(record.media ? { media: record.media } : {}),
         ...(known?.conversationId ? { conversationId: known.conversationId } : {}),
-      }, { signal: AbortSignal.timeout(SEND_CEILING_MS) });
+      }, { signal }));
       const now = ctx.clock.now();
       const conversation: Conversation = {
         bridge: bridgeName, contactCenter: bridge.contactCenter, customer: normalizeAddress(record.from), business: normalizeAddress(record.to),

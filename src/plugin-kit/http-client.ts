@@ -1,4 +1,5 @@
 import { ProviderError, classifyStatus } from '../errors.js';
+import { timedOut, withDeadline } from './deadline.js';
 
 export interface HttpRequest {
   method?: string;
@@ -39,15 +40,17 @@ export interface HttpClient {
  */
 export function createHttpClient(options: { timeoutMs: number }): HttpClient {
   async function request(url: string, init: HttpRequest = {}): Promise<HttpResponse> {
-    const timeout = AbortSignal.timeout(init.timeoutMs ?? options.timeoutMs);
-    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    let deadline: AbortSignal | undefined;
     try {
-      const res = await fetch(url, { method: init.method ?? 'GET', headers: init.headers, body: init.body as BodyInit | undefined, signal, redirect: init.redirect ?? 'manual' });
-      return { status: res.status, headers: res.headers, text: await res.text() };
+      return await withDeadline(init.timeoutMs ?? options.timeoutMs, async (signal) => {
+        deadline = signal;
+        const res = await fetch(url, { method: init.method ?? 'GET', headers: init.headers, body: init.body as BodyInit | undefined, signal, redirect: init.redirect ?? 'manual' });
+        return { status: res.status, headers: res.headers, text: await res.text() };
+      }, init.signal);
     } catch (err) {
-      const timedOut = timeout.aborted || (err as Error).name === 'TimeoutError';
-      throw new ProviderError(timedOut ? `request to ${hostOf(url)} timed out` : `request to ${hostOf(url)} failed`, {
-        reason: timedOut ? 'timeout' : 'server',
+      const late = deadline !== undefined && timedOut(deadline);
+      throw new ProviderError(late ? `request to ${hostOf(url)} timed out` : `request to ${hostOf(url)} failed`, {
+        reason: late ? 'timeout' : 'server',
         cause: err,
       });
     }
