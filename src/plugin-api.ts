@@ -21,6 +21,11 @@ export { createIdFactory } from './ids.js';
 export { readSchema } from './schemas.js';
 export { smsSegments, type SmsSegments, type SmsEncoding } from './plugin-kit/sms-segments.js';
 export { retryAfterMs } from './plugin-kit/retry-after.js';
+export { awsClientConfig, type AwsClientConfig, type AwsConnectionOptions } from './plugin-kit/aws/client-config.js';
+export { toAwsProviderError, type AwsErrorRule, type AwsFailureContext } from './plugin-kit/aws/errors.js';
+export { awsCall, type AwsCallOptions } from './plugin-kit/aws/call.js';
+export { awsOptionsSchema } from './plugin-kit/aws/options-schema.js';
+export { AWS_SIGNING_CERT_URL_PATTERN, createSnsReceiver, type SnsEnvelope, type SnsNotificationParser, type SnsOptions, type SnsReceiver, snsWebhooks } from './plugin-kit/aws/sns.js';
 
 /** A delivery channel. A contact-center side speaks `text`, which is not a provider channel. */
 export type Channel = 'whatsapp' | 'sms' | 'mms' | 'email';
