@@ -69,8 +69,12 @@ function stringToSign(envelope: Omit<SnsEnvelope, 'Signature'>): string {
   return keys.filter((k) => fields[k] !== undefined).map((k) => `${k}\n${fields[k]}\n`).join('');
 }
 
+// One key per test process: generating it is the slow part, and each fake still serves it at its own URL.
+let keyPair: ReturnType<typeof generate> | undefined;
+
 export async function startSnsFake(): Promise<SnsFake> {
-  const pems = await generate([{ name: 'commonName', value: 'sns.fake.test' }], { keySize: 2048, algorithm: 'sha256' });
+  keyPair ??= generate([{ name: 'commonName', value: 'sns.fake.test' }], { keySize: 2048, algorithm: 'sha256' });
+  const pems = await keyPair;
   const confirmations: string[] = [];
   let downloads = 0;
   const certName = `SimpleNotificationService-${createHash('md5').update(pems.cert).digest('hex')}.pem`;
