@@ -48,6 +48,10 @@ export interface ResolvedContent {
   html?: string;
   media?: string[];
   template?: TemplateContent;
+  /** SMS: the traffic class, where the provider distinguishes them (AWS End User Messaging); default the instance's. */
+  messageType?: 'transactional' | 'promotional';
+  /** The provider's configuration set for this message (AWS SES and End User Messaging); default the instance's. */
+  configurationSet?: string;
 }
 
 export interface OutboundMessage {

@@ -40,6 +40,7 @@ function content(message: OutboundMessage): SendEmailCommandInput['Content'] {
 export function buildSendEmail(message: OutboundMessage, options: SesOptions): SendEmailCommandInput {
   if (message.channel !== 'email') throw refuse(`SES sends email, not ${message.channel}`);
   if (!message.to.includes('@')) throw refuse('the message has no email address to send to');
+  const configurationSet = message.content.configurationSet ?? options.configurationSet;
   return {
     FromEmailAddress: message.from ?? options.from,
     ...(options.fromArn !== undefined ? { FromEmailAddressIdentityArn: options.fromArn } : {}),
@@ -47,6 +48,6 @@ export function buildSendEmail(message: OutboundMessage, options: SesOptions): S
     ...(options.replyTo !== undefined ? { ReplyToAddresses: [...options.replyTo] } : {}),
     Content: content(message),
     EmailTags: [{ Name: ATTEMPT_TAG, Value: message.attemptId }, { Name: MESSAGE_TAG, Value: message.messageId }],
-    ...(options.configurationSet !== undefined ? { ConfigurationSetName: options.configurationSet } : {}),
+    ...(configurationSet !== undefined ? { ConfigurationSetName: configurationSet } : {}),
   };
 }
