@@ -4,12 +4,13 @@
  */
 import { avayaInfinityPlugin } from '../plugins/avaya-infinity/index.js';
 import { awsSmsPlugin } from '../plugins/aws-sms/index.js';
+import { awsWhatsAppPlugin } from '../plugins/aws-whatsapp/index.js';
 import { bandwidthPlugin } from '../plugins/bandwidth/index.js';
 import { mockPlugin } from '../plugins/mock/index.js';
 import { sesPlugin } from '../plugins/ses/index.js';
 import { twilioPlugin } from '../plugins/twilio/index.js';
 import type { PluginDefinition } from './plugin-api.js';
 
-const plugins: readonly PluginDefinition<never>[] = [mockPlugin, twilioPlugin, bandwidthPlugin, avayaInfinityPlugin, sesPlugin, awsSmsPlugin] as unknown as PluginDefinition<never>[];
+const plugins: readonly PluginDefinition<never>[] = [mockPlugin, twilioPlugin, bandwidthPlugin, avayaInfinityPlugin, sesPlugin, awsSmsPlugin, awsWhatsAppPlugin] as unknown as PluginDefinition<never>[];
 
 export const builtinPlugins: ReadonlyMap<string, PluginDefinition<never>> = new Map(plugins.map((p) => [p.name, p]));
