@@ -23,7 +23,7 @@ export { smsSegments, type SmsSegments, type SmsEncoding } from './plugin-kit/sm
 export { retryAfterMs } from './plugin-kit/retry-after.js';
 export { awsClientConfig, type AwsClientConfig, type AwsConnectionOptions } from './plugin-kit/aws/client-config.js';
 export { toAwsProviderError, type AwsErrorRule, type AwsFailureContext } from './plugin-kit/aws/errors.js';
-export { awsCall, type AwsCallOptions } from './plugin-kit/aws/call.js';
+export { awsCall, lazyAwsClient, type AwsCallOptions, type LazyAwsClient } from './plugin-kit/aws/call.js';
 export { awsOptionsSchema } from './plugin-kit/aws/options-schema.js';
 export { AWS_SIGNING_CERT_URL_PATTERN, createSnsReceiver, type SnsEnvelope, type SnsNotificationParser, type SnsOptions, type SnsReceiver, snsWebhooks } from './plugin-kit/aws/sns.js';
 

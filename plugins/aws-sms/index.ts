@@ -1,5 +1,4 @@
-import { PinpointSMSVoiceV2Client, SendTextMessageCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import { ProviderError, awsCall, awsClientConfig, awsOptionsSchema, parseDuration, smsSegments, snsWebhooks, type PluginDefinition, type PluginDeps, type Provider } from '../../src/plugin-api.js';
+import { ProviderError, awsCall, awsClientConfig, lazyAwsClient, awsOptionsSchema, parseDuration, smsSegments, snsWebhooks, type PluginDefinition, type PluginDeps, type Provider } from '../../src/plugin-api.js';
 import { SMS_ERROR_RULES } from './errors.js';
 import { parseSmsNotification } from './events.js';
 import type { AwsSmsOptions } from './options.js';
@@ -19,18 +18,21 @@ export { CONTEXT_ATTEMPT, CONTEXT_MESSAGE } from './send.js';
  */
 export function createAwsSmsProvider(options: AwsSmsOptions, deps: PluginDeps): Provider {
   const timeoutMs = parseDuration(options.timeout) ?? 10_000;
-  const client = new PinpointSMSVoiceV2Client(awsClientConfig(options, timeoutMs));
+  const config = awsClientConfig(options, timeoutMs);
+  const client = lazyAwsClient(async () => new (await import('@aws-sdk/client-pinpoint-sms-voice-v2')).PinpointSMSVoiceV2Client(config));
   return {
     async send(message, { signal }) {
       const input = buildSendText(message, options);
-      const out = await awsCall({ service: 'End User Messaging SMS', timeoutMs, signal, rules: SMS_ERROR_RULES }, (abortSignal) => client.send(new SendTextMessageCommand(input), { abortSignal }));
+      const { SendTextMessageCommand } = await import('@aws-sdk/client-pinpoint-sms-voice-v2');
+      const sms = await client.get();
+      const out = await awsCall({ service: 'End User Messaging SMS', timeoutMs, signal, rules: SMS_ERROR_RULES }, (abortSignal) => sms.send(new SendTextMessageCommand(input), { abortSignal }));
       if (!out.MessageId) throw new ProviderError('End User Messaging SMS answered without a MessageId', { reason: 'server' });
       const { segments, encoding } = smsSegments(input.MessageBody ?? '');
       return { providerMessageId: out.MessageId, status: 'queued', details: { segments, encoding, messageType: input.MessageType } };
     },
     webhooks: snsWebhooks(options.sns, deps, parseSmsNotification),
     async close() {
-      client.destroy();
+      client.close();
     },
   };
 }

@@ -1,5 +1,4 @@
-import { SendWhatsAppMessageCommand, SocialMessagingClient } from '@aws-sdk/client-socialmessaging';
-import { ProviderError, awsCall, awsClientConfig, awsOptionsSchema, parseDuration, snsWebhooks, type PluginDefinition, type PluginDeps, type Provider } from '../../src/plugin-api.js';
+import { ProviderError, awsCall, awsClientConfig, lazyAwsClient, awsOptionsSchema, parseDuration, snsWebhooks, type PluginDefinition, type PluginDeps, type Provider } from '../../src/plugin-api.js';
 import { WHATSAPP_ERROR_RULES } from './errors.js';
 import { createIdMap, parseWhatsAppNotification } from './events.js';
 import type { AwsWhatsAppOptions } from './options.js';
@@ -22,24 +21,27 @@ const encoder = new TextEncoder();
  */
 export function createAwsWhatsAppProvider(options: AwsWhatsAppOptions, deps: PluginDeps): Provider {
   const timeoutMs = parseDuration(options.timeout) ?? 10_000;
-  const client = new SocialMessagingClient(awsClientConfig(options, timeoutMs));
+  const config = awsClientConfig(options, timeoutMs);
+  const client = lazyAwsClient(async () => new (await import('@aws-sdk/client-socialmessaging')).SocialMessagingClient(config));
   const ids = createIdMap();
   const business = options.from ?? options.originationPhoneNumberId;
   return {
     async send(message, { signal }) {
       const payload = buildWhatsAppMessage(message, options.templateLanguage);
+      const { SendWhatsAppMessageCommand } = await import('@aws-sdk/client-socialmessaging');
+      const social = await client.get();
       const command = new SendWhatsAppMessageCommand({
         originationPhoneNumberId: options.originationPhoneNumberId,
         message: encoder.encode(JSON.stringify(payload)),
         metaApiVersion: options.metaApiVersion,
       });
-      const out = await awsCall({ service: 'End User Messaging Social', timeoutMs, signal, rules: WHATSAPP_ERROR_RULES }, (abortSignal) => client.send(command, { abortSignal }));
+      const out = await awsCall({ service: 'End User Messaging Social', timeoutMs, signal, rules: WHATSAPP_ERROR_RULES }, (abortSignal) => social.send(command, { abortSignal }));
       if (!out.messageId) throw new ProviderError('End User Messaging Social answered without a messageId', { reason: 'server' });
       return { providerMessageId: out.messageId, status: 'queued', details: { whatsappType: payload.type } };
     },
     webhooks: snsWebhooks(options.sns, deps, (text) => parseWhatsAppNotification(text, ids, business)),
     async close() {
-      client.destroy();
+      client.close();
     },
   };
 }

@@ -1,5 +1,4 @@
-import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { ProviderError, awsCall, awsClientConfig, awsOptionsSchema, parseDuration, snsWebhooks, type PluginDefinition, type PluginDeps, type Provider } from '../../src/plugin-api.js';
+import { ProviderError, awsCall, awsClientConfig, lazyAwsClient, awsOptionsSchema, parseDuration, snsWebhooks, type PluginDefinition, type PluginDeps, type Provider } from '../../src/plugin-api.js';
 import { SES_ERROR_RULES } from './errors.js';
 import { parseSesEvent } from './events.js';
 import type { SesOptions } from './options.js';
@@ -21,18 +20,21 @@ export { ATTEMPT_TAG, MESSAGE_TAG } from './send.js';
  */
 export function createSesProvider(options: SesOptions, deps: PluginDeps): Provider {
   const timeoutMs = parseDuration(options.timeout) ?? 10_000;
-  const client = new SESv2Client(awsClientConfig(options, timeoutMs));
+  const config = awsClientConfig(options, timeoutMs);
+  const client = lazyAwsClient(async () => new (await import('@aws-sdk/client-sesv2')).SESv2Client(config));
   return {
     async send(message, { signal }) {
       const input = buildSendEmail(message, options);
-      const out = await awsCall({ service: 'SES', timeoutMs, signal, rules: SES_ERROR_RULES }, (abortSignal) => client.send(new SendEmailCommand(input), { abortSignal }));
+      const { SendEmailCommand } = await import('@aws-sdk/client-sesv2');
+      const ses = await client.get();
+      const out = await awsCall({ service: 'SES', timeoutMs, signal, rules: SES_ERROR_RULES }, (abortSignal) => ses.send(new SendEmailCommand(input), { abortSignal }));
       if (!out.MessageId) throw new ProviderError('SES answered without a MessageId', { reason: 'server' });
       const template = input.Content?.Template?.TemplateName ?? input.Content?.Template?.TemplateArn;
       return { providerMessageId: out.MessageId, status: 'queued', ...(template !== undefined ? { details: { template } } : {}) };
     },
     webhooks: snsWebhooks(options.sns, deps, parseSesEvent),
     async close() {
-      client.destroy();
+      client.close();
     },
   };
 }

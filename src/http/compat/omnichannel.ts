@@ -1,4 +1,4 @@
-import Router from '@koa/router';
+import type { Middleware } from 'koa';
 import type { Engine, SendRequest } from '../../engine/engine.js';
 import type { OmnichannelConfig } from '../../config/types.js';
 import { AppError } from '../../errors.js';
@@ -84,20 +84,16 @@ export function toSendRequest(body: OmnichannelBody, config: OmnichannelConfig):
  *   // gateway.yaml: compat: { omnichannel: { providers: { email: ses, whatsapp: aws-wa } } }
  *   // curl -H 'x-api-key: …' -d '{"use_case":"fallback","fallback_seconds":30,"pc":{"channel":"whatsapp","recipient":"+1…","whatsapp":{"message":"hi"}},"fc":{…}}' …/v1/omnichannel
  */
-export function omnichannelRoutes(engine: Engine, runtime: () => Runtime): Router {
-  const router = new Router();
+export function omnichannelMiddleware(engine: Engine, runtime: () => Runtime): Middleware {
   const sender = requireScope(runtime, 'send');
-  // Any POST may be the configured path, which a reload can add, remove or move: it is read per
-  // request, and a path that is not it goes on to the other routes (404 without the setting).
-  router.post(/.*/, async (ctx, next) => {
+  // Not a router route: the path is the config's, which a reload can add, remove or move, and a
+  // pattern matching every path would make the routers answer other paths' 404s with 405.
+  return async (ctx, next) => {
     const config = runtime().loaded.config.compat.omnichannel;
-    if (!config || ctx.path !== config.path) return next();
+    if (ctx.method !== 'POST' || !config || ctx.path !== config.path) return next();
     await sender(ctx, () => jsonBody(ctx, async () => {
       const body = validateBody<OmnichannelBody>('compat-omnichannel', ctx.request.body);
       await acceptAndAnswer(ctx, engine, toSendRequest(body, config));
     }));
-  });
-  // A pattern that matches every path must not turn other methods' 404s into 405s.
-  router.allowedMethods = () => async (_ctx, next) => next();
-  return router;
+  };
 }

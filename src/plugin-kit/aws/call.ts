@@ -23,3 +23,25 @@ export async function awsCall<T>(options: AwsCallOptions, call: (abortSignal: Ab
     throw toAwsProviderError(err, { service: options.service, timedOut: deadline.aborted, aborted: options.signal.aborted, timeoutMs: options.timeoutMs, rules: options.rules }) as ProviderError;
   }
 }
+
+/** An SDK client built on first use and destroyed on close. */
+export interface LazyAwsClient<C> {
+  get(): Promise<C>;
+  close(): void;
+}
+
+/**
+ * Builds an SDK client on the first send rather than at load: an AWS service package takes a
+ * second or more to import, which `switchboard check` and instances that never send should not pay.
+ *
+ * @example const ses = lazyAwsClient(async () => new (await import('@aws-sdk/client-sesv2')).SESv2Client(config));
+ */
+export function lazyAwsClient<C extends { destroy(): void }>(make: () => Promise<C>): LazyAwsClient<C> {
+  let client: Promise<C> | undefined;
+  return {
+    get: () => (client ??= make()),
+    close() {
+      void client?.then((c) => c.destroy(), () => undefined);
+    },
+  };
+}
