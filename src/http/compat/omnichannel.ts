@@ -93,7 +93,8 @@ export function omnichannelMiddleware(engine: Engine, runtime: () => Runtime): M
     if (ctx.method !== 'POST' || !config || ctx.path !== config.path) return next();
     await sender(ctx, () => jsonBody(ctx, async () => {
       const body = validateBody<OmnichannelBody>('compat-omnichannel', ctx.request.body);
-      await acceptAndAnswer(ctx, engine, toSendRequest(body, config));
+      // The translation is held to the same rules as POST /v1/messages (addresses, content sizes).
+      await acceptAndAnswer(ctx, engine, validateBody<SendRequest>('send-message', toSendRequest(body, config)));
     }));
   };
 }
