@@ -25,6 +25,7 @@ export { awsClientConfig, type AwsClientConfig, type AwsConnectionOptions } from
 export { toAwsProviderError, type AwsErrorRule, type AwsFailureContext } from './plugin-kit/aws/errors.js';
 export { awsCall, lazyAwsClient, type AwsCallOptions, type LazyAwsClient } from './plugin-kit/aws/call.js';
 export { awsOptionsSchema } from './plugin-kit/aws/options-schema.js';
+export { createAwsProvider, requireId, type AwsProviderSpec } from './plugin-kit/aws/provider.js';
 export { AWS_SIGNING_CERT_URL_PATTERN, createSnsReceiver, type SnsEnvelope, type SnsNotificationParser, type SnsOptions, type SnsReceiver, snsWebhooks } from './plugin-kit/aws/sns.js';
 
 /** A delivery channel. A contact-center side speaks `text`, which is not a provider channel. */

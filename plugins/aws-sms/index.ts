@@ -1,4 +1,4 @@
-import { ProviderError, awsCall, awsClientConfig, lazyAwsClient, awsOptionsSchema, parseDuration, smsSegments, snsWebhooks, type PluginDefinition, type PluginDeps, type Provider } from '../../src/plugin-api.js';
+import { awsOptionsSchema, createAwsProvider, requireId, smsSegments, type PluginDefinition, type PluginDeps, type Provider } from '../../src/plugin-api.js';
 import { SMS_ERROR_RULES } from './errors.js';
 import { parseSmsNotification } from './events.js';
 import type { AwsSmsOptions } from './options.js';
@@ -17,24 +17,17 @@ export { CONTEXT_ATTEMPT, CONTEXT_MESSAGE } from './send.js';
  *   await sms.send({ attemptId, messageId, channel: 'sms', to: '+15557654321', content: { text: 'Hi' } }, { signal });
  */
 export function createAwsSmsProvider(options: AwsSmsOptions, deps: PluginDeps): Provider {
-  const timeoutMs = parseDuration(options.timeout) ?? 10_000;
-  const config = awsClientConfig(options, timeoutMs);
-  const client = lazyAwsClient(async () => new (await import('@aws-sdk/client-pinpoint-sms-voice-v2')).PinpointSMSVoiceV2Client(config));
-  return {
-    async send(message, { signal }) {
+  return createAwsProvider({
+    service: 'End User Messaging SMS', options, deps, rules: SMS_ERROR_RULES, parse: parseSmsNotification,
+    client: async (config) => new (await import('@aws-sdk/client-pinpoint-sms-voice-v2')).PinpointSMSVoiceV2Client(config),
+    async send(sms, message, abortSignal) {
       const input = buildSendText(message, options);
       const { SendTextMessageCommand } = await import('@aws-sdk/client-pinpoint-sms-voice-v2');
-      const sms = await client.get();
-      const out = await awsCall({ service: 'End User Messaging SMS', timeoutMs, signal, rules: SMS_ERROR_RULES }, (abortSignal) => sms.send(new SendTextMessageCommand(input), { abortSignal }));
-      if (!out.MessageId) throw new ProviderError('End User Messaging SMS answered without a MessageId', { reason: 'server' });
+      const out = await sms.send(new SendTextMessageCommand(input), { abortSignal });
       const { segments, encoding } = smsSegments(input.MessageBody ?? '');
-      return { providerMessageId: out.MessageId, status: 'queued', details: { segments, encoding, messageType: input.MessageType } };
+      return { providerMessageId: requireId('End User Messaging SMS', out.MessageId), status: 'queued', details: { segments, encoding, messageType: input.MessageType } };
     },
-    webhooks: snsWebhooks(options.sns, deps, parseSmsNotification),
-    async close() {
-      client.close();
-    },
-  };
+  });
 }
 
 export const awsSmsPlugin: PluginDefinition<AwsSmsOptions> = {

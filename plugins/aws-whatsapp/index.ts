@@ -1,4 +1,4 @@
-import { ProviderError, awsCall, awsClientConfig, lazyAwsClient, awsOptionsSchema, parseDuration, snsWebhooks, type PluginDefinition, type PluginDeps, type Provider } from '../../src/plugin-api.js';
+import { awsOptionsSchema, createAwsProvider, requireId, type PluginDefinition, type PluginDeps, type Provider } from '../../src/plugin-api.js';
 import { WHATSAPP_ERROR_RULES } from './errors.js';
 import { createIdMap, parseWhatsAppNotification } from './events.js';
 import type { AwsWhatsAppOptions } from './options.js';
@@ -20,30 +20,23 @@ const encoder = new TextEncoder();
  *   await wa.send({ attemptId, messageId, channel: 'whatsapp', to: '+15557654321', content: { text: 'Hi' } }, { signal });
  */
 export function createAwsWhatsAppProvider(options: AwsWhatsAppOptions, deps: PluginDeps): Provider {
-  const timeoutMs = parseDuration(options.timeout) ?? 10_000;
-  const config = awsClientConfig(options, timeoutMs);
-  const client = lazyAwsClient(async () => new (await import('@aws-sdk/client-socialmessaging')).SocialMessagingClient(config));
   const ids = createIdMap();
   const business = options.from ?? options.originationPhoneNumberId;
-  return {
-    async send(message, { signal }) {
+  return createAwsProvider({
+    service: 'End User Messaging Social', options, deps, rules: WHATSAPP_ERROR_RULES,
+    parse: (text) => parseWhatsAppNotification(text, ids, business),
+    client: async (config) => new (await import('@aws-sdk/client-socialmessaging')).SocialMessagingClient(config),
+    async send(social, message, abortSignal) {
       const payload = buildWhatsAppMessage(message, options.templateLanguage);
       const { SendWhatsAppMessageCommand } = await import('@aws-sdk/client-socialmessaging');
-      const social = await client.get();
-      const command = new SendWhatsAppMessageCommand({
+      const out = await social.send(new SendWhatsAppMessageCommand({
         originationPhoneNumberId: options.originationPhoneNumberId,
         message: encoder.encode(JSON.stringify(payload)),
         metaApiVersion: options.metaApiVersion,
-      });
-      const out = await awsCall({ service: 'End User Messaging Social', timeoutMs, signal, rules: WHATSAPP_ERROR_RULES }, (abortSignal) => social.send(command, { abortSignal }));
-      if (!out.messageId) throw new ProviderError('End User Messaging Social answered without a messageId', { reason: 'server' });
-      return { providerMessageId: out.messageId, status: 'queued', details: { whatsappType: payload.type } };
+      }), { abortSignal });
+      return { providerMessageId: requireId('End User Messaging Social', out.messageId), status: 'queued', details: { whatsappType: payload.type } };
     },
-    webhooks: snsWebhooks(options.sns, deps, (text) => parseWhatsAppNotification(text, ids, business)),
-    async close() {
-      client.close();
-    },
-  };
+  });
 }
 
 export const awsWhatsAppPlugin: PluginDefinition<AwsWhatsAppOptions> = {

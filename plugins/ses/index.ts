@@ -1,4 +1,4 @@
-import { ProviderError, awsCall, awsClientConfig, lazyAwsClient, awsOptionsSchema, parseDuration, snsWebhooks, type PluginDefinition, type PluginDeps, type Provider } from '../../src/plugin-api.js';
+import { awsOptionsSchema, createAwsProvider, requireId, type PluginDefinition, type PluginDeps, type Provider } from '../../src/plugin-api.js';
 import { SES_ERROR_RULES } from './errors.js';
 import { parseSesEvent } from './events.js';
 import type { SesOptions } from './options.js';
@@ -19,24 +19,17 @@ export { ATTEMPT_TAG, MESSAGE_TAG } from './send.js';
  *   // → { providerMessageId: '0100018c…', status: 'queued' }
  */
 export function createSesProvider(options: SesOptions, deps: PluginDeps): Provider {
-  const timeoutMs = parseDuration(options.timeout) ?? 10_000;
-  const config = awsClientConfig(options, timeoutMs);
-  const client = lazyAwsClient(async () => new (await import('@aws-sdk/client-sesv2')).SESv2Client(config));
-  return {
-    async send(message, { signal }) {
+  return createAwsProvider({
+    service: 'SES', options, deps, rules: SES_ERROR_RULES, parse: parseSesEvent,
+    client: async (config) => new (await import('@aws-sdk/client-sesv2')).SESv2Client(config),
+    async send(ses, message, abortSignal) {
       const input = buildSendEmail(message, options);
       const { SendEmailCommand } = await import('@aws-sdk/client-sesv2');
-      const ses = await client.get();
-      const out = await awsCall({ service: 'SES', timeoutMs, signal, rules: SES_ERROR_RULES }, (abortSignal) => ses.send(new SendEmailCommand(input), { abortSignal }));
-      if (!out.MessageId) throw new ProviderError('SES answered without a MessageId', { reason: 'server' });
+      const out = await ses.send(new SendEmailCommand(input), { abortSignal });
       const template = input.Content?.Template?.TemplateName ?? input.Content?.Template?.TemplateArn;
-      return { providerMessageId: out.MessageId, status: 'queued', ...(template !== undefined ? { details: { template } } : {}) };
+      return { providerMessageId: requireId('SES', out.MessageId), status: 'queued', ...(template !== undefined ? { details: { template } } : {}) };
     },
-    webhooks: snsWebhooks(options.sns, deps, parseSesEvent),
-    async close() {
-      client.close();
-    },
-  };
+  });
 }
 
 export const sesPlugin: PluginDefinition<SesOptions> = {

@@ -28,6 +28,7 @@ export interface SnsEnvelope {
   Timestamp: string;
   Subject?: string;
   SubscribeURL?: string;
+  UnsubscribeURL?: string;
   Token?: string;
   SignatureVersion: string;
   Signature: string;

@@ -92,3 +92,22 @@ const isNamed = (body: unknown): body is { __type: string } => typeof body === '
 export function signedScope(req: AwsRecordedRequest): string | undefined {
   return /Credential=([^,]+)/.exec(String(req.headers.authorization ?? ''))?.[1];
 }
+
+/** What a send fake makes of one request of its operation: a record and the 200 body, or a refusal. */
+export type SendOutcome<S> = { record: S; answer: unknown } | { refuse: AwsAnswer };
+
+/**
+ * A fake of one send operation: requests `isOperation` recognizes are accepted (recorded in `sent`,
+ * answered 200) or refused by `accept`; anything else is an unknown operation.
+ */
+export async function startSendFake<S>(protocol: AwsProtocol, isOperation: (req: AwsRecordedRequest) => boolean, accept: (req: AwsRecordedRequest) => SendOutcome<S>): Promise<AwsFake & { sent: S[] }> {
+  const sent: S[] = [];
+  const fake = await startAwsFake(protocol, (req) => {
+    if (!isOperation(req)) return undefined;
+    const outcome = accept(req);
+    if ('refuse' in outcome) return outcome.refuse;
+    sent.push(outcome.record);
+    return { status: 200, body: outcome.answer };
+  });
+  return { ...fake, sent };
+}

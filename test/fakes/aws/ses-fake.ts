@@ -8,7 +8,7 @@
  *   ses.sent[0].body // → { FromEmailAddress, Destination: { ToAddresses }, Content, EmailTags, ConfigurationSetName }
  */
 import { randomBytes } from 'node:crypto';
-import { startAwsFake, type AwsFake, type AwsRecordedRequest } from './fake-server.js';
+import { startSendFake, type AwsFake, type AwsRecordedRequest } from './fake-server.js';
 
 export interface SentEmail {
   messageId: string;
@@ -27,15 +27,11 @@ export interface SesFake extends AwsFake {
   sent: SentEmail[];
 }
 
-export async function startSesFake(): Promise<SesFake> {
-  const sent: SentEmail[] = [];
-  const fake = await startAwsFake('rest-json', (req) => {
-    if (req.method !== 'POST' || req.path !== '/v2/email/outbound-emails') return undefined;
+export function startSesFake(): Promise<SesFake> {
+  return startSendFake<SentEmail>('rest-json', (req) => req.method === 'POST' && req.path === '/v2/email/outbound-emails', (req) => {
     const body = (req.body ?? {}) as SentEmail['body'];
-    if (!body.Content || !body.Destination) return { status: 400, body: { __type: 'BadRequestException', message: 'Content and Destination are required' } };
+    if (!body.Content || !body.Destination) return { refuse: { status: 400, body: { __type: 'BadRequestException', message: 'Content and Destination are required' } } };
     const messageId = `0100${randomBytes(16).toString('hex')}-000000`;
-    sent.push({ messageId, request: req, body });
-    return { status: 200, body: { MessageId: messageId } };
+    return { record: { messageId, request: req, body }, answer: { MessageId: messageId } };
   });
-  return { ...fake, sent };
 }

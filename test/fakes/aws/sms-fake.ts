@@ -8,7 +8,7 @@
  *   sms.sent[0].body // → { DestinationPhoneNumber, OriginationIdentity, MessageBody, MessageType, Context, … }
  */
 import { randomUUID } from 'node:crypto';
-import { startAwsFake, type AwsFake, type AwsRecordedRequest } from './fake-server.js';
+import { startSendFake, type AwsFake, type AwsRecordedRequest } from './fake-server.js';
 
 export const SEND_TEXT_TARGET = 'PinpointSMSVoiceV2.SendTextMessage';
 
@@ -22,17 +22,13 @@ export interface SmsFake extends AwsFake {
   sent: SentText[];
 }
 
-export async function startSmsFake(): Promise<SmsFake> {
-  const sent: SentText[] = [];
-  const fake = await startAwsFake('json-1.0', (req) => {
-    if (req.method !== 'POST' || req.path !== '/' || req.headers['x-amz-target'] !== SEND_TEXT_TARGET) return undefined;
+export function startSmsFake(): Promise<SmsFake> {
+  return startSendFake<SentText>('json-1.0', (req) => req.method === 'POST' && req.path === '/' && req.headers['x-amz-target'] === SEND_TEXT_TARGET, (req) => {
     const body = (req.body ?? {}) as SentText['body'];
     if (typeof body.DestinationPhoneNumber !== 'string') {
-      return { status: 400, body: { __type: 'ValidationException', Message: 'DestinationPhoneNumber is required', Reason: 'MISSING_PARAMETER' } };
+      return { refuse: { status: 400, body: { __type: 'ValidationException', Message: 'DestinationPhoneNumber is required', Reason: 'MISSING_PARAMETER' } } };
     }
     const messageId = randomUUID();
-    sent.push({ messageId, request: req, body });
-    return { status: 200, body: { MessageId: messageId } };
+    return { record: { messageId, request: req, body }, answer: { MessageId: messageId } };
   });
-  return { ...fake, sent };
 }

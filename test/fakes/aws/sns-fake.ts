@@ -14,21 +14,9 @@ import { createHash, randomBytes, randomUUID, sign } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generate } from 'selfsigned';
+import type { SnsEnvelope } from '../../../src/plugin-api.js';
 
-export interface SnsEnvelope {
-  Type: 'Notification' | 'SubscriptionConfirmation' | 'UnsubscribeConfirmation';
-  MessageId: string;
-  TopicArn: string;
-  Message: string;
-  Timestamp: string;
-  Subject?: string;
-  Token?: string;
-  SubscribeURL?: string;
-  UnsubscribeURL?: string;
-  SignatureVersion: string;
-  Signature: string;
-  SigningCertURL: string;
-}
+export type { SnsEnvelope };
 
 export interface SignOptions {
   signatureVersion?: '1' | '2';

@@ -9,7 +9,7 @@
  *   sns.notification(TOPIC, whatsappStatus(wa.sent[0], 'read'))
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { startAwsFake, type AwsFake, type AwsRecordedRequest } from './fake-server.js';
+import { startSendFake, type AwsFake, type AwsRecordedRequest } from './fake-server.js';
 
 export interface SentWhatsApp {
   /** AWS's message id (what the SDK returns). */
@@ -26,22 +26,18 @@ export interface WhatsAppFake extends AwsFake {
   sent: SentWhatsApp[];
 }
 
-export async function startWhatsAppFake(): Promise<WhatsAppFake> {
-  const sent: SentWhatsApp[] = [];
-  const fake = await startAwsFake('rest-json', (req) => {
-    if (req.method !== 'POST' || req.path !== '/v1/whatsapp/send') return undefined;
+export function startWhatsAppFake(): Promise<WhatsAppFake> {
+  return startSendFake<SentWhatsApp>('rest-json', (req) => req.method === 'POST' && req.path === '/v1/whatsapp/send', (req) => {
     const body = (req.body ?? {}) as SentWhatsApp['body'];
     let message: Record<string, unknown>;
     try {
       message = JSON.parse(Buffer.from(body.message ?? '', 'base64').toString('utf8')) as Record<string, unknown>;
     } catch {
-      return { status: 400, body: { __type: 'InvalidParametersException', message: 'message is not Meta JSON' } };
+      return { refuse: { status: 400, body: { __type: 'InvalidParametersException', message: 'message is not Meta JSON' } } };
     }
-    const entry = { messageId: randomUUID(), wamid: `wamid.${randomBytes(24).toString('base64url')}`, request: req, body, message };
-    sent.push(entry);
-    return { status: 200, body: { messageId: entry.messageId } };
+    const record = { messageId: randomUUID(), wamid: `wamid.${randomBytes(24).toString('base64url')}`, request: req, body, message };
+    return { record, answer: { messageId: record.messageId } };
   });
-  return { ...fake, sent };
 }
 
 const BUSINESS = { display_phone_number: '15550001111', phone_number_id: '574086085794038' };

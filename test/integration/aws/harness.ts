@@ -33,11 +33,14 @@ export interface AwsHarness {
 const connection = (endpoint: string) =>
   `region: eu-west-1, accessKeyId: AKIDAWSTEST0000000, secretAccessKey: "\${env:AWS_SECRET}", endpoint: "${endpoint}", timeout: 2s`;
 
+// gateway.yaml needs a route; a test of the omnichannel API (inline plans) needs no other.
+const MOCK_ROUTE = 'routes: { mock-sms: { steps: [{ channel: sms, providers: [sms] }] } }';
+
 /**
  * `routes` and `extra` (top-level sections such as `compat`) are the test's; the AWS instances
  * (`ses`, `aws-sms`, `aws-wa`, each trusting the SNS fake) and a delivering mock `sms` are the harness's.
  */
-export async function startAwsHarness(routes: string, extra = '', apiScopes = '[send, read, admin]'): Promise<AwsHarness> {
+export async function startAwsHarness(routes = MOCK_ROUTE, extra = '', apiScopes = '[send, read, admin]'): Promise<AwsHarness> {
   const [ses, sms, wa, sns] = await Promise.all([startSesFake(), startSmsFake(), startWhatsAppFake(), startSnsFake()]);
   const trust = `sns: { topicArns: ["${TOPIC}"], signingCertUrlPattern: '${sns.certUrlPattern}' }`;
   const gw = await startGateway(configText(`

@@ -9,17 +9,9 @@ import { socialEvent, whatsappInbound, whatsappStatus } from '../../fakes/aws/wh
 import { CUSTOMER_EMAIL, CUSTOMER_PHONE, SMS_FROM, TOPIC, WA_FROM, WA_PHONE_ID, metricsText, startAwsHarness, waitFor, type AwsHarness } from './harness.js';
 
 const COMPAT = 'compat: { omnichannel: { providers: { email: ses, sms: aws-sms, whatsapp: aws-wa }, within: 1m } }';
-// gateway.yaml needs at least one route; the omnichannel API builds its own plans.
-const ROUTES = `
-routes:
-  unused:
-    steps:
-      - { channel: sms, providers: [sms] }
-`;
-
 let h: AwsHarness;
 beforeAll(async () => {
-  h = await startAwsHarness(ROUTES, COMPAT);
+  h = await startAwsHarness(undefined, COMPAT);
 });
 afterAll(() => h.close());
 

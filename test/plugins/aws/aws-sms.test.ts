@@ -1,18 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAwsSmsProvider, parseSmsNotification, type AwsSmsOptions } from '../../../plugins/aws-sms/index.js';
 import { ProviderError, type OutboundMessage } from '../../../src/plugin-api.js';
 import { signedScope } from '../../fakes/aws/fake-server.js';
 import { startSmsFake, type SmsFake } from '../../fakes/aws/sms-fake.js';
+import { useAwsFake } from '../../helpers/aws-fakes.js';
 import { pluginDeps } from '../../helpers/plugin-deps.js';
 
 let fake: SmsFake;
-beforeAll(async () => {
-  fake = await startSmsFake();
-});
-afterAll(() => fake.close());
-beforeEach(() => {
-  fake.requests.length = 0;
-  fake.sent.length = 0;
+useAwsFake(startSmsFake, (f) => {
+  fake = f;
 });
 
 const options = (extra: Partial<AwsSmsOptions> = {}): AwsSmsOptions => Object.freeze({

@@ -1,19 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAwsWhatsAppProvider, createIdMap, parseWhatsAppNotification, type AwsWhatsAppOptions } from '../../../plugins/aws-whatsapp/index.js';
 import type { OutboundMessage, WebhookResult } from '../../../src/plugin-api.js';
 import { signedScope } from '../../fakes/aws/fake-server.js';
 import { socialEvent, startWhatsAppFake, whatsappInbound, whatsappStatus, type WhatsAppFake } from '../../fakes/aws/whatsapp-fake.js';
+import { useAwsFake } from '../../helpers/aws-fakes.js';
 import { pluginDeps } from '../../helpers/plugin-deps.js';
 
 const PHONE_ID = `phone-number-id-${'0a1b2c3d'.repeat(4)}`;
 let fake: WhatsAppFake;
-beforeAll(async () => {
-  fake = await startWhatsAppFake();
-});
-afterAll(() => fake.close());
-beforeEach(() => {
-  fake.requests.length = 0;
-  fake.sent.length = 0;
+useAwsFake(startWhatsAppFake, (f) => {
+  fake = f;
 });
 
 const options = (extra: Partial<AwsWhatsAppOptions> = {}): AwsWhatsAppOptions => Object.freeze({

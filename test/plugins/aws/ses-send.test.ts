@@ -1,18 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSesProvider, type SesOptions } from '../../../plugins/ses/index.js';
 import { ProviderError, type OutboundMessage } from '../../../src/plugin-api.js';
 import { signedScope } from '../../fakes/aws/fake-server.js';
 import { startSesFake, type SesFake } from '../../fakes/aws/ses-fake.js';
+import { useAwsFake } from '../../helpers/aws-fakes.js';
 import { pluginDeps } from '../../helpers/plugin-deps.js';
 
 let ses: SesFake;
-beforeAll(async () => {
-  ses = await startSesFake();
-});
-afterAll(() => ses.close());
-beforeEach(() => {
-  ses.requests.length = 0;
-  ses.sent.length = 0;
+useAwsFake(startSesFake, (f) => {
+  ses = f;
 });
 
 const options = (extra: Partial<SesOptions> = {}): SesOptions => Object.freeze({
