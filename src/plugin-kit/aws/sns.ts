@@ -71,6 +71,7 @@ const aliasOf = (url: string): string =>
   `https://sns.verified.amazonaws.com/SimpleNotificationService-${createHash('sha256').update(url).digest('hex').slice(0, 32)}.pem`;
 
 function parseEnvelope(req: WebhookRequest): SnsEnvelope | string {
+  if (req.headers['x-amz-sns-rawdelivery'] === 'true') return 'the subscription has raw message delivery on, so SNS sends no signature: turn RawMessageDelivery off';
   let data: unknown;
   try {
     data = JSON.parse(req.rawBody);

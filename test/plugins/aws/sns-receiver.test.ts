@@ -92,6 +92,7 @@ describe('SNS webhook: signatures, certificates, topics and replays', () => {
       expect(await deliver(body)).toMatchObject({ ok: false, status: 400, reason: expect.stringMatching(reason) });
     }
     expect(await deliver(good, { ...sns.headers(good), 'x-amz-sns-message-type': 'SubscriptionConfirmation' })).toMatchObject({ ok: false, status: 400 });
+    expect(await deliver(JSON.stringify(delivery()), { 'x-amz-sns-rawdelivery': 'true' })).toMatchObject({ ok: false, status: 400, reason: expect.stringContaining('RawMessageDelivery off') });
   });
 
   it('answers 400 for a verified notification whose message is not an SES event', async () => {
