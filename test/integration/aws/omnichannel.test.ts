@@ -3,7 +3,7 @@
  * AWS SDK clients against the fakes, receipts and inbound messages through signed SNS posts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY } from '../../helpers/gateway.js';
+import { API_KEY, eventually } from '../../helpers/gateway.js';
 import { metric } from '../../helpers/metrics.js';
 import { socialEvent, whatsappInbound, whatsappStatus } from '../../fakes/aws/whatsapp-fake.js';
 import { CUSTOMER_EMAIL, CUSTOMER_PHONE, SMS_FROM, TOPIC, WA_FROM, WA_PHONE_ID, metricsText, startAwsHarness, waitFor, type AwsHarness } from './harness.js';
@@ -112,6 +112,21 @@ describe('omnichannel API over AWS', () => {
     // Other notifications of the WABA (account updates) are acknowledged and ignored.
     const other = { ...socialEvent({}), whatsAppWebhookEntry: JSON.stringify({ changes: [{ field: 'account_update', value: {} }] }) };
     expect((await h.post('aws-wa', h.sns.notification(TOPIC, other))).status).toBe(200);
+  });
+
+  it('a two-way STOP through SNS suppresses the number on the SMS sender, and the next SMS step is skipped', async () => {
+    const person = '+15558887777';
+    const stop = { originationNumber: person, destinationNumber: SMS_FROM, messageKeyword: 'KEYWORD_123456789012', messageBody: 'STOP', inboundMessageId: 'in-stop-1' };
+    expect((await h.post('aws-sms', h.sns.notification(TOPIC, stop))).status).toBe(200);
+    await eventually(async () => {
+      const list = await h.gw.request.get('/v1/suppressions?channel=sms').set('x-api-key', API_KEY).expect(200);
+      expect(list.body.items).toEqual([expect.objectContaining({ sender: SMS_FROM, address: person, source: 'keyword' })]);
+    });
+    const smsBefore = h.sms.sent.length;
+    const id = await accepted({ pc: { ...sms, recipient: person } });
+    const m = await waitFor(h, id, (got) => expect(got.completedAt).toBeDefined());
+    expect(m.steps[0].state).toBe('skipped');
+    expect(h.sms.sent).toHaveLength(smsBefore);
   });
 
   it.each([
