@@ -68,6 +68,11 @@ describe('inline plans on POST /v1/messages', () => {
     expect(res.body.details).toEqual(expect.arrayContaining([expect.objectContaining({ path, message: expect.stringContaining(message) })]));
   });
 
+  it('has no omnichannel API unless compat.omnichannel enables it (404, and GET elsewhere stays 404)', async () => {
+    expect((await gw.request.post('/v1/omnichannel').set('x-api-key', INLINE_KEY).send({ pc: {} })).status).toBe(404);
+    expect((await gw.request.get('/v1/nowhere')).status).toBe(404);
+  });
+
   it('still answers an unknown route name with 400', async () => {
     expect((await send('nowhere')).status).toBe(400);
   });
