@@ -17,6 +17,7 @@ import { inboundRoutes } from './http/routes/inbound.js';
 import { messageRoutes } from './http/routes/messages.js';
 import { opsRoutes } from './http/routes/ops.js';
 import { smsWhatsappRoutes } from './http/compat/sms-whatsapp.js';
+import { omnichannelMiddleware } from './http/compat/omnichannel.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import { consentRoutes } from './http/routes/consent.js';
 import { suppressionRoutes } from './http/routes/suppressions.js';
@@ -194,6 +195,7 @@ export async function createApp(deps: AppDeps) {
   const http: Koa = createHttpApp({
     logger,
     bodyLimit: loaded.config.server.bodyLimit,
+    middleware: [omnichannelMiddleware(engine, current)],
     routers: [
       messageRoutes(engine, current),
       smsWhatsappRoutes(engine, current),

@@ -23,6 +23,12 @@ export { createIdFactory } from './ids.js';
 export { readSchema } from './schemas.js';
 export { smsSegments, type SmsSegments, type SmsEncoding } from './plugin-kit/sms-segments.js';
 export { retryAfterMs } from './plugin-kit/retry-after.js';
+export { awsClientConfig, type AwsClientConfig, type AwsConnectionOptions } from './plugin-kit/aws/client-config.js';
+export { toAwsProviderError, type AwsErrorRule, type AwsFailureContext } from './plugin-kit/aws/errors.js';
+export { awsCall, lazyAwsClient, type AwsCallOptions, type LazyAwsClient } from './plugin-kit/aws/call.js';
+export { awsOptionsSchema } from './plugin-kit/aws/options-schema.js';
+export { createAwsProvider, requireId, type AwsProviderSpec } from './plugin-kit/aws/provider.js';
+export { AWS_SIGNING_CERT_URL_PATTERN, createSnsReceiver, type SnsEnvelope, type SnsNotificationParser, type SnsOptions, type SnsReceiver, snsWebhooks } from './plugin-kit/aws/sns.js';
 
 /** A delivery channel. A contact-center side speaks `text`, which is not a provider channel. */
 export type Channel = 'whatsapp' | 'sms' | 'mms' | 'email';
@@ -47,6 +53,10 @@ export interface ResolvedContent {
   template?: TemplateContent;
   /** The provider message id this message answers (WhatsApp `context.message_id`); providers without threads ignore it. */
   replyTo?: string;
+  /** SMS: the traffic class, where the provider distinguishes them (AWS End User Messaging); default the instance's. */
+  messageType?: 'transactional' | 'promotional';
+  /** The provider's configuration set for this message (AWS SES and End User Messaging); default the instance's. */
+  configurationSet?: string;
 }
 
 export interface OutboundMessage {

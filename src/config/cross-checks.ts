@@ -1,36 +1,70 @@
-import type { PluginDefinition } from '../plugin-api.js';
+import type { Channel, PluginDefinition } from '../plugin-api.js';
 import { parseDuration } from './duration.js';
 import { checkCallbackUrl } from '../callbacks/url-policy.js';
-import type { GatewayConfig, Until } from './types.js';
+import type { GatewayConfig, RouteConfig, Until } from './types.js';
+import { instanceMaySendFrom } from './senders.js';
+import { normalizeAddress } from '../engine/addresses.js';
 
 // The order a message reaches them: a provider that reports up to `sent` can satisfy `accepted` and `sent`.
 const UNTIL_ORDER: readonly Until[] = ['accepted', 'sent', 'delivered', 'read'];
 
 type Located = (path: readonly (string | number)[], message: string) => void;
 
+/** A problem with a route, at a path inside it (`['steps', 0, 'providers', 1]`). */
+export interface RouteProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+/**
+ * Steps name existing providers that support the step's channel, and a step's `from` is a sender
+ * one of them may use. `label` starts each message (`routes.default`, `route`).
+ */
+export function stepProviderProblems(label: string, route: RouteConfig, config: GatewayConfig, plugins: ReadonlyMap<string, PluginDefinition<never>>): RouteProblem[] {
+  const problems: RouteProblem[] = [];
+  route.steps.forEach((step, i) => {
+    step.providers.forEach((instance, j) => {
+      const where = ['steps', i, 'providers', j];
+      if (!(instance in config.providers)) {
+        problems.push({ path: where, message: `${label}.steps[${i}]: unknown provider "${instance}"` });
+        return;
+      }
+      const plugin = plugins.get(instance);
+      if (!plugin) return; // its own error was reported already
+      const options = config.providers[instance] as never;
+      if (!plugin.channels(options).includes(step.channel)) {
+        problems.push({ path: where, message: `${label}.steps[${i}]: provider "${instance}" does not support channel ${step.channel}` });
+        return;
+      }
+      const furthest = plugin.furthestStatus?.(options, step.channel) ?? 'read';
+      if (UNTIL_ORDER.indexOf(step.until) > UNTIL_ORDER.indexOf(furthest)) {
+        problems.push({ path: ['steps', i, 'until'], message: `${label}.steps[${i}]: until: ${step.until} can never be met: provider "${instance}" (${config.providers[instance].plugin}) reports no status past ${furthest}; use until: ${furthest}${step.until === 'delivered' ? ' (until defaults to delivered)' : ''}` });
+      }
+    });
+    const from = step.from;
+    if (from !== undefined && !step.providers.some((p) => plugins.has(p) && instanceMaySendFrom(config, plugins, p, step.channel, normalizeAddress(from)))) {
+      problems.push({ path: ['steps', i, 'from'], message: `${label}.steps[${i}]: no provider of the step may send from "${from}" (see providers.<name>.senders)` });
+    }
+  });
+  return problems;
+}
+
+/** A step's consent policy exists and guards a WhatsApp step. */
+export function stepConsentProblems(label: string, route: RouteConfig, config: GatewayConfig): RouteProblem[] {
+  const problems: RouteProblem[] = [];
+  route.steps.forEach((step, i) => {
+    if (step.consent === undefined) return;
+    const where = ['steps', i, 'consent'];
+    if (!Object.hasOwn(config.consent, step.consent)) problems.push({ path: where, message: `${label}.steps[${i}]: unknown consent policy "${step.consent}" (known: ${Object.keys(config.consent).join(', ') || 'none'})` });
+    else if (step.channel !== 'whatsapp') problems.push({ path: where, message: `${label}.steps[${i}]: a consent policy guards whatsapp steps only, not ${step.channel}` });
+  });
+  return problems;
+}
+
 /** Checks a schema cannot express: steps name existing providers that support the step's channel. */
 export function checkRoutes(config: GatewayConfig, plugins: ReadonlyMap<string, PluginDefinition<never>>, at: Located): void {
   for (const [routeName, route] of Object.entries(config.routes)) {
-    route.steps.forEach((step, i) => {
-      step.providers.forEach((instance, j) => {
-        const where = ['routes', routeName, 'steps', i, 'providers', j];
-        if (!(instance in config.providers)) {
-          at(where, `routes.${routeName}.steps[${i}]: unknown provider "${instance}"`);
-          return;
-        }
-        const plugin = plugins.get(instance);
-        if (!plugin) return; // its own error was reported already
-        const options = config.providers[instance] as never;
-        if (!plugin.channels(options).includes(step.channel)) {
-          at(where, `routes.${routeName}.steps[${i}]: provider "${instance}" does not support channel ${step.channel}`);
-          return;
-        }
-        const furthest = plugin.furthestStatus?.(options, step.channel) ?? 'read';
-        if (UNTIL_ORDER.indexOf(step.until) > UNTIL_ORDER.indexOf(furthest)) {
-          at(['routes', routeName, 'steps', i, 'until'], `routes.${routeName}.steps[${i}]: until: ${step.until} can never be met: provider "${instance}" (${config.providers[instance].plugin}) reports no status past ${furthest}; use until: ${furthest}${step.until === 'delivered' ? ' (until defaults to delivered)' : ''}`);
-        }
-      });
-    });
+    for (const p of stepProviderProblems(`routes.${routeName}`, route, config, plugins)) at(['routes', routeName, ...p.path], p.message);
   }
   const names = new Set<string>();
   config.api.keys.forEach((k, i) => {
@@ -45,12 +79,7 @@ export function checkRoutes(config: GatewayConfig, plugins: ReadonlyMap<string, 
  */
 export function checkConsent(config: GatewayConfig, at: Located): void {
   for (const [routeName, route] of Object.entries(config.routes)) {
-    route.steps.forEach((step, i) => {
-      if (step.consent === undefined) return;
-      const where = ['routes', routeName, 'steps', i, 'consent'];
-      if (!Object.hasOwn(config.consent, step.consent)) at(where, `routes.${routeName}.steps[${i}]: unknown consent policy "${step.consent}" (known: ${Object.keys(config.consent).join(', ') || 'none'})`);
-      else if (step.channel !== 'whatsapp') at(where, `routes.${routeName}.steps[${i}]: a consent policy guards whatsapp steps only, not ${step.channel}`);
-    });
+    for (const p of stepConsentProblems(`routes.${routeName}`, route, config)) at(['routes', routeName, ...p.path], p.message);
   }
   for (const [name, policy] of Object.entries(config.consent)) {
     if ((parseDuration(policy.hold) ?? 0) > (parseDuration(policy.window) ?? 0)) {
@@ -123,6 +152,19 @@ export function checkInbound(config: GatewayConfig, plugins: ReadonlyMap<string,
     if (!Object.hasOwn(config.providers, bridge.contactCenter)) at(['bridges', name, 'contactCenter'], `${label}: unknown provider "${bridge.contactCenter}"`);
     else if (plugins.get(bridge.contactCenter) && plugins.get(bridge.contactCenter)?.kind !== 'contact-center') {
       at(['bridges', name, 'contactCenter'], `${label}: provider "${bridge.contactCenter}" is not a contact center`);
+    }
+  }
+}
+
+/** `compat.omnichannel` names, per channel, an existing instance that sends on that channel. */
+export function checkOmnichannel(config: GatewayConfig, plugins: ReadonlyMap<string, PluginDefinition<never>>, at: Located): void {
+  const omnichannel = config.compat.omnichannel;
+  if (!omnichannel) return;
+  for (const [channel, instance] of Object.entries(omnichannel.providers) as [Channel, string][]) {
+    const where = ['compat', 'omnichannel', 'providers', channel];
+    if (!Object.hasOwn(config.providers, instance)) at(where, `compat.omnichannel.providers.${channel}: unknown provider "${instance}"`);
+    else if (plugins.has(instance) && !plugins.get(instance)!.channels(config.providers[instance] as never).includes(channel)) {
+      at(where, `compat.omnichannel.providers.${channel}: provider "${instance}" does not support channel ${channel}`);
     }
   }
 }

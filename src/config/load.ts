@@ -11,7 +11,7 @@ import { collectSecrets } from './secrets.js';
 import { interpolate } from './interpolate.js';
 import { pointerToPath, positionOf } from './positions.js';
 import type { GatewayConfig } from './types.js';
-import { checkAvayaConnector, checkConsent, checkInbound, checkRoutes } from './cross-checks.js';
+import { checkAvayaConnector, checkConsent, checkInbound, checkOmnichannel, checkRoutes } from './cross-checks.js';
 import { mergeOverlay } from './overlay.js';
 import { checkServer, checkStore } from './ops-checks.js';
 
@@ -130,6 +130,7 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
   checkConsent(config, at);
   checkInbound(config, plugins, at);
   checkAvayaConnector(config, at);
+  checkOmnichannel(config, plugins, at);
   checkServer(config, at);
   checkStore(config, dir, at);
   for (const k of config.api.keys) secrets.add(k.key);

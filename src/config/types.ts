@@ -1,6 +1,7 @@
 import type { Channel } from '../plugin-api.js';
 
-export type Scope = 'send' | 'read' | 'admin';
+/** `send:inline`: the caller may send with an inline plan (`route: {mode, steps}`) instead of a route name. */
+export type Scope = 'send' | 'send:inline' | 'read' | 'admin';
 export type Until = 'accepted' | 'sent' | 'delivered' | 'read';
 
 export interface StepConfig {
@@ -10,6 +11,8 @@ export interface StepConfig {
   within: string;
   /** The consent policy (`consent.<name>`) that guards this WhatsApp step. */
   consent?: string;
+  /** The business sender this step sends from, instead of the message's `from` (an email step and a WhatsApp step differ). */
+  from?: string;
 }
 
 export interface RouteConfig {
@@ -98,11 +101,26 @@ export interface AvayaConnectorConfig {
   allowUpdates: boolean;
 }
 
+/**
+ * The omnichannel fallback stack's API (`compat.omnichannel`): its body becomes a message with an
+ * inline plan over the instances named per channel.
+ */
+export interface OmnichannelConfig {
+  path: string;
+  providers: Partial<Record<'email' | 'sms' | 'whatsapp', string>>;
+  /** `fallback_seconds` when the body gives none. */
+  fallbackSeconds: number;
+  /** What each step waits for, and how long the last step (or every broadcast step) waits. */
+  until: Until;
+  within: string;
+}
+
 /** Compatibility APIs, each mapped onto a route (or a bridge); an absent entry answers 404. */
 export interface CompatConfig {
   sendSMS?: { route: string };
   sendWhatsApp?: { route: string };
   avayaConnector?: AvayaConnectorConfig;
+  omnichannel?: OmnichannelConfig;
 }
 
 /** `gateway.yaml` after interpolation, validation and schema defaults. */

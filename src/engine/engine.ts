@@ -13,10 +13,12 @@ import { createIdFactory } from '../ids.js';
 import { toApiPage } from '../store/paging.js';
 import { checkCallbackUrl } from '../callbacks/url-policy.js';
 import { IDEMPOTENCY_TTL_MS } from '../config/ops-checks.js';
+import { INLINE_ROUTE, resolveInlinePlan } from './inline-plan.js';
 
 /** A validated `POST /v1/messages` body. */
 export interface SendRequest {
-  route: string;
+  /** A route of `gateway.yaml` by name, or the message's own plan (`{mode, steps}`, checked like one). */
+  route: string | InlineRoute;
   /** `sms`/`mms` may list up to 10 numbers: one group message, carried as a comma-separated address. */
   to: Partial<Record<Channel | 'phone', string | string[]>>;
   content: MessageContent;
@@ -27,6 +29,9 @@ export interface SendRequest {
   /** The business number or sender id to send from. */
   from?: string;
 }
+
+/** An inline plan as a caller wrote it: the shape of a `gateway.yaml` route, defaults not yet applied. */
+export type InlineRoute = Record<string, unknown>;
 
 /** A message the gateway sends on its own (a HELP answer, a late-reply notice): one provider, one channel. */
 export interface NoticeRequest {
@@ -122,7 +127,7 @@ export function createEngine(ctx: EngineContext) {
   onStepTimer('step-hold', (state) => state === 'held', (m, i) => expireHold(ctx, m, i));
 
   /** Stores a new message with its start timer (and idempotency key); resolves once committed. */
-  async function create(req: SendRequest, route: Message['plan'], idem?: { key: string; idemKey: string; bodyHash: string }): Promise<{ message: Message; created: boolean }> {
+  async function create(req: SendRequest, name: string, route: Message['plan'], idem?: { key: string; idemKey: string; bodyHash: string }): Promise<{ message: Message; created: boolean }> {
     const { phone, ...addresses } = req.to;
     const to: Message['to'] = Object.fromEntries(Object.entries(addresses).map(([c, a]) => [c, Array.isArray(a) ? a.join(',') : a]));
     if (typeof phone === 'string') {
@@ -132,7 +137,7 @@ export function createEngine(ctx: EngineContext) {
     const now = iso(ctx);
     const m: Message = {
       id: messageId(clock.now()),
-      route: req.route,
+      route: name,
       // Config objects are frozen: the plan can be shared, never changed.
       plan: route,
       to,
@@ -177,15 +182,16 @@ export function createEngine(ctx: EngineContext) {
     async accept(req: SendRequest, idempotency?: { scope: string; key: string }): Promise<{ message: Message; created: boolean }> {
       const runtime = ctx.runtime();
       const { routes } = runtime.loaded.config;
+      const name = typeof req.route === 'string' ? req.route : INLINE_ROUTE;
       // Own properties only: "__proto__" or "constructor" is an unknown route, not Object's.
-      const route = Object.hasOwn(routes, req.route) ? routes[req.route] : undefined;
-      if (!route) throw new AppError('validation_failed', `unknown route "${req.route}"`, { route: req.route, known: Object.keys(routes) });
+      const route = typeof req.route !== 'string' ? resolveInlinePlan(req.route, runtime.loaded) : Object.hasOwn(routes, req.route) ? routes[req.route] : undefined;
+      if (!route) throw new AppError('validation_failed', `unknown route "${name}"`, { route: name, known: Object.keys(routes) });
       if (req.callbackUrl !== undefined) {
         const verdict = checkCallbackUrl(req.callbackUrl, { allowedHosts: runtime.loaded.config.callbacks.allowedHosts });
         if (!verdict.ok) throw new AppError('validation_failed', verdict.reason, [{ path: '/callbackUrl', message: verdict.reason }]);
       }
 
-      if (!idempotency) return create(req, route);
+      if (!idempotency) return create(req, name, route);
       const idemKey = `${idempotency.scope}:${idempotency.key}`;
       const bodyHash = createHash('sha256').update(canonical(req)).digest('hex');
       // Twins (at this instance or another) take turns on the key; each finds its predecessor's
@@ -197,7 +203,7 @@ export function createEngine(ctx: EngineContext) {
           const existing = await load(seen.messageId);
           if (existing) return { message: existing, created: false };
         }
-        return create(req, route, { key: idempotency.key, idemKey, bodyHash });
+        return create(req, name, route, { key: idempotency.key, idemKey, bodyHash });
       });
     },
 
@@ -213,7 +219,7 @@ export function createEngine(ctx: EngineContext) {
         resendUnknown: false,
         steps: Object.freeze([Object.freeze({ channel: req.channel, providers: Object.freeze([req.provider]), until: 'sent', within: NOTICE_WITHIN })]),
       });
-      return create({ route: `system:${req.kind}`, to: { [req.channel]: req.to }, content: { text: req.text }, ...(req.from ? { from: req.from } : {}) }, plan);
+      return create({ route: `system:${req.kind}`, to: { [req.channel]: req.to }, content: { text: req.text }, ...(req.from ? { from: req.from } : {}) }, `system:${req.kind}`, plan);
     },
 
     /**

@@ -3,7 +3,7 @@ import { ProviderError, StoreUnavailableError } from '../errors.js';
 import type { Attempt, Message } from '../model.js';
 import type { OutboundMessage, ResolvedContent, SendReceipt } from '../plugin-api.js';
 import { backoffMs } from '../scheduler/backoff.js';
-import { contentFor } from './content.js';
+import { contentFor, stepSender } from './content.js';
 import { iso, record, type EngineContext } from './context.js';
 import { applyParked, attemptKey } from './receipts.js';
 import { endStep, timerId } from './steps.js';
@@ -44,13 +44,14 @@ export async function sendOnStep(ctx: EngineContext, m: Message, i: number, addr
   const step = m.plan.steps[i];
   const progress = m.steps[i];
   const runtime = ctx.runtime();
-  // A message that names its sender goes only through providers that may send from it.
-  while (m.from && progress.providerIndex < step.providers.length && !runtime.maySendFrom(step.providers[progress.providerIndex], step.channel, m.from)) {
-    record(ctx, m, { event: 'provider_skipped', step: i, cause: `${step.providers[progress.providerIndex]} may not send from ${m.from}` });
+  const from = stepSender(m, i);
+  // A message (or step) that names its sender goes only through providers that may send from it.
+  while (from && progress.providerIndex < step.providers.length && !runtime.maySendFrom(step.providers[progress.providerIndex], step.channel, from)) {
+    record(ctx, m, { event: 'provider_skipped', step: i, cause: `${step.providers[progress.providerIndex]} may not send from ${from}` });
     progress.providerIndex += 1;
   }
   if (progress.providerIndex >= step.providers.length) {
-    return endStep(ctx, m, i, 'failed', `no provider of the ${step.channel} step may send from ${m.from} (see providers.<name>.senders)`);
+    return endStep(ctx, m, i, 'failed', `no provider of the ${step.channel} step may send from ${from} (see providers.<name>.senders)`);
   }
   const providerName = step.providers[progress.providerIndex];
   const admission = optIn ? UNLIMITED : ctx.limiter.admit(providerName, runtime.rateLimits.get(providerName), reserved);
@@ -63,7 +64,7 @@ export async function sendOnStep(ctx: EngineContext, m: Message, i: number, addr
   const attempt = await claimAttempt(ctx, m, i, address, providerName, optIn !== undefined);
   if (!attempt) return admission.release();
   const request: OutboundMessage = {
-    attemptId: attempt.id, messageId: m.id, channel: step.channel, to: address, ...(m.from ? { from: m.from } : {}),
+    attemptId: attempt.id, messageId: m.id, channel: step.channel, to: address, ...(from ? { from } : {}),
     content: optIn ?? contentFor(m.content, step.channel), statusCallbackUrl: runtime.webhookUrl(providerName, 'status'),
   };
   // The provider call runs once the message's lock is let go; its outcome is applied under a new hold.

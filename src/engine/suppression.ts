@@ -3,6 +3,7 @@ import type { EngineContext, StepGuard } from './context.js';
 import type { Engine } from './engine.js';
 import type { InboundListener } from './inbound.js';
 import { normalizeAddress } from './addresses.js';
+import { stepSender } from './content.js';
 import { createSuppressionEntries, type SuppressionEntries } from './suppression/entries.js';
 import { NOTICE_KINDS, createKeywordListener } from './suppression/inbound.js';
 import { skipReason, suppressionChannel, suppressionKey } from './suppression/keys.js';
@@ -44,7 +45,7 @@ export function createSuppression(deps: { ctx: EngineContext; engine: Engine }):
     if (EXEMPT_ROUTES.has(m.route)) return { action: 'send' };
     const step = m.plan.steps[i];
     // The sender the message names (a reply from the number the user wrote to), else the step's first provider's.
-    const sender = m.from ?? ctx.runtime().senderOf(step.providers[0], step.channel);
+    const sender = stepSender(m, i) ?? ctx.runtime().senderOf(step.providers[0], step.channel);
     const keys = recipients(address).map((to) => suppressionKey(step.channel, sender, to));
     const found = await ctx.store.suppressions.fetchMany(keys);
     const entry = keys.map((k) => found.get(k)).find((e): e is SuppressionEntry => e !== undefined);
@@ -63,7 +64,7 @@ export function createSuppression(deps: { ctx: EngineContext; engine: Engine }):
       // A group attempt's receipt names its one recipient (Bandwidth `details.recipient`); without it nobody can be picked.
       const named = attempt?.details?.recipient;
       const users = recipients(about.to).length === 1 ? [about.to] : typeof named === 'string' ? [named] : [];
-      const sender = about.message.from ?? ctx.runtime().senderOf(about.provider, about.channel);
+      const sender = (attempt ? stepSender(about.message, attempt.step) : about.message.from) ?? ctx.runtime().senderOf(about.provider, about.channel);
       for (const user of users) {
         const key = suppressionKey(about.channel, sender, user);
         // Set with the message's own commit (the caller holds its lock); an entry already here keeps its first reason.

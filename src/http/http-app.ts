@@ -8,6 +8,8 @@ export interface HttpAppOptions {
   logger: Logger;
   bodyLimit: string;
   routers: readonly Router[];
+  /** Routes whose path comes from the config (so a reload can move them), run before the routers. */
+  middleware?: readonly Koa.Middleware[];
 }
 
 /**
@@ -21,6 +23,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   app.use(errorMiddleware(options.logger));
   app.use(provideBodyParsers(createBodyParsers(options.bodyLimit)));
   // Without `throw`, the router answers 405 with `Allow`; the error middleware gives it the one shape.
+  for (const mw of options.middleware ?? []) app.use(mw);
   for (const router of options.routers) app.use(router.routes()).use(router.allowedMethods());
   return app;
 }

@@ -6,7 +6,7 @@ import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { RateLimitConfig } from '../config/types.js';
 import { createHttpClient, type Channel, type PluginDeps, type Provider, type WebhookRequest } from '../plugin-api.js';
-import { normalizeAddress } from '../engine/addresses.js';
+import { instanceMaySendFrom, instanceSender } from '../config/senders.js';
 
 /** Feeds a request into the webhook pipeline of one instance (what `deps.loopback` calls). */
 export type Loopback = (instance: string, kind: string, req: Pick<WebhookRequest, 'headers' | 'rawBody' | 'body'>) => Promise<void>;
@@ -97,17 +97,8 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps): Runtime {
     callbacks: { timeoutMs: ms(config.callbacks.timeout), maxAgeMs: ms(config.callbacks.maxAge) },
     rateLimits,
     webhookUrl,
-    senderOf(instance, channel) {
-      const spec = Object.hasOwn(config.providers, instance) ? config.providers[instance] : undefined;
-      const plugin = loaded.plugins.get(instance);
-      const named = spec && plugin?.sender ? plugin.sender(spec as never, channel) : typeof spec?.from === 'string' ? spec.from : undefined;
-      return named ? normalizeAddress(named) : `instance:${instance}`;
-    },
-    maySendFrom(instance, channel, sender) {
-      const listed = Object.hasOwn(config.providers, instance) ? config.providers[instance].senders : undefined;
-      if (listed) return listed.some((s) => normalizeAddress(s) === sender);
-      return this.senderOf(instance, channel) === sender;
-    },
+    senderOf: (instance, channel) => instanceSender(config, loaded.plugins, instance, channel),
+    maySendFrom: (instance, channel, sender) => instanceMaySendFrom(config, loaded.plugins, instance, channel, sender),
     track(call) {
       inFlight.add(call);
       void call.finally(() => inFlight.delete(call)).catch(() => undefined);

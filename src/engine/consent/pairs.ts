@@ -2,7 +2,7 @@ import type { GatewayConfig } from '../../config/types.js';
 import { parseDuration } from '../../config/duration.js';
 import type { Message, StepHold } from '../../model.js';
 import { normalizeAddress, pairKey } from '../addresses.js';
-import { addressFor } from '../content.js';
+import { addressFor, stepSender } from '../content.js';
 import type { EngineContext } from '../context.js';
 
 /** Meta's customer-service window, when no policy names one. */
@@ -32,7 +32,7 @@ export function windowMs(config: GatewayConfig): number {
  */
 export function stepPair(ctx: EngineContext, m: Message, i: number, address = addressFor(m.to, 'whatsapp') ?? ''): string {
   const provider = m.plan.steps[i].providers[m.steps[i].providerIndex];
-  return pairKey(m.from ?? ctx.runtime().senderOf(provider, 'whatsapp'), address);
+  return pairKey(stepSender(m, i) ?? ctx.runtime().senderOf(provider, 'whatsapp'), address);
 }
 
 /** The pair a held step is listed under: as stored when it was held (a reload may change senders). */

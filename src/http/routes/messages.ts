@@ -3,7 +3,7 @@ import type { Engine, SendRequest } from '../../engine/engine.js';
 import { AppError } from '../../errors.js';
 import type { MessageStatus } from '../../model.js';
 import type { Runtime } from '../../runtime/runtime.js';
-import { requireScope } from '../auth.js';
+import { requireScope, type Caller } from '../auth.js';
 import { acceptAndAnswer } from '../accept.js';
 import { jsonBody } from '../body.js';
 import { isUlid, oneOf, page, param, timeParam } from '../query.js';
@@ -21,7 +21,11 @@ export function messageRoutes(engine: Engine, runtime: () => Runtime): Router {
   const router = new Router();
 
   router.post('/v1/messages', requireScope(runtime, 'send'), jsonBody, async (ctx) => {
-    await acceptAndAnswer(ctx, engine, validateBody<SendRequest>('send-message', ctx.request.body));
+    const request = validateBody<SendRequest>('send-message', ctx.request.body);
+    if (typeof request.route !== 'string' && !(ctx.state.caller as Caller).scopes.includes('send:inline')) {
+      throw new AppError('forbidden', 'an inline route ({mode, steps}) needs an API key with the "send:inline" scope; name a route of gateway.yaml instead');
+    }
+    await acceptAndAnswer(ctx, engine, request);
   });
 
   router.get('/v1/messages', requireScope(runtime, 'read'), async (ctx) => {
