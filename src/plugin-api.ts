@@ -21,6 +21,8 @@ export { createIdFactory } from './ids.js';
 export { readSchema } from './schemas.js';
 export { smsSegments, type SmsSegments, type SmsEncoding } from './plugin-kit/sms-segments.js';
 export { retryAfterMs } from './plugin-kit/retry-after.js';
+export { sharedSecretMatches, type SecretPlaces } from './plugin-kit/shared-secret.js';
+export { mediaKindOf, fileNameOf, type MediaKind } from './plugin-kit/media-kind.js';
 
 /** A delivery channel. A contact-center side speaks `text`, which is not a provider channel. */
 export type Channel = 'whatsapp' | 'sms' | 'mms' | 'email';

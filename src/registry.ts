@@ -4,10 +4,11 @@
  */
 import { avayaInfinityPlugin } from '../plugins/avaya-infinity/index.js';
 import { bandwidthPlugin } from '../plugins/bandwidth/index.js';
+import { infobipPlugin } from '../plugins/infobip/index.js';
 import { mockPlugin } from '../plugins/mock/index.js';
 import { twilioPlugin } from '../plugins/twilio/index.js';
 import type { PluginDefinition } from './plugin-api.js';
 
-const plugins: readonly PluginDefinition<never>[] = [mockPlugin, twilioPlugin, bandwidthPlugin, avayaInfinityPlugin] as unknown as PluginDefinition<never>[];
+const plugins: readonly PluginDefinition<never>[] = [mockPlugin, twilioPlugin, bandwidthPlugin, avayaInfinityPlugin, infobipPlugin] as unknown as PluginDefinition<never>[];
 
 export const builtinPlugins: ReadonlyMap<string, PluginDefinition<never>> = new Map(plugins.map((p) => [p.name, p]));
