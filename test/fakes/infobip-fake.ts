@@ -141,13 +141,13 @@ export function report(sent: Pick<InfobipSent, 'messageId' | 'to' | 'callbackDat
 export const seenReport = (sent: Pick<InfobipSent, 'messageId' | 'to' | 'from'>) => ({ messageId: sent.messageId, to: sent.to, from: sent.from, sentAt: new Date().toISOString(), seenAt: new Date().toISOString() });
 
 /** An inbound SMS as Infobip forwards it. */
-export const inboundSms = (from: string, to: string, text: string, messageId = randomUUID()) => ({
+export const inboundSms = (from: string, to: string, text: string, messageId: string = randomUUID()) => ({
   messageId, from, to, text, cleanText: text, keyword: text.split(/\s+/)[0]?.toUpperCase(), receivedAt: new Date().toISOString(), smsCount: 1,
   price: { pricePerMessage: 0, currency: 'EUR' }, callbackData: null,
 });
 
 /** An inbound WhatsApp message (`message` is the typed content: `{type: 'TEXT', text}`…). */
-export const inboundWhatsApp = (from: string, to: string, message: Record<string, unknown>, messageId = randomUUID()) => ({
+export const inboundWhatsApp = (from: string, to: string, message: Record<string, unknown>, messageId: string = randomUUID()) => ({
   from, to, integrationType: 'WHATSAPP', receivedAt: new Date().toISOString(), messageId, pairedMessageId: null, callbackData: null,
   message, contact: { name: 'Ann' }, price: { pricePerMessage: 0, currency: 'EUR' },
 });
