@@ -115,10 +115,13 @@ export interface WebhookReply {
   status?: number;
   contentType?: string;
   body?: string;
+  /** Extra response headers (a CloudEvents handshake's `WebHook-Allowed-Origin`). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 export type WebhookResult =
-  | { ok: true; events: WebhookEvent[]; reply?: WebhookReply }
+  /** `ignored`: items acknowledged but not used (unknown event types), counted as such. */
+  | { ok: true; events: WebhookEvent[]; reply?: WebhookReply; ignored?: number }
   | { ok: false; status: 400 | 401 | 403 | 415; reason: string };
 
 /** Verifies and parses one kind of callback. Returns a rejection for bad input; never throws for it. */
@@ -128,6 +131,11 @@ export interface Provider {
   send(message: OutboundMessage, options: { signal: AbortSignal }): Promise<SendReceipt>;
   /** Webhook kinds this instance answers at `POST /webhooks/<instance>/<kind>`. */
   webhooks?: Readonly<Record<string, WebhookHandler>>;
+  /**
+   * Kinds whose handler also answers `OPTIONS` (the CloudEvents webhook handshake Event Grid
+   * sends before its first delivery); elsewhere OPTIONS gets the router's plain answer.
+   */
+  webhookOptions?: ReadonlySet<string>;
   close?(): Promise<void>;
 }
 

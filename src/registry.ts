@@ -2,6 +2,7 @@
  * The composition root's list of built-in plugins: the one file in `src/` that imports `plugins/`.
  * User plugins are added from paths in `gateway.yaml` (`plugins:`) at load time.
  */
+import { acsPlugin } from '../plugins/acs/index.js';
 import { avayaInfinityPlugin } from '../plugins/avaya-infinity/index.js';
 import { bandwidthPlugin } from '../plugins/bandwidth/index.js';
 import { infobipPlugin } from '../plugins/infobip/index.js';
@@ -9,6 +10,6 @@ import { mockPlugin } from '../plugins/mock/index.js';
 import { twilioPlugin } from '../plugins/twilio/index.js';
 import type { PluginDefinition } from './plugin-api.js';
 
-const plugins: readonly PluginDefinition<never>[] = [mockPlugin, twilioPlugin, bandwidthPlugin, avayaInfinityPlugin, infobipPlugin] as unknown as PluginDefinition<never>[];
+const plugins: readonly PluginDefinition<never>[] = [mockPlugin, twilioPlugin, bandwidthPlugin, avayaInfinityPlugin, infobipPlugin, acsPlugin] as unknown as PluginDefinition<never>[];
 
 export const builtinPlugins: ReadonlyMap<string, PluginDefinition<never>> = new Map(plugins.map((p) => [p.name, p]));

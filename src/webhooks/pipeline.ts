@@ -47,7 +47,9 @@ export function createWebhookPipeline(deps: WebhookPipelineDeps) {
       throw new AppError(errorCodeForStatus(result.status, 'webhook') ?? 'bad_request', result.reason);
     }
     for (const event of result.events) count(await deps.ingest(instance, event));
-    if (result.events.length === 0) count('empty');
+    const ignored = 'ignored' in result ? (result.ignored ?? 0) : 0;
+    if (ignored > 0) deps.metrics.webhooks.inc({ provider: instance, kind, result: 'ignored' }, ignored);
+    if (result.events.length === 0 && ignored === 0) count('empty');
     return result.reply ?? { status: 200 };
   };
 }

@@ -34,11 +34,19 @@ export async function readWebhookRequest(ctx: Context, runtime: Runtime): Promis
  */
 export function webhookRoutes(pipeline: WebhookPipeline, runtime: () => Runtime): Router {
   const router = new Router();
-  router.post('/webhooks/:instance/:kind', async (ctx) => {
+  const handle = async (ctx: Context) => {
     const reply = await pipeline(ctx.params.instance, ctx.params.kind, () => readWebhookRequest(ctx, runtime()));
     ctx.status = reply.status ?? 200;
+    for (const [name, value] of Object.entries(reply.headers ?? {})) ctx.set(name, value);
     if (reply.contentType) ctx.type = reply.contentType;
     ctx.body = reply.body ?? '';
+  };
+  router.post('/webhooks/:instance/:kind', handle);
+  // Only kinds that asked for it: everywhere else OPTIONS keeps the router's `Allow` answer.
+  router.options('/webhooks/:instance/:kind', async (ctx, next) => {
+    const provider = runtime().providers.get(ctx.params.instance);
+    if (!provider?.webhookOptions?.has(ctx.params.kind)) return next();
+    await handle(ctx);
   });
   return router;
 }
