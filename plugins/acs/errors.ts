@@ -3,6 +3,12 @@ import { ProviderError, classifyStatus, isRetryableReason, retryAfterMs } from '
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 
+/** What @azure/identity throws when it could not get a token. */
+const ENTRA_ERRORS = new Set(['AuthenticationError', 'AuthenticationRequiredError', 'CredentialUnavailableError', 'AggregateAuthenticationError']);
+
+/** OAuth errors (RFC 6749 §5.2, §4.1.2.1) that say the token endpoint, not the credentials, failed. */
+const PASSING_OAUTH_ERRORS = new Set(['temporarily_unavailable', 'server_error']);
+
 /** What the REST client answered when it was not the expected 202 (it does not throw for those). */
 export interface UnexpectedAnswer {
   status: string | number;
@@ -40,10 +46,13 @@ export function thrownError(err: unknown, timedOut: boolean): ProviderError {
   if (timedOut) return new ProviderError('ACS did not answer in time; the message may or may not have been sent', { reason: 'timeout' });
   const e = (isObject(err) ? err : {}) as { name?: string; statusCode?: number; code?: string; message?: string };
   if (e.name === 'AbortError') return new ProviderError('the send to ACS was aborted before an answer came', { reason: 'timeout' });
-  if (e.name === 'AuthenticationError' || e.name === 'CredentialUnavailableError' || e.name === 'AggregateAuthenticationError') {
+  if (e.name !== undefined && ENTRA_ERRORS.has(e.name)) {
     const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;
-    const reason = status !== undefined && status >= 500 ? 'server' : 'auth';
+    // MSAL puts the OAuth error code first in the message and often drops the HTTP status.
+    const oauthCode = /^([a-z_]+):/.exec(e.message ?? '')?.[1];
+    const passing = (status !== undefined && status >= 500) || (oauthCode !== undefined && PASSING_OAUTH_ERRORS.has(oauthCode));
+    const reason = passing ? 'server' : 'auth';
     return new ProviderError(`Microsoft Entra token request failed${status ? ` (${status})` : ''}: ${text(e.message)?.split('\n')[0]?.slice(0, 300) ?? e.name}`, { reason, status });
   }
-  return new ProviderError(`request to ACS failed: ${e.code ?? e.name ?? 'no answer'}`, { reason: 'server' });
+  return new ProviderError(`request to ACS failed: ${e.code ?? e.name ?? "no answer"}`, { reason: "server", cause: err });
 }

@@ -36,8 +36,10 @@ export function isLoopback(url: string): boolean {
  * Why these options cannot be used, or undefined: plain HTTP needs `allowInsecure`, and
  * `allowInsecure` is refused for any host that is not loopback, so it cannot weaken production.
  */
-export function insecureProblem(options: Pick<AcsOptions, 'endpoint' | 'authorityHost' | 'allowInsecure'>): string | undefined {
-  for (const [name, url] of [['endpoint', options.endpoint], ['authorityHost', options.authorityHost]] as const) {
+export function insecureProblem(options: Pick<AcsOptions, 'endpoint' | 'authorityHost' | 'allowInsecure' | 'clientSecret'>): string | undefined {
+  // The authority is only called with a client secret; the access key and managed identity never reach it.
+  const urls = [['endpoint', options.endpoint], ...(options.clientSecret === undefined ? [] : [['authorityHost', options.authorityHost]])];
+  for (const [name, url] of urls) {
     const plain = url.startsWith('http://');
     if (plain && !options.allowInsecure) return `${name} ${url} is plain http: use https (allowInsecure is for a local fake only)`;
     if (options.allowInsecure && !isLoopback(url)) return `allowInsecure is only allowed when ${name} is a loopback host (127.0.0.1, ::1, localhost), not ${new URL(url).host}`;
