@@ -48,7 +48,8 @@ export function exampleConfig(sections: Record<string, unknown> = {}): string {
   doc.setIn(['server', 'port'], 0);
   doc.setIn(['log'], { level: 'debug' });
   doc.setIn(['providers', 'acs', 'allowInsecure'], true);
-  for (const [k, v] of Object.entries(sections)) doc.setIn(k.split('.'), v);
+  // `routes.notify.steps.0.consent`: dotted paths, numbers as sequence indexes.
+  for (const [k, v] of Object.entries(sections)) doc.setIn(k.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)), v);
   return doc.toString();
 }
 
