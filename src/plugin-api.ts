@@ -23,6 +23,7 @@ export { smsSegments, type SmsSegments, type SmsEncoding } from './plugin-kit/sm
 export { retryAfterMs } from './plugin-kit/retry-after.js';
 export { sharedSecretMatches, type SecretPlaces } from './plugin-kit/shared-secret.js';
 export { mediaKindOf, fileNameOf, type MediaKind } from './plugin-kit/media-kind.js';
+export { answerError, summarizeErrorBody, jsonBodyOf, type ErrorSummary } from './plugin-kit/error-answers.js';
 
 /** A delivery channel. A contact-center side speaks `text`, which is not a provider channel. */
 export type Channel = 'whatsapp' | 'sms' | 'mms' | 'email';

@@ -1,18 +1,9 @@
-import { sharedSecretMatches, type WebhookEvent, type WebhookHandler, type WebhookRequest, type WebhookResult } from '../../src/plugin-api.js';
+import { jsonBodyOf, sharedSecretMatches, type WebhookEvent, type WebhookHandler, type WebhookRequest, type WebhookResult } from '../../src/plugin-api.js';
 import { VALIDATION_EVENT, optionsHandshake, readEnvelope } from './event-grid.js';
 import { DELIVERY_STATUS, RECEIVED, inboundEvent, statusEvent } from './events.js';
 
 /** Where Event Grid may carry the secret: the endpoint URL's query, or a delivery-property header. */
 const PLACES = { query: 'code', header: 'x-webhook-secret' } as const;
-
-function bodyOf(req: WebhookRequest): unknown {
-  if (req.rawBody.trim() === '') return req.body;
-  try {
-    return JSON.parse(req.rawBody) as unknown;
-  } catch {
-    return undefined;
-  }
-}
 
 const header = (req: WebhookRequest, name: string): string | undefined => {
   const v = req.headers[name];
@@ -59,6 +50,6 @@ export function createEventsHandler(secret: string | undefined, endpoint: string
     if (secret === undefined) return { ok: false, status: 401, reason: 'webhookSecret is not configured; Event Grid deliveries are refused' };
     if (!sharedSecretMatches(req, secret, PLACES)) return { ok: false, status: 401, reason: 'missing or wrong webhook secret (code query parameter or x-webhook-secret header)' };
     if (req.method === 'OPTIONS') return { ok: true, events: [], reply: { status: 200, headers: optionsHandshake(header(req, 'webhook-request-origin')) } };
-    return parseDelivery(bodyOf(req), endpoint.replace(/\/+$/, ''));
+    return parseDelivery(jsonBodyOf(req), endpoint.replace(/\/+$/, ''));
   };
 }

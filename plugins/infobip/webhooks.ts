@@ -1,4 +1,4 @@
-import { sharedSecretMatches, type WebhookEvent, type WebhookHandler, type WebhookRequest, type WebhookResult } from '../../src/plugin-api.js';
+import { jsonBodyOf, sharedSecretMatches, type WebhookEvent, type WebhookHandler, type WebhookResult } from '../../src/plugin-api.js';
 import { inboundEvent } from './inbound.js';
 import { reportEvent } from './reports.js';
 
@@ -8,15 +8,6 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 
 /** The query parameter the gateway adds to every `notifyUrl`, and operators add to the inbound URL. */
 export const SECRET_PARAM = 'secret';
-
-function bodyOf(req: WebhookRequest): unknown {
-  if (req.rawBody.trim() === '') return req.body;
-  try {
-    return JSON.parse(req.rawBody) as unknown;
-  } catch {
-    return undefined;
-  }
-}
 
 /** A result is inbound when it carries what a person wrote; a report carries a status or `seenAt`. */
 const isInbound = (item: Json): boolean => !isObject(item.status) && item.seenAt === undefined && (item.receivedAt !== undefined || isObject(item.message) || item.text !== undefined);
@@ -47,6 +38,6 @@ export function createResultsHandler(secret: string | undefined, basicUsername: 
   return (req) => {
     if (secret === undefined) return { ok: false, status: 401, reason: 'webhookSecret is not configured; Infobip callbacks are refused' };
     if (!sharedSecretMatches(req, secret, { query: SECRET_PARAM, basicUsername })) return { ok: false, status: 401, reason: 'missing or wrong webhook secret' };
-    return parseResults(bodyOf(req));
+    return parseResults(jsonBodyOf(req));
   };
 }

@@ -1,5 +1,5 @@
 import type { WebhookRequest } from '../plugin-api.js';
-import { safeEqual } from './signatures.js';
+import { basicAuthMatches, safeEqual } from './signatures.js';
 
 /** Where a provider that signs nothing may carry a webhook's shared secret. */
 export interface SecretPlaces {
@@ -18,14 +18,6 @@ function headerOf(req: Pick<WebhookRequest, 'headers'>, name: string): string | 
   return key === undefined ? undefined : req.headers[key];
 }
 
-function basicOf(header: string | undefined): { user: string; password: string } | undefined {
-  const match = /^Basic\s+(.+)$/i.exec(header ?? '');
-  if (!match) return undefined;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  return colon < 0 ? undefined : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-}
-
 /**
  * Whether a callback carries `secret` in one of the places given, compared in constant time. A
  * value repeated (`?code=a&code=b`) counts as absent, so no second copy can be tried for free.
@@ -36,10 +28,8 @@ export function sharedSecretMatches(req: Pick<WebhookRequest, 'headers' | 'query
   const given: string[] = [];
   if (places.query !== undefined) given.push(first(req.query[places.query]) ?? '');
   if (places.header !== undefined) given.push(first(headerOf(req, places.header)) ?? '');
-  if (places.basicUsername !== undefined) {
-    const basic = basicOf(first(headerOf(req, 'authorization')));
-    given.push(basic && safeEqual(basic.user, places.basicUsername) ? basic.password : '');
-  }
   // Every place is compared, present or not, so timing says nothing about which one held it.
-  return given.map((g) => g !== '' && safeEqual(g, secret)).some(Boolean);
+  const matches = given.map((g) => g !== '' && safeEqual(g, secret));
+  if (places.basicUsername !== undefined) matches.push(basicAuthMatches(first(headerOf(req, 'authorization')), places.basicUsername, secret));
+  return matches.some(Boolean);
 }
