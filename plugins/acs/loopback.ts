@@ -1,4 +1,5 @@
-import { createDefaultHttpClient, type HttpClient as AzureHttpClient } from '@azure/core-rest-pipeline';
+import type { HttpClient as AzureHttpClient } from '@azure/core-rest-pipeline';
+import type { AcsSdk } from './sdk.js';
 
 export interface LoopbackTransport {
   /** The URL as the SDK must be told it: the https form of a plain-http one. */
@@ -13,11 +14,11 @@ export interface LoopbackTransport {
  * runs) the SDK is told the https form of the same host, and its transport downgrades exactly
  * those requests. HMAC signatures cover the host, not the scheme, so they still match.
  */
-export function loopbackTransport(urls: readonly string[]): LoopbackTransport {
+export function loopbackTransport(urls: readonly string[], pipeline: AcsSdk['pipeline']): LoopbackTransport {
   const plainHosts = new Set(urls.filter((u) => u.startsWith('http://')).map((u) => new URL(u).host));
   const secure = (url: string) => (url.startsWith('http://') && plainHosts.has(new URL(url).host) ? `https://${url.slice('http://'.length)}` : url);
   if (plainHosts.size === 0) return { secure };
-  const inner = createDefaultHttpClient();
+  const inner = pipeline.createDefaultHttpClient();
   return {
     secure,
     httpClient: {

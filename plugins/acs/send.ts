@@ -1,6 +1,6 @@
-import { isUnexpected, type MessagesServiceClient } from '@azure-rest/communication-messages';
 import { ProviderError, parseDuration, smsSegments, type OutboundMessage, type PluginDeps, type SendReceipt } from '../../src/plugin-api.js';
 import { notificationOf } from './content.js';
+import type { AcsClient } from './client.js';
 import { answerError, thrownError, type UnexpectedAnswer } from './errors.js';
 import type { AcsOptions } from './options.js';
 
@@ -8,7 +8,7 @@ import type { AcsOptions } from './options.js';
  * Sends one attempt: `POST /messages/notifications:send` through the channel's registration,
  * bounded by `timeout`. The receipt's id is ACS's `messageId`, which Event Grid reports under.
  */
-export function createSend(options: AcsOptions, deps: PluginDeps, client: MessagesServiceClient) {
+export function createSend(options: AcsOptions, deps: PluginDeps, getClient: () => Promise<AcsClient>) {
   const timeoutMs = parseDuration(options.timeout) ?? 10_000;
 
   return async function send(message: OutboundMessage, { signal }: { signal: AbortSignal }): Promise<SendReceipt> {
@@ -18,14 +18,19 @@ export function createSend(options: AcsOptions, deps: PluginDeps, client: Messag
       throw new ProviderError(`instance ${deps.instance} has no channel registration for ${channel}`, { reason: 'client', providerCode: 'channel-not-enabled' });
     }
     const body = notificationOf(message, registration, options.defaultLanguage);
-    const deadline = AbortSignal.timeout(timeoutMs);
     let response;
+    let unexpected: boolean;
+    let deadline: AbortSignal | undefined;
     try {
+      // The SDK loads on the first send; the timeout bounds the request, not that.
+      const { client, isUnexpected } = await getClient();
+      deadline = AbortSignal.timeout(timeoutMs);
       response = await client.path('/messages/notifications:send').post({ contentType: 'application/json', body: body as never, abortSignal: AbortSignal.any([signal, deadline]) });
+      unexpected = isUnexpected(response);
     } catch (err) {
-      throw thrownError(err, deadline.aborted);
+      throw thrownError(err, deadline?.aborted ?? false);
     }
-    if (isUnexpected(response)) throw answerError(response as unknown as UnexpectedAnswer, deps.clock.now());
+    if (unexpected) throw answerError(response as unknown as UnexpectedAnswer, deps.clock.now());
     const receipt = (response.body as { receipts?: { messageId?: unknown }[] } | undefined)?.receipts?.[0];
     if (typeof receipt?.messageId !== 'string' || receipt.messageId === '') {
       throw new ProviderError('ACS answered 202 without a receipt messageId', { reason: 'server', status: 202 });

@@ -80,7 +80,7 @@ routes:
 `);
     expect(errors).toEqual([
       expect.stringMatching(/^gateway\.yaml:2:59: providers\.mock-wa\.outcome: must be equal to one of the allowed values/),
-      expect.stringMatching(/^gateway\.yaml:4:20: providers\.ghost: unknown plugin "carrier-pigeon" \(known: mock, twilio, bandwidth, avaya-infinity\)/),
+      expect.stringMatching(/^gateway\.yaml:4:20: providers\.ghost: unknown plugin "carrier-pigeon" \(known: mock, twilio, bandwidth, avaya-infinity[,)]/),
       expect.stringMatching(/^gateway\.yaml:8:39: routes\.default\.steps\[0\]: provider "mock-sms" does not support channel email/),
       expect.stringMatching(/^gateway\.yaml:8:49: routes\.default\.steps\[0\]: unknown provider "nobody"/),
     ]);
