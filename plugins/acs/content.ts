@@ -26,12 +26,13 @@ export function templateOf(template: TemplateContent, defaultLanguage: string): 
 
 /**
  * Text, media (the first URL: one media per ACS message; its kind from the extension, the text
- * as its caption) or template content, through the channel's registration.
+ * as its caption) or a template (WhatsApp only), through the channel's registration.
  */
 export function notificationOf(message: OutboundMessage, channelRegistrationId: string, defaultLanguage: string): NotificationBody {
   const base = { channelRegistrationId, to: [message.to] };
   const { text, media, template } = message.content;
-  if (template) return { ...base, kind: 'template', template: templateOf(template, defaultLanguage) };
+  // Templates are WhatsApp's; an SMS step sends the text its content has for SMS.
+  if (template && message.channel === 'whatsapp') return { ...base, kind: 'template', template: templateOf(template, defaultLanguage) };
   const url = media?.[0];
   if (url !== undefined && message.channel === 'whatsapp') {
     const kind = mediaKindOf(url);

@@ -49,7 +49,7 @@ describe('Event Grid and Infobip callbacks through the gateway', () => {
     expect(consent.senders).toEqual([expect.objectContaining({ sender: WA_CHANNEL, providers: ['acs'], window: expect.objectContaining({ open: true }) })]);
   });
 
-  it('refuses forged and missing secrets with 401 (counted), and a body that is not an array or an object with 400', async () => {
+  it('refuses forged and missing secrets with 401 (counted), a body that is not an array or an object with 400, one over the limit with 413', async () => {
     const url = `${h.origin}/webhooks/acs/events`;
     const body = eventGridBody([deliveryStatus('m-1', 'Delivered')]);
     expect((await postJson(`${url}?code=forged-0000000000000000`, body)).status).toBe(401);
@@ -60,6 +60,10 @@ describe('Event Grid and Infobip callbacks through the gateway', () => {
     const notJson = await postJson(`${url}?code=${EVENT_GRID_SECRET}`, '"just a string"');
     expect(notJson.status).toBe(400);
     expect(JSON.parse(notJson.text)).toMatchObject({ code: 'bad_request' });
+    const huge = eventGridBody([received(CUSTOMER.slice(1), WA_CHANNEL, { content: 'x'.repeat(1_100_000) })]);
+    const tooBig = await postJson(`${url}?code=${EVENT_GRID_SECRET}`, huge);
+    expect(tooBig.status).toBe(413);
+    expect(await inbound()).toEqual([]);
   });
 
   it('acknowledges unknown event types and status for unknown messages, each counted, nothing lost', async () => {

@@ -89,10 +89,11 @@ describe('acs plugin: sending with the real SDK', () => {
     expect(await failure(send(keyOptions({ timeout: '200ms' }), message()))).toMatchObject({ reason: 'timeout', retryable: true });
   });
 
-  it('refuses a channel without a registration before any request', async () => {
+  it('refuses a channel without a registration, and an SMS with nothing but a template, before any request', async () => {
     const before = acs.requests.length;
     const options = keyOptions({ channelRegistrations: { whatsapp: WA_CHANNEL } });
     expect(await failure(send(options, message({ channel: 'sms' })))).toMatchObject({ reason: 'client', providerCode: 'channel-not-enabled' });
+    expect(await failure(send(keyOptions(), message({ channel: 'sms', content: { template: { name: 'order_update' } } })))).toMatchObject({ reason: 'client', providerCode: 'request-invalid' });
     expect(acs.requests.length).toBe(before);
     expect(acsPlugin.channels(options)).toEqual(['whatsapp']);
   });
