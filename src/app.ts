@@ -22,6 +22,7 @@ import { webhookRoutes } from './http/routes/webhooks.js';
 import { consentRoutes } from './http/routes/consent.js';
 import { suppressionRoutes } from './http/routes/suppressions.js';
 import { avayaConnectorRoutes } from './http/compat/avaya-connector/index.js';
+import { messagingConnectRoutes } from './http/compat/messaging-connect.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createRedactor } from './log/redact.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -205,6 +206,7 @@ export async function createApp(deps: AppDeps) {
       webhookRoutes(pipeline, current),
       opsRoutes({ runtime: current, metrics, store, outbox, redact, ready: () => ready && store.writable, reload: () => config.reload() }),
       avayaConnectorRoutes({ runtime: current, pipeline, clock, logger, redact, reload: () => config.reload() }),
+      messagingConnectRoutes(engine, current),
     ],
   });
 

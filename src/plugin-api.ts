@@ -29,6 +29,9 @@ export { awsCall, lazyAwsClient, type AwsCallOptions, type LazyAwsClient } from 
 export { awsOptionsSchema } from './plugin-kit/aws/options-schema.js';
 export { createAwsProvider, requireId, type AwsProviderSpec } from './plugin-kit/aws/provider.js';
 export { AWS_SIGNING_CERT_URL_PATTERN, createSnsReceiver, type SnsEnvelope, type SnsNotificationParser, type SnsOptions, type SnsReceiver, snsWebhooks } from './plugin-kit/aws/sns.js';
+export { sharedSecretMatches, type SecretPlaces } from './plugin-kit/shared-secret.js';
+export { mediaKindOf, fileNameOf, type MediaKind } from './plugin-kit/media-kind.js';
+export { answerError, summarizeErrorBody, jsonBodyOf, type ErrorSummary } from './plugin-kit/error-answers.js';
 
 /** A delivery channel. A contact-center side speaks `text`, which is not a provider channel. */
 export type Channel = 'whatsapp' | 'sms' | 'mms' | 'email';
@@ -127,10 +130,12 @@ export interface WebhookReply {
   status?: number;
   contentType?: string;
   body?: string;
+  /** Extra response headers (a CloudEvents handshake's `WebHook-Allowed-Origin`). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 export type WebhookResult =
-  /** `ignored` counts parts of a valid callback that were not for this instance (another phone number id), for the webhook metric. */
+  /** `ignored` counts parts of a valid callback not used: another instance's (a different phone number id) or unknown event types; for the webhook metric. */
   | { ok: true; events: WebhookEvent[]; reply?: WebhookReply; ignored?: number }
   | { ok: false; status: 400 | 401 | 403 | 415; reason: string };
 
@@ -146,6 +151,11 @@ export interface Provider {
    * (Meta's `hub.challenge`). They verify like any webhook and usually return no events.
    */
   handshakes?: Readonly<Record<string, WebhookHandler>>;
+  /**
+   * Kinds whose handler also answers `OPTIONS` (the CloudEvents webhook handshake Event Grid
+   * sends before its first delivery); elsewhere OPTIONS gets the router's plain answer.
+   */
+  webhookOptions?: ReadonlySet<string>;
   close?(): Promise<void>;
 }
 

@@ -1,10 +1,10 @@
 import {
   basicAuthMatches,
+  jsonBodyOf,
   type InboundEvent,
   type StatusEvent,
   type WebhookEvent,
   type WebhookHandler,
-  type WebhookRequest,
   type WebhookResult,
 } from '../../src/plugin-api.js';
 import { OPTED_OUT_CODE, describeDeliveryError } from './error-codes.js';
@@ -18,16 +18,6 @@ const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is
 
 function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** The body as received: Bandwidth always sends JSON, whatever the HTTP layer made of it. */
-function bodyOf(req: WebhookRequest): unknown {
-  if (req.rawBody.trim() === '') return req.body;
-  try {
-    return JSON.parse(req.rawBody) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 function inboundEvent(event: Json, message: Json, id: string): InboundEvent | string {
@@ -118,6 +108,6 @@ export function createCallbackHandler(credentials: { username?: string; password
     if (!basicAuthMatches(firstHeader(req.headers.authorization), credentials.username, credentials.password)) {
       return { ok: false, status: 401, reason: 'missing or wrong HTTP Basic credentials' };
     }
-    return parseCallbacks(bodyOf(req));
+    return parseCallbacks(jsonBodyOf(req));
   };
 }

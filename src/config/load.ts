@@ -14,6 +14,7 @@ import type { GatewayConfig } from './types.js';
 import { checkAvayaConnector, checkConsent, checkInbound, checkOmnichannel, checkRoutes } from './cross-checks.js';
 import { mergeOverlay } from './overlay.js';
 import { checkServer, checkStore } from './ops-checks.js';
+import { checkMessagingConnect } from './compat-checks.js';
 
 export interface LoadedConfig {
   file: string;
@@ -131,6 +132,7 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
   checkInbound(config, plugins, at);
   checkAvayaConnector(config, at);
   checkOmnichannel(config, plugins, at);
+  checkMessagingConnect(config, at);
   checkServer(config, at);
   checkStore(config, dir, at);
   for (const k of config.api.keys) secrets.add(k.key);

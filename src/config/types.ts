@@ -115,12 +115,20 @@ export interface OmnichannelConfig {
   within: string;
 }
 
+/** The Messaging Connect service's API (`compat.messagingConnect`): an acs instance and a route per channel. */
+export interface MessagingConnectConfig {
+  provider: string;
+  whatsappRoute: string;
+  smsRoute: string;
+}
+
 /** Compatibility APIs, each mapped onto a route (or a bridge); an absent entry answers 404. */
 export interface CompatConfig {
   sendSMS?: { route: string };
   sendWhatsApp?: { route: string };
   avayaConnector?: AvayaConnectorConfig;
   omnichannel?: OmnichannelConfig;
+  messagingConnect?: MessagingConnectConfig;
 }
 
 /** `gateway.yaml` after interpolation, validation and schema defaults. */

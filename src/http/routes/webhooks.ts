@@ -35,13 +35,21 @@ export async function readWebhookRequest(ctx: Context, runtime: Runtime): Promis
  */
 export function webhookRoutes(pipeline: WebhookPipeline, runtime: () => Runtime): Router {
   const router = new Router();
-  for (const method of ['POST', 'GET'] as const) {
-    router[method === 'POST' ? 'post' : 'get']('/webhooks/:instance/:kind', async (ctx) => {
-      const reply = await pipeline(ctx.params.instance, ctx.params.kind, () => readWebhookRequest(ctx, runtime()), method);
-      ctx.status = reply.status ?? 200;
-      if (reply.contentType) ctx.type = reply.contentType;
-      ctx.body = reply.body ?? '';
-    });
-  }
+  const handle = (method: 'POST' | 'GET') => async (ctx: Context) => {
+    const reply = await pipeline(ctx.params.instance, ctx.params.kind, () => readWebhookRequest(ctx, runtime()), method);
+    ctx.status = reply.status ?? 200;
+    for (const [name, value] of Object.entries(reply.headers ?? {})) ctx.set(name, value);
+    if (reply.contentType) ctx.type = reply.contentType;
+    ctx.body = reply.body ?? '';
+  };
+  router.post('/webhooks/:instance/:kind', handle('POST'));
+  // Subscription handshakes (Meta's hub.challenge), for kinds whose provider has one.
+  router.get('/webhooks/:instance/:kind', handle('GET'));
+  // Only kinds that asked for it: everywhere else OPTIONS keeps the router's `Allow` answer.
+  router.options('/webhooks/:instance/:kind', async (ctx, next) => {
+    const provider = runtime().providers.get(ctx.params.instance);
+    if (!provider?.webhookOptions?.has(ctx.params.kind)) return next();
+    await handle('POST')(ctx);
+  });
   return router;
 }
