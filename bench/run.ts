@@ -32,6 +32,10 @@
  * Bridge (bench/bridge.ts, `--only bridge`): customer webhooks delivered to a fake Avaya and agent
  * events sent to the provider, each ÷ the plain inbound webhook, in BENCH_ROUNDS rounds; webhook ack →
  * Avaya latency at BENCH_BRIDGE_PACE=100/s for BENCH_BRIDGE_PACED=2000 messages. Writes .bench/bridge.md.
+ *
+ * SNS (bench/sns.ts, `--only sns`): signed SNS notifications verified and ingested per second ÷ the
+ * mock plugin's status webhook, BENCH_ROUNDS rounds of at most 5 s; BENCH_SNS_SIGNED=30000 envelopes
+ * are signed first. Writes .bench/sns.md.
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, release, totalmem } from 'node:os';
@@ -41,6 +45,7 @@ import { runAccepts, type AcceptRun, type FailedRun, type Target } from './accep
 import { startBenchCluster, type BenchCluster } from './postgres.js';
 import { runTakeover, type TakeoverResult } from './takeover.js';
 import { profileAccepts, type ProfileSummary } from './profile.js';
+import { renderSns, runSnsBench } from './sns.js';
 import { buildDaemon, onCleanup, ROOT, WORK } from './procs.js';
 import { median, renderStdout, type PostgresSummary, type Summary } from './report.js';
 import { renderPostgresOnly, renderPostgresStdout } from './report-postgres.js';
@@ -68,7 +73,7 @@ const settings = {
 const pendingVia = process.env.BENCH_PENDING_VIA ?? 'auto';
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : process.env.BENCH_ONLY || undefined;
-if (only !== undefined && only !== 'postgres' && only !== 'consent' && only !== 'bridge') throw new Error(`--only ${only}: only "postgres", "consent" and "bridge" are known`);
+if (only !== undefined && only !== 'postgres' && only !== 'consent' && only !== 'bridge' && only !== 'sns') throw new Error(`--only ${only}: only "postgres", "consent", "bridge" and "sns" are known`);
 const pgSettings = {
   pending: env('BENCH_PG_PENDING', settings.pending),
   spreadSec: env('BENCH_PG_SPREAD', 600),
@@ -121,6 +126,16 @@ if (only === 'consent') {
   writeFileSync(join(WORK, 'last-consent.json'), JSON.stringify({ machine: end, consent }, null, 2));
   writeFileSync(out, renderConsentOnly(consent, end));
   process.stdout.write(`${renderConsentStdout(consent)}\n\nwrote ${out}\n`);
+  process.exit(0);
+}
+
+if (only === 'sns') {
+  const sns = await runSnsBench({ dir: join(runDir, 'sns'), daemon, log, rounds: settings.rounds, connections: settings.connections, durationSec: Math.min(settings.durationSec, 5), signed: env('BENCH_SNS_SIGNED', 30000) });
+  const out = process.env.BENCH_OUT ? join(ROOT, process.env.BENCH_OUT) : join(WORK, 'sns.md');
+  const rendered = renderSns(sns, { date: machine.date, commit: machine.commit, loadAvgStart: machine.loadAvg, loadAvgEnd: loadavg().map((x) => x.toFixed(2)).join(' ') });
+  writeFileSync(join(WORK, 'last-sns.json'), JSON.stringify({ machine, sns }, null, 2));
+  writeFileSync(out, rendered);
+  process.stdout.write(`${rendered}\nwrote ${out}\n`);
   process.exit(0);
 }
 
