@@ -31,9 +31,9 @@ interface Outcome { id: string; ok: boolean; error?: string }
  * Runs `act` on each id in turn; one that fails is reported and the rest still run. Many ids get
  * a progress line on stderr, rewritten in place (`\r`) so a terminal shows one moving line.
  */
-async function eachId(inv: Invocation, verb: string, act: (api: ApiClient, id: string) => Promise<void>): Promise<number> {
+async function eachId(inv: Invocation, [action, verb]: [string, string], act: (api: ApiClient, id: string) => Promise<void>): Promise<number> {
   const all = inv.values.all === true;
-  if (all === (inv.positionals.length > 1)) throw usageError(`dead-letters ${verb}: give the ids, or --all (see switchboard dead-letters --help)`);
+  if (all === (inv.positionals.length > 1)) throw usageError(`${action}: give the ids, or --all (see switchboard dead-letters --help)`);
   const api = inv.api();
   const ids = all ? await allIds(api) : inv.positionals.slice(1);
   const outcomes: Outcome[] = [];
@@ -74,10 +74,10 @@ ${CONNECTION_HELP}`,
   maxPositionals: Number.POSITIVE_INFINITY,
   async run(inv) {
     const [action = 'list'] = inv.positionals;
-    if (action === 'replay') return eachId(inv, 'replayed', (api, id) => api.post(`/v1/dead-letters/${encodeURIComponent(id)}/replay`).then(() => undefined));
-    if (action === 'delete') return eachId(inv, 'deleted', (api, id) => api.delete(`/v1/dead-letters/${encodeURIComponent(id)}`));
-    if (action !== 'list') throw usageError(`dead-letters: unknown action ${action}; use list, replay or delete`);
-    if (inv.positionals.length > 1) throw usageError(`dead-letters list: unexpected argument ${inv.positionals[1]}`);
+    if (action === 'replay') return eachId(inv, ['replay', 'replayed'], (api, id) => api.post(`/v1/dead-letters/${encodeURIComponent(id)}/replay`).then(() => undefined));
+    if (action === 'delete') return eachId(inv, ['delete', 'deleted'], (api, id) => api.delete(`/v1/dead-letters/${encodeURIComponent(id)}`));
+    if (action !== 'list') throw usageError(`unknown action ${action}; use list, replay or delete`);
+    if (inv.positionals.length > 1) throw usageError(`list: unexpected argument ${inv.positionals[1]}`);
     const page = await inv.api().get<Page<DeadLetter>>('/v1/dead-letters', pageQuery(inv));
     print(inv, page, () => formatTable(page.items, COLUMNS));
     hintNextPage(inv, page);

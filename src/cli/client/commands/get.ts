@@ -15,7 +15,7 @@ ${CONNECTION_HELP}`,
   maxPositionals: 1,
   async run(inv) {
     const [id] = inv.positionals;
-    if (!id) throw usageError('get: which message? usage: switchboard get ID');
+    if (!id) throw usageError('which message? usage: switchboard get ID');
     const message = await inv.api().get<Message>(`/v1/messages/${encodeURIComponent(id)}`);
     print(inv, message, () => formatMessage(message));
     return 0;

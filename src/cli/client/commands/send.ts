@@ -69,8 +69,8 @@ export async function sendBody(inv: Invocation): Promise<Body> {
     ...(tags.length > 0 ? { tags: { ...(body.tags as object), ...pairs('tag', tags) } } : {}),
   };
   for (const [flag, field] of [['callback-url', 'callbackUrl'], ['from', 'from'], ['locale', 'locale']] as const) if (str(inv, flag) !== undefined) result[field] = str(inv, flag);
-  if (Object.keys(to).length === 0) throw usageError('send: no recipient; add --to sms=+15551234567 (or whatsapp=, email=, phone=)');
-  if (Object.keys(content).length === 0) throw usageError('send: no content; add --text, --template or --body FILE');
+  if (Object.keys(to).length === 0) throw usageError('no recipient; add --to sms=+15551234567 (or whatsapp=, email=, phone=)');
+  if (Object.keys(content).length === 0) throw usageError('no content; add --text, --template or --body FILE');
   return result;
 }
 
