@@ -47,7 +47,7 @@ async function eachId(inv: Invocation, [action, verb]: [string, string], act: (a
     }
     if (ids.length > 1) inv.io.err(`\r${verb}: ${i + 1}/${ids.length}${i + 1 === ids.length ? '\n' : ''}`);
   }
-  const failed = outcomes.filter((o) => !o.ok);
+  const failed = outcomes.filter((o) => !o.ok).map(({ id, error }) => ({ id, error }));
   print(inv, { [verb]: outcomes.filter((o) => o.ok).map((o) => o.id), failed }, () => `${verb}: ${outcomes.length - failed.length} of ${ids.length}\n`);
   if (!inv.values.json) for (const f of failed) inv.io.err(`${f.id}: ${f.error}\n`);
   return failed.length > 0 ? 1 : 0;
