@@ -13,15 +13,28 @@ export interface CliGateway {
   gw: TestGateway;
   url: string;
   /** The CLI in process, with `SWITCHBOARD_URL` and `SWITCHBOARD_API_KEY` pointing at this gateway unless `env` says otherwise. */
-  cli(argv: string[], env?: Record<string, string>, signal?: AbortSignal): Promise<CliRun>;
+  cli(argv: string[], env?: Record<string, string>, live?: Live): Promise<CliRun>;
+  /** Stops answering on the port (connections refused) until `resume`, as a restarting daemon would. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
   close(): Promise<void>;
 }
 
+/** For a command that runs on (`tail`): a stop signal, and stdout as it comes. */
+export interface Live {
+  signal?: AbortSignal;
+  onOut?: (text: string) => void;
+}
+
 /** Runs the CLI's exported entry point with captured stdout and stderr. */
-export async function runInProcess(argv: string[], env: Record<string, string | undefined>, signal?: AbortSignal): Promise<CliRun> {
+export async function runInProcess(argv: string[], env: Record<string, string | undefined>, live: Live = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
-  const code = await runCli(argv, { env, out: (t) => (stdout += t), err: (t) => (stderr += t), signal });
+  const out = (t: string) => {
+    stdout += t;
+    live.onOut?.(t);
+  };
+  const code = await runCli(argv, { env, out, err: (t) => (stderr += t), signal: live.signal });
   return { code, stdout, stderr };
 }
 
@@ -30,14 +43,20 @@ export async function startCliGateway(yaml: string): Promise<CliGateway> {
   const gw = await startGateway(yaml);
   const server: Server = createServer(gw.app.http.callback());
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    server.closeAllConnections();
+    if (server.listening) await new Promise<void>((r) => server.close(() => r()));
+  };
   return {
     gw,
     url,
-    cli: (argv, env = {}, signal) => runInProcess(argv, { SWITCHBOARD_URL: url, SWITCHBOARD_API_KEY: API_KEY, ...env }, signal),
+    cli: (argv, env = {}, live) => runInProcess(argv, { SWITCHBOARD_URL: url, SWITCHBOARD_API_KEY: API_KEY, ...env }, live),
+    pause: stop,
+    resume: () => new Promise<void>((r) => server.listen(port, '127.0.0.1', r)),
     async close() {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      await stop();
       await gw.close();
     },
   };

@@ -83,12 +83,12 @@ ${CONNECTION_HELP}`,
         // A gateway never reached is a wrong URL: say so and stop. One that was reached is restarting.
         if (!(err instanceof UnreachableError) || !connected) throw err;
         lost = (lost ?? 0) + 1;
-        io.err(`tail: ${err.message}; retrying every ${interval}ms (try ${lost})\n`);
+        io.err(`switchboard tail: ${err.message}; retrying every ${interval}ms (try ${lost})\n`);
         await sleep(interval, undefined, { signal: io.signal }).catch(() => undefined);
         continue;
       }
       connected = true;
-      if (lost !== undefined) io.err(`tail: reconnected to ${api.url} after ${lost} failed ${lost === 1 ? 'try' : 'tries'}\n`);
+      if (lost !== undefined) io.err(`switchboard tail: reconnected to ${api.url} after ${lost} failed ${lost === 1 ? 'try' : 'tries'}\n`);
       lost = undefined;
       for (const m of messages) {
         for (const h of m.history.slice(seen.get(m.id) ?? 0)) {
