@@ -91,7 +91,7 @@ describe('switchboard send, get, list', () => {
   });
 
   it('refusals and mistakes are one line on stderr with a non-zero exit, and the key is never printed', async () => {
-    const cases = [
+    const cases: { argv: string[]; env: Record<string, string>; code: number; line: RegExp }[] = [
       { argv: ['get', '01ARZ3NDEKTSV4RRFFQ69G5FAV'], env: {}, code: 1, line: /^switchboard get: GET \/v1\/messages\/01ARZ3NDEKTSV4RRFFQ69G5FAV refused \(404 not_found\): message 01ARZ3NDEKTSV4RRFFQ69G5FAV does not exist$/ },
       { argv: ['list'], env: { SWITCHBOARD_API_KEY: 'wrong-key-0123456789' }, code: 1, line: /^switchboard list: GET \/v1\/messages refused \(401 [a-z_]+\)/ },
       { argv: ['send', '--to', 'sms=+15551234567', '--text', 'x'], env: { SWITCHBOARD_API_KEY: READ_KEY }, code: 1, line: /^switchboard send: POST \/v1\/messages refused \(403 [a-z_]+\)/ },
