@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import { runCli } from '../../src/cli/run.js';
 import { API_KEY, startGateway, type TestGateway } from '../helpers/gateway.js';
@@ -69,4 +70,22 @@ export async function closedPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((r) => server.close(() => r()));
   return port;
+}
+
+/**
+ * A gateway for the tests of the enclosing describe: one per test (`each`) or one shared by all.
+ *
+ * @example const h = useCliGateway(DELIVERING_SMS, 'all'); it('…', async () => { await h().cli(['list']); });
+ */
+export function useCliGateway(yaml: string, per: 'each' | 'all'): () => CliGateway {
+  let current: CliGateway | undefined;
+  const [before, after] = per === 'each' ? [beforeEach, afterEach] : [beforeAll, afterAll];
+  before(async () => {
+    current = await startCliGateway(yaml);
+  });
+  after(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return () => current!;
 }

@@ -1,33 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Message } from '../../src/model.js';
 import { API_KEY, DELIVERING_SMS, READ_KEY, eventually } from '../helpers/gateway.js';
-import { closedPort, startCliGateway, type CliGateway } from './harness.js';
+import { closedPort, useCliGateway } from './harness.js';
 
 describe('switchboard send, get, list', () => {
-  let h: CliGateway;
-  beforeAll(async () => {
-    h = await startCliGateway(DELIVERING_SMS);
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  const h = useCliGateway(DELIVERING_SMS, 'all');
 
   it('send creates a message that get then shows, with its attempt and history', async () => {
-    const sent = await h.cli(['send', '--to', 'sms=+15551234567', '--text', 'hello from the cli', '--tag', 'order=42', '--json']);
+    const sent = await h().cli(['send', '--to', 'sms=+15551234567', '--text', 'hello from the cli', '--tag', 'order=42', '--json']);
     expect(sent).toMatchObject({ code: 0, stderr: '' });
     const { id, status } = JSON.parse(sent.stdout) as { id: string; status: string };
     expect(id).toMatch(/^[0-9A-Z]{26}$/);
     expect(status).toBe('accepted');
 
     const stored = await eventually(async () => {
-      const m = (await h.gw.app.engine.get(id))!;
+      const m = (await h().gw.app.engine.get(id))!;
       expect(m.status).toBe('delivered');
       return m;
     });
     expect(stored.content.text).toBe('hello from the cli');
     expect(stored.tags).toEqual({ order: '42' });
 
-    const shown = await h.cli(['get', id]);
+    const shown = await h().cli(['get', id]);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(new RegExp(`^id: +${id}$`, 'm'));
     expect(shown.stdout).toMatch(/^status: +delivered$/m);
@@ -37,49 +31,49 @@ describe('switchboard send, get, list', () => {
     expect(shown.stdout).toMatch(/^1 +sms +sms +\+15551234567 +delivered +\S+ +-$/m);
     expect(shown.stdout).toMatch(/^AT +EVENT +STATUS +CAUSE$/m);
 
-    const json = JSON.parse((await h.cli(['get', id, '--json'])).stdout) as Message;
+    const json = JSON.parse((await h().cli(['get', id, '--json'])).stdout) as Message;
     expect(json).toMatchObject({ id, status: 'delivered', route: 'default' });
   });
 
   it('send prints id and status as a table, and one idempotency key sends once', async () => {
     const args = ['send', '--to', '+15551230000', '--text', 'once', '--idempotency-key', 'cli-key-1'];
-    const first = await h.cli(args);
-    const again = await h.cli(args);
+    const first = await h().cli(args);
+    const again = await h().cli(args);
     expect(first.code).toBe(0);
     const lines = first.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ID {26}STATUS$/);
     const [id] = lines[1].split(/\s+/);
     expect(again.stdout.trimEnd().split('\n')[1].split(/\s+/)[0]).toBe(id);
     // A bare number is `phone`: both phone channels.
-    expect((await h.gw.app.engine.get(id))!.to).toEqual({ sms: '+15551230000', whatsapp: '+15551230000' });
+    expect((await h().gw.app.engine.get(id))!.to).toEqual({ sms: '+15551230000', whatsapp: '+15551230000' });
   });
 
   it('list --json parses and holds the message sent; filters reach the API', async () => {
-    const { id } = JSON.parse((await h.cli(['send', '--route', 'default', '--to', 'sms=+15551239999', '--text', 'listed', '--json'])).stdout) as { id: string };
-    await eventually(async () => expect((await h.gw.app.engine.get(id))!.status).toBe('delivered'));
+    const { id } = JSON.parse((await h().cli(['send', '--route', 'default', '--to', 'sms=+15551239999', '--text', 'listed', '--json'])).stdout) as { id: string };
+    await eventually(async () => expect((await h().gw.app.engine.get(id))!.status).toBe('delivered'));
 
-    const all = await h.cli(['list', '--json']);
+    const all = await h().cli(['list', '--json']);
     expect(all.code).toBe(0);
     const page = JSON.parse(all.stdout) as { items: Message[] };
     expect(page.items.map((m) => m.id)).toContain(id);
 
-    const delivered = JSON.parse((await h.cli(['list', '--status', 'delivered', '--json'])).stdout) as { items: Message[] };
+    const delivered = JSON.parse((await h().cli(['list', '--status', 'delivered', '--json'])).stdout) as { items: Message[] };
     expect(delivered.items.map((m) => m.id)).toContain(id);
-    const failed = JSON.parse((await h.cli(['list', '--status', 'failed', '--json'])).stdout) as { items: Message[] };
+    const failed = JSON.parse((await h().cli(['list', '--status', 'failed', '--json'])).stdout) as { items: Message[] };
     expect(failed.items).toEqual([]);
-    const otherRoute = JSON.parse((await h.cli(['list', '--route', 'nope', '--json'])).stdout) as { items: Message[] };
+    const otherRoute = JSON.parse((await h().cli(['list', '--route', 'nope', '--json'])).stdout) as { items: Message[] };
     expect(otherRoute.items).toEqual([]);
 
-    const one = await h.cli(['list', '--limit', '1', '--json']);
+    const one = await h().cli(['list', '--limit', '1', '--json']);
     const first = JSON.parse(one.stdout) as { items: Message[]; nextCursor?: string };
     expect(first.items).toHaveLength(1);
     expect(first.nextCursor).toBe(first.items[0].id);
-    const next = JSON.parse((await h.cli(['list', '--limit', '1', '--cursor', first.nextCursor!, '--json'])).stdout) as { items: Message[] };
+    const next = JSON.parse((await h().cli(['list', '--limit', '1', '--cursor', first.nextCursor!, '--json'])).stdout) as { items: Message[] };
     expect(next.items[0].id).not.toBe(first.items[0].id);
   });
 
   it('list prints an aligned table with the columns, and the next cursor on stderr', async () => {
-    const out = await h.cli(['list', '--limit', '2', '--key', READ_KEY]);
+    const out = await h().cli(['list', '--limit', '2', '--key', READ_KEY]);
     expect(out.code).toBe(0);
     const lines = out.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ID +STATUS +ROUTE +TO +CREATED +UPDATED$/);
@@ -107,7 +101,7 @@ describe('switchboard send, get, list', () => {
       { argv: ['frobnicate'], env: {}, code: 2, line: /^switchboard: unknown command frobnicate; run switchboard --help for the list$/ },
     ];
     for (const c of cases) {
-      const got = await h.cli(c.argv, c.env);
+      const got = await h().cli(c.argv, c.env);
       expect({ argv: c.argv, code: got.code, stdout: got.stdout }).toEqual({ argv: c.argv, code: c.code, stdout: '' });
       const [line, ...rest] = got.stderr.split('\n');
       expect(rest).toEqual(['']);
@@ -119,12 +113,12 @@ describe('switchboard send, get, list', () => {
 
   it('an unreachable URL is one line naming it, exit 1', async () => {
     const closed = await closedPort();
-    const got = await h.cli(['list'], { SWITCHBOARD_URL: `http://127.0.0.1:${closed}` });
+    const got = await h().cli(['list'], { SWITCHBOARD_URL: `http://127.0.0.1:${closed}` });
     expect(got).toEqual({ code: 1, stdout: '', stderr: `switchboard list: cannot reach the gateway at http://127.0.0.1:${closed}: ECONNREFUSED\n` });
   });
 
   it('flags win over the environment for the URL and the key', async () => {
-    const got = await h.cli(['list', '--url', h.url, '--key', API_KEY, '--json'], { SWITCHBOARD_URL: `http://127.0.0.1:${await closedPort()}`, SWITCHBOARD_API_KEY: 'wrong-key-0123456789' });
+    const got = await h().cli(['list', '--url', h().url, '--key', API_KEY, '--json'], { SWITCHBOARD_URL: `http://127.0.0.1:${await closedPort()}`, SWITCHBOARD_API_KEY: 'wrong-key-0123456789' });
     expect(got.code).toBe(0);
     expect(JSON.parse(got.stdout).items.length).toBeGreaterThan(0);
   });
