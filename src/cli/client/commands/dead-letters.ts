@@ -55,12 +55,13 @@ async function eachId(inv: Invocation, [action, verb]: [string, string], act: (a
 
 export const deadLettersCommand: Command = {
   name: 'dead-letters',
-  summary: 'list, replay or delete status callbacks that gave up',
+  summary: 'list, replay or delete jobs that exhausted their retries',
   help: `usage: switchboard dead-letters [list] [--limit N] [--cursor ID] [--json]
        switchboard dead-letters replay (ID… | --all) [--json]
        switchboard dead-letters delete (ID… | --all) [--json]
 
-Dead letters are status callbacks the gateway gave up on (needs an admin key).
+Dead letters are jobs that exhausted their retries: status callbacks, forwarded inbound
+messages, contact-center deliveries (KIND says which). Needs an admin key.
   list      show them, newest first (GET /v1/dead-letters)
   replay    queue them to be sent again (POST /v1/dead-letters/ID/replay)
   delete    discard them (DELETE /v1/dead-letters/ID)
