@@ -25,14 +25,23 @@ after requests in flight finish.`,
   },
   {
     name: 'check',
-    summary: 'validate a config file',
-    help: `usage: switchboard check [FILE]
+    summary: 'validate config files',
+    help: `usage: switchboard check [--no-secrets] [FILE…]
 
-Loads FILE (default ./gateway.yaml) as start would, builds its providers, and prints a summary;
-exits 1 with file:line:column errors if start would refuse it.`,
-    options: configOption,
-    maxPositionals: 1,
-    run: (inv) => checkCommand(configFile(inv), inv.io),
+Loads each FILE (default ./gateway.yaml) as start would, builds its providers, and prints a
+summary; exits 1 with file:line:column errors if start would refuse any of them.
+
+  --no-secrets   leave \${env:…}, \${file:…} and \${cred:…} as written instead of reading them:
+                 checks a file on a host (CI, a laptop) that does not hold its secrets`,
+    options: { ...configOption, 'no-secrets': { type: 'boolean' } },
+    maxPositionals: Number.POSITIVE_INFINITY,
+    async run(inv) {
+      const files = inv.positionals.length > 0 ? inv.positionals : [configFile(inv)];
+      let code = 0;
+      // Every file is checked, so one run reports all that is wrong.
+      for (const file of files) code = Math.max(code, await checkCommand(file, inv.io, { unresolved: inv.values['no-secrets'] === true }));
+      return code;
+    },
   },
   {
     name: 'reload',
