@@ -14,9 +14,9 @@ export const CONNECTION_OPTIONS = {
 
 export const CONNECTION_HELP = `
 connection:
-  --url URL     the gateway (default: $SWITCHBOARD_URL)
-  --key KEY     an API key (default: $SWITCHBOARD_API_KEY)
-  --json        machine-readable JSON on stdout instead of a table`;
+  --url URL         the gateway (default: $SWITCHBOARD_URL)
+  --key KEY         an API key (default: $SWITCHBOARD_API_KEY)
+  --json            machine-readable JSON on stdout instead of a table`;
 
 export interface Invocation {
   values: Values;
