@@ -48,7 +48,8 @@ export function invocationOf(command: Command, args: string[], io: CliIo): Invoc
   try {
     parsed = parseArgs({ args, options: command.options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw usageError(`${(err as Error).message.split('\n')[0]} (see switchboard ${command.name} --help)`);
+    // parseArgs goes on to explain `--` for values that start with a dash: the first sentence is the news.
+    throw usageError(`${(err as Error).message.split(/\.\s/)[0].replace(/\.$/, '')} (see switchboard ${command.name} --help)`);
   }
   const max = command.maxPositionals ?? 0;
   if (parsed.positionals.length > max) throw usageError(`unexpected argument ${parsed.positionals[max]} (see switchboard ${command.name} --help)`);
