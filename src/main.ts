@@ -1,48 +1,31 @@
 #!/usr/bin/env node
 /**
- * The process: arguments and exit codes. `start` (signals, listening, shutdown) lives in
- * `cli/start.ts`; everything else is built by createApp().
- *
- *   switchboard start [--config FILE]                 run the gateway (default ./gateway.yaml)
- *   switchboard check [FILE]                          validate a config; exit 1 with file:line:col errors
- *   switchboard reload [--config FILE] [--url URL]    ask the running gateway to reload; exit 1 if refused
- *   switchboard migrate [--url URL]                   bring a PostgreSQL schema up to date (DATABASE_URL by default)
+ * The process: arguments, signals for client commands, exit codes. What each command does lives
+ * in `cli/` (`cli/run.ts` lists them; `switchboard --help` prints them).
  */
-import { parseArgs } from 'node:util';
-import { checkCommand } from './cli/check.js';
-import { migrateCommand } from './cli/migrate.js';
-import { reloadCommand } from './cli/reload.js';
-import { startCommand } from './cli/start.js';
-import { ConfigError, StartupError } from './errors.js';
+import { runCli } from './cli/run.js';
 
-const USAGE = 'usage: switchboard start [--config FILE] | switchboard check [FILE] | switchboard reload [--config FILE] [--url URL] | switchboard migrate [--url URL]';
+const argv = process.argv.slice(2);
+const stop = new AbortController();
+// `tail` ends cleanly on Ctrl-C; every other command keeps Node's default (die at once), and
+// `start` installs its own graceful shutdown.
+if (argv[0] === 'tail') process.once('SIGINT', () => stop.abort());
 
-async function main(argv: string[]): Promise<void> {
-  const [command = 'start', ...rest] = argv;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    options: { config: { type: 'string', short: 'c' }, url: { type: 'string' } },
-    allowPositionals: true,
-  });
-  const file = values.config ?? positionals[0] ?? './gateway.yaml';
-  const io = { env: process.env, out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t) };
-  if (command === 'check') {
-    process.exitCode = await checkCommand(file, io);
-  } else if (command === 'reload') {
-    process.exitCode = await reloadCommand({ file, url: values.url }, io);
-  } else if (command === 'migrate') {
-    process.exitCode = await migrateCommand({ url: values.url }, io);
-  } else if (command === 'start') {
-    await startCommand(file, process.env);
-  } else {
-    process.stderr.write(`${USAGE}\n`);
-    process.exitCode = 2;
-  }
-}
+const io = {
+  env: process.env,
+  out: (t: string) => process.stdout.write(t),
+  err: (t: string) => process.stderr.write(t),
+  signal: stop.signal,
+};
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof ConfigError) process.stderr.write(`${err.errors.join('\n')}\n`);
-  else if (err instanceof StartupError) process.stderr.write(`switchboard: ${err.message}\n`);
-  else process.stderr.write(`switchboard: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runCli(argv, io).then(
+  (code) => {
+    // A failed start may leave handles open (a store half opened): do not linger on them.
+    if (code !== 0) process.exit(code);
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`switchboard: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

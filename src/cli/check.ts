@@ -20,11 +20,11 @@ export interface CheckIo {
  *
  * @example process.exitCode = await checkCommand('gateway.yaml', { env: process.env, out, err });
  */
-export async function checkCommand(file: string, io: CheckIo): Promise<number> {
+export async function checkCommand(file: string, io: CheckIo, options: { unresolved?: boolean } = {}): Promise<number> {
   let runtime: Awaited<ReturnType<typeof buildRuntime>> | undefined;
   const logger = createLogger({ level: 'silent', secrets: () => new Set() });
   try {
-    const loaded = await loadConfig(file, { env: io.env, builtins: builtinPlugins });
+    const loaded = await loadConfig(file, { env: io.env, builtins: builtinPlugins, unresolved: options.unresolved });
     const deps: RuntimeDeps = {
       logger,
       clock: systemClock,
@@ -36,7 +36,7 @@ export async function checkCommand(file: string, io: CheckIo): Promise<number> {
     };
     runtime = buildRuntime(loaded, deps);
     const { providers, routes } = loaded.config;
-    io.out(`${file}: ok (${Object.keys(providers).length} providers, ${Object.keys(routes).length} routes, hash ${loaded.hash.slice(0, 12)})\n`);
+    io.out(`${file}: ok (${Object.keys(providers).length} providers, ${Object.keys(routes).length} routes, hash ${loaded.hash.slice(0, 12)}${options.unresolved ? ', secrets not resolved' : ''})\n`);
     return 0;
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -5,6 +5,8 @@ export interface InterpolationContext {
   env: Readonly<Record<string, string | undefined>>;
   /** The config file's folder; relative `${file:…}` paths resolve against it. */
   baseDir: string;
+  /** Leave every `${…}` as written and read nothing: `check --no-secrets` on a host without the secrets. */
+  unresolved?: boolean;
 }
 
 export interface Interpolated {
@@ -27,7 +29,7 @@ export function interpolate(text: string, ctx: InterpolationContext): Interpolat
   const errors: string[] = [];
   const fromFiles: string[] = [];
   const value = text.replace(TOKEN, (whole, kind: string, arg: string, offset: number) => {
-    if (offset > 0 && text[offset - 1] === '$') return whole;
+    if ((offset > 0 && text[offset - 1] === '$') || ctx.unresolved) return whole;
     if (kind === 'env') {
       const sep = arg.indexOf(':-');
       const name = sep === -1 ? arg : arg.slice(0, sep);

@@ -8,7 +8,7 @@ import type { PluginDefinition } from '../plugin-api.js';
 import { readSchema } from '../schemas.js';
 import { createAjv, describeAjvError } from './ajv.js';
 import { collectSecrets } from './secrets.js';
-import { interpolate } from './interpolate.js';
+import { interpolate, type InterpolationContext } from './interpolate.js';
 import { pointerToPath, positionOf } from './positions.js';
 import type { GatewayConfig } from './types.js';
 import { checkAvayaConnector, checkConsent, checkInbound, checkOmnichannel, checkRoutes } from './cross-checks.js';
@@ -31,6 +31,8 @@ export interface LoadedConfig {
 export interface LoadOptions {
   env: Readonly<Record<string, string | undefined>>;
   builtins: ReadonlyMap<string, PluginDefinition<never>>;
+  /** Leave `${env|file|cred:…}` unexpanded (the schema then checks the placeholder text). */
+  unresolved?: boolean;
 }
 
 type Located = (path: readonly (string | number)[], message: string, keyOf?: string) => void;
@@ -63,7 +65,7 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
 
   const errors: string[] = [];
   const at: Located = (p, message, keyOf) => errors.push(`${name}:${positionOf(doc, counter, p, keyOf)}: ${message}`);
-  const fileSecrets = interpolateDocument(doc, options.env, dir, (offset, message) => {
+  const fileSecrets = interpolateDocument(doc, { env: options.env, baseDir: dir, unresolved: options.unresolved }, (offset, message) => {
     const { line, col } = counter.linePos(offset);
     errors.push(`${name}:${line}:${col}: ${message}`);
   });
@@ -153,15 +155,14 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
 /** Expands `${…}` in every string scalar in place; returns the values read from files. */
 function interpolateDocument(
   doc: Document,
-  env: LoadOptions['env'],
-  baseDir: string,
+  ctx: InterpolationContext,
   report: (offset: number, message: string) => void,
 ): string[] {
   const fromFiles: string[] = [];
   visit(doc, {
     Scalar(_key, node) {
       if (!isScalar(node) || typeof node.value !== 'string' || !node.value.includes('${')) return;
-      const result = interpolate(node.value, { env, baseDir });
+      const result = interpolate(node.value, ctx);
       for (const e of result.errors) report(node.range?.[0] ?? 0, e);
       fromFiles.push(...result.fromFiles);
       node.value = result.value;

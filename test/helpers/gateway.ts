@@ -30,15 +30,18 @@ ${body}
 `;
 }
 
-/** One SMS step on a mock that delivers at once: the plainest route that sends. */
-export const DELIVERING_SMS = configText(`
+/** The providers and routes of DELIVERING_SMS, for a test that needs other top-level sections with them. */
+export const DELIVERING_SMS_BODY = `
 providers:
   sms: { plugin: mock, channels: [sms], outcome: delivered, after: 0s }
 routes:
   default:
     steps:
       - { channel: sms, providers: [sms], until: delivered, within: 1m }
-`);
+`;
+
+/** One SMS step on a mock that delivers at once: the plainest route that sends. */
+export const DELIVERING_SMS = configText(DELIVERING_SMS_BODY);
 
 /** WhatsApp that never answers (within `waWithin`), then SMS that delivers: the default fallback, for real daemons. */
 export function fallbackDaemonConfig(waWithin: string): string {
