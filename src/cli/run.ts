@@ -7,7 +7,7 @@ import { listCommand } from './client/commands/list.js';
 import { sendCommand } from './client/commands/send.js';
 import { tailCommand } from './client/commands/tail.js';
 import { CliError, type CliIo } from './client/io.js';
-import { packageVersion } from './client/version.js';
+import { packageVersion } from '../version.js';
 import { LOCAL_COMMANDS } from './local-commands.js';
 
 export const COMMANDS: readonly Command[] = [...LOCAL_COMMANDS, sendCommand, getCommand, listCommand, tailCommand, inboundCommand, deadLettersCommand];
