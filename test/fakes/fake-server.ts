@@ -2,7 +2,7 @@
  * The plumbing the ACS, Entra and Infobip fakes share: a local HTTP server whose handler reads
  * the whole body first, JSON answers, and a queue of scripted failures.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedRequest {
@@ -76,12 +76,23 @@ export async function startFakeServer(handle: (req: IncomingMessage, res: Server
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
+}
+
+/** Closes a fake's server, cutting the connections a client keeps alive. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
+
+/** POSTs a body as a provider does (the caller's headers, no content type added) and answers the status. */
+export async function postStatus(url: string, headers: Record<string, string>, body: string): Promise<number> {
+  const res = await fetch(url, { method: 'POST', headers, body });
+  await res.arrayBuffer();
+  return res.status;
 }
 
 /** POSTs a JSON body with extra headers; answers status and text. */

@@ -14,6 +14,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer, postStatus } from './fake-server.js';
 
 export interface GraphSend {
   path: string;
@@ -147,16 +148,8 @@ export async function startWhatsAppCloudFake(options: { phoneNumberId?: string; 
     signed(body, secret = appSecret) {
       return { headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` }, body };
     },
-    async deliver(target, body) {
-      const { headers } = fake.signed(body);
-      const res = await fetch(target, { method: 'POST', headers, body });
-      await res.arrayBuffer();
-      return res.status;
-    },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    deliver: (target, body) => postStatus(target, fake.signed(body).headers, body),
+    close: () => closeServer(server),
   };
   return fake;
 }

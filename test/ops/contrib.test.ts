@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { API_KEY, configText, eventually, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { API_KEY, eventually, fallbackDaemonConfig, startGateway, type TestGateway } from '../helpers/gateway.js';
 
 const RULES = 'contrib/prometheus/alerts.yml';
 const DASHBOARD = 'contrib/grafana/switchboard.json';
@@ -31,16 +31,8 @@ function promtool(args: string[], input?: string) {
 describe('contrib: alert rules and dashboard', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startGateway(configText(`
-providers:
-  wa: { plugin: mock, channels: [whatsapp], outcome: failed }
-  sms: { plugin: mock, channels: [sms], outcome: delivered, after: 0s }
-routes:
-  default:
-    steps:
-      - { channel: whatsapp, providers: [wa], until: delivered, within: 5s }
-      - { channel: sms, providers: [sms], until: delivered, within: 30s }
-`));
+    // WhatsApp unanswered for 300 ms, then SMS: a fallback, so the histograms and counters have samples.
+    gw = await startGateway(fallbackDaemonConfig('300ms'));
   });
   afterAll(() => gw.close());
 

@@ -15,6 +15,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generate } from 'selfsigned';
 import type { SnsEnvelope } from '../../../src/plugin-api.js';
+import { closeServer, postStatus } from '../fake-server.js';
 
 export type { SnsEnvelope };
 
@@ -129,15 +130,8 @@ export async function startSnsFake(): Promise<SnsFake> {
       'x-amz-sns-topic-arn': envelope.TopicArn,
       'user-agent': 'Amazon Simple Notification Service Agent',
     }),
-    async post(url, envelope) {
-      const res = await fetch(url, { method: 'POST', headers: fake.headers(envelope), body: fake.body(envelope) });
-      await res.arrayBuffer();
-      return res.status;
-    },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    post: (url, envelope) => postStatus(url, fake.headers(envelope), fake.body(envelope)),
+    close: () => closeServer(server),
   };
   return fake;
 }
