@@ -65,9 +65,6 @@ export interface AppDeps {
  *   await app.start();
  *   await supertest(app.http.callback()).get('/-/healthy');
  */
-// How long closing waits for inbound listeners already running.
-const LISTENERS_CLOSE_WAIT_MS = 2000;
-
 export async function createApp(deps: AppDeps) {
   const clock = deps.clock ?? systemClock;
   const builtins = deps.builtins ?? builtinPlugins;
@@ -130,17 +127,9 @@ export async function createApp(deps: AppDeps) {
   const { lock, defer } = createMessageLock(exclusive);
   const jobs = createJobQueue({ store, scheduler, clock, logger, metrics, runtime: current, exclusive });
   const outbox = createOutbox({ store, jobs, clock, logger, metrics, runtime: current, lock });
-  const listenerRuns = new Set<Promise<void>>();
-  const inOrder = createKeyedLock();
   const inboundEffects: InboundEffects = {
     stage: (record) => jobs.enqueue('inbound', { messageId: record.id, body: '' }, INBOUND_EFFECTS_DELAY_MS),
     done: (job) => jobs.cancel(job),
-    later: (key, task) => {
-      const run: Promise<void> = inOrder(key, task)
-        .catch((err: unknown) => logger.error({ err }, 'inbound listeners failed; their stored job runs them again'))
-        .finally(() => listenerRuns.delete(run));
-      listenerRuns.add(run);
-    },
   };
   jobs.register('inbound', {
     async perform(job) {
@@ -220,10 +209,6 @@ export async function createApp(deps: AppDeps) {
     outbox,
     runtime: current,
     reload: () => config.reload(),
-    /** Resolves once the inbound listeners started so far (after their webhooks' answers) have run. */
-    async listenersIdle(): Promise<void> {
-      while (listenerRuns.size > 0) await Promise.allSettled([...listenerRuns]);
-    },
     /** Runs `listener` after every successful reload (`main.ts` applies the server's limits). */
     onConfigApplied: config.onApplied,
     /** Marks in-flight sends of a previous life `unknown`, then arms the stored timers. */
@@ -250,8 +235,6 @@ export async function createApp(deps: AppDeps) {
       ready = false;
       clearInterval(orphanSweep);
       maintenance.stop();
-      // Bounded: one that hangs must not hold the close up; its stored job runs it after the restart.
-      await Promise.race([Promise.allSettled([...listenerRuns]), new Promise((resolve) => setTimeout(resolve, LISTENERS_CLOSE_WAIT_MS).unref())]);
       await scheduler.stop();
       await closeRuntime(runtime, logger);
       await store.commit().catch((err: unknown) => logger.error({ err }, 'the last commit before closing failed'));

@@ -14,14 +14,11 @@ export type InboundListener = (record: InboundRecord) => void | Promise<void>;
 
 /**
  * Makes the listeners' run durable: `stage` queues, in the inbound record's own commit, a job that
- * runs them later unless `done` cancels it once they have run here. `later` runs them after the
- * webhook's answer (closing the app waits for what it started).
+ * runs them later unless `done` cancels it once they have run here.
  */
 export interface InboundEffects {
   stage(record: InboundRecord): Job;
   done(job: Job): void;
-  /** Runs `task` after the answer, after any earlier task of the same conversation (`key`): STOP then START stay in order. */
-  later(key: string, task: () => Promise<void>): void;
 }
 
 // Long enough that the listeners run here, not also by the job, unless this process died.
@@ -40,9 +37,7 @@ export async function runInboundListeners(ctx: EngineContext, listeners: readonl
 
 /**
  * Stores an inbound message once per provider message id (providers retry callbacks), then hands
- * it to the listeners. Resolves once the record is on disk — before the listeners ran: the job
- * staged with it runs them if this process dies first, so the provider need not wait for a
- * bridge's delivery or a consent release.
+ * it to the listeners. Resolves after the record is on disk.
  */
 export async function ingestInbound(
   ctx: EngineContext,
@@ -57,12 +52,10 @@ export async function ingestInbound(
   const stored = await ctx.exclusive(key, () => storeOnce(ctx, instance, event, key, dedupForMs, effects));
   if (!stored) return 'duplicate';
   ctx.metrics.inbound.inc({ provider: instance, channel: event.channel });
-  effects.later(`${stored.record.instance}|${stored.record.from}|${stored.record.to}`, async () => {
-    await runInboundListeners(ctx, listeners, stored.record);
-    effects.done(stored.job);
-    // If this commit is lost, the job runs the listeners once more.
-    await ctx.store.commit().catch(() => undefined);
-  });
+  await runInboundListeners(ctx, listeners, stored.record);
+  effects.done(stored.job);
+  // Not awaited for the provider: if this commit is lost, the job runs the listeners once more.
+  ctx.store.commit().catch(() => undefined);
   return 'stored';
 }
 

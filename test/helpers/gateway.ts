@@ -107,10 +107,9 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 500
   }
 }
 
-/** Waits for every handler the scheduler started, every inbound listener, and everything they committed. */
+/** Waits for every handler the scheduler started and everything they committed. */
 export async function settle(app: App): Promise<void> {
   for (let i = 0; i < 5; i += 1) {
-    await app.listenersIdle();
     await app.scheduler.idle();
     await app.store.commit();
     await new Promise((r) => setImmediate(r));
