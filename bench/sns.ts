@@ -6,7 +6,7 @@
  * (test/fakes/aws/sns-fake.ts) serves the certificate from the bench's process; every envelope is
  * signed before the load starts, so signing costs the load nothing.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSnsFake, type SnsFake } from '../test/fakes/aws/sns-fake.js';
 import { fileStoreHeader } from './config.js';
@@ -31,6 +31,7 @@ export interface SnsSummary {
 }
 
 async function startDaemon(dir: string, daemon: { cmd: string; args: string[] }, sns: SnsFake): Promise<Child> {
+  mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const file = join(dir, 'gateway.yaml');
   writeFileSync(file, `${fileStoreHeader('bench/sns.ts', dir, port)}providers:

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { Agent } from 'node:https';
 import SnsPayloadValidator from 'sns-payload-validator';
 import type { Clock } from '../../clock.js';
@@ -105,14 +105,15 @@ export function createSnsReceiver(options: SnsOptions, deps: SnsReceiverDeps) {
   const certPattern = new RegExp(options.signingCertUrlPattern);
   const maxAgeMs = parseDuration(options.maxAge) ?? 3_600_000;
   const validator = new SnsPayloadValidator({ useCache: true, maxCerts: MAX_CACHED_CERTS, requestAgent: new NoNetworkAgent() });
-  const certs = new Map<string, Promise<string>>();
+  const certs = new Map<string, Promise<KeyObject>>();
 
-  function certificate(url: string): Promise<string> {
+  function certificate(url: string): Promise<KeyObject> {
     let pending = certs.get(url);
     if (!pending) {
       pending = deps.metrics.time('sns_certificate', () => deps.http.requestOk(url, { timeoutMs: CERT_TIMEOUT_MS })).then((res) => {
         if (!res.text.includes('-----BEGIN CERTIFICATE-----')) throw new Error('the signing certificate URL did not answer with a PEM certificate');
-        return res.text;
+        // Parsed once: handed a PEM, every verification would parse the certificate again (most of its cost).
+        return createPublicKey(res.text);
       });
       // A failed fetch is forgotten, so the next notification tries again.
       pending.catch(() => certs.delete(url));
@@ -122,9 +123,10 @@ export function createSnsReceiver(options: SnsOptions, deps: SnsReceiverDeps) {
     return pending;
   }
 
-  async function signatureValid(envelope: SnsEnvelope, pem: string): Promise<boolean> {
+  async function signatureValid(envelope: SnsEnvelope, key: KeyObject): Promise<boolean> {
     const alias = aliasOf(envelope.SigningCertURL);
-    (validator as unknown as { certCache: { set(k: string, v: string): void } }).certCache.set(alias, pem);
+    // The library hands its cached value to crypto's `verify`, which takes a public key as well as a PEM.
+    (validator as unknown as { certCache: { set(k: string, v: KeyObject): void } }).certCache.set(alias, key);
     try {
       await validator.validate({ ...envelope, SigningCertURL: alias } as unknown as SnsPayloadValidator.SnsPayload);
       return true;
@@ -153,15 +155,15 @@ export function createSnsReceiver(options: SnsOptions, deps: SnsReceiverDeps) {
     if (Number.isNaN(sentAt)) return reject(400, 'Timestamp is not a date');
     const now = deps.clock.now();
     if (now - sentAt > maxAgeMs || sentAt - now > FUTURE_SKEW_MS) return reject(403, `Timestamp ${envelope.Timestamp} is outside sns.maxAge (${options.maxAge}): a replay or a stale message`);
-    let pem: string;
+    let key: KeyObject;
     try {
-      pem = await certificate(envelope.SigningCertURL);
+      key = await certificate(envelope.SigningCertURL);
     } catch (err) {
       // Our side cannot check it now; a 5xx makes SNS deliver it again later.
       deps.logger.warn({ err: (err as Error).message }, 'sns: the signing certificate could not be fetched');
       return { ok: true, events: [], reply: { status: 503, contentType: 'text/plain', body: 'signing certificate unavailable' } };
     }
-    if (!(await signatureValid(envelope, pem))) return reject(403, 'the SNS signature does not verify');
+    if (!(await signatureValid(envelope, key))) return reject(403, 'the SNS signature does not verify');
     if (envelope.Type === 'SubscriptionConfirmation') return confirm(envelope);
     if (envelope.Type === 'UnsubscribeConfirmation') {
       deps.logger.info({ topicArn: envelope.TopicArn }, 'sns: the subscription was removed (UnsubscribeConfirmation); ignored');
