@@ -34,7 +34,7 @@
  * Avaya latency at BENCH_BRIDGE_PACE=100/s for BENCH_BRIDGE_PACED=2000 messages. Writes .bench/bridge.md.
  *
  * SNS (bench/sns.ts, `--only sns`): signed SNS notifications verified and ingested per second ÷ the
- * mock plugin's status webhook, BENCH_ROUNDS rounds of at most 5 s; BENCH_SNS_SIGNED=30000 envelopes
+ * mock plugin's status webhook, BENCH_ROUNDS rounds of at most 5 s; BENCH_SNS_SIGNED=75000 envelopes
  * are signed first. Writes .bench/sns.md.
  */
 import { spawnSync } from 'node:child_process';
@@ -130,7 +130,7 @@ if (only === 'consent') {
 }
 
 if (only === 'sns') {
-  const sns = await runSnsBench({ dir: join(runDir, 'sns'), daemon, log, rounds: settings.rounds, connections: settings.connections, durationSec: Math.min(settings.durationSec, 5), signed: env('BENCH_SNS_SIGNED', 30000) });
+  const sns = await runSnsBench({ dir: join(runDir, 'sns'), daemon, log, rounds: settings.rounds, connections: settings.connections, durationSec: Math.min(settings.durationSec, 5), signed: env('BENCH_SNS_SIGNED', 75000) });
   const out = process.env.BENCH_OUT ? join(ROOT, process.env.BENCH_OUT) : join(WORK, 'sns.md');
   const rendered = renderSns(sns, { date: machine.date, commit: machine.commit, loadAvgStart: machine.loadAvg, loadAvgEnd: loadavg().map((x) => x.toFixed(2)).join(' ') });
   writeFileSync(join(WORK, 'last-sns.json'), JSON.stringify({ machine, sns }, null, 2));
