@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acsPlugin, createAcsProvider, type AcsOptions } from '../../plugins/acs/index.js';
 import { ProviderError, type OutboundMessage } from '../../src/plugin-api.js';
@@ -12,13 +14,15 @@ const SMS_CHANNEL = '7c3f1e0a-2222-4a2b-9c3d-0000000000bb';
 const TO = '+15552223333';
 
 let acs: AcsFake;
+/** Tokens the fake managed-identity endpoint issued. */
+const identityTokens = new Set<string>();
 let entra: EntraFake;
 let shortEntra: EntraFake;
 beforeAll(async () => {
   entra = await startEntraFake({ expiresIn: 3600 });
   // Inside the bearer policy's two-minute refresh window and MSAL's five: every send refreshes.
   shortEntra = await startEntraFake({ expiresIn: 100 });
-  acs = await startAcsFake({ channels: [WA_CHANNEL, SMS_CHANNEL], bearer: (t) => entra.isLive(t) || shortEntra.isLive(t) });
+  acs = await startAcsFake({ channels: [WA_CHANNEL, SMS_CHANNEL], bearer: (t) => entra.isLive(t) || shortEntra.isLive(t) || identityTokens.has(t) });
 });
 afterAll(async () => {
   await acs.close();
@@ -153,5 +157,39 @@ describe('acs plugin: Microsoft Entra credentials (@azure/identity against the f
     // MSAL retries a 5xx itself; with the endpoint down the send ends at its deadline, retryable.
     shortEntra.failNextToken(503, 50);
     expect(await failure(send(entraOptions(shortEntra, { timeout: '500ms' }), message()))).toMatchObject({ retryable: true });
+  });
+});
+
+describe('acs plugin: the host\'s managed identity (@azure/identity against a fake App Service identity endpoint)', () => {
+  it('gets its token from IDENTITY_ENDPOINT with the IDENTITY_HEADER secret, for the ACS resource, and sends with it', async () => {
+    const asked: Array<{ path: string; resource: string | null; header: string | undefined }> = [];
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://identity');
+      asked.push({ path: url.pathname, resource: url.searchParams.get('resource'), header: req.headers['x-identity-header'] as string | undefined });
+      if (req.headers['x-identity-header'] !== 'identity-header-secret') return res.writeHead(401).end();
+      const token = `mi-token-${asked.length}`;
+      identityTokens.add(token);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: token, expires_on: String(Math.floor(Date.now() / 1000) + 3600), resource: url.searchParams.get('resource'), token_type: 'Bearer' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const saved = { endpoint: process.env.IDENTITY_ENDPOINT, header: process.env.IDENTITY_HEADER };
+    process.env.IDENTITY_ENDPOINT = `http://127.0.0.1:${(server.address() as AddressInfo).port}/msi/token`;
+    process.env.IDENTITY_HEADER = 'identity-header-secret';
+    try {
+      const options: AcsOptions = configureOptions(acsPlugin, { endpoint: acs.url, managedIdentity: true, allowInsecure: true, channelRegistrations: { whatsapp: WA_CHANNEL }, timeout: '5s' });
+      const provider = createAcsProvider(options, pluginDeps('acs'));
+      await provider.send(message(), { signal: new AbortController().signal });
+      await provider.send(message(), { signal: new AbortController().signal });
+      expect(asked).toHaveLength(1);
+      expect(asked[0]).toMatchObject({ path: '/msi/token', header: 'identity-header-secret' });
+      expect(asked[0].resource).toMatch(/^https:\/\/communication\.azure\.com\/?$/);
+      expect(acs.sent.slice(-2).map((s) => [s.auth, s.token])).toEqual([['bearer', 'mi-token-1'], ['bearer', 'mi-token-1']]);
+    } finally {
+      for (const [name, value] of [['IDENTITY_ENDPOINT', saved.endpoint], ['IDENTITY_HEADER', saved.header]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      server.close();
+    }
   });
 });
