@@ -1,6 +1,7 @@
 import Koa from 'koa';
 import type Router from '@koa/router';
 import type { Logger } from '../log/logger.js';
+import { accessLog } from './access-log.js';
 import { createBodyParsers, provideBodyParsers } from './body.js';
 import { errorMiddleware } from './errors.js';
 
@@ -13,13 +14,14 @@ export interface HttpAppOptions {
 }
 
 /**
- * The Koa app: one error middleware, then the routers. Bodies are parsed by the routes that take
+ * The Koa app: the access log, one error middleware, then the routers. Bodies are parsed by the routes that take
  * one, after their auth check (see `body.ts`); no business rules live here.
  */
 export function createHttpApp(options: HttpAppOptions): Koa {
   const app = new Koa();
   app.proxy = true;
   app.silent = true;
+  app.use(accessLog(options.logger));
   app.use(errorMiddleware(options.logger));
   app.use(provideBodyParsers(createBodyParsers(options.bodyLimit)));
   // Without `throw`, the router answers 405 with `Allow`; the error middleware gives it the one shape.

@@ -23,7 +23,8 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level ?? 'info',
       base: { service: 'switchboard' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { log: (obj) => redact(obj) as Record<string, unknown> },
+      // Level names, as log pipelines (Loki, Elastic, journald's JSON) filter on them.
+      formatters: { level: (label) => ({ level: label }), log: (obj) => redact(obj) as Record<string, unknown> },
       hooks: {
         logMethod(args, method) {
           const masked = args.map((a) => (typeof a === 'string' ? redact(a) : a)) as Parameters<typeof method>;

@@ -161,6 +161,6 @@ export async function tearDown(fleet: { load?: { stop(): Promise<unknown> }; dae
   else {
     // Every line each daemon logged, beside its config and ledger: the tail alone rarely explains a finding.
     for (const d of fleet.daemons) writeFileSync(join(fleet.dir, `${d.name}.log`), d.lines.join('\n'));
-    console.log(`${fleet.label}: configs, ledgers and logs kept in ${fleet.dir}\n${fleet.daemons.map((d) => `--- ${d.name}\n${d.lines.filter((l) => /"level":(4|5)0/.test(l)).slice(-15).join('\n')}`).join('\n')}`);
+    console.log(`${fleet.label}: configs, ledgers and logs kept in ${fleet.dir}\n${fleet.daemons.map((d) => `--- ${d.name}\n${d.lines.filter((l) => /"level":"(warn|error)"/.test(l)).slice(-15).join('\n')}`).join('\n')}`);
   }
 }
