@@ -184,6 +184,7 @@ export async function createApp(deps: AppDeps) {
   let orphanSweep: NodeJS.Timeout | undefined;
   const http: Koa = createHttpApp({
     logger,
+    metrics,
     bodyLimit: loaded.config.server.bodyLimit,
     middleware: [omnichannelMiddleware(engine, current)],
     routers: [

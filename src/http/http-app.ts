@@ -1,12 +1,15 @@
 import Koa from 'koa';
 import type Router from '@koa/router';
 import type { Logger } from '../log/logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { accessLog } from './access-log.js';
 import { createBodyParsers, provideBodyParsers } from './body.js';
 import { errorMiddleware } from './errors.js';
 
 export interface HttpAppOptions {
   logger: Logger;
+  /** Where request durations are observed (tests may leave it out). */
+  metrics?: Metrics;
   bodyLimit: string;
   routers: readonly Router[];
   /** Routes whose path comes from the config (so a reload can move them), run before the routers. */
@@ -21,7 +24,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   const app = new Koa();
   app.proxy = true;
   app.silent = true;
-  app.use(accessLog(options.logger));
+  app.use(accessLog(options.logger, options.metrics));
   app.use(errorMiddleware(options.logger));
   app.use(provideBodyParsers(createBodyParsers(options.bodyLimit)));
   // Without `throw`, the router answers 405 with `Allow`; the error middleware gives it the one shape.

@@ -43,6 +43,7 @@ export function createMetrics(registry: Registry, options: { defaults?: boolean 
     forwards: new Counter({ name: 'switchboard_inbound_forwards_total', help: 'Inbound messages forwarded by inbound rules (signed posts), by result.', labelNames: ['result'], registers }),
     callbacks: new Counter({ name: 'switchboard_status_callbacks_total', help: 'Outbound status callback deliveries by result.', labelNames: ['result'], registers }),
     timersPending: new Gauge({ name: 'switchboard_scheduler_pending_timers', help: 'Durable timers waiting to fire.', registers, collect() { this.set(sources.pendingTimers()); } }),
+    httpDuration: new Histogram({ name: 'switchboard_http_request_duration_seconds', help: 'HTTP requests served, by method, route template and status class (2xx…5xx).', labelNames: ['method', 'route', 'status_class'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),
     timerLag: new Histogram({ name: 'switchboard_scheduler_lag_seconds', help: 'How late timers fired.', labelNames: ['kind'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5], registers }),
     sendsWaiting: new Gauge({
       name: 'switchboard_provider_sends_waiting',

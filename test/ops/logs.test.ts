@@ -1,4 +1,4 @@
-/** Logs that fit log pipelines: level names, and one access line per request with a request id. */
+/** Logs that fit log pipelines: level names, one access line per request with a request id, and its duration metric. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY, DELIVERING_SMS, startGateway, type TestGateway } from '../helpers/gateway.js';
 
@@ -34,6 +34,13 @@ describe('logs', () => {
     expect(access.filter((l) => l.req?.id === 'client-req-42')).toHaveLength(1);
     expect(access.some((l) => l.req?.route === '/no/such/route' && l.status === 404)).toBe(true);
     expect(access.every((l) => typeof l.ms === 'number')).toBe(true);
+    // The same requests timed by route template and status class; an unmatched path is one label, not its text.
+    const metrics = (await gw.request.get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/^switchboard_http_request_duration_seconds_count\{method="POST",route="\/v1\/messages",status_class="2xx"\} 1$/m);
+    expect(metrics).toMatch(/^switchboard_http_request_duration_seconds_count\{method="GET",route="\/v1\/messages\/:id",status_class="2xx"\} 1$/m);
+    expect(metrics).toMatch(/^switchboard_http_request_duration_seconds_count\{method="GET",route="unmatched",status_class="4xx"\} [1-9]/m);
+    expect(metrics).not.toContain('/no/such/route');
+    expect(metrics).not.toContain('+1555');
     const text = gw.logs.join('\n');
     expect(text).not.toContain('query-secret');
     expect(text).not.toMatch(/consent\/whatsapp\/\+1555/);
