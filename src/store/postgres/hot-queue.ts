@@ -19,6 +19,8 @@ export interface HotBatch {
   write(tx: Queryable): Promise<void>;
   written(): void;
   readonly size: number;
+  /** Ids of the timers this batch writes or deletes. */
+  readonly timerIds: ReadonlySet<string>;
 }
 
 // jsonb refuses NUL characters, which JSON allows. A hot value holding one (a provider's receipt
@@ -179,6 +181,7 @@ export class HotQueue {
     });
     return {
       size: changes.length,
+      timerIds: new Set(changes.flatMap((c) => (c.name === 'timers' ? [c.key] : []))),
       write: async (tx) => {
         const kvUp = changes.filter((c) => c.name !== 'timers' && c.json !== undefined);
         const kvDown = changes.filter((c) => c.name !== 'timers' && c.json === undefined);

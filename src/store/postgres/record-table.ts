@@ -58,7 +58,7 @@ export function serialize(record: unknown, maxBytes = MAX_RECORD_BYTES): string 
 }
 
 /** What PostgreSQL says about a value it will not take (22xxx: data exception) is the caller's 400. */
-function asValidation(err: unknown): unknown {
+export function asValidation(err: unknown): unknown {
   const code = (err as { code?: unknown })?.code;
   return typeof code === 'string' && code.startsWith('22') ? new AppError('validation_failed', `the record cannot be stored: ${(err as Error).message}`) : err;
 }

@@ -12,12 +12,13 @@ import { createKeyLocks } from './key-locks.js';
 import { holdLiveness, type Liveness } from './liveness.js';
 import { createMessages } from './messages.js';
 import { migrate } from './migrate.js';
+import { writeAsOneStatement } from './one-statement.js';
 import { createPendingRecords } from './pending-records.js';
 import { openPool, type Queryable } from './pool.js';
 import { prune as pruneTables } from './retention.js';
 import { createSharedTimers } from './shared-timers.js';
 import { createTimerCompletions } from './timer-completions.js';
-import { reachable, withTransaction } from './unit-of-work.js';
+import { reachable } from './unit-of-work.js';
 
 export interface PostgresStoreOptions extends StoreOptions<Message> {
   /** `postgres://user:password@host:5432/database` (`store.url`). */
@@ -117,17 +118,16 @@ async function openMigrated(options: PostgresStoreOptions, pool: pg.Pool, livene
   // The whole commit is one transaction: the one "file" the group commit flushes.
   const database: Flushable = {
     async flush() {
-      const changes = [messages.take(), inbound.take(), hot.take()];
+      const timers = hot.take();
+      const changes = [messages.take(), inbound.take(), timers];
       const done = completions.take();
       const batches = [...changes, done];
       if (batches.every((b) => b.size === 0)) return NOTHING_STAGED;
-      // Only fired timers to remove: one statement, which needs no transaction around it.
-      if (changes.every((b) => b.size === 0)) await done.write(pool);
-      else {
-        await withTransaction(pool, async (tx) => {
-          for (const b of batches) if (b.size > 0) await b.write(tx);
-        });
-      }
+      await writeAsOneStatement(pool, async (tx) => {
+        for (const b of changes) if (b.size > 0) await b.write(tx);
+        // A claim of a timer this commit rewrites (a new revision) or deletes is gone with it.
+        if (done.size > 0) await done.write(tx, timers.timerIds);
+      });
       stats.fileWrites += 1;
       // Committed: these changes leave the queues (newer ones made meanwhile stay).
       for (const b of batches) b.written();

@@ -10,7 +10,8 @@ export interface Completion {
 
 /** The completions one commit takes; `written()` once its transaction committed. */
 export interface CompletionBatch {
-  write(tx: Queryable): Promise<void>;
+  /** `except`: timers the same commit rewrites or deletes, whose claims are gone with it anyway. */
+  write(tx: Queryable, except?: ReadonlySet<string>): Promise<void>;
   written(): void;
   readonly size: number;
 }
@@ -40,8 +41,8 @@ export function createTimerCompletions(onQueued: () => void) {
       const batch = [...queue];
       return {
         size: batch.length,
-        write: async (tx) => {
-          await completeTimers(tx, batch);
+        write: async (tx, except) => {
+          await completeTimers(tx, except && except.size > 0 ? batch.filter((c) => !except.has(c.id)) : batch);
         },
         written: () => {
           for (const c of batch) queue.delete(c);

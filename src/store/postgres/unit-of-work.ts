@@ -38,6 +38,9 @@ export function isUnavailable(err: unknown): boolean {
 
 const sqlState = (err: unknown): string | undefined => (err as { code?: unknown })?.code as string | undefined;
 
+/** PostgreSQL rolled the work back (a serialization failure or deadlock) and running it again may work. */
+export const isRetryable = (err: unknown): boolean => RETRYABLE.has(sqlState(err) ?? '');
+
 /**
  * Runs `fn(tx)` as one transaction: all of its writes become visible to others at COMMIT, or none
  * of them (ROLLBACK on any throw). A serialization failure or deadlock re-runs `fn` from the start
@@ -77,8 +80,7 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<
       // A client whose connection failed is destroyed on release instead of going back to the pool.
       if (isUnavailable(err)) broken ??= err as Error;
       else if (!broken) await client.query('ROLLBACK').catch((e: Error) => (broken = e));
-      const code = sqlState(err);
-      if (code && RETRYABLE.has(code) && attempt <= retries) {
+      if (isRetryable(err) && attempt <= retries) {
         options.onRetry?.(err as Error, attempt);
         await pause(attempt);
         continue;
@@ -93,7 +95,7 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<
 }
 
 // A few ms, growing and jittered, so two transactions that collided do not collide again in step.
-const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 2 ** Math.min(attempt, 6)));
+export const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 2 ** Math.min(attempt, 6)));
 
 /**
  * Serializes work on one message across every instance: a transaction-level advisory lock on the
