@@ -17,7 +17,7 @@ let store: Store;
 
 beforeEach(async () => {
   db = await createDatabase(inject('postgresUrl'));
-  store = await openPostgresStore({ url: db.url, indexWindowMs: 86_400_000, now: () => T });
+  store = await openPostgresStore({ url: db.url, indexKeys: () => [], indexWindowMs: 86_400_000, now: () => T });
 });
 afterEach(async () => {
   await store.close().catch(() => undefined);
