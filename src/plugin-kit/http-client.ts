@@ -1,3 +1,4 @@
+import { Agent, interceptors, request as send, type Dispatcher } from 'undici';
 import { ProviderError, classifyStatus } from '../errors.js';
 import { timedOut, withDeadline } from './deadline.js';
 
@@ -31,21 +32,39 @@ export interface HttpClient {
   requestOk(url: string, init?: HttpRequest): Promise<HttpResponse>;
 }
 
+/** undici's header record (a repeated header is an array) as the `Headers` plugins read. */
+function toHeaders(raw: Record<string, string | string[] | undefined>): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(raw)) {
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else if (value !== undefined) headers.append(name, value);
+  }
+  return headers;
+}
+
 /**
- * A fetch-based client where every call has a timeout and failures are typed.
+ * A client where every call has a timeout and failures are typed. It speaks through undici's
+ * `request` over keep-alive connections kept per origin: the global `fetch` (undici too, behind
+ * WHATWG streams and Request/Response objects) spent most of a busy daemon's CPU on a provider
+ * call or a contact-center delivery per message.
  *
  * @example
  *   const http = createHttpClient({ timeoutMs: 10_000 });
  *   const res = await http.requestOk('https://api.example.com/x', { method: 'POST', body: '{}' });
  */
 export function createHttpClient(options: { timeoutMs: number }): HttpClient {
+  const agent = new Agent({ keepAliveTimeout: 30_000 });
+  const following = agent.compose(interceptors.redirect({ maxRedirections: 5 }));
+
   async function request(url: string, init: HttpRequest = {}): Promise<HttpResponse> {
     let deadline: AbortSignal | undefined;
     try {
       return await withDeadline(init.timeoutMs ?? options.timeoutMs, async (signal) => {
         deadline = signal;
-        const res = await fetch(url, { method: init.method ?? 'GET', headers: init.headers, body: init.body as BodyInit | undefined, signal, redirect: init.redirect ?? 'manual' });
-        return { status: res.status, headers: res.headers, text: await res.text() };
+        const dispatcher: Dispatcher = init.redirect === 'follow' ? following : agent;
+        const method = (init.method ?? 'GET').toUpperCase() as Dispatcher.HttpMethod;
+        const res = await send(url, { method, headers: init.headers, body: init.body, signal, dispatcher });
+        return { status: res.statusCode, headers: toHeaders(res.headers), text: await res.body.text() };
       }, init.signal);
     } catch (err) {
       const late = deadline !== undefined && timedOut(deadline);
