@@ -17,11 +17,9 @@ export function openApiRoutes(): Router {
     ctx.type = 'application/json';
     ctx.set('ETag', cached.etag);
     ctx.set('Cache-Control', 'no-cache');
-    if (ctx.fresh) {
-      ctx.status = 304;
-      return;
-    }
     ctx.body = cached.text;
+    // `fresh` compares with the request's If-None-Match once the answer is a 200.
+    if (ctx.fresh) ctx.status = 304;
   });
   return router;
 }
