@@ -74,7 +74,7 @@ describe('OpenAPI document', () => {
   });
 
   it('takes its request bodies from the files the daemon validates with: every example passes validateBody, and an unknown field does not', () => {
-    const byComponent = new Map(Object.entries(BODY_SCHEMAS).map(([file, component]) => [component, file as BodySchema]));
+    const byComponent = new Map<string, BodySchema>(Object.entries(BODY_SCHEMAS).map(([file, component]) => [component, file as BodySchema]));
     const seen = new Set<BodySchema>();
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(item)) {
