@@ -23,6 +23,7 @@ import { consentRoutes } from './http/routes/consent.js';
 import { suppressionRoutes } from './http/routes/suppressions.js';
 import { avayaConnectorRoutes } from './http/compat/avaya-connector/index.js';
 import { messagingConnectRoutes } from './http/compat/messaging-connect.js';
+import { openApiRoutes } from './http/openapi/route.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createRedactor } from './log/redact.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -197,6 +198,7 @@ export async function createApp(deps: AppDeps) {
       opsRoutes({ runtime: current, metrics, store, outbox, redact, ready: () => ready && store.writable, reload: () => config.reload() }),
       avayaConnectorRoutes({ runtime: current, pipeline, clock, logger, redact, reload: () => config.reload() }),
       messagingConnectRoutes(engine, current),
+      openApiRoutes(),
     ],
   });
 

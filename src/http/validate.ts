@@ -1,28 +1,37 @@
-import type { ValidateFunction } from 'ajv';
+import type { Ajv, ValidateFunction } from 'ajv';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { createAjv, describeAjvError } from '../config/ajv.js';
 import { AppError } from '../errors.js';
 import { readSchema } from '../schemas.js';
+import { bodySchemaFile, type BodySchema } from './body-schemas.js';
 
 const ajv = createAjv();
 const isUri = fullFormats.uri as (s: string) => boolean;
-// `uri` alone lets `http://999.999.999.999/` through, which no URL parser accepts.
-ajv.addFormat('http-url', {
-  type: 'string',
-  validate: (s: string) => isUri(s) && URL.canParse(s) && /^https?:$/.test(new URL(s).protocol),
-});
+
+/**
+ * The formats API bodies use beyond ajv-formats' (`http-url`); the OpenAPI test checks the
+ * document's examples with them too.
+ */
+export function addApiFormats(into: Pick<Ajv, 'addFormat'>): void {
+  // `uri` alone lets `http://999.999.999.999/` through, which no URL parser accepts.
+  into.addFormat('http-url', {
+    type: 'string',
+    validate: (s: string) => isUri(s) && URL.canParse(s) && /^https?:$/.test(new URL(s).protocol),
+  });
+}
+addApiFormats(ajv);
 const cache = new Map<string, ValidateFunction>();
 
 /**
- * Validates a request body against a schema in `schemas/api/`; throws `validation_failed` with
- * every problem as `details`.
+ * Validates a request body against a schema in `schemas/api/` (one of {@link BodySchema}); throws
+ * `validation_failed` with every problem as `details`.
  *
  * @example const body = validateBody<SendRequest>('send-message', ctx.request.body);
  */
-export function validateBody<T>(schemaName: string, body: unknown): T {
+export function validateBody<T>(schemaName: BodySchema, body: unknown): T {
   let validate = cache.get(schemaName);
   if (!validate) {
-    validate = ajv.compile(readSchema(`api/${schemaName}.schema.json`));
+    validate = ajv.compile(readSchema(bodySchemaFile(schemaName)));
     cache.set(schemaName, validate);
   }
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {

@@ -6,6 +6,7 @@ import type { Runtime } from '../../runtime/runtime.js';
 import { requireScope } from '../auth.js';
 import { acceptAndAnswer } from '../accept.js';
 import { jsonBody } from '../body.js';
+import type { BodySchema } from '../body-schemas.js';
 import { validateBody } from '../validate.js';
 
 /** The body both endpoints take, as the consent stack's clients send it. */
@@ -17,7 +18,7 @@ interface CompatSendBody {
 type CompatApiName = 'sendSMS' | 'sendWhatsApp';
 
 interface CompatApi {
-  schema: string;
+  schema: BodySchema;
   to(number: string): SendRequest['to'];
 }
 
