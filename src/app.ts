@@ -21,6 +21,7 @@ import { omnichannelMiddleware } from './http/compat/omnichannel.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import { consentRoutes } from './http/routes/consent.js';
 import { suppressionRoutes } from './http/routes/suppressions.js';
+import { uiRoutes } from './http/ui/routes.js';
 import { avayaConnectorRoutes } from './http/compat/avaya-connector/index.js';
 import { messagingConnectRoutes } from './http/compat/messaging-connect.js';
 import { createLogger, type Logger } from './log/logger.js';
@@ -197,6 +198,7 @@ export async function createApp(deps: AppDeps) {
       opsRoutes({ runtime: current, metrics, store, outbox, redact, ready: () => ready && store.writable, reload: () => config.reload() }),
       avayaConnectorRoutes({ runtime: current, pipeline, clock, logger, redact, reload: () => config.reload() }),
       messagingConnectRoutes(engine, current),
+      uiRoutes({ runtime: current, metrics }),
     ],
   });
 
