@@ -66,7 +66,6 @@ export function uiRoutes(deps: UiDeps): Router {
       ctx.body = asset.body;
     });
   }
-  router.get('/ui/', (ctx) => ctx.redirect('/ui'));
   router.get('/-/status', requireScope(deps.runtime, 'read'), async (ctx) => {
     ctx.set('cache-control', 'no-store');
     ctx.body = await gatewayStatus(deps.runtime(), deps.metrics);

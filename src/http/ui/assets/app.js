@@ -49,7 +49,7 @@ function el(tag, attrs, ...children) {
   for (const [name, value] of Object.entries(attrs || {})) {
     if (value !== undefined && value !== null && value !== false) node.setAttribute(name, String(value));
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child !== undefined && child !== null) node.append(child instanceof Node ? child : String(child));
   }
   return node;
