@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 /** Debian's `chromium` (CI installs it in `.ci/run`); `CHROMIUM` names another binary. */
-const BINARY = process.env.CHROMIUM ?? 'chromium';
+export const CHROMIUM = process.env.CHROMIUM ?? 'chromium';
 
 /**
  * Loads `url` in a fresh headless Chromium (its own profile, so no key survives from an earlier
@@ -17,9 +17,9 @@ const BINARY = process.env.CHROMIUM ?? 'chromium';
 async function headless(url: string, mode: string[], budgetMs: number): Promise<string> {
   const profile = mkdtempSync(join(tmpdir(), 'sb-chromium-'));
   try {
-    const { stdout } = await run(BINARY, [
+    const { stdout } = await run(CHROMIUM, [
       '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-extensions', '--hide-scrollbars',
-      `--user-data-dir=${profile}`, `--virtual-time-budget=${budgetMs}`, '--window-size=1280,1100', ...mode, url,
+      `--user-data-dir=${profile}`, `--virtual-time-budget=${budgetMs}`, '--window-size=1280,1400', ...mode, url,
     ], { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 });
     return stdout;
   } finally {

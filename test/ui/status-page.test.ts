@@ -5,19 +5,27 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnDaemon, type Daemon } from '../helpers/daemon.js';
 import { API_KEY, READ_KEY, configText, eventually } from '../helpers/gateway.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { openPage } from './cdp.js';
 import { dumpDom, screenshot, section } from './chromium.js';
 
-// WhatsApp never answers within 1s, SMS delivers: the message falls back. Its status callbacks go to
-// a receiver that answers 410, so each dies at once as a dead letter the page offers to replay.
+// On `default`, WhatsApp never answers within 1s and SMS delivers: the message falls back. Its status
+// callbacks go to a receiver that answers 410, so each dies at once as a dead letter the page offers to
+// replay. On `consent`, no user has written to the business number, so a free-form message is held.
 const YAML = configText(`
 providers:
   wa: { plugin: mock, channels: [whatsapp], outcome: none }
   sms: { plugin: mock, channels: [sms], outcome: delivered, after: 100ms }
+  wa-business: { plugin: mock, channels: [whatsapp], from: "+15550000001", outcome: delivered, after: 1s }
+consent:
+  optin: { hold: 2h, optIn: { default: { name: reconnect, language: en } }, onExpiry: fallback }
 routes:
   default:
     steps:
       - { channel: whatsapp, providers: [wa], until: delivered, within: 1s }
       - { channel: sms, providers: [sms], until: delivered, within: 30s }
+  consent:
+    steps:
+      - { channel: whatsapp, providers: [wa-business], consent: optin, until: delivered, within: 30s }
 `, 'retry: { initial: 50ms, max: 200ms, attempts: 2 }', { callbacks: "maxAge: 1500ms, allowedHosts: ['127.0.0.1']" }).replace('log: { level: debug }', 'log: { level: info }');
 
 // Would set the title (or run at all) only if the page parsed message text as HTML.
@@ -33,9 +41,11 @@ describe('the status page in a real headless Chromium', () => {
   let daemon: Daemon;
   let hook: Receiver;
   let id: string;
+  let heldId: string;
   let deadLetterIds: string[];
   let configHash: string;
   let adminDom: string;
+  let answer = 410;
 
   const api = async <T>(path: string, headers: Record<string, string> = admin): Promise<T> => {
     const res = await fetch(`${daemon.url}${path}`, { headers });
@@ -46,15 +56,17 @@ describe('the status page in a real headless Chromium', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sb-ui-'));
     writeFileSync(join(dir, 'gateway.yaml'), YAML);
-    hook = await startReceiver(() => 410);
+    hook = await startReceiver(() => answer);
     daemon = await spawnDaemon(join(dir, 'gateway.yaml'));
-    const sent = await fetch(`${daemon.url}/v1/messages`, {
-      method: 'POST',
-      headers: { ...admin, 'content-type': 'application/json' },
-      body: JSON.stringify({ route: 'default', to: { phone: '+15551230042' }, content: { text: HOSTILE }, callbackUrl: hook.url }),
-    });
-    expect(sent.status).toBe(202);
-    id = ((await sent.json()) as { id: string }).id;
+    const send = async (body: object): Promise<string> => {
+      const sent = await fetch(`${daemon.url}/v1/messages`, { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(sent.status).toBe(202);
+      return ((await sent.json()) as { id: string }).id;
+    };
+    // Held first, so the fallback is the newest message: the one the page opens (and the screenshot shows).
+    heldId = await send({ route: 'consent', to: { whatsapp: '+15551230077' }, content: { text: 'Your parcel waits at the depot' } });
+    await eventually(async () => expect((await api<Message>(`/v1/messages/${heldId}`)).status).toBe('held'), 10_000);
+    id = await send({ route: 'default', to: { phone: '+15551230042' }, content: { text: HOSTILE }, callbackUrl: hook.url });
     await eventually(async () => expect((await api<Message>(`/v1/messages/${id}`)).status).toBe('delivered'), 15_000);
     deadLetterIds = await eventually(async () => {
       const { items } = await api<{ items: { id: string }[] }>('/v1/dead-letters');
@@ -74,7 +86,7 @@ describe('the status page in a real headless Chromium', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('shows the message that fell back with its attempts and history, the providers, the config and the dead letters', async () => {
+  it('shows the message that fell back with its attempts and history, the held message, the providers, the config and the dead letters', async () => {
     const messages = section(adminDom, 'messages');
     expect(messages).toContain(id);
     expect(messages).toMatch(/<td>whatsapp<\/td><td>wa<\/td><td><span class="badge s-queued">queued<\/span>/);
@@ -86,12 +98,16 @@ describe('the status page in a real headless Chromium', () => {
     expect(providers).toMatch(/<td>sms<\/td><td>mock<\/td><td>sms<\/td><td class="num">1<\/td>/);
 
     const config = section(adminDom, 'config');
+    expect(config).toContain('<dt>Held messages</dt><dd>1</dd>');
     expect(config).toContain(`<code>${configHash}</code>`);
     expect(config).toContain('<dt>Last reload</dt><dd><span class="ok">successful</span></dd>');
 
     const dead = section(adminDom, 'dead-letters');
     for (const d of deadLetterIds) expect(dead).toContain(`<button type="button" class="replay" data-id="${d}">Replay</button>`);
-    expect(section(adminDom, 'held')).toContain('None.');
+    const held = section(adminDom, 'held');
+    expect(held).toContain(`<td><code>${heldId}</code></td><td>consent</td><td>whatsapp +15551230077</td><td><q>Your parcel waits at the depot</q></td>`);
+    expect(held).toContain('consent: no open WhatsApp window');
+    expect(held).not.toContain(id);
 
     mkdirSync(OUTPUT, { recursive: true });
     const png = join(OUTPUT, 'ui.png');
@@ -116,7 +132,7 @@ describe('the status page in a real headless Chromium', () => {
     const dom = await dumpDom(`${daemon.url}/ui`);
     expect(dom).toMatch(/<form id="login">/);
     expect(dom).toMatch(/<main id="content" hidden="">/);
-    for (const secret of [id, configHash, '4711', '+15551230042', ...deadLetterIds]) expect(dom).not.toContain(secret);
+    for (const secret of [id, heldId, configHash, '4711', '+15551230042', ...deadLetterIds]) expect(dom).not.toContain(secret);
     expect((await fetch(`${daemon.url}/-/status`)).status).toBe(401);
   }, 60_000);
 
@@ -152,4 +168,30 @@ describe('the status page in a real headless Chromium', () => {
       for (const secret of [id, configHash, '4711']) expect(body).not.toContain(secret);
     }
   });
+
+  // Last: it replays a dead letter.
+  it('takes the key out of the address bar, and its Replay button requeues a dead letter; Forget key drops the key', async () => {
+    const page = await openPage();
+    try {
+      const target = deadLetterIds[0];
+      const button = `document.querySelector('button.replay[data-id="${target}"]')`;
+      await page.goto(`${daemon.url}/ui#key=${API_KEY}`);
+      await eventually(async () => expect(await page.evaluate(`Boolean(${button})`)).toBe(true), 15_000);
+      expect(await page.evaluate('location.href')).toBe(`${daemon.url}/ui`);
+      expect(await page.evaluate('sessionStorage.getItem("switchboard.apiKey")')).toBe(API_KEY);
+
+      answer = 200;
+      const delivered = hook.received.length;
+      await page.evaluate(`${button}.click()`);
+      await eventually(async () => expect(await page.evaluate('document.querySelector("#dead-letters .ok")?.textContent')).toBe('requeued'));
+      await eventually(async () => expect((await api<{ items: { id: string }[] }>('/v1/dead-letters')).items.map((d) => d.id)).not.toContain(target), 10_000);
+      expect(hook.received.length).toBeGreaterThan(delivered);
+
+      await page.evaluate('document.getElementById("forget").click()');
+      expect(await page.evaluate('sessionStorage.getItem("switchboard.apiKey")')).toBeNull();
+      expect(await page.evaluate('document.getElementById("content").hidden')).toBe(true);
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
 });
