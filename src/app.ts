@@ -21,6 +21,7 @@ import { omnichannelMiddleware } from './http/compat/omnichannel.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import { consentRoutes } from './http/routes/consent.js';
 import { suppressionRoutes } from './http/routes/suppressions.js';
+import { uiRoutes } from './http/ui/routes.js';
 import { avayaConnectorRoutes } from './http/compat/avaya-connector/index.js';
 import { messagingConnectRoutes } from './http/compat/messaging-connect.js';
 import { openApiRoutes } from './http/openapi/route.js';
@@ -199,6 +200,7 @@ export async function createApp(deps: AppDeps) {
       avayaConnectorRoutes({ runtime: current, pipeline, clock, logger, redact, reload: () => config.reload() }),
       messagingConnectRoutes(engine, current),
       openApiRoutes(),
+      uiRoutes({ runtime: current, metrics }),
     ],
   });
 
