@@ -75,7 +75,8 @@ const path = fc.oneof(
   fc.constant('/v1/dead-letters'),
   segment.map((s) => `/v1/dead-letters/${s}`),
   segment.map((s) => `/v1/dead-letters/${s}/replay`),
-  fc.constantFrom('/-/reload', '/-/config', '/-/healthy', '/-/ready', '/metrics'),
+  fc.constantFrom('/-/reload', '/-/config', '/-/healthy', '/-/ready', '/-/status', '/metrics', '/openapi.json'),
+  fc.constantFrom('/ui', '/ui/app.js', '/ui/app.css', '/ui/', '/ui/index.html', '/ui/../package.json', '/ui/%2e%2e/package.json'),
   fc.tuple(fc.oneof(fc.constantFrom(...INSTANCES), segment), fc.oneof(fc.constantFrom(...KINDS), segment)).map(([i, k]) => `/webhooks/${i}/${k}`),
   fc.array(segment, { maxLength: 4 }).map((s) => `/${s.join('/')}`),
 );

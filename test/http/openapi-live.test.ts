@@ -94,6 +94,14 @@ describe('OpenAPI document against the running API', () => {
     conforms('get', '/metrics', await gw.request.get('/metrics').expect(200));
     conforms('post', '/-/reload', await key(gw.request.post('/-/reload')).expect(200));
     conforms('get', '/-/config', await key(gw.request.get('/-/config')).expect(200));
+    const status = await key(gw.request.get('/-/status'), READ_KEY).expect(200);
+    conforms('get', '/-/status', status);
+    // The schemas are open to new fields, so validation alone would not notice one left undocumented.
+    const fields = (component: string) => Object.keys((doc.components.schemas[component] as { properties: object }).properties).sort();
+    expect(Object.keys(status.body).sort()).toEqual(fields('GatewayStatus'));
+    for (const provider of status.body.providers as object[]) expect(Object.keys(provider).sort()).toEqual(fields('ProviderStatus'));
+    expect((status.body.providers as { errorRate: number | null }[]).map((p) => p.errorRate)).toEqual([0, null, null]);
+    for (const file of ['/ui', '/ui/app.js', '/ui/app.css']) conforms('get', file, await gw.request.get(file).expect(200));
     conforms('get', '/v1/dead-letters', await key(gw.request.get('/v1/dead-letters')).expect(200));
     conforms('post', '/v1/dead-letters/{id}/replay', await key(gw.request.post('/v1/dead-letters/01JDQ7Q8R9S0T1V2W3X4Y5Z6A7/replay')).expect(404));
     conforms('delete', '/v1/dead-letters/{id}', await key(gw.request.delete('/v1/dead-letters/01JDQ7Q8R9S0T1V2W3X4Y5Z6A7')).expect(404));

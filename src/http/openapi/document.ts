@@ -5,6 +5,7 @@ import { compatPaths } from './paths/compat.js';
 import { messagePaths } from './paths/messages.js';
 import { opsPaths } from './paths/ops.js';
 import { policyPaths } from './paths/policies.js';
+import { uiPaths } from './paths/ui.js';
 import { componentSchemas, schemaRef, type JsonSchema } from './schemas.js';
 
 const DESCRIPTION = `Switchboard's REST API: send messages over WhatsApp, SMS/MMS and email with channel fallback; read messages, inbound messages, consent and suppression state; operate the daemon.
@@ -20,6 +21,7 @@ const TAGS: { name: string; description: string }[] = [
   { name: 'suppressions', description: 'Opt-outs (STOP) per channel and business sender.' },
   { name: 'dead-letters', description: 'Work that ran out of retries: inspect, replay, discard.' },
   { name: 'ops', description: 'Health, readiness, metrics, reload and the loaded configuration.' },
+  { name: 'status-page', description: 'The browser status page at /ui (files that hold no data) and the figures it shows.' },
   { name: 'webhooks', description: 'Provider callbacks.' },
   { name: 'compat', description: 'The replaced integrations\' endpoints, translated onto the core API.' },
 ];
@@ -39,7 +41,7 @@ const PARAMETERS: Record<string, JsonSchema> = {
 
 function paths(): Record<string, Record<string, JsonSchema>> {
   const out: Record<string, Record<string, JsonSchema>> = {};
-  for (const group of [messagePaths(), policyPaths(), opsPaths(), compatPaths()]) {
+  for (const group of [messagePaths(), policyPaths(), opsPaths(), uiPaths(), compatPaths()]) {
     for (const [path, item] of Object.entries(group)) {
       if (out[path]) throw new Error(`OpenAPI: ${path} is described twice`);
       out[path] = item;
