@@ -3,7 +3,7 @@ import { ProviderError, StoreUnavailableError } from '../errors.js';
 import type { Attempt, Message } from '../model.js';
 import type { OutboundMessage, ResolvedContent, SendReceipt } from '../plugin-api.js';
 import { backoffMs } from '../scheduler/backoff.js';
-import { contentFor, stepSender } from './content.js';
+import { contentFor, mayTake, stepSender } from './content.js';
 import { iso, record, type EngineContext } from './context.js';
 import { applyParked, attemptKey } from './receipts.js';
 import { endStep, timerId } from './steps.js';
@@ -46,7 +46,7 @@ export async function sendOnStep(ctx: EngineContext, m: Message, i: number, addr
   const runtime = ctx.runtime();
   const from = stepSender(m, i);
   // A message (or step) that names its sender goes only through providers that may send from it.
-  while (from && progress.providerIndex < step.providers.length && !runtime.maySendFrom(step.providers[progress.providerIndex], step.channel, from)) {
+  while (progress.providerIndex < step.providers.length && !mayTake(m, i, step.providers[progress.providerIndex], runtime.maySendFrom)) {
     record(ctx, m, { event: 'provider_skipped', step: i, cause: `${step.providers[progress.providerIndex]} may not send from ${from}` });
     progress.providerIndex += 1;
   }
