@@ -10,8 +10,9 @@ import { CliError, type CliIo } from './client/io.js';
 import { packageVersion } from '../version.js';
 import { LOCAL_COMMANDS } from './local-commands.js';
 import { routesCommand } from './routes/command.js';
+import { schemaCommand } from './schema.js';
 
-export const COMMANDS: readonly Command[] = [...LOCAL_COMMANDS, routesCommand, sendCommand, getCommand, listCommand, tailCommand, inboundCommand, deadLettersCommand];
+export const COMMANDS: readonly Command[] = [...LOCAL_COMMANDS, routesCommand, schemaCommand, sendCommand, getCommand, listCommand, tailCommand, inboundCommand, deadLettersCommand];
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
