@@ -34,6 +34,7 @@ FILE (schemas/routes-test.schema.json):
 options:
   --config FILE   the gateway config (default ./gateway.yaml)
   --no-secrets    leave \${env:…}, \${file:…} and \${cred:…} unread, as check --no-secrets does
+                  (a sender written as a placeholder without a :-default then matches no from)
   --json          the verdicts as JSON`,
   options: { config: { type: 'string', short: 'c' }, 'no-secrets': { type: 'boolean' }, json: { type: 'boolean' } },
   maxPositionals: 2,
