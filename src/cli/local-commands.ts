@@ -31,8 +31,9 @@ after requests in flight finish.`,
 Loads each FILE (default ./gateway.yaml) as start would, builds its providers, and prints a
 summary; exits 1 with file:line:column errors if start would refuse any of them.
 
-  --no-secrets   leave \${env:…}, \${file:…} and \${cred:…} as written instead of reading them:
-                 checks a file on a host (CI, a laptop) that does not hold its secrets`,
+  --no-secrets   read no \${env:…}, \${file:…} or \${cred:…}: each stays as written (or becomes its
+                 written :-default), is spared the pattern or format its value will have, and
+                 providers are not built; checks a file on a host (CI, a laptop) without its secrets`,
     options: { ...configOption, 'no-secrets': { type: 'boolean' } },
     maxPositionals: Number.POSITIVE_INFINITY,
     async run(inv) {

@@ -9,8 +9,10 @@ import { tailCommand } from './client/commands/tail.js';
 import { CliError, type CliIo } from './client/io.js';
 import { packageVersion } from '../version.js';
 import { LOCAL_COMMANDS } from './local-commands.js';
+import { routesCommand } from './routes/command.js';
+import { schemaCommand } from './schema.js';
 
-export const COMMANDS: readonly Command[] = [...LOCAL_COMMANDS, sendCommand, getCommand, listCommand, tailCommand, inboundCommand, deadLettersCommand];
+export const COMMANDS: readonly Command[] = [...LOCAL_COMMANDS, routesCommand, schemaCommand, sendCommand, getCommand, listCommand, tailCommand, inboundCommand, deadLettersCommand];
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -5,7 +5,7 @@ export interface InterpolationContext {
   env: Readonly<Record<string, string | undefined>>;
   /** The config file's folder; relative `${file:…}` paths resolve against it. */
   baseDir: string;
-  /** Leave every `${…}` as written and read nothing: `check --no-secrets` on a host without the secrets. */
+  /** Read nothing: `${…}` stays as written, or becomes its written `:-default`; `check --no-secrets` on a host without the secrets. */
   unresolved?: boolean;
 }
 
@@ -29,9 +29,11 @@ export function interpolate(text: string, ctx: InterpolationContext): Interpolat
   const errors: string[] = [];
   const fromFiles: string[] = [];
   const value = text.replace(TOKEN, (whole, kind: string, arg: string, offset: number) => {
-    if ((offset > 0 && text[offset - 1] === '$') || ctx.unresolved) return whole;
+    if (offset > 0 && text[offset - 1] === '$') return whole;
+    const sep = kind === 'env' ? arg.indexOf(':-') : -1;
+    // Unresolved, a written default still stands in (a URL stays a URL for the schema); nothing is read.
+    if (ctx.unresolved) return sep === -1 ? whole : arg.slice(sep + 2);
     if (kind === 'env') {
-      const sep = arg.indexOf(':-');
       const name = sep === -1 ? arg : arg.slice(0, sep);
       const found = ctx.env[name];
       if (found !== undefined && found !== '') return found;

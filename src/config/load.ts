@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, visit, isScalar, type Document } from 'yaml';
 import { ConfigError } from '../errors.js';
 import type { PluginDefinition } from '../plugin-api.js';
@@ -76,8 +77,9 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
   const ajv = createAjv();
   const gatewaySchema = readSchema('gateway.schema.json');
   const validateGateway = ajv.compile(gatewaySchema);
-  if (!validateGateway(data)) {
-    for (const e of validateGateway.errors ?? []) {
+  const gatewayErrors = validateGateway(data) ? [] : real(validateGateway.errors, data, options.unresolved);
+  if (gatewayErrors.length > 0) {
+    for (const e of gatewayErrors) {
       const p = pointerToPath(e.instancePath);
       const key = e.keyword === 'additionalProperties' ? (e.params as { additionalProperty: string }).additionalProperty : undefined;
       at(p, `${p.join('.') || '(top level)'}: ${describeAjvError(e)}`, key);
@@ -113,9 +115,10 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
     // `rateLimit` and `senders` are the core's, not the plugin's: every instance has them.
     const { plugin: _name, rateLimit, senders, ...pluginOptions } = provider;
     const validate = ajv.compile(plugin.optionsSchema);
-    if (!validate(pluginOptions)) {
+    const optionErrors = validate(pluginOptions) ? [] : real(validate.errors, pluginOptions, options.unresolved);
+    if (optionErrors.length > 0) {
       collectSecrets(plugin.optionsSchema, pluginOptions, secrets);
-      for (const e of validate.errors ?? []) {
+      for (const e of optionErrors) {
         const p = ['providers', instance, ...pointerToPath(e.instancePath)];
         const key = e.keyword === 'additionalProperties' ? (e.params as { additionalProperty: string }).additionalProperty : undefined;
         if (overlay.applied?.covers(key === undefined ? p : [...p, key])) errors.push(`${overlay.applied.file}: ${p.join('.')}: ${describeAjvError(e)}`);
@@ -151,6 +154,20 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
     plugins,
   };
 }
+
+/**
+ * The schema errors that stand: left unresolved (`check --no-secrets`), a `${…}` placeholder cannot
+ * be judged against the pattern, format or type its value will have, so its errors are dropped.
+ */
+function real(errors: readonly ErrorObject[] | null | undefined, data: unknown, unresolved: boolean | undefined): ErrorObject[] {
+  if (!unresolved) return [...(errors ?? [])];
+  return (errors ?? []).filter((e) => {
+    const value = pointerToPath(e.instancePath).reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), data);
+    return !(typeof value === 'string' && PLACEHOLDER.test(value));
+  });
+}
+
+const PLACEHOLDER = /\$\{(env|file|cred):[^}]*\}/;
 
 /** Expands `${…}` in every string scalar in place; returns the values read from files. */
 function interpolateDocument(

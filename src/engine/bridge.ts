@@ -1,4 +1,5 @@
 import { AppError, ProviderError } from '../errors.js';
+import { logProviderFailure } from '../log/provider-failure.js';
 import type { BridgeConfig } from '../config/types.js';
 import type { JobOutcome, JobQueue } from '../jobs/queue.js';
 import type { Conversation, InboundRecord } from '../model.js';
@@ -74,6 +75,7 @@ export function createBridge(deps: BridgeDeps) {
     } catch (err) {
       const e = err instanceof ProviderError ? err : new ProviderError((err as Error).message, { reason: 'server', cause: err });
       ctx.metrics.providerErrors.inc({ provider: bridge.contactCenter, reason: e.reason });
+      logProviderFailure(ctx.logger, { provider: bridge.contactCenter, operation: 'deliver', inboundId }, e);
       return { ok: false, retryable: e.retryable, error: `${bridge.contactCenter}: ${e.message}`, ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}) };
     }
   }

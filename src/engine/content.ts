@@ -19,3 +19,9 @@ export function stepSender(m: Message, i: number): string | undefined {
   const from = m.plan.steps[i]?.from;
   return from !== undefined ? normalizeAddress(from) : m.from;
 }
+
+/** Whether `provider` may take step `i` of `m`: it sends from the step's sender, or the step names none. */
+export function mayTake(m: Message, i: number, provider: string, maySendFrom: (instance: string, channel: Channel, sender: string) => boolean): boolean {
+  const from = stepSender(m, i);
+  return from === undefined || maySendFrom(provider, m.plan.steps[i].channel, from);
+}

@@ -8,12 +8,11 @@ import { ingestStatus } from './receipts.js';
 import { sendOnStep } from './send.js';
 import { cancelStepTimers, endHold, endStep, expireHold, isSettled, releaseStep, startStep, timerId } from './steps.js';
 import { addressFor } from './content.js';
-import { normalizeAddress } from './addresses.js';
+import { draftMessage, planFor } from './draft.js';
 import { createIdFactory } from '../ids.js';
 import { toApiPage } from '../store/paging.js';
 import { checkCallbackUrl } from '../callbacks/url-policy.js';
 import { IDEMPOTENCY_TTL_MS } from '../config/ops-checks.js';
-import { INLINE_ROUTE, resolveInlinePlan } from './inline-plan.js';
 
 /** A validated `POST /v1/messages` body. */
 export interface SendRequest {
@@ -128,32 +127,7 @@ export function createEngine(ctx: EngineContext) {
 
   /** Stores a new message with its start timer (and idempotency key); resolves once committed. */
   async function create(req: SendRequest, name: string, route: Message['plan'], idem?: { key: string; idemKey: string; bodyHash: string }): Promise<{ message: Message; created: boolean }> {
-    const { phone, ...addresses } = req.to;
-    const to: Message['to'] = Object.fromEntries(Object.entries(addresses).map(([c, a]) => [c, Array.isArray(a) ? a.join(',') : a]));
-    if (typeof phone === 'string') {
-      to.sms ??= phone;
-      to.whatsapp ??= phone;
-    }
-    const now = iso(ctx);
-    const m: Message = {
-      id: messageId(clock.now()),
-      route: name,
-      // Config objects are frozen: the plan can be shared, never changed.
-      plan: route,
-      to,
-      content: req.content,
-      ...(req.callbackUrl ? { callbackUrl: req.callbackUrl } : {}),
-      ...(req.tags ? { tags: req.tags } : {}),
-      ...(req.locale ? { locale: req.locale } : {}),
-      ...(req.from ? { from: normalizeAddress(req.from) } : {}),
-      ...(idem ? { idempotencyKey: idem.key } : {}),
-      status: 'accepted',
-      steps: route.steps.map(() => ({ state: 'pending', providerIndex: 0, retries: 0 })),
-      attempts: [],
-      history: [{ at: now, event: 'accepted', status: 'accepted' }],
-      createdAt: now,
-      updatedAt: now,
-    };
+    const m = draftMessage(req, name, route, messageId(clock.now()), iso(ctx), idem?.key);
     // Throws for a record that cannot be stored, before anything of it is queued.
     store.messages.put(m);
     if (idem) store.idempotency.set(idem.idemKey, { key: idem.idemKey, messageId: m.id, bodyHash: idem.bodyHash, expiresAt: clock.now() + IDEMPOTENCY_TTL_MS });
@@ -181,11 +155,7 @@ export function createEngine(ctx: EngineContext) {
      */
     async accept(req: SendRequest, idempotency?: { scope: string; key: string }): Promise<{ message: Message; created: boolean }> {
       const runtime = ctx.runtime();
-      const { routes } = runtime.loaded.config;
-      const name = typeof req.route === 'string' ? req.route : INLINE_ROUTE;
-      // Own properties only: "__proto__" or "constructor" is an unknown route, not Object's.
-      const route = typeof req.route !== 'string' ? resolveInlinePlan(req.route, runtime.loaded) : Object.hasOwn(routes, req.route) ? routes[req.route] : undefined;
-      if (!route) throw new AppError('validation_failed', `unknown route "${name}"`, { route: name, known: Object.keys(routes) });
+      const { name, plan: route } = planFor(req, runtime.loaded);
       if (req.callbackUrl !== undefined) {
         const verdict = checkCallbackUrl(req.callbackUrl, { allowedHosts: runtime.loaded.config.callbacks.allowedHosts });
         if (!verdict.ok) throw new AppError('validation_failed', verdict.reason, [{ path: '/callbackUrl', message: verdict.reason }]);

@@ -3,12 +3,13 @@ import { ProviderError, StoreUnavailableError } from '../errors.js';
 import type { Attempt, Message } from '../model.js';
 import type { OutboundMessage, ResolvedContent, SendReceipt } from '../plugin-api.js';
 import { backoffMs } from '../scheduler/backoff.js';
-import { contentFor, stepSender } from './content.js';
+import { contentFor, mayTake, stepSender } from './content.js';
 import { iso, record, type EngineContext } from './context.js';
 import { applyParked, attemptKey } from './receipts.js';
 import { endStep, timerId } from './steps.js';
 import { meets } from './status.js';
 import { createIdFactory } from '../ids.js';
+import { logProviderFailure } from '../log/provider-failure.js';
 
 const attemptId = createIdFactory();
 // A provider call that outlives this is abandoned even if the plugin ignores its abort signal.
@@ -46,7 +47,7 @@ export async function sendOnStep(ctx: EngineContext, m: Message, i: number, addr
   const runtime = ctx.runtime();
   const from = stepSender(m, i);
   // A message (or step) that names its sender goes only through providers that may send from it.
-  while (from && progress.providerIndex < step.providers.length && !runtime.maySendFrom(step.providers[progress.providerIndex], step.channel, from)) {
+  while (progress.providerIndex < step.providers.length && !mayTake(m, i, step.providers[progress.providerIndex], runtime.maySendFrom)) {
     record(ctx, m, { event: 'provider_skipped', step: i, cause: `${step.providers[progress.providerIndex]} may not send from ${from}` });
     progress.providerIndex += 1;
   }
@@ -141,6 +142,7 @@ async function applyOutcome(ctx: EngineContext, m: Message, attempt: Attempt, ou
   const i = attempt.step;
   ctx.metrics.providerErrors.inc({ provider: attempt.provider, reason: e.reason });
   ctx.metrics.attempts.inc({ channel: attempt.channel, provider: attempt.provider, status: 'error' });
+  logProviderFailure(ctx.logger, { ...instanceOf(ctx, attempt.provider), operation: 'send', messageId: m.id, attemptId: attempt.id }, e);
   Object.assign(attempt, { status: 'error', errorCode: e.providerCode ?? e.reason, errorReason: e.message, retryable: e.retryable, updatedAt: iso(ctx) });
   record(ctx, m, { event: 'attempt_error', step: i, attempt: attempt.id, cause: `${attempt.provider}: ${e.message}` });
   if (e.retryAfterMs !== undefined) ctx.limiter.pause(attempt.provider, e.retryAfterMs);
@@ -191,7 +193,14 @@ async function accepted(ctx: EngineContext, m: Message, attempt: Attempt, receip
 function markUnknown(ctx: EngineContext, m: Message, attempt: Attempt, providerName: string): void {
   Object.assign(attempt, { status: 'unknown', errorReason: `no answer within ${SEND_CEILING_MS / 1000}s`, updatedAt: iso(ctx) });
   ctx.metrics.providerErrors.inc({ provider: providerName, reason: 'timeout' });
+  logProviderFailure(ctx.logger, { ...instanceOf(ctx, providerName), operation: 'send', messageId: m.id, attemptId: attempt.id }, new ProviderError(`no answer within ${SEND_CEILING_MS / 1000}s; the outcome is unknown`, { reason: 'timeout' }));
   record(ctx, m, { event: 'attempt_unknown', step: attempt.step, attempt: attempt.id, cause: `${providerName} did not answer within ${SEND_CEILING_MS / 1000}s; the step's own wait still runs` });
+}
+
+/** The instance and, while it is still configured, its plugin: what a failure log line names. */
+function instanceOf(ctx: EngineContext, provider: string): { provider: string; plugin?: string } {
+  const { providers } = ctx.runtime().loaded.config;
+  return Object.hasOwn(providers, provider) ? { provider, plugin: providers[provider].plugin } : { provider };
 }
 
 async function afterSendError(ctx: EngineContext, m: Message, i: number, address: string, retryAfterMs: number): Promise<void> {

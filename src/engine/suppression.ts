@@ -78,10 +78,10 @@ export function createSuppression(deps: { ctx: EngineContext; engine: Engine }):
           at: new Date(ctx.clock.now()).toISOString(),
         });
       }
-      ctx.logger.info({ provider: about.provider, channel: about.channel, message: about.message.id }, 'suppression: the provider reported an opt-out');
+      ctx.logger.info({ provider: about.provider, channel: about.channel, messageId: about.message.id }, 'suppression: the provider reported an opt-out');
     } catch (err) {
       // The message's own outcome must still be applied: a signal is extra news, never a reason to fail.
-      ctx.logger.error({ err, message: about.message.id }, 'suppression: recording a provider opt-out failed');
+      ctx.logger.error({ err, messageId: about.message.id }, 'suppression: recording a provider opt-out failed');
     }
   };
 

@@ -68,7 +68,7 @@ export function createJobQueue(deps: JobQueueDeps) {
       const at = new Date(clock.now()).toISOString();
       store.deadLetters.set(job.id, { id: job.id, kind: kindName, reason, at, job });
       updateGauge();
-      deps.logger.warn({ kind: kindName, message: job.messageId, tries: job.tries, error: job.lastError }, 'a job gave up; moved to dead letters');
+      deps.logger.warn({ kind: kindName, messageId: job.messageId, tries: job.tries, error: job.lastError }, 'a job gave up; moved to dead letters');
       await kind?.onGiveUp?.(job, reason, at);
     }
     await store.commit();

@@ -58,7 +58,7 @@ export function buildRuntime(loaded: LoadedConfig, deps: RuntimeDeps): Runtime {
     const { plugin: _name, rateLimit: _limit, senders: _senders, ...options } = spec;
     const pluginDeps: PluginDeps = {
       instance,
-      logger: deps.logger.child({ provider: instance }),
+      logger: deps.logger.child({ provider: instance, plugin: spec.plugin }),
       clock: deps.clock,
       http: createHttpClient({ timeoutMs: 10_000 }),
       metrics: {

@@ -39,11 +39,12 @@ export function createWebhookPipeline(deps: WebhookPipelineDeps) {
       result = await handler(request);
     } catch (err) {
       // A plugin should return a rejection for bad input; a throw is still the caller's 400, not our 500.
-      deps.logger.warn({ err, provider: instance, kind }, 'webhook handler threw');
+      deps.logger.warn({ err, provider: instance, kind, reason: 'unparsable' }, `${instance}: webhook ${kind} failed: the handler threw`);
       count('invalid');
       throw new AppError('bad_request', 'the callback could not be parsed');
     }
     if (!result.ok) {
+      deps.logger.warn({ provider: instance, kind, status: result.status, reason: result.reason }, `${instance}: webhook ${kind} refused (${result.status}): ${result.reason}`);
       count(result.status === 401 || result.status === 403 ? 'rejected_signature' : 'invalid');
       throw new AppError(errorCodeForStatus(result.status, 'webhook') ?? 'bad_request', result.reason);
     }

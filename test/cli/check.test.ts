@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -31,13 +31,25 @@ describe('switchboard check: several files, --no-secrets', () => {
     expect(refused.stderr).toMatch(/credential callback-secret requested but CREDENTIALS_DIRECTORY is not set/);
 
     const skipped = await runInProcess(['check', '--no-secrets', file], {});
-    expect(skipped).toEqual({ code: 0, stdout: expect.stringMatching(/secret\.yaml: ok \(1 providers, 1 routes, hash [0-9a-f]{12}, secrets not resolved\)\n$/), stderr: '' });
+    expect(skipped).toEqual({ code: 0, stdout: expect.stringMatching(/secret\.yaml: ok \(1 providers, 1 routes, hash [0-9a-f]{12}, secrets not resolved, providers not built\)\n$/), stderr: '' });
 
     // Everything but the secrets is still checked.
     const broken = write('broken.yaml', WITH_SECRETS.replace('within: 1m', 'within: soon'));
     const stillRefused = await runInProcess(['check', '--no-secrets', broken], {});
     expect(stillRefused.code).toBe(1);
     expect(stillRefused.stderr).toMatch(/^broken\.yaml:\d+:\d+: routes\.default\.steps\.0\.within: must be a duration/);
+  });
+
+  it('--no-secrets passes the shipped configs, whose placeholders stand where URLs, SIDs and numbers go', async () => {
+    const files = ['gateway.yaml', ...readdirSync('examples').filter((f) => f.endsWith('.yaml')).map((f) => join('examples', f))];
+    const got = await runInProcess(['check', '--no-secrets', ...files], {});
+    expect(got).toMatchObject({ code: 0, stderr: '' });
+    expect(got.stdout.trim().split('\n')).toHaveLength(files.length);
+    // A placeholder is spared; a literal value that breaks the same pattern is not.
+    const wrongSid = write('sid.yaml', readFileSync('examples/self-hosted.yaml', 'utf8').replace('"${env:TWILIO_ACCOUNT_SID}"', 'XX123'));
+    const refused = await runInProcess(['check', '--no-secrets', wrongSid], {});
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^sid\.yaml:\d+:\d+: providers\.sms\.accountSid: must match pattern/m);
   });
 
   it('checks every file given, reports each, and exits 1 if any is refused', async () => {

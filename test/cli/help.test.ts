@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/run.js';
 import { runInProcess } from './harness.js';
 
-const NAMES = ['start', 'check', 'reload', 'migrate', 'send', 'get', 'list', 'tail', 'inbound', 'dead-letters'];
+const NAMES = ['start', 'check', 'reload', 'migrate', 'routes', 'schema', 'send', 'get', 'list', 'tail', 'inbound', 'dead-letters'];
 const { version } = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { version: string };
 
 describe('switchboard --help and --version', () => {

@@ -46,7 +46,7 @@ export function createConsentPolicy({ ctx, engine }: { ctx: EngineContext; engin
     const policy = policyNamed(step.consent);
     if (!policy) {
       // A reload removed the policy this in-flight message's route named: nothing to hold it by.
-      logger.warn({ message: m.id, policy: step.consent }, 'consent: the step names a policy that is no longer configured; sending');
+      logger.warn({ messageId: m.id, policy: step.consent }, 'consent: the step names a policy that is no longer configured; sending');
       return SEND;
     }
     // A template may always be sent; it is what reaches a user outside the window.
