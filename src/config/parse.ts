@@ -15,7 +15,12 @@ export interface ParsedConfig {
 
 // Below this a parse takes a few milliseconds on the loop, less than a worker takes to start. A
 // 1,000-route file (~200 KiB) held the loop ~150 ms, most of it in the YAML parser.
-const OFF_THREAD_BYTES = 32 * 1024;
+const OFF_THREAD_CHARS = 32 * 1024;
+
+export interface ParseOptions {
+  /** Text at least this long is parsed on a worker thread (default 32 Ki characters). */
+  offThreadChars?: number;
+}
 
 /**
  * YAML → data with `${…}` expanded. A large file is parsed on a worker thread without position
@@ -25,8 +30,8 @@ const OFF_THREAD_BYTES = 32 * 1024;
  *
  * @example const { data, position } = await parseConfig(raw, 'gateway.yaml', { env, baseDir });
  */
-export async function parseConfig(raw: string, name: string, ctx: InterpolationContext): Promise<ParsedConfig> {
-  if (raw.length >= OFF_THREAD_BYTES) {
+export async function parseConfig(raw: string, name: string, ctx: InterpolationContext, options: ParseOptions = {}): Promise<ParsedConfig> {
+  if (raw.length >= (options.offThreadChars ?? OFF_THREAD_CHARS)) {
     const data = await parseOffThread(raw);
     const fromFiles = data && interpolateData(data, ctx);
     if (data && fromFiles) {
