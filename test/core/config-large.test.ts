@@ -94,4 +94,9 @@ serverr: {}
       expect.stringMatching(/^gateway\.yaml:6:23: environment variable NOPE is not set/),
     ]);
   });
+
+  it('answers a large file that is not a mapping as the positioned parse does', async () => {
+    const list = Array.from({ length: 3000 }, (_, i) => `- item-${i}-of-a-long-list`).join('\n');
+    expect(await errorsOf(list)).toEqual([expect.stringMatching(/^gateway\.yaml:1:1: \(top level\): must be object/)]);
+  });
 });
