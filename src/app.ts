@@ -10,7 +10,7 @@ import { createMessageLock, type EngineContext, type StepGuard } from './engine/
 import { createEngine } from './engine/engine.js';
 import { createKeyedLock } from './engine/locks.js';
 import { createRateLimiter } from './engine/rate-limit.js';
-import { attemptKeys } from './engine/receipts.js';
+import { attemptKeys, isOpenMessage } from './engine/receipts.js';
 import { INBOUND_EFFECTS_DELAY_MS, ingestInbound, runInboundListeners, type InboundEffects, type InboundListener } from './engine/inbound.js';
 import { createHttpApp } from './http/http-app.js';
 import { inboundRoutes } from './http/routes/inbound.js';
@@ -79,6 +79,7 @@ export async function createApp(deps: AppDeps) {
 
   const store: Store = await openStore(loaded.config.store, {
     indexKeys: attemptKeys,
+    isOpen: isOpenMessage,
     indexWindowMs: parseDuration(loaded.config.store.receiptIndex) ?? 0,
     now: () => clock.now(),
     onConnectionError: (err) => logger.warn({ err: err.message }, 'store: an idle database connection was lost'),

@@ -3,14 +3,13 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ErrorObject } from 'ajv';
-import { LineCounter, parseDocument, visit, isScalar, type Document } from 'yaml';
 import { ConfigError } from '../errors.js';
 import type { PluginDefinition } from '../plugin-api.js';
-import { readSchema } from '../schemas.js';
-import { createAjv, describeAjvError } from './ajv.js';
+import { describeAjvError } from './ajv.js';
+import { gatewayValidator, pluginValidator } from './validators.js';
 import { collectSecrets } from './secrets.js';
-import { interpolate, type InterpolationContext } from './interpolate.js';
-import { pointerToPath, positionOf } from './positions.js';
+import { parseConfig } from './parse.js';
+import { pointerToPath } from './positions.js';
 import type { GatewayConfig } from './types.js';
 import { checkAvayaConnector, checkConsent, checkInbound, checkOmnichannel, checkRoutes } from './cross-checks.js';
 import { mergeOverlay } from './overlay.js';
@@ -55,28 +54,12 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
     throw new ConfigError([`${name}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`]);
   }
 
-  const counter = new LineCounter();
-  const doc = parseDocument(raw, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((e) => {
-      const { line, col } = counter.linePos(e.pos[0]);
-      return `${name}:${line}:${col}: ${e.message.split('\n')[0]}`;
-    }));
-  }
-
+  const parsed = await parseConfig(raw, name, { env: options.env, baseDir: dir, unresolved: options.unresolved });
+  const { data, fromFiles: fileSecrets } = parsed;
   const errors: string[] = [];
-  const at: Located = (p, message, keyOf) => errors.push(`${name}:${positionOf(doc, counter, p, keyOf)}: ${message}`);
-  const fileSecrets = interpolateDocument(doc, { env: options.env, baseDir: dir, unresolved: options.unresolved }, (offset, message) => {
-    const { line, col } = counter.linePos(offset);
-    errors.push(`${name}:${line}:${col}: ${message}`);
-  });
-  // Schema errors on values that failed to interpolate would only repeat the real problem.
-  if (errors.length > 0) throw new ConfigError(errors, new Set(fileSecrets));
-  const data = (doc.toJS() ?? {}) as Record<string, unknown>;
+  const at: Located = (p, message, keyOf) => errors.push(`${name}:${parsed.position(p, keyOf)}: ${message}`);
 
-  const ajv = createAjv();
-  const gatewaySchema = readSchema('gateway.schema.json');
-  const validateGateway = ajv.compile(gatewaySchema);
+  const { schema: gatewaySchema, validate: validateGateway } = gatewayValidator();
   const gatewayErrors = validateGateway(data) ? [] : real(validateGateway.errors, data, options.unresolved);
   if (gatewayErrors.length > 0) {
     for (const e of gatewayErrors) {
@@ -114,7 +97,7 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
     }
     // `rateLimit` and `senders` are the core's, not the plugin's: every instance has them.
     const { plugin: _name, rateLimit, senders, ...pluginOptions } = provider;
-    const validate = ajv.compile(plugin.optionsSchema);
+    const validate = pluginValidator(plugin.optionsSchema);
     const optionErrors = validate(pluginOptions) ? [] : real(validate.errors, pluginOptions, options.unresolved);
     if (optionErrors.length > 0) {
       collectSecrets(plugin.optionsSchema, pluginOptions, secrets);
@@ -168,25 +151,6 @@ function real(errors: readonly ErrorObject[] | null | undefined, data: unknown, 
 }
 
 const PLACEHOLDER = /\$\{(env|file|cred):[^}]*\}/;
-
-/** Expands `${…}` in every string scalar in place; returns the values read from files. */
-function interpolateDocument(
-  doc: Document,
-  ctx: InterpolationContext,
-  report: (offset: number, message: string) => void,
-): string[] {
-  const fromFiles: string[] = [];
-  visit(doc, {
-    Scalar(_key, node) {
-      if (!isScalar(node) || typeof node.value !== 'string' || !node.value.includes('${')) return;
-      const result = interpolate(node.value, ctx);
-      for (const e of result.errors) report(node.range?.[0] ?? 0, e);
-      fromFiles.push(...result.fromFiles);
-      node.value = result.value;
-    },
-  });
-  return fromFiles;
-}
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {

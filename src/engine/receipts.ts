@@ -1,5 +1,5 @@
 import type { AttemptStatus, StatusEvent } from '../plugin-api.js';
-import type { Message } from '../model.js';
+import { FINAL_STATUSES, type Message } from '../model.js';
 import { iso, record, transition, type EngineContext } from './context.js';
 import { endStep } from './steps.js';
 import { advances, isFailure, meets, messageRank, messageStatusOf, rank } from './status.js';
@@ -13,6 +13,15 @@ const parkedKey = (instance: string, providerMessageId: string, status: AttemptS
 
 /** How a receipt finds its message: the store indexes these keys without knowing what they are. */
 export const attemptKey = (instance: string, providerMessageId: string): string => `${instance}/${providerMessageId}`;
+
+// A receipt may still come for an attempt in these states.
+const AWAITING: ReadonlySet<Message['attempts'][number]['status']> = new Set(['sending', 'queued', 'sent']);
+
+/**
+ * A message that will be read again soon (the store's `isOpen`): still routing, or with an attempt
+ * a receipt may still come for.
+ */
+export const isOpenMessage = (m: Message): boolean => !FINAL_STATUSES.has(m.status) || m.attempts.some((a) => AWAITING.has(a.status));
 
 /** Every attempt key of a message (the store's `indexKeys`). */
 export const attemptKeys = (m: Message): string[] => m.attempts.flatMap((a) => (a.providerMessageId ? [attemptKey(a.provider, a.providerMessageId)] : []));

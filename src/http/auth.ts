@@ -1,7 +1,7 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, Next } from 'koa';
-import type { Scope } from '../config/types.js';
+import type { GatewayConfig, Scope } from '../config/types.js';
 import { AppError } from '../errors.js';
-import { safeEqual } from '../plugin-kit/signatures.js';
 import type { Runtime } from '../runtime/runtime.js';
 
 export interface Caller {
@@ -14,11 +14,38 @@ function presentedKey(ctx: Context): string | undefined {
   return bearer?.[1] ?? (ctx.get('x-api-key') || undefined);
 }
 
-/** Finds the API key's owner; every configured key is compared, in constant time, every time. */
+type ApiKeys = GatewayConfig['api']['keys'];
+interface KnownKey {
+  digest: Buffer;
+  caller: Caller;
+}
+
+const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+// One table per loaded configuration (its keys array is frozen, so it can key the cache): a
+// reload that rotates keys brings a new array and a new table, the old one goes with its config.
+const tables = new WeakMap<ApiKeys, readonly KnownKey[]>();
+
+function knownKeys(keys: ApiKeys): readonly KnownKey[] {
+  let table = tables.get(keys);
+  if (!table) {
+    table = keys.map((k) => ({ digest: sha256(k.key), caller: Object.freeze({ name: k.name, scopes: k.scopes }) }));
+    tables.set(keys, table);
+  }
+  return table;
+}
+
+/**
+ * Finds the API key's owner. The presented key is hashed once and its digest compared with every
+ * configured key's, in constant time, every time: comparing digests makes the time independent of
+ * the keys' lengths, and not stopping at a match keeps which key matched out of the timing.
+ */
 export function authenticate(runtime: Runtime, key: string | undefined): Caller | undefined {
+  const table = knownKeys(runtime.loaded.config.api.keys);
+  const presented = sha256(key ?? '');
   let found: Caller | undefined;
-  for (const k of runtime.loaded.config.api.keys) {
-    if (safeEqual(key ?? '', k.key) && key) found ??= { name: k.name, scopes: k.scopes };
+  for (const k of table) {
+    if (timingSafeEqual(presented, k.digest) && key) found ??= k.caller;
   }
   return found;
 }

@@ -25,5 +25,5 @@ export function openStore(config: GatewayConfig['store'], options: OpenStoreOpti
     // The config check already insists on a URL for this kind.
     return openPostgresStore({ url: config.url ?? '', poolMax: config.pool, lockPoolMax: config.lockPool, leaseMs: parseDuration(config.lease), ...options });
   }
-  return openFileStore({ dir: config.path, indexKeys: options.indexKeys, indexWindowMs: options.indexWindowMs, now: options.now });
+  return openFileStore({ dir: config.path, indexKeys: options.indexKeys, isOpen: options.isOpen, indexWindowMs: options.indexWindowMs, now: options.now });
 }

@@ -101,6 +101,13 @@ export interface StoreOptions<M> {
   now?: () => number;
   /** Bytes of parsed records cached per collection (default 32 MiB). */
   cacheBytes?: number;
+  /**
+   * Messages about to be read again (still routing, or an attempt waiting for its receipt): a
+   * store that caches records keeps these in a budget of their own, `openCacheBytes` (default
+   * 64 MiB), so a burst of other traffic does not send their receipts to the disk.
+   */
+  isOpen?: (record: M) => boolean;
+  openCacheBytes?: number;
   /** Dead letters older than this are removed by `prune` (default 30 days). */
   deadLetterMaxAgeMs?: number;
 }

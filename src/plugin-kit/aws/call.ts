@@ -1,4 +1,5 @@
 import type { ProviderError } from '../../errors.js';
+import { timedOut, withDeadline } from '../deadline.js';
 import { toAwsProviderError, type AwsErrorRule } from './errors.js';
 
 export interface AwsCallOptions {
@@ -16,11 +17,15 @@ export interface AwsCallOptions {
  * @example const out = await awsCall({ service: 'SES', timeoutMs, signal }, (abortSignal) => client.send(cmd, { abortSignal }));
  */
 export async function awsCall<T>(options: AwsCallOptions, call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
-  const deadline = AbortSignal.timeout(options.timeoutMs);
+  let signal: AbortSignal | undefined;
   try {
-    return await call(AbortSignal.any([options.signal, deadline]));
+    return await withDeadline(options.timeoutMs, (s) => {
+      signal = s;
+      return call(s);
+    }, options.signal);
   } catch (err) {
-    throw toAwsProviderError(err, { service: options.service, timedOut: deadline.aborted, aborted: options.signal.aborted, timeoutMs: options.timeoutMs, rules: options.rules }) as ProviderError;
+    const timedOutNow = signal !== undefined && timedOut(signal);
+    throw toAwsProviderError(err, { service: options.service, timedOut: timedOutNow, aborted: options.signal.aborted, timeoutMs: options.timeoutMs, rules: options.rules }) as ProviderError;
   }
 }
 

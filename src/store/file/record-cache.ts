@@ -1,59 +1,85 @@
+interface Budgeted<T> {
+  entries: Map<string, { record: T; bytes: number }>;
+  bytes: number;
+  maxBytes: number;
+}
+
+/** Which records are open, and the bytes they may take beside the rest. */
+export interface OpenRecords<T> {
+  isOpen: (record: T) => boolean;
+  maxBytes: number;
+}
+
 /**
  * Parsed records kept after use, least recently used first out, bounded by the bytes of their
- * stored lines (a record with a 500 kB `html` costs what it weighs, not one slot).
+ * stored lines (a record with a 500 kB `html` costs what it weighs, not one slot). Records `open`
+ * names (a message still routing, or whose attempt waits for a receipt) are about to be read again:
+ * they have a budget of their own, so a burst of other records never pushes them out.
  */
 export class RecordCache<T> {
-  readonly #maxBytes: number;
-  readonly #entries = new Map<string, { record: T; bytes: number }>();
-  #bytes = 0;
+  readonly #isOpen: (record: T) => boolean;
+  // Each Map's order is its LRU order: a hit moves to the young end.
+  readonly #open: Budgeted<T>;
+  readonly #rest: Budgeted<T>;
 
-  constructor(maxBytes: number) {
-    this.#maxBytes = maxBytes;
+  constructor(maxBytes: number, open?: OpenRecords<T>) {
+    this.#isOpen = open?.isOpen ?? (() => false);
+    this.#open = { entries: new Map(), bytes: 0, maxBytes: open?.maxBytes ?? 0 };
+    this.#rest = { entries: new Map(), bytes: 0, maxBytes };
   }
 
   get bytes(): number {
-    return this.#bytes;
+    return this.#open.bytes + this.#rest.bytes;
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#open.entries.size + this.#rest.entries.size;
   }
 
   get(id: string): T | undefined {
-    const hit = this.#entries.get(id);
-    if (!hit) return undefined;
-    // Map order is the LRU order: a hit moves to the young end.
-    this.#entries.delete(id);
-    this.#entries.set(id, hit);
+    const part = this.#holding(id);
+    const hit = part?.entries.get(id);
+    if (!part || !hit) return undefined;
+    part.entries.delete(id);
+    part.entries.set(id, hit);
     return hit.record;
   }
 
   /** A look that does not count as a use (listing must not reorder or evict the hot records). */
   peek(id: string): T | undefined {
-    return this.#entries.get(id)?.record;
+    return (this.#open.entries.get(id) ?? this.#rest.entries.get(id))?.record;
   }
 
+  /** Keeps `record`, deciding again whether it is open: every stored change of a record comes here. */
   set(id: string, record: T, bytes: number): void {
     this.delete(id);
-    if (bytes > this.#maxBytes) return;
-    this.#entries.set(id, { record, bytes });
-    this.#bytes += bytes;
-    for (const [oldest, entry] of this.#entries) {
-      if (this.#bytes <= this.#maxBytes) break;
-      this.#entries.delete(oldest);
-      this.#bytes -= entry.bytes;
+    const part = this.#isOpen(record) && bytes <= this.#open.maxBytes ? this.#open : this.#rest;
+    if (bytes > part.maxBytes) return;
+    part.entries.set(id, { record, bytes });
+    part.bytes += bytes;
+    for (const [oldest, entry] of part.entries) {
+      if (part.bytes <= part.maxBytes) break;
+      part.entries.delete(oldest);
+      part.bytes -= entry.bytes;
     }
   }
 
   delete(id: string): void {
-    const hit = this.#entries.get(id);
-    if (!hit) return;
-    this.#entries.delete(id);
-    this.#bytes -= hit.bytes;
+    const part = this.#holding(id);
+    const hit = part?.entries.get(id);
+    if (!part || !hit) return;
+    part.entries.delete(id);
+    part.bytes -= hit.bytes;
   }
 
   /** Drops every record `matches` selects (a deleted partition's). */
   deleteWhere(matches: (id: string) => boolean): void {
-    for (const id of [...this.#entries.keys()]) if (matches(id)) this.delete(id);
+    for (const part of [this.#open, this.#rest]) {
+      for (const id of [...part.entries.keys()]) if (matches(id)) this.delete(id);
+    }
+  }
+
+  #holding(id: string): Budgeted<T> | undefined {
+    return this.#open.entries.has(id) ? this.#open : this.#rest.entries.has(id) ? this.#rest : undefined;
   }
 }

@@ -3,13 +3,13 @@ import type { PartitionedCollection } from '../store.js';
 import type { StagedAppend } from './append-file.js';
 import { NOTHING_STAGED, type GroupCommit, type Staged } from './group-commit.js';
 import { ID_LENGTH } from './line-scan.js';
-import { RecordCache } from './record-cache.js';
+import { RecordCache, type OpenRecords } from './record-cache.js';
 import { keyOfId, segmentKey } from './segment-key.js';
 import { listRecords } from './segment-list.js';
 import { SegmentSet } from './segment-set.js';
 import type { Segment } from './segment.js';
 
-export interface SegmentLogOptions {
+export interface SegmentLogOptions<T> {
   dir: string;
   /** The collection's name in commit markers (`messages`, `inbound`). */
   name?: string;
@@ -19,6 +19,8 @@ export interface SegmentLogOptions {
   onWrite: () => void;
   /** Bytes of parsed records kept after use (default 32 MiB). */
   cacheBytes?: number;
+  /** Records about to be read again, cached in a budget of their own. */
+  open?: OpenRecords<T>;
   /** Bytes the segment indexes may take (default 64 MiB). */
   indexBytes?: number;
   maxOpenFiles?: number;
@@ -44,14 +46,14 @@ const parse = <T>(line: Buffer): T => JSON.parse(line.toString('utf8', ID_LENGTH
  *   const log = await openSegmentLog<Message>({ dir: './data/messages', gc, onWrite });
  *   log.collection.put(message); await gc.commit();
  */
-export async function openSegmentLog<T extends { id: string }>(options: SegmentLogOptions) {
+export async function openSegmentLog<T extends { id: string }>(options: SegmentLogOptions<T>) {
   const maxLineBytes = options.maxLineBytes ?? 4 * 1024 * 1024;
   const name = options.name ?? 'records';
   const segments = await SegmentSet.open(options.dir, { indexBytes: options.indexBytes ?? 64 * 1024 * 1024, maxOpenFiles: options.maxOpenFiles ?? 64 }, {
     endOf: (key) => options.committedEnds?.get(`${name}/${key}`),
   });
   const pending = new Map<string, PendingLine<T>>();
-  const cache = new RecordCache<T>(options.cacheBytes ?? 32 * 1024 * 1024);
+  const cache = new RecordCache<T>(options.cacheBytes ?? 32 * 1024 * 1024, options.open);
   const reading = new Map<string, Promise<T | undefined>>();
 
   async function readStored(id: string): Promise<{ record: T; bytes: number } | undefined> {
