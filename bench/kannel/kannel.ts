@@ -1,0 +1,141 @@
+/**
+ * Kannel 1.4.5 as the bench runs it: bearerbox (with a fake SMSC and `store-type = file`), fakesmsc
+ * connected to that SMSC as the provider, and smsbox serving `/cgi-bin/sendsms`. Each start gets
+ * its own folder and free ports; `stop` ends smsbox, bearerbox and fakesmsc in that order, and
+ * every process is killed with the bench's other children however the bench exits.
+ */
+import { spawn } from 'node:child_process';
+import { accessSync, constants, readFileSync, writeFileSync, mkdirSync, createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { freePort, startChild, track, type Child } from '../procs.js';
+
+export interface KannelBinaries {
+  bearerbox: string;
+  smsbox: string;
+  fakesmsc: string;
+}
+
+const executable = (file: string) => {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const firstOf = (names: string[]) => names.find(executable);
+
+/** Where Debian's `kannel` and `kannel-extras` put them; undefined when any is missing. */
+export function findKannel(): KannelBinaries | undefined {
+  const bearerbox = firstOf(['/usr/sbin/bearerbox', '/usr/local/sbin/bearerbox', '/usr/bin/bearerbox']);
+  const smsbox = firstOf(['/usr/sbin/smsbox', '/usr/local/sbin/smsbox', '/usr/bin/smsbox']);
+  const fakesmsc = firstOf(['/usr/lib/kannel/test/fakesmsc', '/usr/local/lib/kannel/test/fakesmsc', '/usr/bin/fakesmsc']);
+  return bearerbox && smsbox && fakesmsc ? { bearerbox, smsbox, fakesmsc } : undefined;
+}
+
+/** `bearerbox --version`'s first line's version, e.g. `1.4.5`. */
+export function kannelVersion(bin: KannelBinaries): Promise<string> {
+  return new Promise((resolve) => {
+    const p = spawn(bin.bearerbox, ['--version'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    p.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    p.on('close', () => resolve(/version `([^']+)'/.exec(out)?.[1] ?? 'unknown'));
+    p.on('error', () => resolve('unknown'));
+  });
+}
+
+export interface Kannel {
+  /** smsbox's sendsms port. */
+  port: number;
+  sendsmsPath(text: string): string;
+  /** Messages fakesmsc has received, and when (epoch ms) the last one arrived. */
+  delivered(): { count: number; lastAt: number };
+  /** Resolves when fakesmsc has received `count` messages in all (rejects after `timeoutMs`). */
+  waitDelivered(count: number, timeoutMs: number): Promise<number>;
+  /** CPU seconds of bearerbox and smsbox together (fakesmsc is the provider's side, not counted). */
+  cpuSeconds(): number;
+  /** RSS of bearerbox + smsbox. */
+  rss(): number;
+  stop(): Promise<void>;
+}
+
+const TEMPLATE = new URL('./kannel.conf.template', import.meta.url).pathname;
+const USER = 'bench';
+
+async function smscOnline(adminPort: number, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${adminPort}/status.txt?password=${USER}`, { signal: AbortSignal.timeout(2000) });
+      if (/\(online /.test(await res.text())) return;
+    } catch {
+      // bearerbox still starting
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('kannel: fakesmsc did not come online at bearerbox');
+}
+
+export async function startKannel(bin: KannelBinaries, dir: string): Promise<Kannel> {
+  mkdirSync(dir, { recursive: true });
+  const ports = { ADMIN_PORT: await freePort(), SMSBOX_PORT: await freePort(), SMSC_PORT: await freePort(), SENDSMS_PORT: await freePort() };
+  const conf = join(dir, 'kannel.conf');
+  const fields: Record<string, string> = { ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), DIR: dir };
+  writeFileSync(conf, readFileSync(TEMPLATE, 'utf8').replace(/@([A-Z_]+)@/g, (m, name: string) => fields[name] ?? m));
+
+  const started: Child[] = [];
+  let fakesmsc: ReturnType<typeof spawn> | undefined;
+  const stop = async () => {
+    for (const c of started.splice(0).reverse()) await c.stop(10_000);
+    if (fakesmsc && fakesmsc.exitCode === null && fakesmsc.signalCode === null) {
+      const f = fakesmsc;
+      await new Promise<void>((resolve) => {
+        f.once('exit', () => resolve());
+        f.kill('SIGTERM');
+      });
+    }
+  };
+  let count = 0;
+  let lastAt = 0;
+  const waiters: { count: number; resolve: (at: number) => void }[] = [];
+  try {
+    // Verbosity 2 (warnings): a box at its default debug level logs every message.
+    started.push(await startChild({ name: 'bearerbox', cmd: bin.bearerbox, args: ['-v', '2', conf], cwd: dir, port: ports.ADMIN_PORT, readyPath: `/status.txt?password=${USER}`, logFile: join(dir, 'bearerbox.out'), readyTimeoutMs: 30_000 }));
+    // fakesmsc prints one line per message it receives (at its default debug level, which it needs for that).
+    fakesmsc = spawn(bin.fakesmsc, ['-H', '127.0.0.1', '-r', String(ports.SMSC_PORT), '-m', '0', '1 2 text unused'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    track(fakesmsc);
+    const log = createWriteStream(join(dir, 'fakesmsc.err'));
+    fakesmsc.stderr!.pipe(log);
+    for (const stream of [fakesmsc.stdout!, fakesmsc.stderr!]) {
+      createInterface({ input: stream }).on('line', (line) => {
+        if (!line.includes('Got message')) return;
+        count++;
+        lastAt = Date.now();
+        for (let i = waiters.length - 1; i >= 0; i--) {
+          if (count >= waiters[i].count) waiters.splice(i, 1)[0].resolve(lastAt);
+        }
+      });
+    }
+    await smscOnline(ports.ADMIN_PORT, Date.now() + 30_000);
+    started.push(await startChild({ name: 'smsbox', cmd: bin.smsbox, args: ['-v', '2', conf], cwd: dir, port: ports.SENDSMS_PORT, readyPath: '/cgi-bin/sendsms', logFile: join(dir, 'smsbox.out'), readyTimeoutMs: 30_000 }));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    port: ports.SENDSMS_PORT,
+    sendsmsPath: (text) => `/cgi-bin/sendsms?username=${USER}&password=${USER}&from=12345&to=%2B15551234567&text=${encodeURIComponent(text)}`,
+    delivered: () => ({ count, lastAt }),
+    waitDelivered: (want, timeoutMs) =>
+      count >= want
+        ? Promise.resolve(lastAt)
+        : new Promise<number>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`kannel: fakesmsc received ${count} of ${want} within ${timeoutMs} ms`)), timeoutMs);
+            waiters.push({ count: want, resolve: (at) => (clearTimeout(timer), resolve(at)) });
+          }),
+    cpuSeconds: () => started.reduce((a, c) => a + (c.alive() ? c.cpuSeconds() : 0), 0),
+    rss: () => started.reduce((a, c) => a + (c.alive() ? c.memory().rss : 0), 0),
+    stop,
+  };
+}
