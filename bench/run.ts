@@ -42,6 +42,10 @@
  * and BENCH_KANNEL_MESSAGES=20000 messages end to end to the provider, Kannel's time ÷ ours, with
  * fsync and (with Debian's eatmydata installed) without, in BENCH_ROUNDS alternating rounds; one
  * line says it was skipped otherwise. Writes .bench/kannel.md.
+ *
+ * Start-up (bench/startup.ts, `--only startup`, issue 14): time to ready and RSS at ready on a store
+ * with BENCH_RETAINED retained + BENCH_PENDING pending, and the live heap per pending fallback,
+ * BENCH_STARTUP_RUNS=3 runs each. Writes .bench/startup.md.
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, release, totalmem } from 'node:os';
@@ -61,6 +65,7 @@ import { runConsentBench, type ConsentSummary } from './consent.js';
 import { renderBridge, runBridgeBench } from './bridge.js';
 import { runKannelBench, type KannelSummary } from './kannel/run.js';
 import { renderKannel } from './kannel/report.js';
+import { renderStartup, runStartupBench, type StartupSummary } from './startup.js';
 import { renderConsentOnly, renderConsentStdout, renderWithConsent } from './report-consent.js';
 
 const env = (name: string, fallback: number) => {
@@ -81,7 +86,7 @@ const settings = {
 const pendingVia = process.env.BENCH_PENDING_VIA ?? 'auto';
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : process.env.BENCH_ONLY || undefined;
-const ONLY = ['postgres', 'consent', 'bridge', 'sns', 'kannel'];
+const ONLY = ['postgres', 'consent', 'bridge', 'sns', 'kannel', 'startup'];
 if (only !== undefined && !ONLY.includes(only)) throw new Error(`--only ${only}: only ${ONLY.map((o) => `"${o}"`).join(', ')} are known`);
 const pgSettings = {
   pending: env('BENCH_PG_PENDING', settings.pending),
@@ -155,6 +160,17 @@ if (only === 'kannel') {
   const out = process.env.BENCH_OUT ? join(ROOT, process.env.BENCH_OUT) : join(WORK, 'kannel.md');
   const rendered = renderKannel(kannel, kannelMeta());
   writeFileSync(join(WORK, 'last-kannel.json'), JSON.stringify({ machine, kannel }, null, 2));
+  writeFileSync(out, rendered);
+  process.stdout.write(`${rendered}\nwrote ${out}\n`);
+  process.exit(0);
+}
+
+const startupSettings = { retained: settings.retained, pending: settings.pending, runs: env('BENCH_STARTUP_RUNS', 3), receiptIndexMs: RECEIPT_INDEX_MS };
+if (only === 'startup') {
+  const startup = await runStartupBench({ dir: join(runDir, 'startup'), daemon, log, ...startupSettings });
+  const out = process.env.BENCH_OUT ? join(ROOT, process.env.BENCH_OUT) : join(WORK, 'startup.md');
+  const rendered = [`_\`npm run bench -- --only startup\` on ${machine.date} against \`${machine.commit}\`; load average ${machine.loadAvg} at the start, ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end._`, '', ...renderStartup(startup)].join('\n');
+  writeFileSync(join(WORK, 'last-startup.json'), JSON.stringify({ machine, startup }, null, 2));
   writeFileSync(out, rendered);
   process.stdout.write(`${rendered}\nwrote ${out}\n`);
   process.exit(0);
@@ -273,6 +289,9 @@ if (!only) {
 let consent: ConsentSummary | undefined;
 if (!only) consent = await runConsentBench({ dir: join(runDir, 'consent'), daemon, settings: consentSettings, log });
 
+let startup: StartupSummary | undefined;
+if (!only) startup = await runStartupBench({ dir: join(runDir, 'startup'), daemon, log, ...startupSettings });
+
 let kannel: KannelSummary | undefined;
 if (!only) kannel = await runKannelBench({ dir: join(runDir, 'kannel'), daemon, log, ...kannelSettings });
 
@@ -316,10 +335,10 @@ if (cluster || clusterError) {
   }
 }
 
-const summary: Summary & { consent?: ConsentSummary; kannel?: KannelSummary } = {
+const summary: Summary & { consent?: ConsentSummary; kannel?: KannelSummary; startup?: StartupSummary } = {
   machine: { ...machine, loadAvgEnd: loadavg().map((x) => x.toFixed(2)).join(' ') },
   settings: { rounds: settings.rounds, connections: settings.connections, warmupSec: settings.warmupSec, durationSec: settings.durationSec, retained: settings.retained, seed: seeded, receiptIndexMs: RECEIPT_INDEX_MS, seedSec, pending: settings.pending, pendingVia: via, neededRate, totalSec: (Date.now() - started) / 1000, only },
-  runs, timers, timerError, profile, postgres, consent, kannel,
+  runs, timers, timerError, profile, postgres, consent, kannel, startup,
 };
 if (only) {
   const out = process.env.BENCH_OUT ? join(ROOT, process.env.BENCH_OUT) : join(WORK, 'postgres.md');
@@ -329,7 +348,7 @@ if (only) {
 } else {
   const out = join(ROOT, process.env.BENCH_OUT ?? 'BENCHMARKS.md');
   writeFileSync(join(WORK, 'last-run.json'), JSON.stringify(summary, null, 2));
-  const kannelSection = kannel ? renderKannel(kannel, kannelMeta()) : '';
+  const kannelSection = [kannel ? renderKannel(kannel, kannelMeta()) : '', ...(startup ? renderStartup(startup) : [])].join('\n');
   writeFileSync(out, `${renderWithConsent(summary)}\n${kannelSection}`);
   process.stdout.write(`${renderStdout(summary)}\n${renderPostgresStdout(summary)}\n${consent ? renderConsentStdout(consent) : ''}\n${kannelSection}\n\nwrote ${out}\n`);
 }
