@@ -46,6 +46,10 @@
  * Start-up (bench/startup.ts, `--only startup`, issue 14): time to ready and RSS at ready on a store
  * with BENCH_RETAINED retained + BENCH_PENDING pending, and the live heap per pending fallback,
  * BENCH_STARTUP_RUNS=3 runs each. Writes .bench/startup.md.
+ *
+ * Receipts (bench/receipts.ts, `--only receipts`, issue 14): webhook receipts/s ÷ bare Koa, and
+ * after a restart (longest gap between answers), BENCH_RECEIPT_MESSAGES=20000 receipts per phase
+ * in BENCH_ROUNDS alternating rounds. Writes .bench/receipts.md.
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, release, totalmem } from 'node:os';
@@ -66,6 +70,7 @@ import { renderBridge, runBridgeBench } from './bridge.js';
 import { runKannelBench, type KannelSummary } from './kannel/run.js';
 import { renderKannel } from './kannel/report.js';
 import { renderStartup, runStartupBench, type StartupSummary } from './startup.js';
+import { renderReceipts, runReceiptBench, type ReceiptSummary } from './receipts.js';
 import { renderConsentOnly, renderConsentStdout, renderWithConsent } from './report-consent.js';
 
 const env = (name: string, fallback: number) => {
@@ -86,7 +91,7 @@ const settings = {
 const pendingVia = process.env.BENCH_PENDING_VIA ?? 'auto';
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : process.env.BENCH_ONLY || undefined;
-const ONLY = ['postgres', 'consent', 'bridge', 'sns', 'kannel', 'startup'];
+const ONLY = ['postgres', 'consent', 'bridge', 'sns', 'kannel', 'startup', 'receipts'];
 if (only !== undefined && !ONLY.includes(only)) throw new Error(`--only ${only}: only ${ONLY.map((o) => `"${o}"`).join(', ')} are known`);
 const pgSettings = {
   pending: env('BENCH_PG_PENDING', settings.pending),
@@ -171,6 +176,17 @@ if (only === 'startup') {
   const out = process.env.BENCH_OUT ? join(ROOT, process.env.BENCH_OUT) : join(WORK, 'startup.md');
   const rendered = [`_\`npm run bench -- --only startup\` on ${machine.date} against \`${machine.commit}\`; load average ${machine.loadAvg} at the start, ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end._`, '', ...renderStartup(startup)].join('\n');
   writeFileSync(join(WORK, 'last-startup.json'), JSON.stringify({ machine, startup }, null, 2));
+  writeFileSync(out, rendered);
+  process.stdout.write(`${rendered}\nwrote ${out}\n`);
+  process.exit(0);
+}
+
+const receiptSettings = { rounds: settings.rounds, connections: settings.connections, messages: env('BENCH_RECEIPT_MESSAGES', 20_000) };
+if (only === 'receipts') {
+  const receipts = await runReceiptBench({ dir: join(runDir, 'receipts'), daemon, log, ...receiptSettings });
+  const out = process.env.BENCH_OUT ? join(ROOT, process.env.BENCH_OUT) : join(WORK, 'receipts.md');
+  const rendered = [`_\`npm run bench -- --only receipts\` on ${machine.date} against \`${machine.commit}\`; load average ${machine.loadAvg} at the start, ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end._`, '', ...renderReceipts(receipts)].join('\n');
+  writeFileSync(join(WORK, 'last-receipts.json'), JSON.stringify({ machine, receipts }, null, 2));
   writeFileSync(out, rendered);
   process.stdout.write(`${rendered}\nwrote ${out}\n`);
   process.exit(0);
@@ -292,6 +308,9 @@ if (!only) consent = await runConsentBench({ dir: join(runDir, 'consent'), daemo
 let startup: StartupSummary | undefined;
 if (!only) startup = await runStartupBench({ dir: join(runDir, 'startup'), daemon, log, ...startupSettings });
 
+let receipts: ReceiptSummary | undefined;
+if (!only) receipts = await runReceiptBench({ dir: join(runDir, 'receipts'), daemon, log, ...receiptSettings });
+
 let kannel: KannelSummary | undefined;
 if (!only) kannel = await runKannelBench({ dir: join(runDir, 'kannel'), daemon, log, ...kannelSettings });
 
@@ -335,10 +354,10 @@ if (cluster || clusterError) {
   }
 }
 
-const summary: Summary & { consent?: ConsentSummary; kannel?: KannelSummary; startup?: StartupSummary } = {
+const summary: Summary & { consent?: ConsentSummary; kannel?: KannelSummary; startup?: StartupSummary; receipts?: ReceiptSummary } = {
   machine: { ...machine, loadAvgEnd: loadavg().map((x) => x.toFixed(2)).join(' ') },
   settings: { rounds: settings.rounds, connections: settings.connections, warmupSec: settings.warmupSec, durationSec: settings.durationSec, retained: settings.retained, seed: seeded, receiptIndexMs: RECEIPT_INDEX_MS, seedSec, pending: settings.pending, pendingVia: via, neededRate, totalSec: (Date.now() - started) / 1000, only },
-  runs, timers, timerError, profile, postgres, consent, kannel, startup,
+  runs, timers, timerError, profile, postgres, consent, kannel, startup, receipts,
 };
 if (only) {
   const out = process.env.BENCH_OUT ? join(ROOT, process.env.BENCH_OUT) : join(WORK, 'postgres.md');
@@ -348,7 +367,7 @@ if (only) {
 } else {
   const out = join(ROOT, process.env.BENCH_OUT ?? 'BENCHMARKS.md');
   writeFileSync(join(WORK, 'last-run.json'), JSON.stringify(summary, null, 2));
-  const kannelSection = [kannel ? renderKannel(kannel, kannelMeta()) : '', ...(startup ? renderStartup(startup) : [])].join('\n');
+  const kannelSection = [kannel ? renderKannel(kannel, kannelMeta()) : '', ...(startup ? renderStartup(startup) : []), ...(receipts ? renderReceipts(receipts) : [])].join('\n');
   writeFileSync(out, `${renderWithConsent(summary)}\n${kannelSection}`);
   process.stdout.write(`${renderStdout(summary)}\n${renderPostgresStdout(summary)}\n${consent ? renderConsentStdout(consent) : ''}\n${kannelSection}\n\nwrote ${out}\n`);
 }
