@@ -29,8 +29,7 @@ function ratio(values: (t: KannelTarget, round: number) => number | undefined, a
 }
 
 export function renderKannel(s: KannelSummary, m: { date: string; commit: string; loadAvgStart: string; loadAvgEnd: string }): string {
-  const head = ['## Issue 14 — against Kannel', ''];
-  if (s.skipped) return [...head, `${s.skipped}.`, ''].join('\n');
+  const head = ['## Issue 14 — against Kannel', '', ...(s.skipped ? [`**${s.skipped}.** The rows below without Kannel were still measured.`, ''] : [])];
   const { rounds, connections, warmupSec, durationSec, messages } = s.settings;
   const acc = (t: KannelTarget, r: number) => s.accepts.find((x) => x.target === t && x.round === r)?.acceptsPerSec;
   const e2e = (t: KannelTarget, r: number) => s.endToEnd.find((x) => x.target === t && x.round === r)?.endToEndSec;
@@ -49,7 +48,7 @@ export function renderKannel(s: KannelSummary, m: { date: string; commit: string
   if (e2eNoSync) rows.push(`| Same, fsync off on our side, like Kannel | ${e2eNoSync.value.toFixed(2)} (${e2eNoSync.a.toFixed(2)} s vs ${e2eNoSync.b.toFixed(2)} s; rounds ${list(e2eNoSync.rounds)}) | – | – |`);
   return [
     ...head,
-    `_\`npm run bench -- --only kannel\` on ${m.date} against \`${m.commit}\`; load average ${m.loadAvgStart} at the start, ${m.loadAvgEnd} at the end. Kannel ${s.version} from Debian (bearerbox with a fake SMSC and \`store-type = file\`, smsbox, fakesmsc as the SMSC; bench/kannel/kannel.conf.template). ${rounds} alternating rounds; accepts: ${connections} keep-alive connections, ${warmupSec} s warm-up then ${durationSec} s measured; end to end: ${n0(messages)} requests over ${connections} connections, timed from the first request to the ${n0(messages)}-th message at the provider (fakesmsc's own output for Kannel, an Infobip-shaped fake in its own process for Switchboard). Same client (autocannon in the bench process) for all; a fresh process tree and folder for every run._`,
+    `_\`npm run bench -- --only kannel\` on ${m.date} against \`${m.commit}\`; load average ${m.loadAvgStart} at the start, ${m.loadAvgEnd} at the end. Kannel ${s.version ?? '(absent)'} from Debian (bearerbox with a fake SMSC and \`store-type = file\`, smsbox, fakesmsc as the SMSC; bench/kannel/kannel.conf.template). ${rounds} alternating rounds; accepts: ${connections} keep-alive connections, ${warmupSec} s warm-up then ${durationSec} s measured; end to end: ${n0(messages)} requests over ${connections} connections, timed from the first request to the ${n0(messages)}-th message at the provider (fakesmsc's own output for Kannel, an Infobip-shaped fake in its own process for Switchboard). Same client (autocannon in the bench process) for all; a fresh process tree and folder for every run._`,
     '',
     `**Kannel does not fsync** its store file: its accepts survive a crash of the process, not of the machine. Switchboard fsyncs every group commit; the "fsync off" rows preload libeatmydata into the daemon to show what that costs (the daemon has no such setting).${s.noFsyncSkipped ? ` ${s.noFsyncSkipped}.` : ''}`,
     '',
