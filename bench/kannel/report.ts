@@ -28,8 +28,22 @@ function ratio(values: (t: KannelTarget, round: number) => number | undefined, a
   return { value: median(as) / median(bs), a: median(as), b: median(bs), rounds: per };
 }
 
+/** How to reproduce, kept in the generated section so a full run does not lose it. */
+export const KANNEL_HOW = [
+  'Install Kannel and eatmydata from Debian (bookworm has Kannel 1.4.5-12; `kannel-extras` brings fakesmsc to `/usr/lib/kannel/test/fakesmsc`; the packages start no service in a container without an init), then run only this section:',
+  '',
+  '```sh',
+  'apt-get install -y kannel kannel-extras eatmydata',
+  'npm run bench -- --only kannel      # writes .bench/kannel.md; a full `npm run bench` puts it here',
+  '# smaller: BENCH_ROUNDS=3 BENCH_WARMUP=1 BENCH_DURATION=5 BENCH_KANNEL_MESSAGES=5000 npm run bench -- --only kannel',
+  '```',
+  '',
+  'The bench writes each run\'s kannel.conf from bench/kannel/kannel.conf.template into a temp folder with free ports and starts bearerbox, fakesmsc and smsbox itself (bench/kannel/kannel.ts); nothing listens once it ends. Without Kannel one line says so and the Switchboard and Koa rows are still measured; without eatmydata the fsync-off rows are left out.',
+  '',
+];
+
 export function renderKannel(s: KannelSummary, m: { date: string; commit: string; loadAvgStart: string; loadAvgEnd: string }): string {
-  const head = ['## Issue 14 — against Kannel', '', ...(s.skipped ? [`**${s.skipped}.** The rows below without Kannel were still measured.`, ''] : [])];
+  const head = ['## Issue 14 — against Kannel', '', ...KANNEL_HOW, ...(s.skipped ? [`**${s.skipped}.** The rows below without Kannel were still measured.`, ''] : [])];
   const { rounds, connections, warmupSec, durationSec, messages } = s.settings;
   const acc = (t: KannelTarget, r: number) => s.accepts.find((x) => x.target === t && x.round === r)?.acceptsPerSec;
   const e2e = (t: KannelTarget, r: number) => s.endToEnd.find((x) => x.target === t && x.round === r)?.endToEndSec;
