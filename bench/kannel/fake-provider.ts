@@ -1,15 +1,27 @@
 /**
- * The provider of the end-to-end runs, in a process of its own as fakesmsc is for Kannel: answers
- * Infobip's `POST /sms/3/messages` the way Infobip does (one message, PENDING) and counts them.
- * `GET /count` says how many arrived and when the last one did (epoch ms, this host's clock).
+ * The provider's side of the end-to-end runs, in a process of its own for both gateways, so that
+ * arrivals are stamped the same way and not by the busy bench process. `GET /count` says how many
+ * arrived and when the last one did (epoch ms, this host's clock).
  *
- *   node --import tsx bench/kannel/fake-provider.ts <port>
+ * For Switchboard it is the provider: it answers Infobip's `POST /sms/3/messages` the way Infobip
+ * does (one message, PENDING). With `--fakesmsc` it reads fakesmsc's log on stdin instead and
+ * counts the lines fakesmsc prints per message it receives from Kannel.
+ *
+ *   node --import tsx bench/kannel/fake-provider.ts <port> [--fakesmsc]
  */
 import { createServer } from 'node:http';
+import { createInterface } from 'node:readline';
 
 const port = Number(process.argv[2] ?? 0);
 let count = 0;
 let lastAt = 0;
+if (process.argv[3] === '--fakesmsc') {
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    if (!line.includes('Got message')) return;
+    count++;
+    lastAt = Date.now();
+  });
+}
 const PENDING = { groupId: 1, groupName: 'PENDING', id: 26, name: 'PENDING_ACCEPTED', description: 'Message sent to next instance' };
 
 const server = createServer((req, res) => {

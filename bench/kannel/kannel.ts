@@ -1,14 +1,15 @@
 /**
  * Kannel 1.4.5 as the bench runs it: bearerbox (with a fake SMSC and `store-type = file`), fakesmsc
- * connected to that SMSC as the provider, and smsbox serving `/cgi-bin/sendsms`. Each start gets
- * its own folder and free ports; `stop` ends smsbox, bearerbox and fakesmsc in that order, and
+ * connected to that SMSC as the provider (its log read by a counter process), and smsbox serving
+ * `/cgi-bin/sendsms`. Each start gets its own folder and free ports; `stop` ends smsbox,
+ * bearerbox, fakesmsc and the counter in that order, and
  * every process is killed with the bench's other children however the bench exits.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants, readFileSync, writeFileSync, mkdirSync, createWriteStream } from 'node:fs';
+import { accessSync, constants, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { freePort, startChild, track, type Child } from '../procs.js';
+import { startArrivals, type Arrivals } from './arrivals.js';
 
 export interface KannelBinaries {
   bearerbox: string;
@@ -50,10 +51,8 @@ export interface Kannel {
   /** smsbox's sendsms port. */
   port: number;
   sendsmsPath(text: string): string;
-  /** Messages fakesmsc has received, and when (epoch ms) the last one arrived. */
-  delivered(): { count: number; lastAt: number };
-  /** Resolves when fakesmsc has received `count` messages in all (rejects after `timeoutMs`). */
-  waitDelivered(count: number, timeoutMs: number): Promise<number>;
+  /** Counts what fakesmsc received, stamped in a process of its own. */
+  arrivals: Arrivals;
   /** CPU seconds of bearerbox and smsbox together (fakesmsc is the provider's side, not counted). */
   cpuSeconds(): number;
   /** RSS of bearerbox + smsbox. */
@@ -86,6 +85,7 @@ export async function startKannel(bin: KannelBinaries, dir: string): Promise<Kan
 
   const started: Child[] = [];
   let fakesmsc: ReturnType<typeof spawn> | undefined;
+  let arrivals: Arrivals | undefined;
   const stop = async () => {
     for (const c of started.splice(0).reverse()) await c.stop(10_000);
     if (fakesmsc && fakesmsc.exitCode === null && fakesmsc.signalCode === null) {
@@ -95,28 +95,16 @@ export async function startKannel(bin: KannelBinaries, dir: string): Promise<Kan
         f.kill('SIGTERM');
       });
     }
+    await arrivals?.child.stop();
   };
-  let count = 0;
-  let lastAt = 0;
-  const waiters: { count: number; resolve: (at: number) => void }[] = [];
   try {
+    arrivals = await startArrivals(dir, 'fakesmsc');
     // Verbosity 2 (warnings): a box at its default debug level logs every message.
     started.push(await startChild({ name: 'bearerbox', cmd: bin.bearerbox, args: ['-v', '2', conf], cwd: dir, port: ports.ADMIN_PORT, readyPath: `/status.txt?password=${USER}`, logFile: join(dir, 'bearerbox.out'), readyTimeoutMs: 30_000 }));
-    // fakesmsc prints one line per message it receives (at its default debug level, which it needs for that).
-    fakesmsc = spawn(bin.fakesmsc, ['-H', '127.0.0.1', '-r', String(ports.SMSC_PORT), '-m', '0', '1 2 text unused'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    // fakesmsc logs one line per message it receives on stderr (at its default debug level, which
+    // it needs for that), straight into the counter's stdin.
+    fakesmsc = spawn(bin.fakesmsc, ['-H', '127.0.0.1', '-r', String(ports.SMSC_PORT), '-m', '0', '1 2 text unused'], { cwd: dir, stdio: ['ignore', 'ignore', arrivals.child.stdin!] });
     track(fakesmsc);
-    const log = createWriteStream(join(dir, 'fakesmsc.err'));
-    fakesmsc.stderr!.pipe(log);
-    for (const stream of [fakesmsc.stdout!, fakesmsc.stderr!]) {
-      createInterface({ input: stream }).on('line', (line) => {
-        if (!line.includes('Got message')) return;
-        count++;
-        lastAt = Date.now();
-        for (let i = waiters.length - 1; i >= 0; i--) {
-          if (count >= waiters[i].count) waiters.splice(i, 1)[0].resolve(lastAt);
-        }
-      });
-    }
     await smscOnline(ports.ADMIN_PORT, Date.now() + 30_000);
     started.push(await startChild({ name: 'smsbox', cmd: bin.smsbox, args: ['-v', '2', conf], cwd: dir, port: ports.SENDSMS_PORT, readyPath: '/cgi-bin/sendsms', logFile: join(dir, 'smsbox.out'), readyTimeoutMs: 30_000 }));
   } catch (err) {
@@ -126,14 +114,7 @@ export async function startKannel(bin: KannelBinaries, dir: string): Promise<Kan
   return {
     port: ports.SENDSMS_PORT,
     sendsmsPath: (text) => `/cgi-bin/sendsms?username=${USER}&password=${USER}&from=12345&to=%2B15551234567&text=${encodeURIComponent(text)}`,
-    delivered: () => ({ count, lastAt }),
-    waitDelivered: (want, timeoutMs) =>
-      count >= want
-        ? Promise.resolve(lastAt)
-        : new Promise<number>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`kannel: fakesmsc received ${count} of ${want} within ${timeoutMs} ms`)), timeoutMs);
-            waiters.push({ count: want, resolve: (at) => (clearTimeout(timer), resolve(at)) });
-          }),
+    arrivals,
     cpuSeconds: () => started.reduce((a, c) => a + (c.alive() ? c.cpuSeconds() : 0), 0),
     rss: () => started.reduce((a, c) => a + (c.alive() ? c.memory().rss : 0), 0),
     stop,

@@ -15,6 +15,7 @@ import autocannon from 'autocannon';
 import { API_KEY, fileStoreHeader, sendBody } from '../config.js';
 import { measureAccepts, type LoadResult } from '../load.js';
 import { freePort, ROOT, startChild, type Child } from '../procs.js';
+import { startArrivals, type Arrivals } from './arrivals.js';
 import { findKannel, kannelVersion, startKannel, type KannelBinaries } from './kannel.js';
 
 export type KannelTarget = 'kannel' | 'switchboard' | 'switchboard-nofsync' | 'koa';
@@ -52,7 +53,6 @@ export interface KannelSummary {
 
 const EATMYDATA = ['/usr/lib/x86_64-linux-gnu/libeatmydata.so', '/usr/lib/aarch64-linux-gnu/libeatmydata.so', '/usr/lib/libeatmydata.so', '/usr/local/lib/libeatmydata.so'];
 const TEXT = (JSON.parse(sendBody()) as { content: { text: string } }).content.text;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One line for the console and the report when Kannel is absent. */
 export const KANNEL_ABSENT = 'Kannel not installed (no bearerbox, smsbox or fakesmsc): skipped; `apt-get install -y kannel kannel-extras` to compare';
@@ -77,9 +77,8 @@ interface Server {
   port: number;
   cpuSeconds(): number;
   stop(): Promise<void>;
-  /** End to end: the N-th arrival at the provider (epoch ms). */
-  waitDelivered(count: number, timeoutMs: number): Promise<number>;
-  delivered(): number;
+  /** End to end: where arrivals at the provider are counted (none for Koa). */
+  arrivals?: Arrivals;
   request: { method: 'GET' | 'POST'; path: string; headers?: Record<string, string>; body?: string };
 }
 
@@ -87,53 +86,36 @@ async function startServer(target: KannelTarget, dir: string, daemon: { cmd: str
   mkdirSync(dir, { recursive: true });
   if (target === 'kannel') {
     const k = await startKannel(kannel!, dir);
-    return { port: k.port, cpuSeconds: k.cpuSeconds, stop: k.stop, waitDelivered: k.waitDelivered, delivered: () => k.delivered().count, request: { method: 'GET', path: k.sendsmsPath(TEXT) } };
+    return { port: k.port, cpuSeconds: k.cpuSeconds, stop: k.stop, arrivals: k.arrivals, request: { method: 'GET', path: k.sendsmsPath(TEXT) } };
   }
   const port = await freePort();
   if (target === 'koa') {
     const c = await startChild({ name: 'koa', cmd: process.execPath, args: ['--import', 'tsx', join(ROOT, 'bench/baseline-server.ts'), String(port)], cwd: dir, port, readyPath: '/', logFile: join(dir, 'server.log') });
-    return { port, cpuSeconds: c.cpuSeconds, stop: () => c.stop(), waitDelivered: () => Promise.reject(new Error('koa has no provider')), delivered: () => 0, request: { method: 'POST', path: '/v1/messages' } };
+    return { port, cpuSeconds: c.cpuSeconds, stop: () => c.stop(), request: { method: 'POST', path: '/v1/messages' } };
   }
-  const providerPort = await freePort();
-  const provider = await startChild({ name: 'fake-provider', cmd: process.execPath, args: ['--import', 'tsx', join(ROOT, 'bench/kannel/fake-provider.ts'), String(providerPort)], cwd: dir, port: providerPort, readyPath: '/count', logFile: join(dir, 'provider.log') });
+  const provider = await startArrivals(dir, 'infobip');
   const config = join(dir, 'gateway.yaml');
-  writeFileSync(config, gatewayYaml(dir, port, providerPort));
+  writeFileSync(config, gatewayYaml(dir, port, provider.port));
   const preload = target === 'switchboard-nofsync' ? { LD_PRELOAD: [eatmydata!, process.env.LD_PRELOAD].filter(Boolean).join(':') } : undefined;
   let d: Child;
   try {
     d = await startChild({ name: target, cmd: daemon.cmd, args: [...daemon.args, 'start', '--config', config], cwd: dir, port, readyPath: '/-/ready', logFile: join(dir, 'server.log'), env: preload });
   } catch (err) {
-    await provider.stop();
+    await provider.child.stop();
     throw err;
   }
   if (preload && !readFileSync(`/proc/${d.pid}/maps`, 'utf8').includes('libeatmydata')) {
-    await Promise.all([d.stop(), provider.stop()]);
+    await Promise.all([d.stop(), provider.child.stop()]);
     throw new Error(`${target}: libeatmydata was not loaded into the daemon`);
   }
-  let count = 0;
-  const poll = async () => {
-    const r = (await (await fetch(`http://127.0.0.1:${providerPort}/count`)).json()) as { count: number; lastAt: number };
-    count = r.count;
-    return r;
-  };
   return {
     port,
     cpuSeconds: d.cpuSeconds,
     stop: async () => {
       await d.stop();
-      await provider.stop();
+      await provider.child.stop();
     },
-    // The provider stamps each arrival itself; polling only learns when the N-th came.
-    waitDelivered: async (want, timeoutMs) => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const r = await poll();
-        if (r.count >= want) return r.lastAt;
-        if (Date.now() > deadline) throw new Error(`${target}: the provider received ${r.count} of ${want} within ${timeoutMs} ms`);
-        await sleep(50);
-      }
-    },
-    delivered: () => count,
+    arrivals: provider,
     request: { method: 'POST', path: '/v1/messages', headers: { 'content-type': 'application/json', 'x-api-key': API_KEY }, body: sendBody('e2e') },
   };
 }
@@ -161,10 +143,10 @@ async function endToEndRun(target: EndToEndRun['target'], round: number, s: Serv
   const submitSec = (Date.now() - t0) / 1000;
   const accepted = a['2xx'];
   try {
-    const lastAt = await s.waitDelivered(accepted, 120_000);
-    return { target, round, messages, submitSec, endToEndSec: accepted === messages ? (lastAt - t0) / 1000 : undefined, arrived: s.delivered(), non2xx: a.non2xx, errors: a.errors + a.timeouts };
+    const lastAt = await s.arrivals!.waitFor(accepted, 120_000);
+    return { target, round, messages, submitSec, endToEndSec: accepted === messages ? (lastAt - t0) / 1000 : undefined, arrived: s.arrivals!.count(), non2xx: a.non2xx, errors: a.errors + a.timeouts };
   } catch {
-    return { target, round, messages, submitSec, arrived: s.delivered(), non2xx: a.non2xx, errors: a.errors + a.timeouts };
+    return { target, round, messages, submitSec, arrived: s.arrivals!.count(), non2xx: a.non2xx, errors: a.errors + a.timeouts };
   }
 }
 
