@@ -76,12 +76,19 @@ async function smscOnline(adminPort: number, deadline: number): Promise<void> {
   throw new Error('kannel: fakesmsc did not come online at bearerbox');
 }
 
+/** The template with every `@NAME@` filled; a field the template names but `fields` lacks is an error. */
+export function kannelConf(fields: Record<string, string | number>): string {
+  return readFileSync(TEMPLATE, 'utf8').replace(/@([A-Z_]+)@/g, (_, name: string) => {
+    if (fields[name] === undefined) throw new Error(`kannel.conf.template: no value for @${name}@`);
+    return String(fields[name]);
+  });
+}
+
 export async function startKannel(bin: KannelBinaries, dir: string): Promise<Kannel> {
   mkdirSync(dir, { recursive: true });
   const ports = { ADMIN_PORT: await freePort(), SMSBOX_PORT: await freePort(), SMSC_PORT: await freePort(), SENDSMS_PORT: await freePort() };
   const conf = join(dir, 'kannel.conf');
-  const fields: Record<string, string> = { ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), DIR: dir };
-  writeFileSync(conf, readFileSync(TEMPLATE, 'utf8').replace(/@([A-Z_]+)@/g, (m, name: string) => fields[name] ?? m));
+  writeFileSync(conf, kannelConf({ ...ports, DIR: dir }));
 
   const started: Child[] = [];
   let fakesmsc: ReturnType<typeof spawn> | undefined;
