@@ -367,7 +367,7 @@ if (only) {
 } else {
   const out = join(ROOT, process.env.BENCH_OUT ?? 'BENCHMARKS.md');
   writeFileSync(join(WORK, 'last-run.json'), JSON.stringify(summary, null, 2));
-  const kannelSection = [kannel ? renderKannel(kannel, kannelMeta()) : '', ...(startup ? renderStartup(startup) : []), ...(receipts ? renderReceipts(receipts) : [])].join('\n');
+  const kannelSection = [kannel ? renderKannel(kannel, kannelMeta()) : '', ...(startup || receipts ? ['## Issue 14 — start-up, memory and receipts', ''] : []), ...(startup ? renderStartup(startup) : []), ...(receipts ? renderReceipts(receipts) : [])].join('\n');
   writeFileSync(out, `${renderWithConsent(summary)}\n${kannelSection}`);
   process.stdout.write(`${renderStdout(summary)}\n${renderPostgresStdout(summary)}\n${consent ? renderConsentStdout(consent) : ''}\n${kannelSection}\n\nwrote ${out}\n`);
 }
