@@ -2,8 +2,8 @@
  * Kannel 1.4.5 as the bench runs it: bearerbox (with a fake SMSC and `store-type = file`), fakesmsc
  * connected to that SMSC as the provider (its log read by a counter process), and smsbox serving
  * `/cgi-bin/sendsms`. Each start gets its own folder and free ports; `stop` ends smsbox,
- * bearerbox, fakesmsc and the counter in that order, and
- * every process is killed with the bench's other children however the bench exits.
+ * bearerbox, fakesmsc and the counter in that order, and every process is killed with the bench's
+ * other children however the bench exits.
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -98,7 +98,8 @@ export async function startKannel(bin: KannelBinaries, dir: string): Promise<Kan
     if (fakesmsc && fakesmsc.exitCode === null && fakesmsc.signalCode === null) {
       const f = fakesmsc;
       await new Promise<void>((resolve) => {
-        f.once('exit', () => resolve());
+        const force = setTimeout(() => f.kill('SIGKILL'), 5_000);
+        f.once('exit', () => (clearTimeout(force), resolve()));
         f.kill('SIGTERM');
       });
     }
