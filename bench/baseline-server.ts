@@ -1,6 +1,7 @@
 /**
  * The baseline: a bare Koa + koa-bodyparser app that parses the same JSON body as
- * `POST /v1/messages` and answers `202 {id, status}` without storing anything.
+ * `POST /v1/messages` and answers `202 {id, status}` without storing anything; the same for the
+ * mock provider's receipt webhook `POST /webhooks/m/status` (200).
  *
  *   node --import tsx bench/baseline-server.ts <port>
  */
@@ -12,6 +13,12 @@ const port = Number(process.argv[2] ?? 0);
 const app = new Koa();
 app.use(bodyParser());
 app.use((ctx) => {
+  if (ctx.method === 'POST' && ctx.path === '/webhooks/m/status') {
+    // The receipt webhook's counterpart (bench/receipts.ts): parse, answer 200 as the daemon does.
+    ctx.status = 200;
+    ctx.body = { ok: typeof (ctx.request.body as { messageId?: unknown } | undefined)?.messageId === 'string' };
+    return;
+  }
   if (ctx.method !== 'POST' || ctx.path !== '/v1/messages') {
     ctx.status = 404;
     return;

@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, rmSync, symlinkSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 
 export const ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 export const WORK = join(ROOT, '.bench');
@@ -38,6 +39,12 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     cleanupAll();
     process.exit(130);
   });
+}
+
+/** Kills `child` with the others when the bench exits (for children not started by `startChild`). */
+export function track(child: ChildProcess): void {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
 }
 
 export function freePort(): Promise<number> {
@@ -93,6 +100,8 @@ export interface Child {
   /** SIGSTOP / SIGCONT: the process is frozen in place, connections and all. */
   pause(): void;
   resume(): void;
+  /** Its standard input, when started with `stdin: 'pipe'` (another child may write to it directly). */
+  stdin?: Writable;
 }
 
 const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
@@ -125,10 +134,10 @@ async function waitFor(url: string, child: ChildProcess, timeoutMs: number, log:
 }
 
 /** Spawns a server and resolves once `readyPath` answers below 500. */
-export async function startChild(options: { name: string; cmd: string; args: string[]; cwd: string; port: number; readyPath: string; logFile: string; readyTimeoutMs?: number; env?: Record<string, string> }): Promise<Child> {
+export async function startChild(options: { name: string; cmd: string; args: string[]; cwd: string; port: number; readyPath: string; logFile: string; readyTimeoutMs?: number; env?: Record<string, string>; stdin?: 'pipe' }): Promise<Child> {
   mkdirSync(options.cwd, { recursive: true });
   const log = createWriteStream(options.logFile, { flags: 'a' });
-  const child = spawn(options.cmd, options.args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env, NODE_ENV: 'production' } });
+  const child = spawn(options.cmd, options.args, { cwd: options.cwd, stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env, NODE_ENV: 'production' } });
   children.add(child);
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
@@ -143,6 +152,7 @@ export async function startChild(options: { name: string; cmd: string; args: str
     memory: () => procStatus(pid),
     cpuSeconds: () => procCpu(pid),
     alive: () => child.exitCode === null && child.signalCode === null,
+    stdin: child.stdin ?? undefined,
     pause: () => child.kill('SIGSTOP'),
     resume: () => child.kill('SIGCONT'),
     kill: () =>

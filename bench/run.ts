@@ -36,6 +36,20 @@
  * SNS (bench/sns.ts, `--only sns`): signed SNS notifications verified and ingested per second ÷ the
  * mock plugin's status webhook, BENCH_ROUNDS rounds of at most 5 s; BENCH_SNS_SIGNED=75000 envelopes
  * are signed first. Writes .bench/sns.md.
+ *
+ * Kannel (bench/kannel/, `--only kannel`, issue 14): when Debian's kannel and kannel-extras are
+ * installed, accepts/s on a route whose provider does not answer ÷ Kannel sendsms/s and ÷ bare Koa,
+ * and BENCH_KANNEL_MESSAGES=20000 messages end to end to the provider, Kannel's time ÷ ours, with
+ * fsync and (with Debian's eatmydata installed) without, in BENCH_ROUNDS alternating rounds; one
+ * line says it was skipped otherwise. Writes .bench/kannel.md.
+ *
+ * Start-up (bench/startup.ts, `--only startup`, issue 14): time to ready and RSS at ready on a store
+ * with BENCH_RETAINED retained + BENCH_PENDING pending, and the live heap per pending fallback,
+ * BENCH_STARTUP_RUNS=3 runs each. Writes .bench/startup.md.
+ *
+ * Receipts (bench/receipts.ts, `--only receipts`, issue 14): webhook receipts/s ÷ bare Koa, and
+ * after a restart (longest gap between answers), BENCH_RECEIPT_MESSAGES=20000 receipts per phase
+ * in BENCH_ROUNDS alternating rounds. Writes .bench/receipts.md.
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, release, totalmem } from 'node:os';
@@ -53,6 +67,10 @@ import { seedRetained } from './seed.js';
 import { runTimerLag, type TimerResult } from './timers.js';
 import { runConsentBench, type ConsentSummary } from './consent.js';
 import { renderBridge, runBridgeBench } from './bridge.js';
+import { runKannelBench, type KannelSummary } from './kannel/run.js';
+import { renderKannel } from './kannel/report.js';
+import { renderStartup, runStartupBench, type StartupSummary } from './startup.js';
+import { renderReceipts, runReceiptBench, type ReceiptSummary } from './receipts.js';
 import { renderConsentOnly, renderConsentStdout, renderWithConsent } from './report-consent.js';
 
 const env = (name: string, fallback: number) => {
@@ -73,7 +91,8 @@ const settings = {
 const pendingVia = process.env.BENCH_PENDING_VIA ?? 'auto';
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : process.env.BENCH_ONLY || undefined;
-if (only !== undefined && only !== 'postgres' && only !== 'consent' && only !== 'bridge' && only !== 'sns') throw new Error(`--only ${only}: only "postgres", "consent", "bridge" and "sns" are known`);
+const ONLY = ['postgres', 'consent', 'bridge', 'sns', 'kannel', 'startup', 'receipts'];
+if (only !== undefined && !ONLY.includes(only)) throw new Error(`--only ${only}: only ${ONLY.map((o) => `"${o}"`).join(', ')} are known`);
 const pgSettings = {
   pending: env('BENCH_PG_PENDING', settings.pending),
   spreadSec: env('BENCH_PG_SPREAD', 600),
@@ -134,6 +153,40 @@ if (only === 'sns') {
   const out = process.env.BENCH_OUT ? join(ROOT, process.env.BENCH_OUT) : join(WORK, 'sns.md');
   const rendered = renderSns(sns, { date: machine.date, commit: machine.commit, loadAvgStart: machine.loadAvg, loadAvgEnd: loadavg().map((x) => x.toFixed(2)).join(' ') });
   writeFileSync(join(WORK, 'last-sns.json'), JSON.stringify({ machine, sns }, null, 2));
+  writeFileSync(out, rendered);
+  process.stdout.write(`${rendered}\nwrote ${out}\n`);
+  process.exit(0);
+}
+
+const kannelSettings = { rounds: settings.rounds, connections: settings.connections, warmupSec: settings.warmupSec, durationSec: settings.durationSec, messages: env('BENCH_KANNEL_MESSAGES', 20_000) };
+const kannelMeta = () => ({ date: machine.date, commit: machine.commit, loadAvgStart: machine.loadAvg, loadAvgEnd: loadavg().map((x) => x.toFixed(2)).join(' ') });
+if (only === 'kannel') {
+  const kannel = await runKannelBench({ dir: join(runDir, 'kannel'), daemon, log, ...kannelSettings });
+  const out = process.env.BENCH_OUT ? join(ROOT, process.env.BENCH_OUT) : join(WORK, 'kannel.md');
+  const rendered = renderKannel(kannel, kannelMeta());
+  writeFileSync(join(WORK, 'last-kannel.json'), JSON.stringify({ machine, kannel }, null, 2));
+  writeFileSync(out, rendered);
+  process.stdout.write(`${rendered}\nwrote ${out}\n`);
+  process.exit(0);
+}
+
+const startupSettings = { retained: settings.retained, pending: settings.pending, runs: env('BENCH_STARTUP_RUNS', 3), receiptIndexMs: RECEIPT_INDEX_MS };
+if (only === 'startup') {
+  const startup = await runStartupBench({ dir: join(runDir, 'startup'), daemon, log, ...startupSettings });
+  const out = process.env.BENCH_OUT ? join(ROOT, process.env.BENCH_OUT) : join(WORK, 'startup.md');
+  const rendered = [`_\`npm run bench -- --only startup\` on ${machine.date} against \`${machine.commit}\`; load average ${machine.loadAvg} at the start, ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end._`, '', ...renderStartup(startup)].join('\n');
+  writeFileSync(join(WORK, 'last-startup.json'), JSON.stringify({ machine, startup }, null, 2));
+  writeFileSync(out, rendered);
+  process.stdout.write(`${rendered}\nwrote ${out}\n`);
+  process.exit(0);
+}
+
+const receiptSettings = { rounds: settings.rounds, connections: settings.connections, messages: env('BENCH_RECEIPT_MESSAGES', 20_000) };
+if (only === 'receipts') {
+  const receipts = await runReceiptBench({ dir: join(runDir, 'receipts'), daemon, log, ...receiptSettings });
+  const out = process.env.BENCH_OUT ? join(ROOT, process.env.BENCH_OUT) : join(WORK, 'receipts.md');
+  const rendered = [`_\`npm run bench -- --only receipts\` on ${machine.date} against \`${machine.commit}\`; load average ${machine.loadAvg} at the start, ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end._`, '', ...renderReceipts(receipts)].join('\n');
+  writeFileSync(join(WORK, 'last-receipts.json'), JSON.stringify({ machine, receipts }, null, 2));
   writeFileSync(out, rendered);
   process.stdout.write(`${rendered}\nwrote ${out}\n`);
   process.exit(0);
@@ -252,6 +305,15 @@ if (!only) {
 let consent: ConsentSummary | undefined;
 if (!only) consent = await runConsentBench({ dir: join(runDir, 'consent'), daemon, settings: consentSettings, log });
 
+let startup: StartupSummary | undefined;
+if (!only) startup = await runStartupBench({ dir: join(runDir, 'startup'), daemon, log, ...startupSettings });
+
+let receipts: ReceiptSummary | undefined;
+if (!only) receipts = await runReceiptBench({ dir: join(runDir, 'receipts'), daemon, log, ...receiptSettings });
+
+let kannel: KannelSummary | undefined;
+if (!only) kannel = await runKannelBench({ dir: join(runDir, 'kannel'), daemon, log, ...kannelSettings });
+
 let postgres: PostgresSummary | undefined;
 if (cluster || clusterError) {
   const pgNeeded = pgSettings.pending / pgSettings.spreadSec;
@@ -292,10 +354,10 @@ if (cluster || clusterError) {
   }
 }
 
-const summary: Summary & { consent?: ConsentSummary } = {
+const summary: Summary & { consent?: ConsentSummary; kannel?: KannelSummary; startup?: StartupSummary; receipts?: ReceiptSummary } = {
   machine: { ...machine, loadAvgEnd: loadavg().map((x) => x.toFixed(2)).join(' ') },
   settings: { rounds: settings.rounds, connections: settings.connections, warmupSec: settings.warmupSec, durationSec: settings.durationSec, retained: settings.retained, seed: seeded, receiptIndexMs: RECEIPT_INDEX_MS, seedSec, pending: settings.pending, pendingVia: via, neededRate, totalSec: (Date.now() - started) / 1000, only },
-  runs, timers, timerError, profile, postgres, consent,
+  runs, timers, timerError, profile, postgres, consent, kannel, startup, receipts,
 };
 if (only) {
   const out = process.env.BENCH_OUT ? join(ROOT, process.env.BENCH_OUT) : join(WORK, 'postgres.md');
@@ -305,8 +367,9 @@ if (only) {
 } else {
   const out = join(ROOT, process.env.BENCH_OUT ?? 'BENCHMARKS.md');
   writeFileSync(join(WORK, 'last-run.json'), JSON.stringify(summary, null, 2));
-  writeFileSync(out, renderWithConsent(summary));
-  process.stdout.write(`${renderStdout(summary)}\n${renderPostgresStdout(summary)}\n${consent ? renderConsentStdout(consent) : ''}\n\nwrote ${out}\n`);
+  const kannelSection = [kannel ? renderKannel(kannel, kannelMeta()) : '', ...(startup || receipts ? ['## Issue 14 — start-up, memory and receipts', ''] : []), ...(startup ? renderStartup(startup) : []), ...(receipts ? renderReceipts(receipts) : [])].join('\n');
+  writeFileSync(out, `${renderWithConsent(summary)}\n${kannelSection}`);
+  process.stdout.write(`${renderStdout(summary)}\n${renderPostgresStdout(summary)}\n${consent ? renderConsentStdout(consent) : ''}\n${kannelSection}\n\nwrote ${out}\n`);
 }
 process.exit(0);
 

@@ -5,7 +5,7 @@
  * `state.json` = `{"generation": 0, "collections": {...}}` with no journal. Records have the shape
  * the engine writes (src/model.ts); ids are ULIDs of their creation time, so each lands in its hour.
  */
-import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Message, TimerRecord } from '../src/model.js';
 
@@ -240,4 +240,23 @@ export function pendingFallback(i: number, count: number, options: { now: number
   };
   const timerId = `${id}.0.timeout`;
   return { message, timer: { id: timerId, kind: 'step-timeout', due: started + options.withinMs, payload: { message: id, step: 0 } } };
+}
+
+/**
+ * `retained` delivered messages (as `seedRetained`) and `pending` fallbacks (as `seedPending`) in
+ * one store: the state issue 14's start-up target describes. Both seeders write `state.json`; it is
+ * rewritten with the pending timers and where every segment now really ends (both appended to the
+ * newest hours).
+ */
+export function seedRetainedWithPending(dir: string, o: { retained: number; days: number; fullHistoryMs: number; pending: number; spreadMs: number; withinMs: number; now: number }): { retained: RetainedSeed; pending: PendingSeed } {
+  const retained = seedRetained(dir, o.retained, o.days, o.now, o.fullHistoryMs);
+  const pending = seedPending(dir, o.pending, { now: o.now, spreadMs: o.spreadMs, withinMs: o.withinMs });
+  const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { collections: Record<string, Record<string, unknown>> };
+  const ends: Record<string, number> = {};
+  const messages = join(dir, 'messages');
+  for (const day of readdirSync(messages)) {
+    for (const file of readdirSync(join(messages, day)).filter((f) => f.endsWith(".jsonl"))) ends[`messages/${day}/${file.replace(/\.jsonl$/, '')}`] = statSync(join(messages, day, file)).size;
+  }
+  pending.snapshotBytes = writeSnapshot(dir, state.collections, ends);
+  return { retained, pending };
 }

@@ -1,0 +1,83 @@
+/** Markdown for issue 14's comparison with Kannel: ratios of medians, every round's ratio beside them. */
+import { median } from '../report.js';
+import type { KannelSummary, KannelTarget } from './run.js';
+
+const n0 = (x: number) => Math.round(x).toLocaleString('en-US');
+const verdict = (ok: boolean) => (ok ? '**pass**' : '**FAIL**');
+
+const LABEL: Record<KannelTarget, string> = {
+  kannel: 'Kannel sendsms (bearerbox + smsbox, file store, no fsync)',
+  switchboard: 'Switchboard, file store (fsync on)',
+  'switchboard-nofsync': 'Switchboard, file store, fsync off (libeatmydata)',
+  koa: 'bare Koa + koa-bodyparser',
+};
+
+/** Per-round ratio a ÷ b where both were measured in the round, and the ratio of the medians. */
+function ratio(values: (t: KannelTarget, round: number) => number | undefined, a: KannelTarget, b: KannelTarget, rounds: number) {
+  const per: number[] = [];
+  const as: number[] = [];
+  const bs: number[] = [];
+  for (let r = 1; r <= rounds; r++) {
+    const x = values(a, r);
+    const y = values(b, r);
+    if (x !== undefined) as.push(x);
+    if (y !== undefined) bs.push(y);
+    if (x !== undefined && y !== undefined && y > 0) per.push(x / y);
+  }
+  if (as.length === 0 || bs.length === 0) return undefined;
+  return { value: median(as) / median(bs), a: median(as), b: median(bs), rounds: per };
+}
+
+/** How to reproduce, kept in the generated section so a full run does not lose it. */
+export const KANNEL_HOW = [
+  'Install Kannel and eatmydata from Debian (bookworm has Kannel 1.4.5-12; `kannel-extras` brings fakesmsc to `/usr/lib/kannel/test/fakesmsc`; the packages start no service in a container without an init), then run only this section:',
+  '',
+  '```sh',
+  'apt-get install -y kannel kannel-extras eatmydata',
+  'npm run bench -- --only kannel      # writes .bench/kannel.md; a full `npm run bench` puts it here',
+  '# smaller: BENCH_ROUNDS=3 BENCH_WARMUP=1 BENCH_DURATION=5 BENCH_KANNEL_MESSAGES=5000 npm run bench -- --only kannel',
+  '```',
+  '',
+  'The bench writes each run\'s kannel.conf from bench/kannel/kannel.conf.template into a temp folder with free ports and starts bearerbox, fakesmsc and smsbox itself (bench/kannel/kannel.ts); nothing listens once it ends. Without Kannel one line says so and the Switchboard and Koa rows are still measured; without eatmydata the fsync-off rows are left out.',
+  '',
+];
+
+export function renderKannel(s: KannelSummary, m: { date: string; commit: string; loadAvgStart: string; loadAvgEnd: string }): string {
+  const head = ['## Issue 14 — against Kannel', '', ...KANNEL_HOW, ...(s.skipped ? [`**${s.skipped}.** The rows below without Kannel were still measured.`, ''] : [])];
+  const { rounds, connections, warmupSec, durationSec, messages } = s.settings;
+  const acc = (t: KannelTarget, r: number) => s.accepts.find((x) => x.target === t && x.round === r)?.acceptsPerSec;
+  const e2e = (t: KannelTarget, r: number) => s.endToEnd.find((x) => x.target === t && x.round === r)?.endToEndSec;
+  const list = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(', ');
+  const rows: string[] = [];
+  const accepts = ratio(acc, 'switchboard', 'kannel', rounds);
+  if (accepts) rows.push(`| Accepts/s on a route whose provider does not answer ÷ Kannel sendsms/s | ${accepts.value.toFixed(2)} (${n0(accepts.a)} vs ${n0(accepts.b)}/s; rounds ${list(accepts.rounds)}) | ≥ 1.0 | ${verdict(accepts.value >= 1)} |`);
+  const acceptsNoSync = ratio(acc, 'switchboard-nofsync', 'kannel', rounds);
+  if (acceptsNoSync) rows.push(`| Same, fsync off on our side (Kannel does not fsync) | ${acceptsNoSync.value.toFixed(2)} (${n0(acceptsNoSync.a)} vs ${n0(acceptsNoSync.b)}/s; rounds ${list(acceptsNoSync.rounds)}) | – | – |`);
+  const koa = ratio(acc, 'switchboard', 'koa', rounds);
+  if (koa) rows.push(`| Accepts/s on that route ÷ bare Koa + koa-bodyparser (accept path, no receipts) | ${koa.value.toFixed(2)} (${n0(koa.a)} vs ${n0(koa.b)}/s; rounds ${list(koa.rounds)}) | ≥ 0.35 | ${verdict(koa.value >= 0.35)} |`);
+  // Time ratio: Kannel's seconds ÷ ours, so ≥ 1 means we were as fast or faster.
+  const e2eSync = ratio(e2e, 'kannel', 'switchboard', rounds);
+  if (e2eSync) rows.push(`| ${n0(messages)} messages to the provider, Kannel's time ÷ ours, fsync on (Kannel does not fsync) | ${e2eSync.value.toFixed(2)} (${e2eSync.a.toFixed(2)} s vs ${e2eSync.b.toFixed(2)} s; rounds ${list(e2eSync.rounds)}) | ≥ 1.0 | ${verdict(e2eSync.value >= 1)} |`);
+  const e2eNoSync = ratio(e2e, 'kannel', 'switchboard-nofsync', rounds);
+  if (e2eNoSync) rows.push(`| Same, fsync off on our side, like Kannel | ${e2eNoSync.value.toFixed(2)} (${e2eNoSync.a.toFixed(2)} s vs ${e2eNoSync.b.toFixed(2)} s; rounds ${list(e2eNoSync.rounds)}) | – | – |`);
+  return [
+    ...head,
+    `_\`npm run bench -- --only kannel\` on ${m.date} against \`${m.commit}\`; load average ${m.loadAvgStart} at the start, ${m.loadAvgEnd} at the end. Kannel ${s.version ?? '(absent)'} from Debian (bearerbox with a fake SMSC and \`store-type = file\`, smsbox, fakesmsc as the SMSC; bench/kannel/kannel.conf.template). ${rounds} alternating rounds; accepts: ${connections} keep-alive connections, ${warmupSec} s warm-up then ${durationSec} s measured; end to end: ${n0(messages)} requests over ${connections} connections, timed from the first request to the ${n0(messages)}-th message at the provider (stamped in a counter process of its own for both: it reads fakesmsc's log for Kannel, and is the Infobip-shaped fake provider Switchboard sends to over HTTP). Same client (autocannon in the bench process) for all; a fresh process tree and folder for every run. During the accept runs Kannel hands every message to fakesmsc; Switchboard's route hands each to an in-process mock provider that answers \`queued\` and never sends a receipt (\`outcome: none\`), the end-to-end route to the fake provider over HTTP._`,
+    '',
+    `**Kannel does not fsync** its store file: its accepts survive a crash of the process, not of the machine. Switchboard fsyncs every group commit; the "fsync off" rows preload libeatmydata into the daemon to show what that costs (the daemon has no such setting).${s.noFsyncSkipped ? ` ${s.noFsyncSkipped}.` : ''}`,
+    '',
+    '| What | Measured | Target | Verdict |',
+    '|---|---|---|---|',
+    ...rows,
+    '',
+    '| Round | Server | Accepted/s | p50 / p99 latency | non-2xx / errors | Server CPU per request |',
+    '|---|---|---|---|---|---|',
+    ...s.accepts.map((r) => `| ${r.round} | ${LABEL[r.target]} | ${n0(r.acceptsPerSec)} | ${r.latencyP50Ms} / ${r.latencyP99Ms} ms | ${r.non2xx} / ${r.errors} | ${r.cpuMsPerRequest.toFixed(3)} ms |`),
+    '',
+    `| Round | Server | ${n0(messages)} at the provider | All answered | non-2xx / errors |`,
+    '|---|---|---|---|---|',
+    ...s.endToEnd.map((r) => `| ${r.round} | ${LABEL[r.target]} | ${r.endToEndSec === undefined ? `not all (${n0(r.arrived)})` : `${r.endToEndSec.toFixed(2)} s`} | ${r.submitSec.toFixed(2)} s | ${r.non2xx} / ${r.errors} |`),
+    ...(s.failures.length ? ['', 'Not measured:', '', ...s.failures.map((f) => `- ${f}`)] : []),
+    '',
+  ].join('\n');
+}
