@@ -137,7 +137,19 @@ export interface WebhookReply {
 export type WebhookResult =
   /** `ignored` counts parts of a valid callback not used: another instance's (a different phone number id) or unknown event types; for the webhook metric. */
   | { ok: true; events: WebhookEvent[]; reply?: WebhookReply; ignored?: number }
-  | { ok: false; status: 400 | 401 | 403 | 415; reason: string };
+  | WebhookRejection;
+
+/**
+ * A callback refused. A 401/403 counts as `rejected_signature` in `switchboard_webhooks_total`,
+ * or as `rejected_credentials` when `auth` says the caller presented a shared secret, token or
+ * HTTP Basic credentials rather than a signature over the request.
+ */
+export interface WebhookRejection {
+  ok: false;
+  status: 400 | 401 | 403 | 415;
+  reason: string;
+  auth?: 'credentials';
+}
 
 /** Verifies and parses one kind of callback. Returns a rejection for bad input; never throws for it. */
 export type WebhookHandler = (req: WebhookRequest) => WebhookResult | Promise<WebhookResult>;
@@ -240,7 +252,7 @@ export interface AgentEvent {
 
 export type ContactCenterWebhookResult =
   | { ok: true; events: AgentEvent[]; reply?: WebhookReply }
-  | { ok: false; status: 400 | 401 | 403 | 415; reason: string };
+  | WebhookRejection;
 
 /**
  * Verifies and parses one kind of contact-center callback; like {@link WebhookHandler}, it returns

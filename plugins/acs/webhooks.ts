@@ -47,8 +47,8 @@ export function parseDelivery(body: unknown, endpoint: string): WebhookResult {
  */
 export function createEventsHandler(secret: string | undefined, endpoint: string): WebhookHandler {
   return (req) => {
-    if (secret === undefined) return { ok: false, status: 401, reason: 'webhookSecret is not configured; Event Grid deliveries are refused' };
-    if (!sharedSecretMatches(req, secret, PLACES)) return { ok: false, status: 401, reason: 'missing or wrong webhook secret (code query parameter or x-webhook-secret header)' };
+    if (secret === undefined) return { ok: false, status: 401, reason: 'webhookSecret is not configured; Event Grid deliveries are refused', auth: 'credentials' };
+    if (!sharedSecretMatches(req, secret, PLACES)) return { ok: false, status: 401, reason: 'missing or wrong webhook secret (code query parameter or x-webhook-secret header)', auth: 'credentials' };
     if (req.method === 'OPTIONS') return { ok: true, events: [], reply: { status: 200, headers: optionsHandshake(header(req, 'webhook-request-origin')) } };
     return parseDelivery(jsonBodyOf(req), endpoint.replace(/\/+$/, ''));
   };

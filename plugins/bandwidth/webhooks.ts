@@ -103,10 +103,10 @@ export function parseCallbacks(body: unknown): WebhookResult {
 export function createCallbackHandler(credentials: { username?: string; password?: string }): WebhookHandler {
   return (req) => {
     if (credentials.username === undefined || credentials.password === undefined) {
-      return { ok: false, status: 401, reason: 'callbackUsername/callbackPassword are not configured; callbacks are refused' };
+      return { ok: false, status: 401, reason: 'callbackUsername/callbackPassword are not configured; callbacks are refused', auth: 'credentials' };
     }
     if (!basicAuthMatches(firstHeader(req.headers.authorization), credentials.username, credentials.password)) {
-      return { ok: false, status: 401, reason: 'missing or wrong HTTP Basic credentials' };
+      return { ok: false, status: 401, reason: 'missing or wrong HTTP Basic credentials', auth: 'credentials' };
     }
     return parseCallbacks(jsonBodyOf(req));
   };

@@ -36,8 +36,8 @@ export function parseResults(body: unknown): WebhookResult {
  */
 export function createResultsHandler(secret: string | undefined, basicUsername: string): WebhookHandler {
   return (req) => {
-    if (secret === undefined) return { ok: false, status: 401, reason: 'webhookSecret is not configured; Infobip callbacks are refused' };
-    if (!sharedSecretMatches(req, secret, { query: SECRET_PARAM, basicUsername })) return { ok: false, status: 401, reason: 'missing or wrong webhook secret' };
+    if (secret === undefined) return { ok: false, status: 401, reason: 'webhookSecret is not configured; Infobip callbacks are refused', auth: 'credentials' };
+    if (!sharedSecretMatches(req, secret, { query: SECRET_PARAM, basicUsername })) return { ok: false, status: 401, reason: 'missing or wrong webhook secret', auth: 'credentials' };
     return parseResults(jsonBodyOf(req));
   };
 }

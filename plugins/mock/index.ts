@@ -87,11 +87,11 @@ export function createMockProvider(options: MockOptions, deps: PluginDeps): Prov
     },
     webhooks: {
       status(req): WebhookResult {
-        if (!authorized(req)) return { ok: false, status: 401, reason: 'missing or wrong x-mock-token' };
+        if (!authorized(req)) return { ok: false, status: 401, reason: 'missing or wrong x-mock-token', auth: 'credentials' };
         return parseStatusBody(req.body);
       },
       inbound(req): WebhookResult {
-        if (!authorized(req)) return { ok: false, status: 401, reason: 'missing or wrong x-mock-token' };
+        if (!authorized(req)) return { ok: false, status: 401, reason: 'missing or wrong x-mock-token', auth: 'credentials' };
         return parseInboundBody(req.body, options.channels[0]);
       },
     },

@@ -13,7 +13,7 @@ export interface WebhookContext {
   logger: Logger;
 }
 
-const reject = (status: 400 | 401 | 403, reason: string): WebhookResult => ({ ok: false, status, reason });
+const reject = (status: 400 | 401 | 403, reason: string, auth?: 'credentials'): WebhookResult => ({ ok: false, status, reason, ...(auth ? { auth } : {}) });
 const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
 /**
@@ -26,8 +26,8 @@ export function handshake(ctx: WebhookContext): WebhookHandler {
     const token = one(req.query['hub.verify_token']);
     const challenge = one(req.query['hub.challenge']);
     if (mode !== 'subscribe' || token === undefined || challenge === undefined) return reject(400, 'expected hub.mode=subscribe, hub.verify_token and hub.challenge');
-    if (ctx.verifyToken === undefined) return reject(403, 'this instance has no verifyToken; the handshake is refused');
-    if (!safeEqual(token, ctx.verifyToken)) return reject(403, 'hub.verify_token does not match');
+    if (ctx.verifyToken === undefined) return reject(403, 'this instance has no verifyToken; the handshake is refused', 'credentials');
+    if (!safeEqual(token, ctx.verifyToken)) return reject(403, 'hub.verify_token does not match', 'credentials');
     // Echoed into a text/plain body; bounded so the echo is no amplifier.
     if (challenge.length > 256) return reject(400, 'hub.challenge is too long');
     return { ok: true, events: [], reply: { status: 200, contentType: 'text/plain', body: challenge } };

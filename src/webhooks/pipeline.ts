@@ -45,7 +45,7 @@ export function createWebhookPipeline(deps: WebhookPipelineDeps) {
     }
     if (!result.ok) {
       deps.logger.warn({ provider: instance, kind, status: result.status, reason: result.reason }, `${instance}: webhook ${kind} refused (${result.status}): ${result.reason}`);
-      count(result.status === 401 || result.status === 403 ? 'rejected_signature' : 'invalid');
+      count(result.status !== 401 && result.status !== 403 ? 'invalid' : result.auth === 'credentials' ? 'rejected_credentials' : 'rejected_signature');
       throw new AppError(errorCodeForStatus(result.status, 'webhook') ?? 'bad_request', result.reason);
     }
     for (const event of result.events) count(await deps.ingest(instance, event));

@@ -56,7 +56,8 @@ describe('Event Grid and Infobip callbacks through the gateway', () => {
     expect((await postJson(url, body)).status).toBe(401);
     expect((await postJson(url, body, { 'x-webhook-secret': 'forged-0000000000000000' })).status).toBe(401);
     expect((await postJson(url, undefined, { 'webhook-request-origin': 'eventgrid.azure.net' }, 'OPTIONS')).status).toBe(401);
-    expect(await webhooks('acs', 'rejected_signature')).toBe(4);
+    expect(await webhooks('acs', 'rejected_credentials')).toBe(4);
+    expect(await webhooks('acs', 'rejected_signature')).toBe(0);
     const notJson = await postJson(`${url}?code=${EVENT_GRID_SECRET}`, '"just a string"');
     expect(notJson.status).toBe(400);
     expect(JSON.parse(notJson.text)).toMatchObject({ code: 'bad_request' });

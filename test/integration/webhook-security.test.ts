@@ -82,7 +82,8 @@ describe('provider webhooks: authentication', () => {
     expect(refused[4].status).toBeLessThan(500);
 
     const text = await metricsText(h);
-    expect(metric(text, 'switchboard_webhooks_total', { provider: 'bandwidth', kind: 'callbacks', result: 'rejected_signature' })).toBe(4);
+    expect(metric(text, 'switchboard_webhooks_total', { provider: 'bandwidth', kind: 'callbacks', result: 'rejected_credentials' })).toBe(4);
+    expect(metric(text, 'switchboard_webhooks_total', { provider: 'bandwidth', kind: 'callbacks', result: 'rejected_signature' })).toBe(0);
     expect(metric(text, 'switchboard_webhooks_total', { provider: 'bandwidth', result: 'applied' })).toBe(0);
 
     const after = await getMessage(h, id);

@@ -32,7 +32,7 @@ describe('WhatsApp Cloud webhooks through the gateway', () => {
     expect(wrong.body).toMatchObject({ code: 'signature_invalid' });
     expect(wrong.text).not.toContain(VERIFY_TOKEN);
     expect(await webhooks('handshake')).toBe(1);
-    expect(await webhooks('rejected_signature')).toBe(1);
+    expect(await webhooks('rejected_credentials')).toBe(1);
     // Other providers' kinds answer no GET.
     expect((await sh.gw.request.get('/webhooks/sms/status')).status).toBe(404);
   });
