@@ -12,6 +12,8 @@ interface Change {
   value: unknown;
   /** Which change of this key it is: a write removes it from the queue only if no newer one came. */
   seq: number;
+  /** Whether a commit may write it yet (a change made in a key hold waits for its holder's commit). */
+  ready?: () => boolean;
 }
 
 /** The changes one commit takes; `written()` once its transaction committed. */
@@ -71,7 +73,7 @@ export class HotQueue {
   readonly maps: Record<string, Map<string, unknown>>;
   readonly #queue = new Map<string, Change>();
   #seq = 0;
-  readonly #onChange: (undo: () => void) => void;
+  readonly #onChange: (undo: () => void) => (() => boolean) | undefined;
   readonly #shared: SharedReads | undefined;
   #notifiedAt = 0;
 
@@ -79,8 +81,11 @@ export class HotQueue {
    * `shared`: other instances write the same tables, so the maps hold only this process's
    * changes not yet committed, and `fetch`/`all` read the tables for the rest.
    */
-  /** `onChange` hears of each queued change, with how to take it back while it is still queued. */
-  constructor(names: readonly string[], onChange: (undo: () => void) => void, shared?: SharedReads) {
+  /**
+   * `onChange` hears of each queued change, with how to take it back while it is still queued,
+   * and may answer whether a commit may write it yet.
+   */
+  constructor(names: readonly string[], onChange: (undo: () => void) => (() => boolean) | undefined, shared?: SharedReads) {
     this.maps = Object.fromEntries(names.map((n) => [n, new Map<string, unknown>()]));
     this.#onChange = onChange;
     this.#shared = shared;
@@ -134,8 +139,9 @@ export class HotQueue {
   #enqueue(name: string, key: string, value: unknown): void {
     const id = `${name}\u0000${key}`;
     const seq = ++this.#seq;
-    this.#queue.set(id, { name, key, value, seq });
-    this.#onChange(() => {
+    const change: Change = { name, key, value, seq };
+    this.#queue.set(id, change);
+    change.ready = this.#onChange(() => {
       // Only while it is still this change: a newer one is someone else's to keep or take back.
       if (this.#queue.get(id)?.seq !== seq) return;
       this.#queue.delete(id);
@@ -174,7 +180,7 @@ export class HotQueue {
     // A timer's row keeps kind and due in columns, so only its payload is JSON.
     const stamp = this.#shared?.stamp ?? ((_name: string, value: unknown) => value);
     const maxAge = this.#shared?.deadLetterMaxAgeMs ?? Number.POSITIVE_INFINITY;
-    const changes = [...this.#queue.values()].map((c) => {
+    const changes = [...this.#queue.values()].filter((c) => c.ready?.() ?? true).map((c) => {
       const timer = c.name === 'timers' ? (c.value as TimerRecord | undefined) : undefined;
       const json = c.value === undefined ? undefined : toJson(timer ? timer.payload : stamp(c.name, c.value));
       return { ...c, json, kind: timer?.kind, due: timer?.due };

@@ -108,6 +108,8 @@ export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>, c
   /** Commits; once it succeeds, the changes made so far in `held` (if any) are in. */
   async function commitHeld(held: Hold | undefined): Promise<void> {
     const upTo = held?.changes ?? 0;
+    // From now on a commit (this one, or another caller's running meanwhile) may write them.
+    if (held) held.released = Math.max(held.released, upTo);
     await settle();
     if (!held || upTo <= held.committed) return;
     held.undos.splice(0, upTo - held.committed);
@@ -126,7 +128,7 @@ export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>, c
     // A client whose server goes away emits `error` on itself; unheard it would end the process.
     const onError = () => broken.add(client);
     client.on('error', onError);
-    const held: Hold = { client, changes: 0, committed: 0, undos: [], read: new Map(), unlocks: [] };
+    const held: Hold = { client, changes: 0, committed: 0, released: 0, undos: [], read: new Map(), unlocks: [] };
     try {
       return await scope.run(held, () => hold(held, key, fn));
     } finally {
@@ -139,12 +141,20 @@ export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>, c
 
   return {
     exclusive,
-    /** A change was queued (counted against the hold it was made in, if any, with how to take it back). */
-    changed(undo: () => void = () => undefined): void {
+    /**
+     * A change was queued (counted against the hold it was made in, if any, with how to take it
+     * back). Made in a hold, it returns whether a commit may write it yet: only once its holder
+     * commits. Another caller's commit, running while the holder awaits a read, must not write
+     * half of its work — a step's timer deleted without the message that ends the step — which a
+     * crash, or a hold that then fails and takes the rest back, would leave for good.
+     */
+    changed(undo: () => void = () => undefined): (() => boolean) | undefined {
       const held = scope.getStore();
-      if (!held) return;
+      if (!held) return undefined;
       held.changes += 1;
       held.undos.push(undo);
+      const nth = held.changes;
+      return () => held.released >= nth;
     },
     /**
      * The row read with the caller's lock on `<prefix><id>`, once: `{body}` (undefined body: no
@@ -177,6 +187,8 @@ interface Hold {
   client: pg.PoolClient;
   changes: number;
   committed: number;
+  /** How many of `changes` a commit may write: those made before the holder's last commit began. */
+  released: number;
   /** How to take back each change not yet committed, oldest first (`changes - committed` of them). */
   undos: Array<() => void>;
   /** Rows read with a lock (`ReadOnLock`), by id, not yet used. */

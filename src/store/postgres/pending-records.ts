@@ -25,6 +25,8 @@ interface Pending<T> extends PendingRow {
   /** The record as it was put: what the commit writes, whatever the caller changes in place after. */
   json: string;
   seq: number;
+  /** Whether a commit may write it yet (a put made in a key hold waits for its holder's commit). */
+  ready?: () => boolean;
 }
 
 /** Rows already read for the caller (with its key lock: `key-locks.ts`), used once instead of a query. */
@@ -50,7 +52,7 @@ export function createPendingRecords<T extends { id: string }>(pool: Queryable, 
   const pending = new Map<string, Pending<T>>();
   const cache = new RecordCache<T>(cacheBytes);
   let seq = 0;
-  let onChange: (undo: () => void) => void = () => undefined;
+  let onChange: (undo: () => void) => (() => boolean) | undefined = () => undefined;
 
   /** Table rows, newest first, `before`/`since` applied, a page at a time. */
   async function* stored(query: ListQuery<T>): AsyncGenerator<T> {
@@ -105,8 +107,9 @@ export function createPendingRecords<T extends { id: string }>(pool: Queryable, 
       const json = serialize(record, MAX_RECORD_BYTES);
       readAhead?.forget(record.id);
       const mine = ++seq;
-      pending.set(record.id, { record, json, ...access.row(record), seq: mine });
-      onChange(() => {
+      const put: Pending<T> = { record, json, ...access.row(record), seq: mine };
+      pending.set(record.id, put);
+      put.ready = onChange(() => {
         // Only while it is still this put: the next read then goes to the table.
         if (pending.get(record.id)?.seq === mine) pending.delete(record.id);
       });
@@ -138,13 +141,13 @@ export function createPendingRecords<T extends { id: string }>(pool: Queryable, 
     get pending(): number {
       return pending.size;
     },
-    /** `listener` hears of each put, with how to take it back while it is still pending. */
-    onChange(listener: (undo: () => void) => void): void {
+    /** `listener` hears of each put, with how to take it back while it is still pending, and may answer whether a commit may write it yet. */
+    onChange(listener: (undo: () => void) => (() => boolean) | undefined): void {
       onChange = listener;
     },
     /** The puts pending now; puts made while they are written stay for the next commit. */
     take(): RecordBatch {
-      const batch = [...pending.values()];
+      const batch = [...pending.values()].filter((p) => p.ready?.() ?? true);
       return {
         size: batch.length,
         write: async (tx) => {

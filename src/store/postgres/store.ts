@@ -136,10 +136,16 @@ async function openMigrated(options: PostgresStoreOptions, pool: pg.Pool, livene
   };
   const completions = createTimerCompletions(() => gc.markDirty(database));
   let closing = false;
-  const locks = createKeyLocks(lockPool, () => gc.commit(), () => closing, { prefix: 'message:', sql: (id) => `SELECT body FROM messages WHERE id = ${id}` });
+  // A flush may have left a holder's changes queued (not yet released): marked dirty again, the
+  // holder's commit writes them.
+  const settle = () => {
+    gc.markDirty(database);
+    return gc.commit();
+  };
+  const locks = createKeyLocks(lockPool, settle, () => closing, { prefix: 'message:', sql: (id) => `SELECT body FROM messages WHERE id = ${id}` });
   const touch = (undo?: () => void) => {
     gc.markDirty(database);
-    locks.changed(undo);
+    return locks.changed(undo);
   };
   const owner = liveness.owner;
   const localWakes = new Set<(earliestDue: number) => void>();

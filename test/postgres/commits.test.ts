@@ -1,8 +1,9 @@
 /**
- * A commit on PostgreSQL is one statement whose clauses run in no set order: two clauses touching
- * one row would make the outcome unpredictable. The one pair that can meet — a fired timer's
- * completion and a new timer with the same id, in one commit — must leave the new timer, as
- * statements run one after another did; and a commit that fails writes none of its clauses.
+ * What one commit on PostgreSQL writes. It is one statement whose clauses run in no set order, so
+ * two clauses touching one row would make the outcome unpredictable: the one pair that can meet —
+ * a fired timer's completion and a new timer with the same id — must leave the new timer, as
+ * statements run one after another did; a commit that fails writes none of its clauses. And a
+ * commit writes only what its callers released: a key holder's changes wait for its own commit.
  */
 import pg from 'pg';
 import { afterEach, beforeEach, expect, inject, it } from 'vitest';
@@ -74,4 +75,32 @@ it('a commit the server refuses writes none of its clauses', async () => {
   await rows("ALTER TABLE kv ADD CONSTRAINT no_k2 CHECK (key <> 'k2')");
   await expect(store.commit()).rejects.toThrow();
   expect(await rows(`SELECT id FROM messages WHERE id = '${m.id}'`)).toEqual([]);
+});
+
+it('a change made in a key hold waits for its holder’s commit: another caller’s commit meanwhile does not write half of the work', async () => {
+  store.timers.set('m3.0.timeout', { id: 'm3.0.timeout', kind: 'step-timeout', due: T + 60_000, payload: { message: 'm3', step: 0 } });
+  await store.commit();
+  const m = message(T - 5000, {});
+  let resume!: () => void;
+  const paused = new Promise<void>((r) => (resume = r));
+  let inHold!: () => void;
+  const reached = new Promise<void>((r) => (inHold = r));
+  const holder = store.exclusive(`message:${m.id}`, async () => {
+    // The step ends: its timer goes, then the holder awaits a read before putting the message.
+    store.timers.delete('m3.0.timeout');
+    inHold();
+    await paused;
+    store.messages.put(m);
+    await store.commit();
+  });
+  await reached;
+  // Someone else commits (an accept, say) while the holder waits.
+  store.seen.set('other', T + 60_000);
+  await store.commit();
+  expect(await rows("SELECT key FROM kv WHERE collection = 'seen'")).toEqual([{ key: 'other' }]);
+  expect(await rows("SELECT id FROM timers WHERE id = 'm3.0.timeout'")).toHaveLength(1);
+  resume();
+  await holder;
+  expect(await rows("SELECT id FROM timers WHERE id = 'm3.0.timeout'")).toEqual([]);
+  expect(await rows(`SELECT id FROM messages WHERE id = '${m.id}'`)).toEqual([{ id: m.id }]);
 });
