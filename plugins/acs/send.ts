@@ -1,4 +1,4 @@
-import { ProviderError, parseDuration, smsSegments, type OutboundMessage, type PluginDeps, type SendReceipt } from '../../src/plugin-api.js';
+import { ProviderError, parseDuration, smsSegments, timedOut, withDeadline, type OutboundMessage, type PluginDeps, type SendReceipt } from '../../src/plugin-api.js';
 import { notificationOf } from './content.js';
 import type { AcsClient } from './client.js';
 import { answerError, thrownError, type UnexpectedAnswer } from './errors.js';
@@ -24,11 +24,13 @@ export function createSend(options: AcsOptions, deps: PluginDeps, getClient: () 
     try {
       // The SDK loads on the first send; the timeout bounds the request, not that.
       const { client, isUnexpected } = await getClient();
-      deadline = AbortSignal.timeout(timeoutMs);
-      response = await client.path('/messages/notifications:send').post({ contentType: 'application/json', body: body as never, abortSignal: AbortSignal.any([signal, deadline]) });
+      response = await withDeadline(timeoutMs, async (bounded) => {
+        deadline = bounded;
+        return await client.path('/messages/notifications:send').post({ contentType: 'application/json', body: body as never, abortSignal: bounded });
+      }, signal);
       unexpected = isUnexpected(response);
     } catch (err) {
-      throw thrownError(err, deadline?.aborted ?? false);
+      throw thrownError(err, deadline !== undefined && timedOut(deadline));
     }
     if (unexpected) throw answerError(response as unknown as UnexpectedAnswer, deps.clock.now());
     const receipt = (response.body as { receipts?: { messageId?: unknown }[] } | undefined)?.receipts?.[0];

@@ -1,6 +1,7 @@
 import {
   ProviderError,
   parseDuration,
+  withDeadline,
   type Channel,
   type ContactCenterDelivery,
   type ContactCenterReceipt,
@@ -78,9 +79,12 @@ export function createDeliver(options: AvayaOptions, deps: PluginDeps, tokens: A
   const timeoutMs = parseDuration(options.timeout) ?? 10_000;
   const url = endpoint(options, options.sendPath);
 
-  return async function deliver(delivery: ContactCenterDelivery, { signal }: { signal: AbortSignal }): Promise<ContactCenterReceipt> {
+  // One deadline over the whole delivery (token, every part), besides each request's own.
+  return (delivery: ContactCenterDelivery, { signal }: { signal: AbortSignal }): Promise<ContactCenterReceipt> =>
+    withDeadline(timeoutMs, (bounded) => deliverWithin(delivery, bounded), signal);
+
+  async function deliverWithin(delivery: ContactCenterDelivery, bounded: AbortSignal): Promise<ContactCenterReceipt> {
     const bodies = sendBodies(options, delivery);
-    const bounded = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
     const post = (body: Record<string, unknown>, token: string) =>
       deps.http.request(url, {
         method: 'POST',
@@ -113,5 +117,5 @@ export function createDeliver(options: AvayaOptions, deps: PluginDeps, tokens: A
     if (bodies.length > 1) Object.assign(details, { parts: bodies.length, messageIds: answers.map((a) => str(a?.messageId) ?? null) });
     if ((delivery.media?.length ?? 0) > 0) details.mediaAsLinks = delivery.media?.length;
     return { ...(conversationId ? { conversationId } : {}), ...(providerMessageId ? { providerMessageId } : {}), details };
-  };
+  }
 }

@@ -3,6 +3,8 @@ import {
   ProviderError,
   parseDuration,
   smsSegments,
+  timedOut,
+  withDeadline,
   type OutboundMessage,
   type PluginDeps,
   type SendReceipt,
@@ -70,23 +72,25 @@ export function createSend(options: BandwidthOptions, deps: PluginDeps, client: 
       ...(expirationMs === undefined ? {} : { expiration: new Date(deps.clock.now() + expirationMs).toISOString() }),
     };
 
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const requestSignal = AbortSignal.any([signal, timeout]);
+    let deadline: AbortSignal | undefined;
     let operation = 'token request';
     let response: Awaited<ReturnType<MessagesApi['createMessage']>>;
     try {
-      if (client.tokens) await client.tokens.getToken(requestSignal);
-      operation = 'media upload';
-      for (const upload of media?.uploads ?? []) {
-        await deps.metrics.time('media_upload', () =>
-          // The SDK types the body as File; a Buffer is what axios sends as raw bytes.
-          client.media.uploadMedia(options.accountId, upload.mediaId, upload.bytes as unknown as File, upload.contentType, undefined, { signal: requestSignal }),
-        );
-      }
-      operation = 'message send';
-      response = await client.messages.createMessage(options.accountId, request, { signal: requestSignal });
+      response = await withDeadline(timeoutMs, async (requestSignal) => {
+        deadline = requestSignal;
+        if (client.tokens) await client.tokens.getToken(requestSignal);
+        operation = 'media upload';
+        for (const upload of media?.uploads ?? []) {
+          await deps.metrics.time('media_upload', () =>
+            // The SDK types the body as File; a Buffer is what axios sends as raw bytes.
+            client.media.uploadMedia(options.accountId, upload.mediaId, upload.bytes as unknown as File, upload.contentType, undefined, { signal: requestSignal }),
+          );
+        }
+        operation = 'message send';
+        return client.messages.createMessage(options.accountId, request, { signal: requestSignal });
+      }, signal);
     } catch (err) {
-      throw client.toProviderError(err, operation, timeout.aborted);
+      throw client.toProviderError(err, operation, deadline !== undefined && timedOut(deadline));
     }
 
     const providerMessageId = (response.data as { id?: unknown } | undefined)?.id;

@@ -1,4 +1,4 @@
-import { parseDuration, readSchema, type Channel, type PluginDefinition, type PluginDeps, type Provider } from '../../src/plugin-api.js';
+import { parseDuration, readSchema, timedOut, withDeadline, type Channel, type PluginDefinition, type PluginDeps, type Provider } from '../../src/plugin-api.js';
 import { TwilioHttpClient, createTwilioClient } from './client.js';
 import { toProviderError } from './errors.js';
 import { buildCreateParams, receiptDetails, type SendContext } from './send.js';
@@ -72,16 +72,19 @@ export function createTwilioProvider(options: TwilioOptions, deps: PluginDeps): 
   return {
     async send(message, { signal }) {
       const params = buildCreateParams(message, ctx, statusCallback(message));
-      const deadline = AbortSignal.timeout(timeoutMs);
+      let deadline: AbortSignal | undefined;
       try {
-        const created = await http.withSignal(AbortSignal.any([signal, deadline]), () => client.messages.create(params));
+        const created = await withDeadline(timeoutMs, (bounded) => {
+          deadline = bounded;
+          return http.withSignal(bounded, () => client.messages.create(params));
+        }, signal);
         return {
           providerMessageId: created.sid,
           status: mapTwilioStatus(created.status) ?? 'queued',
           details: receiptDetails(message.channel, params, created.status),
         };
       } catch (err) {
-        throw toProviderError(err, { timedOut: deadline.aborted, aborted: signal.aborted, timeoutMs });
+        throw toProviderError(err, { timedOut: deadline !== undefined && timedOut(deadline), aborted: signal.aborted, timeoutMs });
       }
     },
     webhooks: createWebhookHandlers({ authToken: options.authToken, publicBase, logger: deps.logger }),

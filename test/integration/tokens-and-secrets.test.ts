@@ -135,6 +135,7 @@ describe('secrets never leak', () => {
     const values = labelValues(text);
     expect(values.length).toBeGreaterThan(0);
     expect(values.filter((v) => /\+?\d{8,}/.test(v))).toEqual([]);
-    expect(metric(text, 'switchboard_webhooks_total', { result: 'rejected_signature' })).toBe(2);
+    expect(metric(text, 'switchboard_webhooks_total', { result: 'rejected_signature' })).toBe(1);
+    expect(metric(text, 'switchboard_webhooks_total', { result: 'rejected_credentials' })).toBe(1);
   });
 });
