@@ -23,7 +23,8 @@ async function headless(url: string, mode: string[], budgetMs: number): Promise<
     ], { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 });
     return stdout;
   } finally {
-    rmSync(profile, { recursive: true, force: true });
+    // Chromium's helper processes may still be writing into the profile as the browser exits.
+    rmSync(profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
   }
 }
 
