@@ -73,8 +73,10 @@ export function buildDaemon(): { cmd: string; args: string[]; compiled: boolean 
     // src/schemas.ts looks for schemas/ next to the compiled src/ folder.
     symlinkSync(join(ROOT, 'schemas'), join(out, 'schemas'));
     // tsc copies no .sql: the PostgreSQL store reads its migrations from beside its module first.
-    const migrations = 'src/store/postgres/migrations';
-    if (existsSync(join(ROOT, migrations)) && !existsSync(join(out, migrations))) symlinkSync(join(ROOT, migrations), join(out, migrations));
+    // Nor the status page's files, which its module reads from beside itself first.
+    for (const folder of ['src/store/postgres/migrations', 'src/http/ui/assets']) {
+      if (existsSync(join(ROOT, folder)) && !existsSync(join(out, folder))) symlinkSync(join(ROOT, folder), join(out, folder));
+    }
     return { cmd: process.execPath, args: [main], compiled: true };
   }
   process.stderr.write('bench: no compiled main.js; running the sources with tsx (slower start, same steady state)\n');
