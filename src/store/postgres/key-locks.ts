@@ -64,10 +64,8 @@ export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>, c
       if (id !== undefined) held.read.delete(id);
       if (held.committed < held.changes) settled = await settleBeforeRelease(held);
       if (!settled) takeBack(held);
-      // Not waited for: the caller's answer need not wait a round trip for the key to be let go.
-      // A next holder waits for it in PostgreSQL; the session returns to the pool once it ran.
-      held.unlocks.push(client.query(unlock(key)).then(() => undefined, () => void broken.add(client)));
-      // Thrown here, after the unlock was sent, and over what `fn` answered: its changes are gone.
+      await client.query(unlock(key)).catch(() => broken.add(client));
+      // Thrown here, after the unlock, and over what `fn` answered: its changes are gone.
       if (!settled) throw new StoreUnavailableError(new Error(`the changes made holding ${key} could not be committed`));
     }
   }
@@ -128,14 +126,12 @@ export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>, c
     // A client whose server goes away emits `error` on itself; unheard it would end the process.
     const onError = () => broken.add(client);
     client.on('error', onError);
-    const held: Hold = { client, changes: 0, committed: 0, released: 0, undos: [], read: new Map(), unlocks: [] };
     try {
+      const held: Hold = { client, changes: 0, committed: 0, released: 0, undos: [], read: new Map() };
       return await scope.run(held, () => hold(held, key, fn));
     } finally {
-      void Promise.all(held.unlocks).then(() => {
-        client.off('error', onError);
-        client.release(broken.has(client) ? new Error('lock session lost') : undefined);
-      });
+      client.off('error', onError);
+      client.release(broken.has(client) ? new Error('lock session lost') : undefined);
     }
   }
 
@@ -193,6 +189,4 @@ interface Hold {
   undos: Array<() => void>;
   /** Rows read with a lock (`ReadOnLock`), by id, not yet used. */
   read: Map<string, { body: unknown }>;
-  /** Unlocks sent on the session; it goes back to the pool once they ran. */
-  unlocks: Array<Promise<void>>;
 }
