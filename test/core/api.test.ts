@@ -87,7 +87,7 @@ describe('REST API', () => {
     expect(list.body.items).toEqual([expect.objectContaining({ instance: 'sms', channel: 'sms', from: '+15559870001', text: 'hello there', providerMessageId: 'in-1' })]);
     const metrics = (await gw.request.get('/metrics')).text;
     expect(metrics).toContain('switchboard_webhooks_total{provider="sms",kind="inbound",result="duplicate"} 1');
-    expect(metrics).toContain('switchboard_webhooks_total{provider="sms",kind="inbound",result="rejected_signature"} 1');
+    expect(metrics).toContain('switchboard_webhooks_total{provider="sms",kind="inbound",result="rejected_credentials"} 1');
   });
 
   describe('bad input is a 4xx with one error shape', () => {
