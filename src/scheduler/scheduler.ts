@@ -42,7 +42,10 @@ export function createScheduler(options: SchedulerOptions) {
   const { timers, clock, logger } = options;
   const maxConcurrent = options.maxConcurrent ?? 512;
   const handlers = new Map<string, TimerHandler>();
-  const heap = new MinHeap();
+  // The heap holds the stored records themselves (no per-timer copy); an entry counts while the
+  // store still holds that very record, so a canceled or rescheduled timer's entry is dropped lazily.
+  const heap = new MinHeap<TimerRecord>();
+  const current = (timer: TimerRecord) => timers.get(timer.id) === timer;
   const nextId = createIdFactory();
   const inFlight = new Set<Promise<void>>();
   /** Ids whose handler is running: a claimed timer is not fired twice by this process. */
@@ -54,8 +57,7 @@ export function createScheduler(options: SchedulerOptions) {
   function arm(): void {
     if (!running) return;
     let top = heap.peek();
-    // Lazy deletion: drop heap entries whose record was canceled or rescheduled.
-    while (top && timers.get(top.id)?.due !== top.due) {
+    while (top && !current(top)) {
       heap.pop();
       top = heap.peek();
     }
@@ -76,9 +78,9 @@ export function createScheduler(options: SchedulerOptions) {
     armed = undefined;
     const now = clock.now();
     for (let top = heap.peek(); top && top.due <= now && inFlight.size < maxConcurrent; top = heap.peek()) {
+      const timer = top;
       heap.pop();
-      const timer = timers.get(top.id);
-      if (!timer || timer.due !== top.due) continue;
+      if (!current(timer)) continue;
       if (claimed.has(timer.id)) {
         // Rescheduled while its handler still runs: fire it once that one completes.
         refire.add(timer.id);
@@ -102,14 +104,14 @@ export function createScheduler(options: SchedulerOptions) {
       .then(() => complete(timer))
       .catch((err: unknown) => {
         logger.error({ err, kind: timer.kind, timer: timer.id }, 'timer handler failed; will fire again');
-        if (timers.get(timer.id) === timer) put({ ...timer, due: clock.now() + (options.retryAfterMs ?? 5000) });
+        if (current(timer)) put({ ...timer, due: clock.now() + (options.retryAfterMs ?? 5000) });
         return options.commit();
       })
       .catch(() => undefined)
       .finally(() => {
         claimed.delete(timer.id);
         const again = refire.delete(timer.id) ? timers.get(timer.id) : undefined;
-        if (again) heap.push({ due: again.due, id: again.id });
+        if (again) heap.push(again);
         inFlight.delete(p);
         arm();
       });
@@ -118,14 +120,14 @@ export function createScheduler(options: SchedulerOptions) {
 
   /** The handler's effects are committed: now the timer may go, unless it was rescheduled. */
   async function complete(timer: TimerRecord): Promise<void> {
-    if (timers.get(timer.id) !== timer) return;
+    if (!current(timer)) return;
     timers.delete(timer.id);
     await options.commit();
   }
 
   function put(timer: TimerRecord): void {
     timers.set(timer.id, timer);
-    heap.push({ due: timer.due, id: timer.id });
+    heap.push(timer);
     arm();
   }
 
@@ -150,8 +152,8 @@ export function createScheduler(options: SchedulerOptions) {
     },
     /** Arms a staged timer (a no-op if it was canceled meanwhile). */
     arm(timer: TimerRecord): void {
-      if (timers.get(timer.id) !== timer) return;
-      heap.push({ due: timer.due, id: timer.id });
+      if (!current(timer)) return;
+      heap.push(timer);
       arm();
     },
     cancel(id: string): void {
@@ -163,7 +165,7 @@ export function createScheduler(options: SchedulerOptions) {
     /** Loads the stored timers (claimed ones of a previous life included); overdue ones fire in due order. */
     start(): void {
       running = true;
-      for (const t of timers.values()) heap.push({ due: t.due, id: t.id });
+      for (const t of timers.values()) heap.push(t);
       arm();
     },
     async stop(): Promise<void> {
