@@ -104,7 +104,8 @@ export function createScheduler(options: SchedulerOptions) {
       .then(() => complete(timer))
       .catch((err: unknown) => {
         logger.error({ err, kind: timer.kind, timer: timer.id }, 'timer handler failed; will fire again');
-        if (current(timer)) put({ ...timer, due: clock.now() + (options.retryAfterMs ?? 5000) });
+        // Field by field: a stored record may keep its payload behind a getter, which a spread drops.
+        if (current(timer)) put({ id: timer.id, kind: timer.kind, due: clock.now() + (options.retryAfterMs ?? 5000), payload: timer.payload });
         return options.commit();
       })
       .catch(() => undefined)
