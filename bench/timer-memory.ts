@@ -2,16 +2,20 @@
  * Heap per pending fallback on the file store, in process: N step-timeout timers scheduled through
  * the real store and scheduler and committed (the live path), then the store reopened and the
  * scheduler started on them (the restart path). Each figure is heapUsed after full collections
- * minus the same with no timers, ÷ N. Also: RSS and heap once the burst has fired and drained.
+ * minus the same with no timers, ÷ N. Also: RSS and heap once the burst has fired and drained
+ * (and, with IDLE_MS, after that long idle), and what a whole pending fallback of the start-up
+ * bench's seed costs (its timer, its attempt-index entry and its segment-index entry).
  * Run with `node --expose-gc --import tsx bench/timer-memory.ts [N]`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { attemptKeys, isOpenMessage } from '../src/engine/receipts.js';
 import { createIdFactory } from '../src/ids.js';
 import { createScheduler } from '../src/scheduler/scheduler.js';
 import { openFileStore } from '../src/store/file/index.js';
+import { seedPending } from './seed.js';
 
 const n = Number(process.argv[2] ?? 100_000);
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -28,6 +32,19 @@ const logger = pino({ level: 'silent' });
 const nextId = createIdFactory();
 const HOUR = 3_600_000;
 
+const realClock = { now: () => Date.now(), setTimeout: (f: () => void, ms: number) => setTimeout(f, ms), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout) };
+
+/** Live heap with a store opened as the daemon opens it (index keys, open messages) and its scheduler started. */
+async function daemonLike(dir: string): Promise<number> {
+  const store = await openFileStore({ dir, indexWindowMs: 3 * 86_400_000, indexKeys: attemptKeys, isOpen: isOpenMessage });
+  const scheduler = createScheduler({ timers: store.timers, commit: () => store.commit(), clock: realClock, logger });
+  scheduler.start();
+  const heap = (await settle()).heapUsed;
+  await scheduler.stop();
+  await store.close();
+  return heap;
+}
+
 async function open(dir: string, clock = { now: () => Date.now(), setTimeout: (f: () => void, ms: number) => setTimeout(f, ms), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout) }) {
   const store = await openFileStore({ dir, indexWindowMs: 86_400_000, indexKeys: () => [] });
   const scheduler = createScheduler({ timers: store.timers, commit: () => store.commit(), clock, logger });
@@ -38,7 +55,9 @@ const dir = mkdtempSync(join(tmpdir(), 'timer-memory-'));
 try {
   let { store, scheduler } = await open(dir);
   scheduler.start();
-  const empty = (await settle()).heapUsed;
+  const atEmpty = await settle();
+  const empty = atEmpty.heapUsed;
+  console.log(`empty store: ${mib(atEmpty)}`);
   const now = Date.now();
   for (let i = 0; i < n; i++) {
     const message = nextId(now - 60_000 + i);
@@ -72,8 +91,24 @@ try {
   await new Promise((r) => setTimeout(r, 500));
   const drained = await settle();
   console.log(`after the burst fired (${fired}): heap ${((drained.heapUsed - empty) / n).toFixed(0)} B per former timer above empty; ${mib(drained)}`);
+  if (process.env.IDLE_MS) {
+    await new Promise((r) => setTimeout(r, Number(process.env.IDLE_MS)));
+    console.log(`after ${process.env.IDLE_MS} ms idle (no forced collection): ${mib(process.memoryUsage())}`);
+  }
   await scheduler.stop();
   await store.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
+
+const seeded = mkdtempSync(join(tmpdir(), 'timer-memory-seed-'));
+const none = mkdtempSync(join(tmpdir(), 'timer-memory-empty-'));
+try {
+  seedPending(seeded, n, { now: Date.now(), spreadMs: 60_000, withinMs: HOUR });
+  const base = await daemonLike(none);
+  const full = await daemonLike(seeded);
+  console.log(`start-up bench seed, opened as the daemon does: ${((full - base) / n).toFixed(0)} B per pending fallback (timer + attempt index + segment index)`);
+} finally {
+  rmSync(seeded, { recursive: true, force: true });
+  rmSync(none, { recursive: true, force: true });
 }
