@@ -3,6 +3,7 @@ import { createIdFactory } from '../ids.js';
 import type { Logger } from '../log/logger.js';
 import type { TimerRecord } from '../model.js';
 import type { KeyValue } from '../store/store.js';
+import { timerRecord } from '../store/timer-record.js';
 import { MinHeap } from './heap.js';
 
 export type TimerHandler = (timer: TimerRecord) => Promise<void>;
@@ -104,8 +105,8 @@ export function createScheduler(options: SchedulerOptions) {
       .then(() => complete(timer))
       .catch((err: unknown) => {
         logger.error({ err, kind: timer.kind, timer: timer.id }, 'timer handler failed; will fire again');
-        // Field by field: a stored record may keep its payload behind a getter, which a spread drops.
-        if (current(timer)) put({ id: timer.id, kind: timer.kind, due: clock.now() + (options.retryAfterMs ?? 5000), payload: timer.payload });
+        // Not a spread: a compact record keeps its payload behind a getter, which a spread drops.
+        if (current(timer)) put(timerRecord(timer.id, timer.kind, clock.now() + (options.retryAfterMs ?? 5000), timer.payload));
         return options.commit();
       })
       .catch(() => undefined)
@@ -138,7 +139,7 @@ export function createScheduler(options: SchedulerOptions) {
     },
     /** Stores a timer (durable at the caller's next commit) and arms it. */
     schedule(kind: string, due: number, payload: TimerRecord['payload'], id: string = nextId()): TimerRecord {
-      const timer: TimerRecord = { id, kind, due, payload };
+      const timer = timerRecord(id, kind, due, payload);
       put(timer);
       return timer;
     },
@@ -147,7 +148,7 @@ export function createScheduler(options: SchedulerOptions) {
      * it has succeeded (then `arm` it); if the commit fails, `cancel` it.
      */
     stage(kind: string, due: number, payload: TimerRecord['payload'], id: string = nextId()): TimerRecord {
-      const timer: TimerRecord = { id, kind, due, payload };
+      const timer = timerRecord(id, kind, due, payload);
       timers.set(timer.id, timer);
       return timer;
     },

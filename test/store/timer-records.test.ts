@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createIdFactory } from '../../src/ids.js';
 import type { TimerRecord } from '../../src/model.js';
 import { createScheduler } from '../../src/scheduler/scheduler.js';
-import { reviveTimer } from '../../src/store/file/timer-shape.js';
+import { reviveTimer } from '../../src/store/timer-record.js';
 import type { Store } from '../../src/store/store.js';
 import { manualClock, type ManualClock } from '../helpers/clock.js';
 import { crashLeftovers, openStore } from './helpers.js';

@@ -1,10 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import type { Low } from 'lowdb';
+import { reviveTimer } from '../timer-record.js';
 import { AppendFile } from './append-file.js';
 import type { CommitPoint, Staged } from './group-commit.js';
 import { commitLine, JOURNAL_HEADER, journalGenerations, journalPath, removeJournalsBefore, replayJournal, type JournalOp } from './journal.js';
 import { openSnapshot, type Snapshot, type SnapshotFile } from './snapshot.js';
-import { reviveTimer } from './timer-shape.js';
 
 // A journal this much bigger than the snapshot it continues is folded into a new snapshot.
 const MIN_COMPACT_BYTES = 8 * 1024 * 1024;

@@ -1,4 +1,4 @@
-import type { TimerRecord } from '../../model.js';
+import type { TimerRecord } from '../model.js';
 
 // Timer kinds are a handful of names repeated by every timer: one string each, not one per record.
 // Bounded, so a folder full of odd kinds cannot grow it without end.
@@ -49,17 +49,23 @@ const isTimer = (v: unknown): v is TimerRecord => {
 };
 
 /**
- * A timer read back from the snapshot or the journal, kept in as little memory as its content
- * allows (100k pending fallbacks are loaded at start). Parsed, each record would hold its own
- * copies of strings it shares: its id (the map key already is that string), its kind (shared by
- * every timer of the kind) and, for step timers, the message id and step its id already spells.
- * Anything that is not a timer is kept as read.
+ * A timer record in as little memory as its content allows (100k pending fallbacks stay in memory):
+ * a step timer whose id spells its payload keeps the id alone; every record shares its kind
+ * string with the others of its kind. Serialized, it is the plain record.
  *
- * @example reviveTimer('01K….0.timeout', parsed) // → a record with that id, whose payload is {message: '01K…', step: 0}
+ * @example timerRecord('01K….0.timeout', 'step-timeout', due, { message: '01K…', step: 0 }) // → payload read from the id
+ */
+export function timerRecord(id: string, kind: string, due: number, payload: TimerRecord['payload']): TimerRecord {
+  if (spelledById(id, payload)) return new StepTimer(id, shared(kind), due);
+  return { id, kind: shared(kind), due, payload };
+}
+
+/**
+ * A timer read back from the snapshot or the journal (the file store's hot state), as
+ * `timerRecord` keeps a new one: parsed, each record would hold its own copy of its id (the map
+ * key already is that string), of its kind, and of the message id and step its id already spells.
+ * Anything that is not a timer is kept as read.
  */
 export function reviveTimer(key: string, value: unknown): unknown {
-  if (!isTimer(value)) return value;
-  const kind = shared(value.kind);
-  if (spelledById(key, value.payload)) return new StepTimer(key, kind, value.due);
-  return { id: key, kind, due: value.due, payload: value.payload };
+  return isTimer(value) ? timerRecord(key, value.kind, value.due, value.payload) : value;
 }
