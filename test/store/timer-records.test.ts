@@ -52,6 +52,9 @@ describe('timers kept compact in the file store', () => {
     const m1 = manualClock(START);
     const live = firing(first, m1).s;
     for (const t of timers) live.schedule(t.kind, t.due, t.payload, t.id);
+    // A new step timer is kept as compactly as one read back: its id stands for its payload.
+    expect(Object.keys(first.timers.get(timers[0].id)!)).toEqual(['id', 'kind', 'due']);
+    expect(first.timers.get(timers[0].id)?.payload).toEqual(timers[0].payload);
     await first.commit();
     crashLeftovers(dir);
 
