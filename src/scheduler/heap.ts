@@ -3,19 +3,22 @@ export interface HeapItem {
   id: string;
 }
 
-/** A binary min-heap on `due` (ties broken by id, so equal-time timers fire in creation order). */
-export class MinHeap {
-  #items: HeapItem[] = [];
+/**
+ * A binary min-heap on `due` (ties broken by id, so equal-time timers fire in creation order).
+ * It holds the caller's own objects, not copies: the scheduler's timer records themselves.
+ */
+export class MinHeap<T extends HeapItem = HeapItem> {
+  #items: T[] = [];
 
   get size(): number {
     return this.#items.length;
   }
 
-  peek(): HeapItem | undefined {
+  peek(): T | undefined {
     return this.#items[0];
   }
 
-  push(item: HeapItem): void {
+  push(item: T): void {
     const a = this.#items;
     a.push(item);
     let i = a.length - 1;
@@ -27,7 +30,7 @@ export class MinHeap {
     }
   }
 
-  pop(): HeapItem | undefined {
+  pop(): T | undefined {
     const a = this.#items;
     const top = a[0];
     const last = a.pop();

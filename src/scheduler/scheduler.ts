@@ -3,6 +3,7 @@ import { createIdFactory } from '../ids.js';
 import type { Logger } from '../log/logger.js';
 import type { TimerRecord } from '../model.js';
 import type { KeyValue } from '../store/store.js';
+import { timerRecord } from '../store/timer-record.js';
 import { MinHeap } from './heap.js';
 
 export type TimerHandler = (timer: TimerRecord) => Promise<void>;
@@ -42,7 +43,10 @@ export function createScheduler(options: SchedulerOptions) {
   const { timers, clock, logger } = options;
   const maxConcurrent = options.maxConcurrent ?? 512;
   const handlers = new Map<string, TimerHandler>();
-  const heap = new MinHeap();
+  // The heap holds the stored records themselves (no per-timer copy); an entry counts while the
+  // store still holds that very record, so a canceled or rescheduled timer's entry is dropped lazily.
+  const heap = new MinHeap<TimerRecord>();
+  const current = (timer: TimerRecord) => timers.get(timer.id) === timer;
   const nextId = createIdFactory();
   const inFlight = new Set<Promise<void>>();
   /** Ids whose handler is running: a claimed timer is not fired twice by this process. */
@@ -54,8 +58,7 @@ export function createScheduler(options: SchedulerOptions) {
   function arm(): void {
     if (!running) return;
     let top = heap.peek();
-    // Lazy deletion: drop heap entries whose record was canceled or rescheduled.
-    while (top && timers.get(top.id)?.due !== top.due) {
+    while (top && !current(top)) {
       heap.pop();
       top = heap.peek();
     }
@@ -76,9 +79,9 @@ export function createScheduler(options: SchedulerOptions) {
     armed = undefined;
     const now = clock.now();
     for (let top = heap.peek(); top && top.due <= now && inFlight.size < maxConcurrent; top = heap.peek()) {
+      const timer = top;
       heap.pop();
-      const timer = timers.get(top.id);
-      if (!timer || timer.due !== top.due) continue;
+      if (!current(timer)) continue;
       if (claimed.has(timer.id)) {
         // Rescheduled while its handler still runs: fire it once that one completes.
         refire.add(timer.id);
@@ -102,14 +105,15 @@ export function createScheduler(options: SchedulerOptions) {
       .then(() => complete(timer))
       .catch((err: unknown) => {
         logger.error({ err, kind: timer.kind, timer: timer.id }, 'timer handler failed; will fire again');
-        if (timers.get(timer.id) === timer) put({ ...timer, due: clock.now() + (options.retryAfterMs ?? 5000) });
+        // Not a spread: a compact record keeps its payload behind a getter, which a spread drops.
+        if (current(timer)) put(timerRecord(timer.id, timer.kind, clock.now() + (options.retryAfterMs ?? 5000), timer.payload));
         return options.commit();
       })
       .catch(() => undefined)
       .finally(() => {
         claimed.delete(timer.id);
         const again = refire.delete(timer.id) ? timers.get(timer.id) : undefined;
-        if (again) heap.push({ due: again.due, id: again.id });
+        if (again) heap.push(again);
         inFlight.delete(p);
         arm();
       });
@@ -118,14 +122,14 @@ export function createScheduler(options: SchedulerOptions) {
 
   /** The handler's effects are committed: now the timer may go, unless it was rescheduled. */
   async function complete(timer: TimerRecord): Promise<void> {
-    if (timers.get(timer.id) !== timer) return;
+    if (!current(timer)) return;
     timers.delete(timer.id);
     await options.commit();
   }
 
   function put(timer: TimerRecord): void {
     timers.set(timer.id, timer);
-    heap.push({ due: timer.due, id: timer.id });
+    heap.push(timer);
     arm();
   }
 
@@ -135,7 +139,7 @@ export function createScheduler(options: SchedulerOptions) {
     },
     /** Stores a timer (durable at the caller's next commit) and arms it. */
     schedule(kind: string, due: number, payload: TimerRecord['payload'], id: string = nextId()): TimerRecord {
-      const timer: TimerRecord = { id, kind, due, payload };
+      const timer = timerRecord(id, kind, due, payload);
       put(timer);
       return timer;
     },
@@ -144,14 +148,14 @@ export function createScheduler(options: SchedulerOptions) {
      * it has succeeded (then `arm` it); if the commit fails, `cancel` it.
      */
     stage(kind: string, due: number, payload: TimerRecord['payload'], id: string = nextId()): TimerRecord {
-      const timer: TimerRecord = { id, kind, due, payload };
+      const timer = timerRecord(id, kind, due, payload);
       timers.set(timer.id, timer);
       return timer;
     },
     /** Arms a staged timer (a no-op if it was canceled meanwhile). */
     arm(timer: TimerRecord): void {
-      if (timers.get(timer.id) !== timer) return;
-      heap.push({ due: timer.due, id: timer.id });
+      if (!current(timer)) return;
+      heap.push(timer);
       arm();
     },
     cancel(id: string): void {
@@ -163,7 +167,7 @@ export function createScheduler(options: SchedulerOptions) {
     /** Loads the stored timers (claimed ones of a previous life included); overdue ones fire in due order. */
     start(): void {
       running = true;
-      for (const t of timers.values()) heap.push({ due: t.due, id: t.id });
+      for (const t of timers.values()) heap.push(t);
       arm();
     },
     async stop(): Promise<void> {

@@ -57,6 +57,28 @@ describe('scheduler', () => {
     expect(s.pending).toBe(0);
   });
 
+  it('a timer replaced before it fires runs once, as the replacement, at the time it was moved to', async () => {
+    const m = manualClock();
+    const timers = memory();
+    const s = createScheduler({ timers, commit: async () => {}, clock: m.clock, logger: pino({ level: 'silent' }) });
+    const fired: string[] = [];
+    s.register('k', async (t) => void fired.push(`${t.id}:${String(t.payload.v)}@${m.clock.now()}`));
+    s.start();
+    s.schedule('k', m.clock.now() + 1000, { v: 1 }, 'same-due');
+    s.schedule('k', m.clock.now() + 1000, { v: 2 }, 'same-due');
+    s.schedule('k', m.clock.now() + 1000, { v: 1 }, 'moved');
+    s.schedule('k', m.clock.now() + 3000, { v: 2 }, 'moved');
+    s.schedule('k', m.clock.now() + 2000, { v: 1 }, 'readded');
+    s.cancel('readded');
+    s.schedule('k', m.clock.now() + 2000, { v: 2 }, 'readded');
+    for (let i = 0; i < 4; i += 1) {
+      m.advance(1000);
+      await s.idle();
+    }
+    expect(fired).toEqual(['same-due:2@1001000', 'readded:2@1002000', 'moved:2@1003000']);
+    expect(s.pending).toBe(0);
+  });
+
   it('a handler that throws has its timer stored again for a later try', async () => {
     const m = manualClock();
     const timers = memory();

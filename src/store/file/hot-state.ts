@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import type { Low } from 'lowdb';
+import { reviveTimer } from '../timer-record.js';
 import { AppendFile } from './append-file.js';
 import type { CommitPoint, Staged } from './group-commit.js';
 import { commitLine, JOURNAL_HEADER, journalGenerations, journalPath, removeJournalsBefore, replayJournal, type JournalOp } from './journal.js';
@@ -7,6 +8,11 @@ import { openSnapshot, type Snapshot, type SnapshotFile } from './snapshot.js';
 
 // A journal this much bigger than the snapshot it continues is folded into a new snapshot.
 const MIN_COMPACT_BYTES = 8 * 1024 * 1024;
+
+// How a value read back from disk is kept in memory, for the collections that have a compact shape.
+const REVIVE: Record<string, (key: string, value: unknown) => unknown> = { timers: reviveTimer };
+const asRead = (_key: string, value: unknown) => value;
+const reviverOf = (name: string) => (Object.hasOwn(REVIVE, name) ? REVIVE[name] : asRead);
 
 interface Hooks {
   onWrite: () => void;
@@ -56,7 +62,8 @@ export class HotState implements CommitPoint {
     state.#marked = snapshot.data.segmentEnds !== undefined;
     for (const [name, records] of Object.entries(snapshot.data.collections ?? {})) {
       const map = state.maps[name];
-      if (map) for (const [k, v] of Object.entries(records as Record<string, unknown>)) map.set(k, v);
+      const revive = reviverOf(name);
+      if (map) for (const [k, v] of Object.entries(records as Record<string, unknown>)) map.set(k, revive(k, v));
     }
     // The maps hold it all now; the parsed document would only double the memory.
     snapshot.data = { generation: snapshot.data.generation ?? 0, collections: {} };
@@ -103,7 +110,7 @@ export class HotState implements CommitPoint {
   #apply(op: JournalOp): void {
     const map = this.maps[op[0]];
     if (!map) return;
-    if (op.length === 3) map.set(op[1], op[2]);
+    if (op.length === 3) map.set(op[1], reviverOf(op[0])(op[1], op[2]));
     else map.delete(op[1]);
   }
 

@@ -1,0 +1,71 @@
+import type { TimerRecord } from '../model.js';
+
+// Timer kinds are a handful of names repeated by every timer: one string each, not one per record.
+// Bounded, so a folder full of odd kinds cannot grow it without end.
+const kinds = new Map<string, string>();
+const MAX_KINDS = 256;
+
+function shared(kind: string): string {
+  const known = kinds.get(kind);
+  if (known !== undefined) return known;
+  if (kinds.size < MAX_KINDS) kinds.set(kind, kind);
+  return kind;
+}
+
+/**
+ * A step timer whose payload is spelled out by its own id, `<message>.<step>.<what>` (the ids the
+ * engine gives fallback waits, holds and retries): it keeps the id alone and reads the payload
+ * from it. Serialized, it is the plain record it was read from.
+ */
+class StepTimer implements TimerRecord {
+  constructor(
+    readonly id: string,
+    readonly kind: string,
+    readonly due: number,
+  ) {}
+
+  get payload(): { message: string; step: number } {
+    const dot = this.id.indexOf('.');
+    return { message: this.id.slice(0, dot), step: Number(this.id.slice(dot + 1, this.id.indexOf('.', dot + 1))) };
+  }
+
+  toJSON(): TimerRecord {
+    return { id: this.id, kind: this.kind, due: this.due, payload: this.payload };
+  }
+}
+
+/** Whether `payload` is exactly `{message, step}` and `id` begins `<message>.<step>.`, so the id can stand for it. */
+function spelledById(id: string, payload: Record<string, unknown>): boolean {
+  const { message, step } = payload;
+  if (typeof message !== 'string' || message.includes('.') || !Number.isSafeInteger(step) || (step as number) < 0) return false;
+  if (Object.keys(payload).length !== 2) return false;
+  const prefix = `${message}.${step as number}.`;
+  return id.length > prefix.length && id.startsWith(prefix) && id.indexOf('.', prefix.length) === -1;
+}
+
+const isTimer = (v: unknown): v is TimerRecord => {
+  const t = v as Partial<TimerRecord> | null;
+  return typeof t === 'object' && t !== null && typeof t.kind === 'string' && typeof t.due === 'number' && typeof t.payload === 'object' && t.payload !== null;
+};
+
+/**
+ * A timer record in as little memory as its content allows (100k pending fallbacks stay in memory):
+ * a step timer whose id spells its payload keeps the id alone; every record shares its kind
+ * string with the others of its kind. Serialized, it is the plain record.
+ *
+ * @example timerRecord('01K….0.timeout', 'step-timeout', due, { message: '01K…', step: 0 }) // → payload read from the id
+ */
+export function timerRecord(id: string, kind: string, due: number, payload: TimerRecord['payload']): TimerRecord {
+  if (spelledById(id, payload)) return new StepTimer(id, shared(kind), due);
+  return { id, kind: shared(kind), due, payload };
+}
+
+/**
+ * A timer read back from the snapshot or the journal (the file store's hot state), as
+ * `timerRecord` keeps a new one: parsed, each record would hold its own copy of its id (the map
+ * key already is that string), of its kind, and of the message id and step its id already spells.
+ * Anything that is not a timer is kept as read.
+ */
+export function reviveTimer(key: string, value: unknown): unknown {
+  return isTimer(value) ? timerRecord(key, value.kind, value.due, value.payload) : value;
+}

@@ -1,0 +1,161 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { createIdFactory } from '../../src/ids.js';
+import type { TimerRecord } from '../../src/model.js';
+import { createScheduler } from '../../src/scheduler/scheduler.js';
+import { reviveTimer } from '../../src/store/timer-record.js';
+import type { Store } from '../../src/store/store.js';
+import { manualClock, type ManualClock } from '../helpers/clock.js';
+import { crashLeftovers, openStore } from './helpers.js';
+
+const nextId = createIdFactory();
+const logger = pino({ level: 'silent' });
+const START = 1_800_000_000_000;
+
+/** Timers of every shape the engine stores: step timers (whose id spells the payload) and others. */
+function someTimers(): TimerRecord[] {
+  const m1 = nextId();
+  const m2 = nextId();
+  return [
+    { id: `${m1}.0.timeout`, kind: 'step-timeout', due: START + 3000, payload: { message: m1, step: 0 } },
+    { id: `${m1}.1.hold`, kind: 'step-hold', due: START + 1000, payload: { message: m1, step: 1 } },
+    { id: `${m2}.12.retry`, kind: 'step-retry', due: START + 2000, payload: { message: m2, step: 12 } },
+    { id: `${m2}.0.send`, kind: 'step-send', due: START + 1500, payload: { message: m2, step: 0, provider: 'twilio-us', reserved: 1 } },
+    { id: `${m2}.callback`, kind: 'callback', due: START + 2500, payload: { job: m2 } },
+    { id: 'consent-release:+15550100|+15550101', kind: 'consent-release', due: START + 500, payload: { pair: '+15550100|+15550101' } },
+  ];
+}
+
+const plain = (t: TimerRecord | undefined) => JSON.parse(JSON.stringify(t)) as TimerRecord;
+
+/** A scheduler on `store` that records what fires (and may fail a timer's first run). */
+function firing(store: Store, m: ManualClock, failFirst = new Set<string>()) {
+  const fired: TimerRecord[] = [];
+  const s = createScheduler({ timers: store.timers, commit: () => store.commit(), clock: m.clock, logger, retryAfterMs: 1000 });
+  for (const kind of ['step-timeout', 'step-hold', 'step-retry', 'step-send', 'callback', 'consent-release']) {
+    s.register(kind, async (t) => {
+      fired.push({ id: t.id, kind: t.kind, due: t.due, payload: t.payload });
+      if (failFirst.delete(t.id)) throw new Error('first run fails');
+    });
+  }
+  return { s, fired };
+}
+
+describe('timers kept compact in the file store', () => {
+  it('come back after a kill -9 with the same id, kind, due and payload, and fire once each in due order', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-timers-'));
+    const timers = someTimers();
+    const first = await openStore(dir);
+    const m1 = manualClock(START);
+    const live = firing(first, m1).s;
+    for (const t of timers) live.schedule(t.kind, t.due, t.payload, t.id);
+    // A new step timer is kept as compactly as one read back: its id stands for its payload.
+    expect(Object.keys(first.timers.get(timers[0].id)!)).toEqual(['id', 'kind', 'due']);
+    expect(first.timers.get(timers[0].id)?.payload).toEqual(timers[0].payload);
+    await first.commit();
+    crashLeftovers(dir);
+
+    const again = await openStore(dir);
+    expect(again.timers.size).toBe(timers.length);
+    for (const t of timers) {
+      expect(plain(again.timers.get(t.id))).toEqual(t);
+      expect(again.timers.get(t.id)?.payload).toEqual(t.payload);
+    }
+    const m2 = manualClock(START + 10_000);
+    const { s, fired } = firing(again, m2);
+    s.start();
+    m2.advance(0);
+    await s.idle();
+    expect(fired).toEqual([...timers].sort((a, b) => a.due - b.due));
+    expect(again.timers.size).toBe(0);
+    await again.close();
+
+    const third = await openStore(dir);
+    const m3 = manualClock(START + 20_000);
+    const after = firing(third, m3);
+    after.s.start();
+    m3.advance(60_000);
+    await after.s.idle();
+    expect(after.fired).toEqual([]);
+    await third.close();
+    // The crashed instance's files (its lock is not its own any more, so it stays).
+    await first.close();
+  });
+
+  it('come back from the folded snapshot too, and a step timer whose handler failed fires again with its payload', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-timers-'));
+    const timers = someTimers();
+    const first = await openStore(dir);
+    for (const t of timers) first.timers.set(t.id, t);
+    await first.commit();
+    // Past 8 MB of journal the hot state is folded into state.json.
+    const big = 'x'.repeat(1000);
+    for (let i = 0; i < 9000; i += 1) first.idempotency.set('i', { key: 'i', messageId: big, bodyHash: String(i), expiresAt: START });
+    await first.commit();
+    await first.close();
+
+    const again = await openStore(dir);
+    for (const t of timers) expect(plain(again.timers.get(t.id))).toEqual(t);
+    const step = timers[0];
+    const m = manualClock(START + 10_000);
+    const { s, fired } = firing(again, m, new Set([step.id]));
+    s.start();
+    m.advance(0);
+    await s.idle();
+    // Stored again for a later try, with the payload it had.
+    expect(plain(again.timers.get(step.id))).toEqual({ ...step, due: START + 10_000 + 1000 });
+    await again.commit();
+    crashLeftovers(dir);
+
+    const third = await openStore(dir);
+    expect([...third.timers.entries()].map(([k]) => k)).toEqual([step.id]);
+    const m3 = manualClock(START + 20_000);
+    const after = firing(third, m3);
+    after.s.start();
+    m3.advance(0);
+    await after.s.idle();
+    expect(after.fired).toEqual([{ ...step, due: START + 11_000 }]);
+    expect(fired.filter((t) => t.id === step.id)).toHaveLength(1);
+    await third.close();
+    await again.close();
+  });
+});
+
+describe('reviveTimer', () => {
+  it('keeps the payload of a timer whose id does not spell it exactly, and values that are not timers', () => {
+    const cases: [string, TimerRecord][] = [
+      ['a.b.0.timeout', { id: 'a.b.0.timeout', kind: 'k', due: 1, payload: { message: 'a.b', step: 0 } }],
+      ['m.1.timeout', { id: 'm.1.timeout', kind: 'k', due: 1, payload: { message: 'm', step: 0 } }],
+      ['m.-1.timeout', { id: 'm.-1.timeout', kind: 'k', due: 1, payload: { message: 'm', step: -1 } }],
+      ['m.1.5.timeout', { id: 'm.1.5.timeout', kind: 'k', due: 1, payload: { message: 'm', step: 1.5 } }],
+      ['m.01.timeout', { id: 'm.01.timeout', kind: 'k', due: 1, payload: { message: 'm', step: 1 } }],
+      ['m.0.x.y', { id: 'm.0.x.y', kind: 'k', due: 1, payload: { message: 'm', step: 0 } }],
+      ['m.0.', { id: 'm.0.', kind: 'k', due: 1, payload: { message: 'm', step: 0 } }],
+      ['m.0.send', { id: 'm.0.send', kind: 'k', due: 1, payload: { message: 'm', step: 0, provider: 'p' } }],
+    ];
+    for (const [key, value] of cases) {
+      const revived = reviveTimer(key, JSON.parse(JSON.stringify(value))) as TimerRecord;
+      expect(revived.payload).toEqual(value.payload);
+      expect(plain(revived)).toEqual(value);
+    }
+    for (const value of [5, 'x', null, { due: 1 }, { kind: 'k', due: '1', payload: {} }, { kind: 'k', due: 1, payload: null }]) expect(reviveTimer('k', value)).toEqual(value);
+  });
+
+  it('keeps a step timer as its id, kind and due alone, and kinds as one shared string', () => {
+    const read = (key: string) => JSON.parse(JSON.stringify({ id: key, kind: `step-${'timeout'}`, due: 1, payload: { message: key.split('.')[0], step: 3 } })) as unknown;
+    const a = reviveTimer('m1.3.timeout', read('m1.3.timeout')) as TimerRecord;
+    const b = reviveTimer('m2.3.timeout', read('m2.3.timeout')) as TimerRecord;
+    expect(Object.keys(a)).toEqual(['id', 'kind', 'due']);
+    expect(b.payload).toEqual({ message: 'm2', step: 3 });
+    expect(a.kind).toBe('step-timeout');
+  });
+
+  it('gives a record the map key as its id, whatever id the stored copy carried', () => {
+    const revived = reviveTimer('m.0.timeout', { id: 'stale', kind: 'k', due: 1, payload: { message: 'm', step: 0 } }) as TimerRecord;
+    expect(revived.id).toBe('m.0.timeout');
+    expect(revived.payload).toEqual({ message: 'm', step: 0 });
+  });
+});
