@@ -72,8 +72,9 @@ async function openLocked(options: FileStoreOptions, lock: { release(): Promise<
   const inbound = await openSegmentLog<InboundRecord>({ dir: join(options.dir, 'inbound'), ...logOptions, ...endsFor('inbound') });
   if (!hot.marked) await hot.adopt([...messages.ends(), ...inbound.ends()]);
   const { index, hoursParsed } = await AttemptIndex.open(hot, messages, options.indexKeys, now() - options.indexWindowMs);
-  // What had to be parsed is on disk before anything relies on it, so the next start skips it.
-  if (hoursParsed > 0) await gc.commit();
+  // Written now so the next start skips the parse. A refused write (a full disk) must not stop the
+  // start: the entries stay queued for the next commit, and until one succeeds a start parses again.
+  if (hoursParsed > 0) await gc.commit().catch(() => undefined);
 
   const kv = <T>(name: string) => hotKeyValue<T>(hot, name);
   const collections = hotCollections(kv);
