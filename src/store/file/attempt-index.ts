@@ -25,6 +25,10 @@ export const ATTEMPT_INDEX_COLLECTIONS = [ENTRIES, COVERAGE] as const;
  * before the index was persisted (or by a version that dropped it) and may not reach back far
  * enough after the window grew: then the hours it lacks are parsed once, their keys journaled,
  * and the mark moved, all in the next commit.
+ *
+ * @example
+ *   const { index } = await AttemptIndex.open(hot, messages, attemptKeys, now - window);
+ *   index.entries.set('twilio-us/SM123', message.id); messages.collection.put(message); await gc.commit();
  */
 export class AttemptIndex {
   readonly entries: KeyValue<string>;
