@@ -7,6 +7,7 @@
  */
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { attemptKeys } from '../src/engine/receipts.js';
 import type { Message, TimerRecord } from '../src/model.js';
 
 const HOUR = 3_600_000;
@@ -145,6 +146,19 @@ function writeSnapshot(dir: string, collections: Record<string, Record<string, u
   return Buffer.byteLength(text);
 }
 
+/**
+ * The receipt index a running daemon keeps in its hot state (src/store/file/attempt-index.ts): an
+ * entry per attempt key of every message since `from`, and the mark saying it is complete from
+ * there. Without it the first start would parse the window's messages to rebuild it.
+ */
+function attemptIndexCollections(entries: Record<string, string>, from: number): Record<string, Record<string, unknown>> {
+  return { attemptIndex: entries, attemptIndexCoverage: { from } };
+}
+
+function indexInto(entries: Record<string, string>, m: Message): void {
+  for (const k of attemptKeys(m)) entries[k] = m.id;
+}
+
 export interface RetainedSeed {
   bytes: number;
   segments: number;
@@ -164,6 +178,9 @@ export function seedRetained(dir: string, count: number, days: number, now: numb
   const step = (now - 60_000 - start) / count;
   const w = segmentWriter(dir);
   let fullHistory = 0;
+  // The daemon's index reaches back over its window, from the start of the window's first hour.
+  const indexFrom = Math.floor((now - fullHistoryMs) / HOUR) * HOUR;
+  const index: Record<string, string> = {};
   for (let i = 0; i < count; i++) {
     const created = Math.floor(start + i * step + Math.random() * step * 0.9);
     const versions = deliveredVersions(created, i);
@@ -172,9 +189,10 @@ export function seedRetained(dir: string, count: number, days: number, now: numb
       fullHistory += 1;
       for (const v of versions) w.append(key, v);
     } else w.append(key, versions.at(-1)!);
+    if (created >= indexFrom) indexInto(index, versions.at(-1)!);
   }
   w.close();
-  writeSnapshot(dir, {}, w.ends);
+  writeSnapshot(dir, attemptIndexCollections(index, indexFrom), w.ends);
   return { ...w.stats, fullHistory };
 }
 
@@ -195,14 +213,17 @@ export function seedPending(dir: string, count: number, options: { now: number; 
   const w = segmentWriter(dir);
   const timers: Record<string, TimerRecord> = {};
   const due = new Map<string, number>();
+  const index: Record<string, string> = {};
   for (let i = 0; i < count; i++) {
     const { message, timer } = pendingFallback(i, count, options);
     w.append(segmentKeyOf(idTimeOf(message)), message);
     timers[timer.id] = timer;
     due.set(message.id, timer.due);
+    indexInto(index, message);
   }
   w.close();
-  const snapshotBytes = writeSnapshot(dir, { timers }, w.ends);
+  // These are the store's only messages: the index is complete from the beginning of time.
+  const snapshotBytes = writeSnapshot(dir, { timers, ...attemptIndexCollections(index, 0) }, w.ends);
   return { due, bytes: w.stats.bytes, snapshotBytes };
 }
 
@@ -242,6 +263,8 @@ export function pendingFallback(i: number, count: number, options: { now: number
   return { message, timer: { id: timerId, kind: 'step-timeout', due: started + options.withinMs, payload: { message: id, step: 0 } } };
 }
 
+const readState = (dir: string) => JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { collections: Record<string, Record<string, unknown>> };
+
 /**
  * `retained` delivered messages (as `seedRetained`) and `pending` fallbacks (as `seedPending`) in
  * one store: the state issue 14's start-up target describes. Both seeders write `state.json`; it is
@@ -250,8 +273,11 @@ export function pendingFallback(i: number, count: number, options: { now: number
  */
 export function seedRetainedWithPending(dir: string, o: { retained: number; days: number; fullHistoryMs: number; pending: number; spreadMs: number; withinMs: number; now: number }): { retained: RetainedSeed; pending: PendingSeed } {
   const retained = seedRetained(dir, o.retained, o.days, o.now, o.fullHistoryMs);
+  const retainedState = readState(dir);
   const pending = seedPending(dir, o.pending, { now: o.now, spreadMs: o.spreadMs, withinMs: o.withinMs });
-  const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { collections: Record<string, Record<string, unknown>> };
+  const state = readState(dir);
+  // One index over both, complete from where the retained one starts.
+  Object.assign(state.collections, attemptIndexCollections({ ...retainedState.collections.attemptIndex, ...state.collections.attemptIndex } as Record<string, string>, retainedState.collections.attemptIndexCoverage.from as number));
   const ends: Record<string, number> = {};
   const messages = join(dir, 'messages');
   for (const day of readdirSync(messages)) {

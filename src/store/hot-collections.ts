@@ -49,7 +49,7 @@ export function expiryOf(name: string, value: unknown, deadLetterMaxAgeMs: numbe
  * What retention expires in every store: each hot value past its `expiryOf`, and attempt-index
  * entries of messages older than the index window. The caller commits.
  */
-export function expireHot(kv: KeyValueOf, index: Map<string, string>, at: number, limits: { deadLetterMaxAgeMs: number; indexWindowMs: number }): void {
+export function expireHot(kv: KeyValueOf, index: Pick<KeyValue<string>, 'entries' | 'delete'>, at: number, limits: { deadLetterMaxAgeMs: number; indexWindowMs: number }): void {
   for (const name of EXPIRING) {
     const map = kv<unknown>(name);
     for (const [k, v] of [...map.entries()]) {
@@ -57,7 +57,7 @@ export function expireHot(kv: KeyValueOf, index: Map<string, string>, at: number
       if (expiry !== null && expiry <= at) map.delete(k);
     }
   }
-  for (const [k, messageId] of index) {
+  for (const [k, messageId] of index.entries()) {
     if ((idTime(messageId) ?? 0) < at - limits.indexWindowMs) index.delete(k);
   }
 }

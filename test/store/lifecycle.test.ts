@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ulid } from 'ulid';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/errors.js';
-import type { InboundRecord, Message } from '../../src/model.js';
+import type { InboundRecord } from '../../src/model.js';
 import { StoreLockedError } from '../../src/store/file/index.js';
 import { openStore } from './helpers.js';
 
@@ -47,27 +47,6 @@ describe('the folder lock', () => {
     const store = await openStore(dir);
     expect(JSON.parse(readFileSync(join(dir, 'LOCK'), 'utf8')).pid).toBe(process.pid);
     await store.close();
-  });
-});
-
-describe('secondary keys', () => {
-  it('attemptIndex is rebuilt at open through indexKeys, from the segments of the index window only', async () => {
-    const dir = tempDir();
-    const now = AT;
-    const store = await openStore(dir, { now: () => now });
-    const message = (at: number, keys: string[]) => ({ id: ulid(at), keys }) as unknown as Message;
-    const recent = message(now - HOUR, ['a/1']);
-    const updated = message(now, ['b/1']);
-    const old = message(now - 3 * 86_400_000, ['c/1']);
-    for (const m of [recent, updated, old]) store.messages.put(m);
-    await store.commit();
-    store.messages.put({ ...updated, keys: ['b/1', 'b/2'] } as unknown as Message);
-    await store.commit();
-    await store.close();
-
-    const again = await openStore(dir, { now: () => now, indexKeys: (m) => (m as unknown as { keys: string[] }).keys });
-    expect(Object.fromEntries(again.attemptIndex.entries())).toEqual({ 'a/1': recent.id, 'b/1': updated.id, 'b/2': updated.id });
-    await again.close();
   });
 });
 

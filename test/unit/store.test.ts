@@ -91,11 +91,13 @@ describe('hot state journal', () => {
     await store.commit();
     await store.close();
     expect(existsSync(join(dir, 'state.json'))).toBe(false);
-    // The header, the three changes, and the marker that commits them.
+    // The header, the receipt index's coverage mark (a new store's index is complete), the three
+    // changes, and the marker that commits them.
     const lines = readFileSync(join(dir, 'state.journal.0'), 'utf8').trim().split('\n');
-    expect(lines).toHaveLength(5);
+    expect(lines).toHaveLength(6);
     expect(lines[0]).toBe('["#journal",2]');
-    expect(lines[4]).toBe('["#commit",{}]');
+    expect(lines[1]).toMatch(/^\["attemptIndexCoverage","from",\d+\]$/);
+    expect(lines[5]).toBe('["#commit",{}]');
 
     const again = await openFileStore({ dir, indexWindowMs: DAY, indexKeys: () => [] });
     expect([...again.timers.values()].map((t) => t.id)).toEqual(['t2']);

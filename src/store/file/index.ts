@@ -1,14 +1,15 @@
 import { join } from 'node:path';
 import { StoreUnavailableError } from '../../errors.js';
 import type { InboundRecord, Message } from '../../model.js';
+import { ATTEMPT_INDEX_COLLECTIONS, AttemptIndex } from './attempt-index.js';
 import { expireHot, hotCollections } from '../hot-collections.js';
 import { HOT_COLLECTIONS, type Store, type StoreOptions } from '../store.js';
 import { lockFolder } from './folder-lock.js';
 import { createGroupCommit, type CommitPoint } from './group-commit.js';
 import { HotState } from './hot-state.js';
-import { hotKeyValue, memoryKeyValue } from './key-value.js';
-import { keyOfId, segmentKey } from './segment-key.js';
-import { openSegmentLog, type SegmentLog } from './segment-log.js';
+import { hotKeyValue } from './key-value.js';
+import { keyOfId } from './segment-key.js';
+import { openSegmentLog } from './segment-log.js';
 
 export { StoreLockedError } from './folder-lock.js';
 
@@ -19,16 +20,6 @@ export interface FileStoreOptions extends StoreOptions<Message> {
   maxLineBytes?: number;
   /** Bytes of segment indexes kept per collection (default 64 MiB). */
   indexBytes?: number;
-}
-
-/** Streams the window's segments through `indexKeys` (last version of a record wins). */
-async function rebuildKeyIndex(messages: SegmentLog<Message>, fromKey: string, indexKeys: StoreOptions<Message>['indexKeys'], index: Map<string, string>): Promise<void> {
-  for (const key of messages.keys()) {
-    if (key < fromKey) continue;
-    await messages.forEach(key, (m) => {
-      for (const k of indexKeys(m)) index.set(k, m.id);
-    });
-  }
 }
 
 /** Committed ends of one collection's hours, where an hour no marker named ends at 0. */
@@ -71,7 +62,7 @@ async function openLocked(options: FileStoreOptions, lock: { release(): Promise<
   };
   const logOptions = { gc, onWrite, maxLineBytes: options.maxLineBytes, cacheBytes: options.cacheBytes, indexBytes: options.indexBytes };
 
-  hot = await HotState.open(options.dir, HOT_COLLECTIONS, { onWrite, touch: () => gc.markDirty(point) });
+  hot = await HotState.open(options.dir, [...HOT_COLLECTIONS, ...ATTEMPT_INDEX_COLLECTIONS], { onWrite, touch: () => gc.markDirty(point) });
   // In a marked store every segment was named by a commit marker; one that never was belongs to a
   // commit that never reached its marker, and is cut whole.
   const committedEnds = hot.marked ? new Map([...hot.segmentEnds].map(([k, v]) => [k, v])) : new Map<string, number>();
@@ -80,8 +71,10 @@ async function openLocked(options: FileStoreOptions, lock: { release(): Promise<
   const messages = await openSegmentLog<Message>({ dir: join(options.dir, 'messages'), ...logOptions, ...endsFor('messages'), open });
   const inbound = await openSegmentLog<InboundRecord>({ dir: join(options.dir, 'inbound'), ...logOptions, ...endsFor('inbound') });
   if (!hot.marked) await hot.adopt([...messages.ends(), ...inbound.ends()]);
-  const index = new Map<string, string>();
-  await rebuildKeyIndex(messages, segmentKey(now() - options.indexWindowMs), options.indexKeys, index);
+  const { index, hoursParsed } = await AttemptIndex.open(hot, messages, options.indexKeys, now() - options.indexWindowMs);
+  // Written now so the next start skips the parse. A refused write (a full disk) must not stop the
+  // start: the entries stay queued for the next commit, and until one succeeds a start parses again.
+  if (hoursParsed > 0) await gc.commit().catch(() => undefined);
 
   const kv = <T>(name: string) => hotKeyValue<T>(hot, name);
   const collections = hotCollections(kv);
@@ -91,7 +84,7 @@ async function openLocked(options: FileStoreOptions, lock: { release(): Promise<
     ...collections,
     messages: messages.collection,
     inbound: inbound.collection,
-    attemptIndex: memoryKeyValue(index),
+    attemptIndex: index.entries,
     stats,
     exclusive: (_key, fn) => fn(),
     orphans: async () => orphans.splice(0).filter(([id]) => collections.inflight.get(id) !== undefined),
@@ -107,7 +100,8 @@ async function openLocked(options: FileStoreOptions, lock: { release(): Promise<
         if (key) keep.add(key);
       }
       const partitionsDeleted = (await messages.deleteBefore(cutoff, keep)) + (await inbound.deleteBefore(cutoff, keep));
-      expireHot(kv, index, at, { deadLetterMaxAgeMs, indexWindowMs: options.indexWindowMs });
+      expireHot(kv, index.entries, at, { deadLetterMaxAgeMs, indexWindowMs: options.indexWindowMs });
+      index.expired(at - options.indexWindowMs);
       await gc.commit();
       return { partitionsDeleted };
     },

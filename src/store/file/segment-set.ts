@@ -4,6 +4,9 @@ import { AppendFile } from './append-file.js';
 import { Segment } from './segment.js';
 import { segmentKeysOnDisk, segmentPath } from './segment-key.js';
 
+// Files opened at once at start: enough to keep libuv's four threads busy.
+const OPEN_CONCURRENCY = 8;
+
 export interface SegmentSetLimits {
   /** Bytes the in-memory indexes may take together (estimated per entry). */
   indexBytes: number;
@@ -34,13 +37,26 @@ export class SegmentSet {
    */
   static async open(dir: string, limits: SegmentSetLimits, committed: { endOf(key: string): number | undefined } = { endOf: () => undefined }): Promise<SegmentSet> {
     const set = new SegmentSet(dir, limits);
-    for (const key of await segmentKeysOnDisk(dir)) {
-      const file = await AppendFile.open(segmentPath(dir, key));
-      const end = committed.endOf(key);
-      if (end !== undefined) await file.truncateTo(end);
-      await file.closeIdle();
-      set.#segments.set(key, new Segment(key, file));
+    const keys = await segmentKeysOnDisk(dir);
+    const opened: Segment[] = new Array(keys.length);
+    // A month of hours is 720 files of four system calls each: a few at a time, not in a row.
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < keys.length; i = next++) {
+        const file = await AppendFile.open(segmentPath(dir, keys[i]));
+        const end = committed.endOf(keys[i]);
+        if (end !== undefined) await file.truncateTo(end);
+        await file.closeIdle();
+        opened[i] = new Segment(keys[i], file);
+      }
+    };
+    const results = await Promise.allSettled(Array.from({ length: Math.min(OPEN_CONCURRENCY, keys.length) }, worker));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await Promise.all(opened.map((seg) => seg?.file.close()));
+      throw failed.reason;
     }
+    for (const seg of opened) set.#segments.set(seg.key, seg);
     return set;
   }
 
