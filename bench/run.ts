@@ -170,26 +170,26 @@ if (only === 'kannel') {
   process.exit(0);
 }
 
-const startupSettings = { retained: settings.retained, pending: settings.pending, runs: env('BENCH_STARTUP_RUNS', 3), receiptIndexMs: RECEIPT_INDEX_MS };
-if (only === 'startup') {
-  const startup = await runStartupBench({ dir: join(runDir, 'startup'), daemon, log, ...startupSettings });
-  const out = process.env.BENCH_OUT ? join(ROOT, process.env.BENCH_OUT) : join(WORK, 'startup.md');
-  const rendered = [`_\`npm run bench -- --only startup\` on ${machine.date} against \`${machine.commit}\`; load average ${machine.loadAvg} at the start, ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end._`, '', ...renderStartup(startup)].join('\n');
-  writeFileSync(join(WORK, 'last-startup.json'), JSON.stringify({ machine, startup }, null, 2));
+/** An issue 14 section run alone (`--only startup|receipts`): its own file, its raw figures beside it, then exit. */
+function writeOnlySection(name: string, figures: unknown, lines: string[]): never {
+  const out = process.env.BENCH_OUT ? join(ROOT, process.env.BENCH_OUT) : join(WORK, `${name}.md`);
+  const rendered = [`_\`npm run bench -- --only ${name}\` on ${machine.date} against \`${machine.commit}\`; load average ${machine.loadAvg} at the start, ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end._`, '', ...lines].join('\n');
+  writeFileSync(join(WORK, `last-${name}.json`), JSON.stringify({ machine, [name]: figures }, null, 2));
   writeFileSync(out, rendered);
   process.stdout.write(`${rendered}\nwrote ${out}\n`);
   process.exit(0);
 }
 
+const startupSettings = { retained: settings.retained, pending: settings.pending, runs: env('BENCH_STARTUP_RUNS', 3), receiptIndexMs: RECEIPT_INDEX_MS };
+if (only === 'startup') {
+  const startup = await runStartupBench({ dir: join(runDir, 'startup'), daemon, log, ...startupSettings });
+  writeOnlySection('startup', startup, renderStartup(startup));
+}
+
 const receiptSettings = { rounds: settings.rounds, connections: settings.connections, messages: env('BENCH_RECEIPT_MESSAGES', 20_000) };
 if (only === 'receipts') {
   const receipts = await runReceiptBench({ dir: join(runDir, 'receipts'), daemon, log, ...receiptSettings });
-  const out = process.env.BENCH_OUT ? join(ROOT, process.env.BENCH_OUT) : join(WORK, 'receipts.md');
-  const rendered = [`_\`npm run bench -- --only receipts\` on ${machine.date} against \`${machine.commit}\`; load average ${machine.loadAvg} at the start, ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end._`, '', ...renderReceipts(receipts)].join('\n');
-  writeFileSync(join(WORK, 'last-receipts.json'), JSON.stringify({ machine, receipts }, null, 2));
-  writeFileSync(out, rendered);
-  process.stdout.write(`${rendered}\nwrote ${out}\n`);
-  process.exit(0);
+  writeOnlySection('receipts', receipts, renderReceipts(receipts));
 }
 
 if (only === 'bridge') {
