@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -19,8 +20,10 @@ export interface Page {
  */
 export async function openPage(): Promise<Page> {
   const profile = mkdtempSync(join(tmpdir(), 'sb-cdp-'));
-  const child = spawn(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-extensions', '--remote-debugging-pipe', `--user-data-dir=${profile}`, 'about:blank'], {
+  // Its own process group, so that closing it reaches the helper processes (crashpad, zygote) too.
+  const child = spawn(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-extensions', '--disable-crash-reporter', '--remote-debugging-pipe', `--user-data-dir=${profile}`, 'about:blank'], {
     stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const input = child.stdio[3] as Writable;
@@ -65,10 +68,31 @@ export async function openPage(): Promise<Page> {
       return result.value;
     },
     async close() {
-      child.kill('SIGKILL');
+      // A browser asked to close flushes its profile and ends its helpers; the kill is for one that hangs.
+      await Promise.race([call('Browser.close').catch(() => undefined), new Promise((r) => setTimeout(r, 3000))]);
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // the whole group has already exited
+      }
       await exited;
-      // Chromium's helper processes may still be writing into the profile as the browser exits.
-      rmSync(profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+      await removeProfile(profile);
     },
   };
+}
+
+/**
+ * A helper that outlived the group kill by a moment can still create files while the profile is being
+ * removed (ENOTEMPTY). The profile is scratch space in the temp dir, so after a few seconds of
+ * retries a leftover is not worth failing a test over.
+ */
+async function removeProfile(profile: string): Promise<void> {
+  for (let i = 0; i < 30; i++) {
+    try {
+      await rm(profile, { recursive: true, force: true });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }
