@@ -105,6 +105,9 @@ export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>, c
 
   /** Commits; once it succeeds, the changes made so far in `held` (if any) are in. */
   async function commitHeld(held: Hold | undefined): Promise<void> {
+    // Nothing of the holder's is uncommitted: waiting for a group commit would only keep the
+    // lock session (one of a few) busy for nothing.
+    if (held && held.changes === held.committed) return;
     const upTo = held?.changes ?? 0;
     // From now on a commit (this one, or another caller's running meanwhile) may write them.
     if (held) held.released = Math.max(held.released, upTo);
@@ -127,7 +130,7 @@ export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>, c
     const onError = () => broken.add(client);
     client.on('error', onError);
     try {
-      const held: Hold = { client, changes: 0, committed: 0, released: 0, undos: [], read: new Map() };
+      const held: Hold = { client, changes: 0, committed: 0, released: 0, undos: [], read: new Map(), put: new Map() };
       return await scope.run(held, () => hold(held, key, fn));
     } finally {
       client.off('error', onError);
@@ -162,9 +165,23 @@ export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>, c
       read?.delete(id);
       return got;
     },
-    /** The caller changed the row of `id`: what its lock read is out of date. */
-    forgetRead(id: string): void {
-      scope.getStore()?.read.delete(id);
+    /** The caller changed the row of `id`: what its lock read is out of date (and, `discarded`, what it put). */
+    forgetRead(id: string, discarded = false): void {
+      const held = scope.getStore();
+      held?.read.delete(id);
+      if (discarded) held?.put.delete(id);
+    },
+    /**
+     * Whether `json` is what the caller's hold already put for `id` (so putting it again changes
+     * nothing), and else notes it as the hold's latest put. Outside a hold: always false. Only a
+     * holder may judge this: nobody else writes the row while it holds the key.
+     */
+    putAgain(id: string, json: string): boolean {
+      const put = scope.getStore()?.put;
+      if (!put) return false;
+      if (put.get(id) === json) return true;
+      put.set(id, json);
+      return false;
     },
     /**
      * Commits; once it succeeds, the changes made so far in the caller's hold are in. A hold whose
@@ -189,4 +206,6 @@ interface Hold {
   undos: Array<() => void>;
   /** Rows read with a lock (`ReadOnLock`), by id, not yet used. */
   read: Map<string, { body: unknown }>;
+  /** The latest record put in this hold, by id, as serialized. */
+  put: Map<string, string>;
 }

@@ -32,8 +32,10 @@ interface Pending<T> extends PendingRow {
 /** Rows already read for the caller (with its key lock: `key-locks.ts`), used once instead of a query. */
 export interface ReadAhead {
   take(id: string): { body: unknown } | undefined;
-  /** The record was put or discarded: a row read before is out of date. */
-  forget(id: string): void;
+  /** The record was put or discarded: a row read before is out of date (and, `discarded`, an earlier put). */
+  forget(id: string, discarded?: boolean): void;
+  /** Whether this put repeats the caller's last one of `id` in its key hold, byte for byte. */
+  putAgain?(id: string, json: string): boolean;
 }
 
 const DEFAULT_SCAN_LIMIT = 5000;
@@ -105,6 +107,9 @@ export function createPendingRecords<T extends { id: string }>(pool: Queryable, 
       if (idTime(record.id) === undefined) throw new AppError('validation_failed', `record id ${record.id} is not a ULID`);
       // Serialized now so a record that cannot be stored fails its own caller, not a later commit.
       const json = serialize(record, MAX_RECORD_BYTES);
+      // A handler puts its message once more at the end, often unchanged since its last commit:
+      // a rewrite of the same row, and a commit to wait for while holding a lock session.
+      if (readAhead?.putAgain?.(record.id, json)) return;
       readAhead?.forget(record.id);
       const mine = ++seq;
       const put: Pending<T> = { record, json, ...access.row(record), seq: mine };
@@ -115,7 +120,7 @@ export function createPendingRecords<T extends { id: string }>(pool: Queryable, 
       });
     },
     discard(id) {
-      readAhead?.forget(id);
+      readAhead?.forget(id, true);
       pending.delete(id);
       // The cached object may be the caller's, changed in place: the next get reads the table.
       cache.delete(id);

@@ -14,7 +14,7 @@ import { createMessages } from './messages.js';
 import { migrate } from './migrate.js';
 import { writeAsOneStatement } from './one-statement.js';
 import { createPendingRecords } from './pending-records.js';
-import { openPool, type Queryable } from './pool.js';
+import { openPool, warmPool, type Queryable } from './pool.js';
 import { prune as pruneTables } from './retention.js';
 import { createSharedTimers } from './shared-timers.js';
 import { createTimerCompletions } from './timer-completions.js';
@@ -105,14 +105,17 @@ async function openMigrated(options: PostgresStoreOptions, pool: pg.Pool, livene
   const gc = createGroupCommit(() => {
     stats.commits += 1;
   });
-  const lockPool = await openPool({ url: options.url, max: options.lockPoolMax ?? 32, applicationName: 'switchboard-locks', statementTimeoutMs: 0, onIdleError: options.onConnectionError });
+  const lockPoolMax = options.lockPoolMax ?? 32;
+  const lockPool = await openPool({ url: options.url, max: lockPoolMax, applicationName: 'switchboard-locks', statementTimeoutMs: 0, onIdleError: options.onConnectionError });
+  const warming = warmPool(lockPool, lockPoolMax);
 
   const reads = reachable(pool);
   // No cache of committed records: another instance may change them at any time.
   // A message's holder reads it first: that read goes with the lock (`key-locks.ts`).
   const messages = createPendingRecords<Message>(reads, 'messages', createMessages({ indexKeys: options.indexKeys }), 0, {
     take: (id) => locks.takeRead(id),
-    forget: (id) => locks.forgetRead(id),
+    forget: (id, discarded) => locks.forgetRead(id, discarded),
+    putAgain: (id, json) => locks.putAgain(id, json),
   });
   const inbound = createPendingRecords<InboundRecord>(reads, 'inbound', inboundTable, 0);
   // The whole commit is one transaction: the one "file" the group commit flushes.
@@ -201,6 +204,7 @@ async function openMigrated(options: PostgresStoreOptions, pool: pg.Pool, livene
       clearInterval(retry);
       // Commits in flight finish, and one last try writes what is still queued.
       const unwritten = await gc.close();
+      await warming;
       await lockPool.end().catch(() => undefined);
       await liveness.release();
       await pool.end().catch(() => undefined);
