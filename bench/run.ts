@@ -47,6 +47,10 @@
  * with BENCH_RETAINED retained + BENCH_PENDING pending, and the live heap per pending fallback,
  * BENCH_STARTUP_RUNS=3 runs each. Writes .bench/startup.md.
  *
+ * RSS after a burst (bench/burst-memory.ts, `--only burst`, issue 14): RSS and live heap of a fresh
+ * daemon at ready and BENCH_BURST_SETTLE=10 s after BENCH_BURST=100000 messages sent as fast as it
+ * takes them are all delivered. Writes .bench/burst.md.
+ *
  * Receipts (bench/receipts.ts, `--only receipts`, issue 14): webhook receipts/s ÷ bare Koa, and
  * after a restart (longest gap between answers), BENCH_RECEIPT_MESSAGES=20000 receipts per phase
  * in BENCH_ROUNDS alternating rounds. Writes .bench/receipts.md.
@@ -70,6 +74,7 @@ import { renderBridge, runBridgeBench } from './bridge.js';
 import { runKannelBench, type KannelSummary } from './kannel/run.js';
 import { renderKannel } from './kannel/report.js';
 import { renderStartup, runStartupBench, type StartupSummary } from './startup.js';
+import { renderBurstMemory, runBurstMemory, type BurstMemory } from './burst-memory.js';
 import { renderReceipts, runReceiptBench, type ReceiptSummary } from './receipts.js';
 import { renderConsentOnly, renderConsentStdout, renderWithConsent } from './report-consent.js';
 
@@ -91,7 +96,7 @@ const settings = {
 const pendingVia = process.env.BENCH_PENDING_VIA ?? 'auto';
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : process.env.BENCH_ONLY || undefined;
-const ONLY = ['postgres', 'consent', 'bridge', 'sns', 'kannel', 'startup', 'receipts'];
+const ONLY = ['postgres', 'consent', 'bridge', 'sns', 'kannel', 'startup', 'receipts', 'burst'];
 if (only !== undefined && !ONLY.includes(only)) throw new Error(`--only ${only}: only ${ONLY.map((o) => `"${o}"`).join(', ')} are known`);
 const pgSettings = {
   pending: env('BENCH_PG_PENDING', settings.pending),
@@ -184,6 +189,12 @@ const startupSettings = { retained: settings.retained, pending: settings.pending
 if (only === 'startup') {
   const startup = await runStartupBench({ dir: join(runDir, 'startup'), daemon, log, ...startupSettings });
   writeOnlySection('startup', startup, renderStartup(startup));
+}
+
+const burstSettings = { amount: env('BENCH_BURST', 100_000), settleSec: env('BENCH_BURST_SETTLE', 10) };
+if (only === 'burst') {
+  const burst = await runBurstMemory({ dir: join(runDir, 'burst'), daemon, log, ...burstSettings });
+  writeOnlySection('burst', burst, renderBurstMemory(burst));
 }
 
 const receiptSettings = { rounds: settings.rounds, connections: settings.connections, messages: env('BENCH_RECEIPT_MESSAGES', 20_000) };
@@ -307,6 +318,8 @@ if (!only) consent = await runConsentBench({ dir: join(runDir, 'consent'), daemo
 
 let startup: StartupSummary | undefined;
 if (!only) startup = await runStartupBench({ dir: join(runDir, 'startup'), daemon, log, ...startupSettings });
+let burst: BurstMemory | undefined;
+if (!only) burst = await runBurstMemory({ dir: join(runDir, 'burst'), daemon, log, ...burstSettings });
 
 let receipts: ReceiptSummary | undefined;
 if (!only) receipts = await runReceiptBench({ dir: join(runDir, 'receipts'), daemon, log, ...receiptSettings });
@@ -354,10 +367,10 @@ if (cluster || clusterError) {
   }
 }
 
-const summary: Summary & { consent?: ConsentSummary; kannel?: KannelSummary; startup?: StartupSummary; receipts?: ReceiptSummary } = {
+const summary: Summary & { consent?: ConsentSummary; kannel?: KannelSummary; startup?: StartupSummary; burst?: BurstMemory; receipts?: ReceiptSummary } = {
   machine: { ...machine, loadAvgEnd: loadavg().map((x) => x.toFixed(2)).join(' ') },
   settings: { rounds: settings.rounds, connections: settings.connections, warmupSec: settings.warmupSec, durationSec: settings.durationSec, retained: settings.retained, seed: seeded, receiptIndexMs: RECEIPT_INDEX_MS, seedSec, pending: settings.pending, pendingVia: via, neededRate, totalSec: (Date.now() - started) / 1000, only },
-  runs, timers, timerError, profile, postgres, consent, kannel, startup, receipts,
+  runs, timers, timerError, profile, postgres, consent, kannel, startup, burst, receipts,
 };
 if (only) {
   const out = process.env.BENCH_OUT ? join(ROOT, process.env.BENCH_OUT) : join(WORK, 'postgres.md');
@@ -367,7 +380,7 @@ if (only) {
 } else {
   const out = join(ROOT, process.env.BENCH_OUT ?? 'BENCHMARKS.md');
   writeFileSync(join(WORK, 'last-run.json'), JSON.stringify(summary, null, 2));
-  const kannelSection = [kannel ? renderKannel(kannel, kannelMeta()) : '', ...(startup || receipts ? ['## Issue 14 — start-up, memory and receipts', ''] : []), ...(startup ? renderStartup(startup) : []), ...(receipts ? renderReceipts(receipts) : [])].join('\n');
+  const kannelSection = [kannel ? renderKannel(kannel, kannelMeta()) : '', ...(startup || receipts ? ['## Issue 14 — start-up, memory and receipts', ''] : []), ...(startup ? renderStartup(startup) : []), ...(burst ? renderBurstMemory(burst) : []), ...(receipts ? renderReceipts(receipts) : [])].join('\n');
   writeFileSync(out, `${renderWithConsent(summary)}\n${kannelSection}`);
   process.stdout.write(`${renderStdout(summary)}\n${renderPostgresStdout(summary)}\n${consent ? renderConsentStdout(consent) : ''}\n${kannelSection}\n\nwrote ${out}\n`);
 }

@@ -94,7 +94,7 @@ it('the same record put again by a later hold is written again (another instance
 });
 
 it('opens its lock sessions at start, before any key is held', async () => {
-  const sessions = async () => (await rows("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'switchboard-locks'"))[0].n;
+  const sessions = async () => Number((await rows("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'switchboard-locks'"))[0].n);
   const deadline = Date.now() + 5000;
   while ((await sessions()) < LOCK_SESSIONS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   expect(await sessions()).toBe(LOCK_SESSIONS);
