@@ -16,6 +16,10 @@ import { freePort, ROOT, startChild } from './procs.js';
 export interface MemoryReading {
   rss: number;
   liveHeap: number;
+  /** V8's heap as reserved from the system (used or not). */
+  heapTotal: number;
+  /** Memory V8 does not manage but JavaScript objects hold (Buffers and the like). */
+  external: number;
 }
 
 export interface BurstMemory {
@@ -38,7 +42,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function read(port: number, pid: number, rss: () => number): Promise<MemoryReading> {
   process.kill(pid, 'SIGUSR2');
   await sleep(1000);
-  return { rss: rss(), liveHeap: gauge(await scrape(port), 'nodejs_heap_size_used_bytes') ?? NaN };
+  const text = await scrape(port);
+  const g = (name: string) => gauge(text, name) ?? NaN;
+  return { rss: rss(), liveHeap: g('nodejs_heap_size_used_bytes'), heapTotal: g('nodejs_heap_size_total_bytes'), external: g('nodejs_external_memory_bytes') };
 }
 
 const delivered = async (port: number) => gauge(await scrape(port), 'switchboard_messages_total', { outcome: 'delivered' }) ?? 0;
@@ -80,11 +86,11 @@ export function renderBurstMemory(b: BurstMemory): string[] {
     '',
     `A fresh daemon on an empty store (one SMS step on the mock provider, delivered 1 s after each send) took ${b.accepted.toLocaleString('en-US')} messages as fast as 50 connections sent them (${b.acceptsPerSec.toFixed(0)}/s); all were delivered ${b.drainSec.toFixed(1)} s after the last accept. Readings right after two full collections, at ready and ${b.settleSec} s after the drain; RSS sampled every 200 ms in between.`,
     '',
-    '| When | RSS | Live heap | RSS − live heap |',
-    '|---|---|---|---|',
-    `| Ready, before the burst | ${mib(b.ready.rss)} | ${mib(b.ready.liveHeap)} | ${mib(overheadReady)} |`,
-    `| Peak during the burst | ${mib(b.rssPeak)} | | |`,
-    `| After the burst | ${mib(b.after.rss)} | ${mib(b.after.liveHeap)} | ${mib(overheadAfter)} |`,
+    '| When | RSS | Live heap | V8 heap reserved | External (buffers) | RSS − live heap |',
+    '|---|---|---|---|---|---|',
+    `| Ready, before the burst | ${mib(b.ready.rss)} | ${mib(b.ready.liveHeap)} | ${mib(b.ready.heapTotal)} | ${mib(b.ready.external)} | ${mib(overheadReady)} |`,
+    `| Peak during the burst | ${mib(b.rssPeak)} | | | | |`,
+    `| After the burst | ${mib(b.after.rss)} | ${mib(b.after.liveHeap)} | ${mib(b.after.heapTotal)} | ${mib(b.after.external)} | ${mib(overheadAfter)} |`,
     '',
   ];
 }
