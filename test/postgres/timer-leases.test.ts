@@ -111,6 +111,26 @@ describe('timer leases', () => {
     expect(await leases.complete('a', claimed.find((t) => t.id === 'x')!)).toBe(true);
   });
 
+  it('a renewal does not wait for a row a commit is writing: it renews the others and leaves that one for its next round', async () => {
+    await leases.schedule(timer('x', T));
+    await leases.schedule(timer('y', T));
+    await leases.claimDue({ owner: 'a', now: T, limit: 2, leaseMs: 1000 });
+    const writer = await pool.connect();
+    try {
+      // A commit in flight holds the row of y (its completion, say).
+      await writer.query('BEGIN');
+      await writer.query("UPDATE timers SET due = due WHERE id = 'y'");
+      const renewed = await leases.renew({ owner: 'a', ids: ['x', 'y'], now: T + 500, leaseMs: 1000 });
+      expect(renewed).toEqual(['x']);
+      await writer.query('ROLLBACK');
+    } finally {
+      writer.release();
+    }
+    expect(await leases.renew({ owner: 'a', ids: ['x', 'y'], now: T + 900, leaseMs: 1000 })).toEqual(expect.arrayContaining(['x', 'y']));
+    const rows = (await pool.query<{ id: string; lease_until: string }>('SELECT id, lease_until FROM timers ORDER BY id')).rows;
+    expect(rows.map((r) => Number(r.lease_until))).toEqual([T + 1900, T + 1900]);
+  });
+
   it('complete leaves a timer its handler rescheduled, and a canceled one is gone', async () => {
     await leases.schedule(timer('x', T));
     const [fired] = await leases.claimDue({ owner: 'a', now: T, limit: 1, leaseMs: 1000 });

@@ -77,9 +77,15 @@ const CLAIM = `
   )
   RETURNING id, kind, due, payload, lease_owner, lease_until, revision`;
 
+// SKIP LOCKED: a row a commit is writing right now (the handler's own completion, or its timer
+// rescheduled) is left for the next renewal, a third of a lease later. Waiting for it instead let
+// a renewal and a commit lock the same rows in opposite orders: a deadlock one of them lost.
 const RENEW = `
   UPDATE timers SET lease_until = $3::bigint + $4::bigint
-  WHERE id = ANY($2::text[]) AND lease_owner = $1 AND lease_until >= $3::bigint
+  WHERE id IN (
+    SELECT id FROM timers WHERE id = ANY($2::text[]) AND lease_owner = $1 AND lease_until >= $3::bigint
+    FOR UPDATE SKIP LOCKED
+  )
   RETURNING id`;
 
 // A claimed timer becomes claimable again one ms after its lease runs out. ORDER BY … LIMIT 1
@@ -116,7 +122,7 @@ export async function claimDue(db: Queryable, options: ClaimOptions): Promise<Cl
   return rows.map(toClaimed).sort((a, b) => a.due - b.due || (a.id < b.id ? -1 : 1));
 }
 
-/** Extends the leases `owner` still holds; returns the ids renewed (a lease already run out is lost). */
+/** Extends the leases `owner` still holds; returns the ids renewed (a lease already run out is lost; one being written now waits for the next renewal). */
 export async function renewLeases(db: Queryable, options: RenewOptions): Promise<string[]> {
   if (options.ids.length === 0) return [];
   const { rows } = await db.query<{ id: string }>(RENEW, [options.owner, options.ids, options.now, options.leaseMs]);
