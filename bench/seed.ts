@@ -9,6 +9,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, wr
 import { join } from 'node:path';
 import { attemptKeys } from '../src/engine/receipts.js';
 import type { Message, TimerRecord } from '../src/model.js';
+import { packTimer } from '../src/store/timer-record.js';
 
 const HOUR = 3_600_000;
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -140,7 +141,9 @@ function segmentWriter(dir: string) {
  * them the store takes the folder for a fresh marked one and cuts every unnamed segment to nothing.
  */
 function writeSnapshot(dir: string, collections: Record<string, Record<string, unknown>>, segmentEnds: Record<string, number>): number {
-  const text = JSON.stringify({ generation: 0, collections, segmentEnds });
+  // Timers in the shape the store's own snapshot gives them (step timers: kind and due alone).
+  const timers = Object.fromEntries(Object.entries(collections.timers ?? {}).map(([k, v]) => [k, packTimer(k, v)]));
+  const text = JSON.stringify({ generation: 0, collections: { ...collections, ...(collections.timers ? { timers } : {}) }, segmentEnds });
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'state.json'), text);
   return Buffer.byteLength(text);

@@ -43,6 +43,21 @@ function spelledById(id: string, payload: Record<string, unknown>): boolean {
   return id.length > prefix.length && id.startsWith(prefix) && id.indexOf('.', prefix.length) === -1;
 }
 
+/** The `{message, step}` a step timer's id spells (`<message>.<step>.<what>`), if it is one. */
+function spelledPayload(id: string): { message: string; step: number } | undefined {
+  const dot = id.indexOf('.');
+  const second = id.indexOf('.', dot + 1);
+  if (dot <= 0 || second < 0) return undefined;
+  const payload = { message: id.slice(0, dot), step: Number(id.slice(dot + 1, second)) };
+  return spelledById(id, payload) ? payload : undefined;
+}
+
+/** A step timer as `packTimer` writes it: kind and due, the rest spelled by its key. */
+const isPacked = (v: unknown): v is { kind: string; due: number } => {
+  const t = v as Record<string, unknown> | null;
+  return typeof t === 'object' && t !== null && typeof t.kind === 'string' && typeof t.due === 'number' && !('payload' in t);
+};
+
 const isTimer = (v: unknown): v is TimerRecord => {
   const t = v as Partial<TimerRecord> | null;
   return typeof t === 'object' && t !== null && typeof t.kind === 'string' && typeof t.due === 'number' && typeof t.payload === 'object' && t.payload !== null;
@@ -67,5 +82,18 @@ export function timerRecord(id: string, kind: string, due: number, payload: Time
  * Anything that is not a timer is kept as read.
  */
 export function reviveTimer(key: string, value: unknown): unknown {
-  return isTimer(value) ? timerRecord(key, value.kind, value.due, value.payload) : value;
+  if (isTimer(value)) return timerRecord(key, value.kind, value.due, value.payload);
+  if (isPacked(value) && spelledPayload(key)) return new StepTimer(key, shared(value.kind), value.due);
+  return value;
+}
+
+/**
+ * A timer as the file store writes it under its key (journal line, snapshot entry): a step timer
+ * whose id spells its payload as `{kind, due}` alone (about a third of the plain record, which is
+ * most of what a start with many pending fallbacks parses), anything else as it is.
+ * `reviveTimer` reads both.
+ */
+export function packTimer(key: string, value: unknown): unknown {
+  if (value instanceof StepTimer) return value.id === key ? { kind: value.kind, due: value.due } : value;
+  return isTimer(value) && value.id === key && spelledById(key, value.payload) ? { kind: value.kind, due: value.due } : value;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -124,7 +124,47 @@ describe('timers kept compact in the file store', () => {
   });
 });
 
+describe('timers as the file store writes them', () => {
+  it('a step timer is written as its kind and due under its id, in the journal and in the snapshot; any other timer in full', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-timers-'));
+    const timers = someTimers();
+    const store = await openStore(dir);
+    for (const t of timers) store.timers.set(t.id, t);
+    await store.commit();
+    const journal = readdirSync(dir).filter((f) => f.startsWith('state.journal')).map((f) => readFileSync(join(dir, f), 'utf8')).join('');
+    const written = (id: string) => {
+      const line = journal.split('\n').reverse().find((l) => l.startsWith(`["timers",${JSON.stringify(id)},`));
+      return (JSON.parse(line!) as unknown[])[2];
+    };
+    const [step, hold, retry, send, callback, consent] = timers;
+    for (const t of [step, hold, retry]) expect(written(t.id)).toEqual({ kind: t.kind, due: t.due });
+    // Its payload says more than its id: written whole.
+    for (const t of [send, callback, consent]) expect(written(t.id)).toEqual(t);
+
+    // Folded into state.json (past 8 MB of journal), the same shapes.
+    const big = 'x'.repeat(1000);
+    for (let i = 0; i < 9000; i += 1) store.idempotency.set('i', { key: 'i', messageId: big, bodyHash: String(i), expiresAt: START });
+    await store.commit();
+    await store.close();
+    const snapshot = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { collections: { timers: Record<string, unknown> } };
+    expect(snapshot.collections.timers[step.id]).toEqual({ kind: step.kind, due: step.due });
+    expect(snapshot.collections.timers[send.id]).toEqual(send);
+
+    const again = await openStore(dir);
+    for (const t of timers) expect(plain(again.timers.get(t.id))).toEqual(t);
+    await again.close();
+  });
+});
+
 describe('reviveTimer', () => {
+  it('reads a step timer written as kind and due under a key that spells its payload; under any other key such a value stays as it is', () => {
+    const revived = reviveTimer('m.2.timeout', { kind: 'step-timeout', due: 7 }) as TimerRecord;
+    expect(plain(revived)).toEqual({ id: 'm.2.timeout', kind: 'step-timeout', due: 7, payload: { message: 'm', step: 2 } });
+    for (const key of ['m.timeout', 'a.b.0.timeout', 'm.01.timeout', 'm.0.x.y', 'consent-release:+1555']) {
+      expect(reviveTimer(key, { kind: 'k', due: 1 })).toEqual({ kind: 'k', due: 1 });
+    }
+  });
+
   it('keeps the payload of a timer whose id does not spell it exactly, and values that are not timers', () => {
     const cases: [string, TimerRecord][] = [
       ['a.b.0.timeout', { id: 'a.b.0.timeout', kind: 'k', due: 1, payload: { message: 'a.b', step: 0 } }],

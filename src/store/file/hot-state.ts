@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import type { Low } from 'lowdb';
-import { reviveTimer } from '../timer-record.js';
+import { packTimer, reviveTimer } from '../timer-record.js';
 import { AppendFile } from './append-file.js';
 import type { CommitPoint, Staged } from './group-commit.js';
 import { commitLine, JOURNAL_HEADER, journalGenerations, journalPath, removeJournalsBefore, replayJournal, type JournalOp } from './journal.js';
@@ -13,6 +13,9 @@ const MIN_COMPACT_BYTES = 8 * 1024 * 1024;
 const REVIVE: Record<string, (key: string, value: unknown) => unknown> = { timers: reviveTimer };
 const asRead = (_key: string, value: unknown) => value;
 const reviverOf = (name: string) => (Object.hasOwn(REVIVE, name) ? REVIVE[name] : asRead);
+// …and how it is written: the shape `REVIVE` reads back, as small as it can be.
+const PACK: Record<string, (key: string, value: unknown) => unknown> = { timers: packTimer };
+const packerOf = (name: string) => (Object.hasOwn(PACK, name) ? PACK[name] : asRead);
 
 interface Hooks {
   onWrite: () => void;
@@ -56,7 +59,7 @@ export class HotState implements CommitPoint {
 
   static async open(dir: string, names: readonly string[], hooks: Hooks): Promise<HotState> {
     await mkdir(dir, { recursive: true });
-    const snapshot = await openSnapshot(dir, hooks.onWrite);
+    const snapshot = await openSnapshot(dir, hooks.onWrite, packerOf);
     const state = new HotState(dir, snapshot, names, hooks);
     for (const [k, end] of Object.entries(snapshot.data.segmentEnds ?? {})) state.segmentEnds.set(k, end);
     state.#marked = snapshot.data.segmentEnds !== undefined;
@@ -115,7 +118,7 @@ export class HotState implements CommitPoint {
   }
 
   set(name: string, key: string, value: unknown): void {
-    const op = JSON.stringify([name, key, value]);
+    const op = JSON.stringify([name, key, packerOf(name)(key, value)]);
     this.maps[name].set(key, value);
     this.#ops.push(op);
     this.#hooks.touch();

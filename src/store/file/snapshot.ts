@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { Low } from 'lowdb';
 import { BodyWriter, DurableJSONFile } from './durable-file.js';
 
+type Packer = (name: string) => (key: string, value: unknown) => unknown;
+
 export interface Snapshot {
   /** The journal generation that continues this snapshot. */
   generation: number;
@@ -21,16 +23,25 @@ const SLICE = 2000;
  * journal switch is also in the new journal, and replaying it over the snapshot converges.
  */
 export class SnapshotFile extends DurableJSONFile<Snapshot> {
+  readonly #packerOf: Packer;
+
+  /** `packerOf(collection)` gives how that collection's values are written. */
+  constructor(path: string, onWrite: () => void, packerOf: Packer) {
+    super(path, onWrite);
+    this.#packerOf = packerOf;
+  }
+
   protected override async writeBody(body: BodyWriter, data: Snapshot): Promise<void> {
     await body.write(`{"generation":${data.generation},"collections":{`);
     let firstCollection = true;
     for (const [name, records] of Object.entries(data.collections)) {
       await body.write(`${firstCollection ? '' : ','}${JSON.stringify(name)}:{`);
       firstCollection = false;
+      const pack = this.#packerOf(name);
       let parts: string[] = [];
       let first = true;
       for (const [k, v] of records instanceof Map ? records : Object.entries(records)) {
-        parts.push(`${first ? '' : ','}${JSON.stringify(k)}:${JSON.stringify(v)}`);
+        parts.push(`${first ? '' : ','}${JSON.stringify(k)}:${JSON.stringify(pack(k, v))}`);
         first = false;
         if (parts.length >= SLICE) {
           await body.write(parts.join(''));
@@ -44,8 +55,8 @@ export class SnapshotFile extends DurableJSONFile<Snapshot> {
 }
 
 /** Reads `state.json` (or starts empty) as a lowdb document. */
-export async function openSnapshot(dir: string, onWrite: () => void): Promise<Low<Snapshot>> {
-  const snapshot = new Low<Snapshot>(new SnapshotFile(join(dir, 'state.json'), onWrite), { generation: 0, collections: {} });
+export async function openSnapshot(dir: string, onWrite: () => void, packerOf: Packer): Promise<Low<Snapshot>> {
+  const snapshot = new Low<Snapshot>(new SnapshotFile(join(dir, 'state.json'), onWrite, packerOf), { generation: 0, collections: {} });
   await snapshot.read();
   return snapshot;
 }
