@@ -7,9 +7,9 @@ import { mailOf } from './mail.js';
 import { addressOf, type SmtpOptions } from './options.js';
 
 export type { SmtpOptions } from './options.js';
+export { ATTEMPT_HEADER, MESSAGE_HEADER, messageIdOf } from './mail.js';
 
 const nodemailer = lazyImport('nodemailer', () => import('nodemailer'));
-export { ATTEMPT_HEADER, MESSAGE_HEADER, messageIdOf } from './mail.js';
 
 /** nodemailer's transport options from ours; nothing from the environment, no nodemailer logging (it would print addresses). */
 function transportOptions(options: SmtpOptions): SMTPTransport.Options | SMTPPool.Options {
