@@ -23,6 +23,7 @@ export { createIdFactory } from './ids.js';
 export { readSchema } from './schemas.js';
 export { smsSegments, type SmsSegments, type SmsEncoding } from './plugin-kit/sms-segments.js';
 export { retryAfterMs } from './plugin-kit/retry-after.js';
+export { lazyImport } from './plugin-kit/lazy-import.js';
 export { timedOut, withDeadline } from './plugin-kit/deadline.js';
 export { awsClientConfig, type AwsClientConfig, type AwsConnectionOptions } from './plugin-kit/aws/client-config.js';
 export { toAwsProviderError, type AwsErrorRule, type AwsFailureContext } from './plugin-kit/aws/errors.js';

@@ -1,11 +1,20 @@
-import { Configuration, MediaApi, MessagesApi } from 'bandwidth-sdk';
-import { ProviderError, classifyStatus, createTokenCache, retryAfterMs, type HttpClient, type PluginDeps, type TokenCache } from '../../src/plugin-api.js';
+import type { ConfigurationParameters, MediaApi, MessagesApi } from 'bandwidth-sdk';
+import { ProviderError, classifyStatus, createTokenCache, lazyImport, retryAfterMs, type HttpClient, type PluginDeps, type TokenCache } from '../../src/plugin-api.js';
 import type { BandwidthOptions } from './options.js';
+
+// The SDK (and axios under it) takes the better part of a second to import: it loads with the first send.
+const bandwidthSdk = lazyImport('bandwidth-sdk', () => import('bandwidth-sdk'));
+
+/** The SDK's API objects of one instance. */
+export interface BandwidthApis {
+  messages: MessagesApi;
+  media: MediaApi;
+}
 
 /** The SDK clients of one provider instance, and how their failures become ProviderErrors. */
 export interface BandwidthClient {
-  messages: MessagesApi;
-  media: MediaApi;
+  /** Built on first use; rejects with a ProviderError when the SDK cannot be loaded. */
+  apis(): Promise<BandwidthApis>;
   /** Present in OAuth mode; send() fetches through it first so the token request honours its signal. */
   tokens?: TokenCache;
   toProviderError(err: unknown, operation: string, timedOut: boolean): ProviderError;
@@ -40,7 +49,7 @@ function describeBody(data: unknown): { type?: string; text?: string } {
  */
 export function createBandwidthClient(options: BandwidthOptions, deps: PluginDeps): BandwidthClient {
   let tokens: TokenCache | undefined;
-  let configuration: Configuration;
+  let configuration: ConfigurationParameters;
   if (options.clientId !== undefined && options.clientSecret !== undefined) {
     // Timed per token request actually made, not per cache hit.
     const http: HttpClient = {
@@ -55,14 +64,20 @@ export function createBandwidthClient(options: BandwidthOptions, deps: PluginDep
       clock: deps.clock,
     });
     tokens = cache;
-    configuration = new Configuration({ accessToken: () => cache.getToken(), basePath: options.baseUrl });
+    configuration = { accessToken: () => cache.getToken(), basePath: options.baseUrl };
   } else {
-    configuration = new Configuration({ username: options.username, password: options.password, basePath: options.baseUrl });
+    configuration = { username: options.username, password: options.password, basePath: options.baseUrl };
   }
 
+  let apis: Promise<BandwidthApis> | undefined;
   return {
-    messages: new MessagesApi(configuration),
-    media: new MediaApi(configuration),
+    apis: () => (apis ??= bandwidthSdk().then((sdk) => {
+      const config = new sdk.Configuration(configuration);
+      return { messages: new sdk.MessagesApi(config), media: new sdk.MediaApi(config) };
+    }, (err: unknown) => {
+      apis = undefined;
+      throw err;
+    })),
     tokens,
     toProviderError(err, operation, timedOut) {
       if (err instanceof ProviderError) return err;

@@ -76,6 +76,7 @@ export function createSend(options: BandwidthOptions, deps: PluginDeps, client: 
     let operation = 'token request';
     let response: Awaited<ReturnType<MessagesApi['createMessage']>>;
     try {
+      const api = await client.apis();
       response = await withDeadline(timeoutMs, async (requestSignal) => {
         deadline = requestSignal;
         if (client.tokens) await client.tokens.getToken(requestSignal);
@@ -83,11 +84,11 @@ export function createSend(options: BandwidthOptions, deps: PluginDeps, client: 
         for (const upload of media?.uploads ?? []) {
           await deps.metrics.time('media_upload', () =>
             // The SDK types the body as File; a Buffer is what axios sends as raw bytes.
-            client.media.uploadMedia(options.accountId, upload.mediaId, upload.bytes as unknown as File, upload.contentType, undefined, { signal: requestSignal }),
+            api.media.uploadMedia(options.accountId, upload.mediaId, upload.bytes as unknown as File, upload.contentType, undefined, { signal: requestSignal }),
           );
         }
         operation = 'message send';
-        return client.messages.createMessage(options.accountId, request, { signal: requestSignal });
+        return api.messages.createMessage(options.accountId, request, { signal: requestSignal });
       }, signal);
     } catch (err) {
       throw client.toProviderError(err, operation, deadline !== undefined && timedOut(deadline));

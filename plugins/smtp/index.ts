@@ -1,13 +1,15 @@
 import type { Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
-import { parseDuration, readSchema, type PluginDefinition, type PluginDeps, type Provider } from '../../src/plugin-api.js';
+import { lazyImport, parseDuration, readSchema, type PluginDefinition, type PluginDeps, type Provider } from '../../src/plugin-api.js';
 import { smtpError } from './errors.js';
 import { mailOf } from './mail.js';
 import { addressOf, type SmtpOptions } from './options.js';
 
 export type { SmtpOptions } from './options.js';
 export { ATTEMPT_HEADER, MESSAGE_HEADER, messageIdOf } from './mail.js';
+
+const nodemailer = lazyImport('nodemailer', () => import('nodemailer'));
 
 /** nodemailer's transport options from ours; nothing from the environment, no nodemailer logging (it would print addresses). */
 function transportOptions(options: SmtpOptions): SMTPTransport.Options | SMTPPool.Options {
@@ -47,8 +49,13 @@ function transportOptions(options: SmtpOptions): SMTPTransport.Options | SMTPPoo
  */
 export function createSmtpProvider(options: SmtpOptions, deps: PluginDeps): Provider {
   // nodemailer loads on the first send, so a gateway without SMTP instances never pays for it at start.
-  let transport: Promise<Transporter> | undefined;
-  const transporter = () => (transport ??= import('nodemailer').then((m) => m.default.createTransport(transportOptions(options))));
+  let transport: Transporter | undefined;
+  async function transporter(): Promise<Transporter> {
+    const { default: mailer } = await nodemailer();
+    // Checked after the await: two first sends at once must share one pool.
+    transport ??= mailer.createTransport(transportOptions(options));
+    return transport;
+  }
   if (!options.secure && options.starttls !== 'required' && options.auth) {
     deps.logger.warn({ instance: deps.instance }, 'smtp: credentials may cross a plain connection (starttls is not required)');
   }
@@ -71,7 +78,7 @@ export function createSmtpProvider(options: SmtpOptions, deps: PluginDeps): Prov
       }
     },
     async close() {
-      if (transport) (await transport).close();
+      transport?.close();
     },
   };
 }

@@ -1,41 +1,19 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import twilio from 'twilio';
+import type twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
+import { lazyImport } from '../../src/plugin-api.js';
 
-/**
- * The SDK's HTTP client with two additions the SDK has no option for:
- * - `origin` replaces `https://<domain>.twilio.com` on every request (regional endpoints, local fakes);
- * - a per-call AbortSignal, carried through AsyncLocalStorage into axios, so a caller's deadline or
- *   shutdown really cancels the request instead of leaving it running behind a lost promise.
- */
-export class TwilioHttpClient extends twilio.RequestClient {
-  readonly #origin: string | undefined;
-  readonly #signal = new AsyncLocalStorage<AbortSignal>();
+type TwilioSdk = typeof twilio;
 
-  constructor(options: { origin?: string; timeoutMs: number }) {
-    super({ timeout: options.timeoutMs, keepAlive: true });
-    this.#origin = options.origin === undefined ? undefined : new URL(options.origin).origin;
-    this.axios.interceptors.request.use((config) => {
-      const signal = this.#signal.getStore();
-      if (signal) config.signal = signal;
-      return config;
-    });
-  }
+/** The SDK: about half a second to import on a busy machine, so it loads with the first send or callback. */
+export const twilioSdk = lazyImport('twilio', async (): Promise<TwilioSdk> => (await import('twilio')).default);
 
-  override request<TData>(opts: RequestClient.RequestOptions<TData>) {
-    if (this.#origin === undefined) return super.request(opts);
-    const uri = new URL(opts.uri);
-    return super.request({ ...opts, uri: `${this.#origin}${uri.pathname}${uri.search}` });
-  }
-
+/** What an instance sends through: the SDK client and its HTTP client (see {@link createTwilioTransport}). */
+export interface TwilioTransport {
+  client: twilio.Twilio;
   /** Runs `fn` so that every request it makes is aborted with `signal`. */
-  withSignal<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
-    return this.#signal.run(signal, fn);
-  }
-
-  close(): void {
-    (this.axios.defaults.httpsAgent as { destroy?: () => void } | undefined)?.destroy?.();
-  }
+  withSignal<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T>;
+  close(): void;
 }
 
 export interface TwilioCredentials {
@@ -46,15 +24,60 @@ export interface TwilioCredentials {
 }
 
 /**
+ * The SDK's HTTP client with two additions the SDK has no option for:
+ * - `origin` (an origin, no path) replaces `https://<domain>.twilio.com` on every request (regional endpoints, local fakes);
+ * - a per-call AbortSignal, carried through AsyncLocalStorage into axios, so a caller's deadline or
+ *   shutdown really cancels the request instead of leaving it running behind a lost promise.
+ * A class extending the SDK's, so it is declared once the SDK is loaded.
+ */
+function httpClientClass(sdk: TwilioSdk) {
+  return class TwilioHttpClient extends sdk.RequestClient {
+    readonly #origin: string | undefined;
+    readonly #signal = new AsyncLocalStorage<AbortSignal>();
+
+    constructor(options: { origin?: string; timeoutMs: number }) {
+      super({ timeout: options.timeoutMs, keepAlive: true });
+      this.#origin = options.origin;
+      this.axios.interceptors.request.use((config) => {
+        const signal = this.#signal.getStore();
+        if (signal) config.signal = signal;
+        return config;
+      });
+    }
+
+    override request<TData>(opts: RequestClient.RequestOptions<TData>) {
+      if (this.#origin === undefined) return super.request(opts);
+      const uri = new URL(opts.uri);
+      return super.request({ ...opts, uri: `${this.#origin}${uri.pathname}${uri.search}` });
+    }
+
+    withSignal<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+      return this.#signal.run(signal, fn);
+    }
+
+    close(): void {
+      (this.axios.defaults.httpsAgent as { destroy?: () => void } | undefined)?.destroy?.();
+    }
+  };
+}
+
+let HttpClient: ReturnType<typeof httpClientClass> | undefined;
+
+/**
  * A Twilio REST client that reads nothing from `process.env`: credentials are passed explicitly,
  * and `region`/`edge`/`logLevel` are set to values that stop the SDK from falling back to
  * `TWILIO_REGION`, `TWILIO_EDGE` and `TWILIO_LOG_LEVEL` (it uses `??`, so only `undefined` falls through).
+ *
+ * @example const { client, withSignal } = await createTwilioTransport(options, { origin: options.baseUrl, timeoutMs: 10_000 });
  */
-export function createTwilioClient(credentials: TwilioCredentials, httpClient: TwilioHttpClient): twilio.Twilio {
+export async function createTwilioTransport(credentials: TwilioCredentials, http: { origin?: string; timeoutMs: number }): Promise<TwilioTransport> {
+  const sdk = await twilioSdk();
+  HttpClient ??= httpClientClass(sdk);
+  const httpClient = new HttpClient(http);
   const [username, password] = credentials.apiKeySid && credentials.apiKeySecret
     ? [credentials.apiKeySid, credentials.apiKeySecret]
     : [credentials.accountSid, credentials.authToken];
-  return twilio(username, password, {
+  const client = sdk(username, password, {
     accountSid: credentials.accountSid,
     httpClient,
     env: {},
@@ -63,4 +86,5 @@ export function createTwilioClient(credentials: TwilioCredentials, httpClient: T
     logLevel: 'off',
     autoRetry: false,
   });
+  return { client, withSignal: (signal, fn) => httpClient.withSignal(signal, fn), close: () => httpClient.close() };
 }

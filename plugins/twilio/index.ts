@@ -1,5 +1,5 @@
 import { parseDuration, readSchema, timedOut, withDeadline, type Channel, type PluginDefinition, type PluginDeps, type Provider } from '../../src/plugin-api.js';
-import { TwilioHttpClient, createTwilioClient } from './client.js';
+import { createTwilioTransport, type TwilioTransport } from './client.js';
 import { toProviderError } from './errors.js';
 import { buildCreateParams, receiptDetails, type SendContext } from './send.js';
 import { mapTwilioStatus } from './status-map.js';
@@ -51,8 +51,14 @@ function usableChannels(options: TwilioOptions): TwilioChannel[] {
  */
 export function createTwilioProvider(options: TwilioOptions, deps: PluginDeps): Provider {
   const timeoutMs = parseDuration(options.timeout) ?? 10_000;
-  const http = new TwilioHttpClient({ origin: options.baseUrl, timeoutMs });
-  const client = createTwilioClient(options, http);
+  // Parsed now, so a bad baseUrl is a config error rather than a failed send.
+  const origin = options.baseUrl === undefined ? undefined : new URL(options.baseUrl).origin;
+  // Built with the first send: the SDK loads then, and a failure to load fails that send.
+  let transport: Promise<TwilioTransport> | undefined;
+  const connect = () => (transport ??= createTwilioTransport(options, { origin, timeoutMs }).catch((err: unknown) => {
+    transport = undefined;
+    throw err;
+  }));
   const ctx: SendContext = {
     channels: usableChannels(options),
     from: options.from,
@@ -74,9 +80,10 @@ export function createTwilioProvider(options: TwilioOptions, deps: PluginDeps): 
       const params = buildCreateParams(message, ctx, statusCallback(message));
       let deadline: AbortSignal | undefined;
       try {
+        const { client, withSignal } = await connect();
         const created = await withDeadline(timeoutMs, (bounded) => {
           deadline = bounded;
-          return http.withSignal(bounded, () => client.messages.create(params));
+          return withSignal(bounded, () => client.messages.create(params));
         }, signal);
         return {
           providerMessageId: created.sid,
@@ -89,7 +96,7 @@ export function createTwilioProvider(options: TwilioOptions, deps: PluginDeps): 
     },
     webhooks: createWebhookHandlers({ authToken: options.authToken, publicBase, logger: deps.logger }),
     async close() {
-      http.close();
+      if (transport) (await transport.catch(() => undefined))?.close();
     },
   };
 }

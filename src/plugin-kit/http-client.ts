@@ -1,6 +1,10 @@
-import { Agent, interceptors, request as send, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { ProviderError, classifyStatus } from '../errors.js';
 import { timedOut, withDeadline } from './deadline.js';
+import { lazyImport } from './lazy-import.js';
+
+// Every provider instance gets a client, the mock too: undici loads with the first request made.
+const undici = lazyImport('undici', () => import('undici'));
 
 export interface HttpRequest {
   method?: string;
@@ -53,10 +57,19 @@ function toHeaders(raw: Record<string, string | string[] | undefined>): Headers 
  *   const res = await http.requestOk('https://api.example.com/x', { method: 'POST', body: '{}' });
  */
 export function createHttpClient(options: { timeoutMs: number }): HttpClient {
-  const agent = new Agent({ keepAliveTimeout: 30_000 });
-  const following = agent.compose(interceptors.redirect({ maxRedirections: 5 }));
+  let wire: { send: typeof import('undici').request; agent: Dispatcher; following: Dispatcher } | undefined;
+
+  async function connect(): Promise<NonNullable<typeof wire>> {
+    const { Agent, interceptors, request: send } = await undici();
+    if (!wire) {
+      const agent = new Agent({ keepAliveTimeout: 30_000 });
+      wire = { send, agent, following: agent.compose(interceptors.redirect({ maxRedirections: 5 })) };
+    }
+    return wire;
+  }
 
   async function request(url: string, init: HttpRequest = {}): Promise<HttpResponse> {
+    const { send, agent, following } = wire ?? (await connect());
     let deadline: AbortSignal | undefined;
     try {
       return await withDeadline(init.timeoutMs ?? options.timeoutMs, async (signal) => {

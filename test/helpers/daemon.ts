@@ -11,10 +11,11 @@ export interface Daemon {
 
 /**
  * Starts `switchboard start --config FILE` as a real process and waits until it listens; one that
- * does not within `startTimeoutMs` is killed (so no stray daemon keeps the folder).
+ * does not within `startTimeoutMs` is killed (so no stray daemon keeps the folder). `nodeArgs` go
+ * to node before the script (`['--import', hooks]`).
  */
-export async function spawnDaemon(configFile: string, env: Record<string, string> = {}, startTimeoutMs = 15_000): Promise<Daemon> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(process.cwd(), 'src', 'main.ts'), 'start', '--config', configFile], {
+export async function spawnDaemon(configFile: string, env: Record<string, string> = {}, startTimeoutMs = 15_000, nodeArgs: readonly string[] = []): Promise<Daemon> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, join(process.cwd(), 'src', 'main.ts'), 'start', '--config', configFile], {
     cwd: process.cwd(),
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

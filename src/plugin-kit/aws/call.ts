@@ -1,4 +1,4 @@
-import type { ProviderError } from '../../errors.js';
+import { ProviderError } from '../../errors.js';
 import { timedOut, withDeadline } from '../deadline.js';
 import { toAwsProviderError, type AwsErrorRule } from './errors.js';
 
@@ -38,13 +38,18 @@ export interface LazyAwsClient<C> {
 /**
  * Builds an SDK client on the first send rather than at load: an AWS service package takes a
  * second or more to import, which `switchboard check` and instances that never send should not pay.
+ * A client that cannot be built (its package fails to load) fails that send with a retryable
+ * ProviderError, and the next send tries again.
  *
  * @example const ses = lazyAwsClient(async () => new (await import('@aws-sdk/client-sesv2')).SESv2Client(config));
  */
 export function lazyAwsClient<C extends { destroy(): void }>(make: () => Promise<C>): LazyAwsClient<C> {
   let client: Promise<C> | undefined;
   return {
-    get: () => (client ??= make()),
+    get: () => (client ??= make().catch((err: unknown) => {
+      client = undefined;
+      throw err instanceof ProviderError ? err : new ProviderError(`the AWS SDK client could not be built: ${(err as Error)?.message ?? String(err)}`, { reason: 'server', cause: err });
+    })),
     close() {
       void client?.then((c) => c.destroy(), () => undefined);
     },

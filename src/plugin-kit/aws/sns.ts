@@ -1,11 +1,15 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { Agent } from 'node:https';
-import SnsPayloadValidator from 'sns-payload-validator';
+import type SnsPayloadValidator from 'sns-payload-validator';
 import type { Clock } from '../../clock.js';
 import { parseDuration } from '../../config/duration.js';
 import type { Logger } from '../../log/logger.js';
 import type { PluginMetrics, WebhookHandler, WebhookRequest, WebhookResult } from '../../plugin-api.js';
 import type { HttpClient } from '../http-client.js';
+import { lazyImport } from '../lazy-import.js';
+
+// Loaded with the first notification, like the SDKs: a gateway without SNS webhooks never needs it.
+const validatorModule = lazyImport('sns-payload-validator', () => import('sns-payload-validator'));
 
 /** The `sns` part of an AWS plugin's options. */
 export interface SnsOptions {
@@ -104,7 +108,14 @@ export function createSnsReceiver(options: SnsOptions, deps: SnsReceiverDeps) {
   const topics = new Set(options.topicArns);
   const certPattern = new RegExp(options.signingCertUrlPattern);
   const maxAgeMs = parseDuration(options.maxAge) ?? 3_600_000;
-  const validator = new SnsPayloadValidator({ useCache: true, maxCerts: MAX_CACHED_CERTS, requestAgent: new NoNetworkAgent() });
+  let validatorLoad: Promise<SnsPayloadValidator> | undefined;
+  const loadValidator = () => (validatorLoad ??= validatorModule().then(
+    ({ default: Validator }) => new Validator({ useCache: true, maxCerts: MAX_CACHED_CERTS, requestAgent: new NoNetworkAgent() }),
+    (err: unknown) => {
+      validatorLoad = undefined;
+      throw err;
+    },
+  ));
   const certs = new Map<string, Promise<KeyObject>>();
 
   function certificate(url: string): Promise<KeyObject> {
@@ -123,7 +134,7 @@ export function createSnsReceiver(options: SnsOptions, deps: SnsReceiverDeps) {
     return pending;
   }
 
-  async function signatureValid(envelope: SnsEnvelope, key: KeyObject): Promise<boolean> {
+  async function signatureValid(validator: SnsPayloadValidator, envelope: SnsEnvelope, key: KeyObject): Promise<boolean> {
     const alias = aliasOf(envelope.SigningCertURL);
     // The library hands its cached value to crypto's `verify`, which takes a public key as well as a PEM.
     (validator as unknown as { certCache: { set(k: string, v: KeyObject): void } }).certCache.set(alias, key);
@@ -156,6 +167,13 @@ export function createSnsReceiver(options: SnsOptions, deps: SnsReceiverDeps) {
     const now = deps.clock.now();
     if (now - sentAt > maxAgeMs || sentAt - now > FUTURE_SKEW_MS) return reject(403, `Timestamp ${envelope.Timestamp} is outside sns.maxAge (${options.maxAge}): a replay or a stale message`);
     let key: KeyObject;
+    let validator: SnsPayloadValidator;
+    try {
+      validator = await loadValidator();
+    } catch (err) {
+      deps.logger.error({ err: (err as Error).message }, 'sns: the signature validator could not be loaded');
+      return { ok: true, events: [], reply: { status: 503, contentType: 'text/plain', body: 'signature validator unavailable' } };
+    }
     try {
       key = await certificate(envelope.SigningCertURL);
     } catch (err) {
@@ -163,7 +181,7 @@ export function createSnsReceiver(options: SnsOptions, deps: SnsReceiverDeps) {
       deps.logger.warn({ err: (err as Error).message }, 'sns: the signing certificate could not be fetched');
       return { ok: true, events: [], reply: { status: 503, contentType: 'text/plain', body: 'signing certificate unavailable' } };
     }
-    if (!(await signatureValid(envelope, key))) return reject(403, 'the SNS signature does not verify');
+    if (!(await signatureValid(validator, envelope, key))) return reject(403, 'the SNS signature does not verify');
     if (envelope.Type === 'SubscriptionConfirmation') return confirm(envelope);
     if (envelope.Type === 'UnsubscribeConfirmation') {
       deps.logger.info({ topicArn: envelope.TopicArn }, 'sns: the subscription was removed (UnsubscribeConfirmation); ignored');
