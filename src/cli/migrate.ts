@@ -1,6 +1,4 @@
 import { StartupError } from '../errors.js';
-import { migrate } from '../store/postgres/migrate.js';
-import { describeError, openPool } from '../store/postgres/pool.js';
 
 export interface MigrateIo {
   env: Readonly<Record<string, string | undefined>>;
@@ -21,6 +19,8 @@ export async function migrateCommand(options: { url?: string }, io: MigrateIo): 
     io.err('switchboard migrate: no database; pass --url postgres://… or set DATABASE_URL\n');
     return 1;
   }
+  // Loaded here, not with the command line: every start of a file-store gateway would pay for it.
+  const [{ migrate }, { describeError, openPool }] = await Promise.all([import('../store/postgres/migrate.js'), import('../store/postgres/pool.js')]);
   let pool;
   try {
     pool = await openPool({ url, max: 1 });

@@ -2,7 +2,6 @@ import type { GatewayConfig } from '../config/types.js';
 import { parseDuration } from '../config/duration.js';
 import type { Message } from '../model.js';
 import { openFileStore } from './file/index.js';
-import { openPostgresStore } from './postgres/store.js';
 import type { Store, StoreOptions } from './store.js';
 
 export interface OpenStoreOptions extends StoreOptions<Message> {
@@ -20,8 +19,11 @@ export interface OpenStoreOptions extends StoreOptions<Message> {
  *
  * @example const store = await openStore(config.store, { indexKeys: attemptKeys, indexWindowMs, now: clock.now });
  */
-export function openStore(config: GatewayConfig['store'], options: OpenStoreOptions): Promise<Store> {
+export async function openStore(config: GatewayConfig['store'], options: OpenStoreOptions): Promise<Store> {
   if (config.kind === 'postgres') {
+    // Loaded only for this kind: the driver and the store's modules are a tenth of a second of
+    // every start of the (default) file store otherwise.
+    const { openPostgresStore } = await import('./postgres/store.js');
     // The config check already insists on a URL for this kind.
     return openPostgresStore({ url: config.url ?? '', poolMax: config.pool, lockPoolMax: config.lockPool, leaseMs: parseDuration(config.lease), ...options });
   }

@@ -12,8 +12,9 @@ import { API_KEY, configText, eventually } from '../helpers/gateway.js';
  * The daemon runs as a real process with a module hook that records every package it imports.
  */
 
-// The provider SDKs, and the two libraries only the plugins need (undici for their HTTP calls, the SNS validator).
-const LAZY = [/^twilio$/, /^bandwidth-sdk$/, /^@aws-sdk\//, /^@azure\//, /^@azure-rest\//, /^nodemailer$/, /^sns-payload-validator$/, /^undici$/];
+// The provider SDKs, the two libraries only the plugins need (undici for their HTTP calls, the SNS
+// validator), and the PostgreSQL driver, which a gateway on the file store never needs.
+const LAZY = [/^pg$/, /^twilio$/, /^bandwidth-sdk$/, /^@aws-sdk\//, /^@azure\//, /^@azure-rest\//, /^nodemailer$/, /^sns-payload-validator$/, /^undici$/];
 const lazyOnes = (packages: string[]) => packages.filter((p) => LAZY.some((re) => re.test(p)));
 
 const RECORDER = join(process.cwd(), 'test', 'startup', 'record-packages.mjs');
