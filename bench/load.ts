@@ -59,6 +59,11 @@ export async function submit(port: number, options: { amount: number; connection
   return { ...result(r), ids };
 }
 
+/** `POST /v1/messages` at a fixed overall rate for `durationSec` (no warm-up): latency without a queue of its own. */
+export async function paced(port: number, options: { ratePerSec: number; durationSec: number; connections: number; route?: string }): Promise<LoadResult> {
+  return result(await autocannon({ ...request(port, options.route), connections: options.connections, overallRate: options.ratePerSec, duration: options.durationSec }));
+}
+
 /**
  * The same load split over several servers at once (`connections` shared between them as evenly
  * as it divides): warm-ups together, then the measured runs together. Accepts add up; the latency

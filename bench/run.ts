@@ -51,6 +51,11 @@
  * daemon at ready and BENCH_BURST_SETTLE=10 s after BENCH_BURST=100000 messages sent as fast as it
  * takes them are all delivered. Writes .bench/burst.md.
  *
+ * Sends during reloads (bench/reload.ts, `--only reload`, issue 14): p99 send latency at
+ * BENCH_RELOAD_RATE=500/s with a BENCH_RELOAD_ROUTES=1000-route file reloaded every
+ * BENCH_RELOAD_EVERY=1000 ms ÷ without reloads, BENCH_RELOAD_DURATION=10 s each, BENCH_ROUNDS rounds.
+ * Writes .bench/reload.md.
+ *
  * Receipts (bench/receipts.ts, `--only receipts`, issue 14): webhook receipts/s ÷ bare Koa, and
  * after a restart (longest gap between answers), BENCH_RECEIPT_MESSAGES=20000 receipts per phase
  * in BENCH_ROUNDS alternating rounds. Writes .bench/receipts.md.
@@ -75,6 +80,7 @@ import { runKannelBench, type KannelSummary } from './kannel/run.js';
 import { renderKannel } from './kannel/report.js';
 import { renderStartup, runStartupBench, type StartupSummary } from './startup.js';
 import { renderBurstMemory, runBurstMemory, type BurstMemory } from './burst-memory.js';
+import { renderReload, runReloadBench, type ReloadSummary } from './reload.js';
 import { renderReceipts, runReceiptBench, type ReceiptSummary } from './receipts.js';
 import { renderConsentOnly, renderConsentStdout, renderWithConsent } from './report-consent.js';
 
@@ -96,7 +102,7 @@ const settings = {
 const pendingVia = process.env.BENCH_PENDING_VIA ?? 'auto';
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : process.env.BENCH_ONLY || undefined;
-const ONLY = ['postgres', 'consent', 'bridge', 'sns', 'kannel', 'startup', 'receipts', 'burst'];
+const ONLY = ['postgres', 'consent', 'bridge', 'sns', 'kannel', 'startup', 'receipts', 'burst', 'reload'];
 if (only !== undefined && !ONLY.includes(only)) throw new Error(`--only ${only}: only ${ONLY.map((o) => `"${o}"`).join(', ')} are known`);
 const pgSettings = {
   pending: env('BENCH_PG_PENDING', settings.pending),
@@ -189,6 +195,12 @@ const startupSettings = { retained: settings.retained, pending: settings.pending
 if (only === 'startup') {
   const startup = await runStartupBench({ dir: join(runDir, 'startup'), daemon, log, ...startupSettings });
   writeOnlySection('startup', startup, renderStartup(startup));
+}
+
+const reloadSettings = { routes: env('BENCH_RELOAD_ROUTES', 1000), ratePerSec: env('BENCH_RELOAD_RATE', 500), durationSec: env('BENCH_RELOAD_DURATION', 10), everyMs: env('BENCH_RELOAD_EVERY', 1000), rounds: settings.rounds };
+if (only === 'reload') {
+  const reload = await runReloadBench({ dir: join(runDir, 'reload'), daemon, log, ...reloadSettings });
+  writeOnlySection('reload', reload, renderReload(reload));
 }
 
 const burstSettings = { amount: env('BENCH_BURST', 100_000), settleSec: env('BENCH_BURST_SETTLE', 10) };
@@ -320,6 +332,8 @@ let startup: StartupSummary | undefined;
 if (!only) startup = await runStartupBench({ dir: join(runDir, 'startup'), daemon, log, ...startupSettings });
 let burst: BurstMemory | undefined;
 if (!only) burst = await runBurstMemory({ dir: join(runDir, 'burst'), daemon, log, ...burstSettings });
+let reload: ReloadSummary | undefined;
+if (!only) reload = await runReloadBench({ dir: join(runDir, 'reload'), daemon, log, ...reloadSettings });
 
 let receipts: ReceiptSummary | undefined;
 if (!only) receipts = await runReceiptBench({ dir: join(runDir, 'receipts'), daemon, log, ...receiptSettings });
@@ -367,10 +381,10 @@ if (cluster || clusterError) {
   }
 }
 
-const summary: Summary & { consent?: ConsentSummary; kannel?: KannelSummary; startup?: StartupSummary; burst?: BurstMemory; receipts?: ReceiptSummary } = {
+const summary: Summary & { consent?: ConsentSummary; kannel?: KannelSummary; startup?: StartupSummary; burst?: BurstMemory; reload?: ReloadSummary; receipts?: ReceiptSummary } = {
   machine: { ...machine, loadAvgEnd: loadavg().map((x) => x.toFixed(2)).join(' ') },
   settings: { rounds: settings.rounds, connections: settings.connections, warmupSec: settings.warmupSec, durationSec: settings.durationSec, retained: settings.retained, seed: seeded, receiptIndexMs: RECEIPT_INDEX_MS, seedSec, pending: settings.pending, pendingVia: via, neededRate, totalSec: (Date.now() - started) / 1000, only },
-  runs, timers, timerError, profile, postgres, consent, kannel, startup, burst, receipts,
+  runs, timers, timerError, profile, postgres, consent, kannel, startup, burst, reload, receipts,
 };
 if (only) {
   const out = process.env.BENCH_OUT ? join(ROOT, process.env.BENCH_OUT) : join(WORK, 'postgres.md');
@@ -380,7 +394,7 @@ if (only) {
 } else {
   const out = join(ROOT, process.env.BENCH_OUT ?? 'BENCHMARKS.md');
   writeFileSync(join(WORK, 'last-run.json'), JSON.stringify(summary, null, 2));
-  const kannelSection = [kannel ? renderKannel(kannel, kannelMeta()) : '', ...(startup || receipts ? ['## Issue 14 — start-up, memory and receipts', ''] : []), ...(startup ? renderStartup(startup) : []), ...(burst ? renderBurstMemory(burst) : []), ...(receipts ? renderReceipts(receipts) : [])].join('\n');
+  const kannelSection = [kannel ? renderKannel(kannel, kannelMeta()) : '', ...(startup || burst || reload || receipts ? ['## Issue 14 — start-up, memory and receipts', ''] : []), ...(startup ? renderStartup(startup) : []), ...(burst ? renderBurstMemory(burst) : []), ...(reload ? renderReload(reload) : []), ...(receipts ? renderReceipts(receipts) : [])].join('\n');
   writeFileSync(out, `${renderWithConsent(summary)}\n${kannelSection}`);
   process.stdout.write(`${renderStdout(summary)}\n${renderPostgresStdout(summary)}\n${consent ? renderConsentStdout(consent) : ''}\n${kannelSection}\n\nwrote ${out}\n`);
 }
