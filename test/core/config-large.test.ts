@@ -1,9 +1,11 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { parseConfig } from '../../src/config/parse.js';
+import { parseOffThread } from '../../src/config/yaml-worker.js';
 import { ConfigError } from '../../src/errors.js';
 import { builtinPlugins } from '../../src/registry.js';
 
@@ -99,4 +101,24 @@ serverr: {}
     const list = Array.from({ length: 3000 }, (_, i) => `- item-${i}-of-a-long-list`).join('\n');
     expect(await errorsOf(list)).toEqual([expect.stringMatching(/^gateway\.yaml:1:1: \(top level\): must be object/)]);
   });
+
+  it('parses several files at once on the one worker, each answered with its own data', async () => {
+    const texts = [1, 2, 3].map((n) => `${HEADER}${Array.from({ length: COUNT / 4 }, (_, i) => route(i * n)).join('')}`);
+    const answers = await Promise.all(texts.map((t) => parseOffThread(t)));
+    expect(answers.map((a) => Object.keys((a as { routes: object }).routes))).toEqual(texts.map((_, k) => Array.from({ length: COUNT / 4 }, (_, i) => `r${i * (k + 1)}`)));
+    // A text that is not YAML gets no data, and the worker still answers the next one.
+    expect(await parseOffThread(`${HEADER}  r0: [unclosed\n${ROUTES}`)).toBeUndefined();
+    expect(Object.keys((await parseOffThread(HEADER + ROUTES)) as object)).toEqual(['providers', 'api', 'routes']);
+  });
+
+  it('a one-shot `switchboard check` of a large file waits for the worker and then exits by itself', async () => {
+    const file = write(HEADER + ROUTES);
+    const run = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = execFile(process.execPath, ['--import', 'tsx', join(process.cwd(), 'src', 'main.ts'), 'check', file], { env: { ...process.env, API_KEY: 'from-env-0123' }, timeout: 60_000 }, (err, stdout) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout });
+      });
+      child.stdin?.end();
+    });
+    expect(run).toEqual({ code: 0, stdout: expect.stringMatching(/gateway\.yaml: ok \(2 providers, 400 routes/) });
+  }, 70_000);
 });
