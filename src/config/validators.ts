@@ -12,7 +12,7 @@ const bySchema = new WeakMap<object, ValidateFunction>();
 export function gatewayValidator(): { schema: Record<string, unknown>; validate: ValidateFunction } {
   if (!gateway) {
     const schema = readSchema('gateway.schema.json');
-    gateway = { schema, validate: createAjv().compile(schema) };
+    gateway = { schema, validate: createAjv({ shipped: true }).compile(schema) };
   }
   return gateway;
 }

@@ -15,7 +15,7 @@ let validate: ValidateFunction | undefined;
 function routeValidator(): ValidateFunction {
   if (!validate) {
     const gateway = readSchema('gateway.schema.json') as { properties: { routes: { additionalProperties: object } } };
-    validate = createAjv().compile(gateway.properties.routes.additionalProperties);
+    validate = createAjv({ shipped: true }).compile(gateway.properties.routes.additionalProperties);
   }
   return validate;
 }

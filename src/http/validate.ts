@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import { readSchema } from '../schemas.js';
 import { bodySchemaFile, type BodySchema } from './body-schemas.js';
 
-const ajv = createAjv();
+const ajv = createAjv({ shipped: true });
 const isUri = fullFormats.uri as (s: string) => boolean;
 
 /**
