@@ -11,7 +11,10 @@ export interface InboundRulesDeps {
   engine: Engine;
   /** Queues a signed post of the inbound message (durable with the next commit). */
   forward(inboundId: string, url: string, body: string): void;
-  /** Hands the message to a bridge's contact center (absent until a bridge is wired). */
+  /**
+   * Hands the message to a bridge's contact center (absent until a bridge is wired); durable with
+   * the commit that ends the listeners' run, as the inbound-effects job it cancels is.
+   */
   bridge?(record: InboundRecord, bridge: string): Promise<void>;
 }
 
