@@ -5,7 +5,7 @@ import type { JobOutcome, JobQueue } from '../jobs/queue.js';
 import type { Conversation, InboundRecord } from '../model.js';
 import { isContactCenter, type AgentEvent, type ContactCenter } from '../plugin-api.js';
 import { normalizeAddress } from './addresses.js';
-import type { EngineContext } from './context.js';
+import { iso, type EngineContext } from './context.js';
 import type { Engine, SendRequest } from './engine.js';
 import { SEND_CEILING_MS } from './send.js';
 import { withDeadline } from '../plugin-kit/deadline.js';
@@ -66,7 +66,7 @@ export function createBridge(deps: BridgeDeps) {
       const now = ctx.clock.now();
       const conversation: Conversation = {
         bridge: bridgeName, contactCenter: bridge.contactCenter, customer: normalizeAddress(record.from), business: normalizeAddress(record.to),
-        channel: record.channel, provider: record.instance, at: new Date(now).toISOString(), expiresAt: now + CONVERSATION_TTL_MS,
+        channel: record.channel, provider: record.instance, at: iso(ctx), expiresAt: now + CONVERSATION_TTL_MS,
         ...((receipt.conversationId ?? known?.conversationId) ? { conversationId: receipt.conversationId ?? known?.conversationId } : {}),
       };
       ctx.store.conversations.set(key, conversation);

@@ -1,3 +1,6 @@
+/** When (performance.now) each live `withDeadline` signal times out. */
+const dueOf = new WeakMap<AbortSignal, number>();
+
 /**
  * Runs `fn` with a signal that aborts with a `TimeoutError` after `ms` (or when `linked` aborts),
  * and clears its timer once `fn` settles. A plain controller and timer, not `AbortSignal.timeout`
@@ -7,7 +10,12 @@
  * @example const text = await withDeadline(10_000, (signal) => fetch(url, { signal }).then((r) => r.text()));
  */
 export async function withDeadline<T>(ms: number, fn: (signal: AbortSignal) => Promise<T>, linked?: AbortSignal): Promise<T> {
+  // Inside a deadline of this helper's that ends no later (a request within its delivery's), that
+  // signal already says everything this one would: no second controller, timer and listener.
+  const linkedDue = linked && dueOf.get(linked);
+  if (linked && !linked.aborted && linkedDue !== undefined && linkedDue <= performance.now() + ms) return fn(linked);
   const controller = new AbortController();
+  dueOf.set(controller.signal, performance.now() + ms);
   const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError')), ms);
   const onAbort = () => controller.abort(linked?.reason);
   if (linked?.aborted) onAbort();
