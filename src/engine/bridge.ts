@@ -118,7 +118,7 @@ export function createBridge(deps: BridgeDeps) {
      * so the webhook's answer waits for one commit, and a crash before it leaves that job to run the
      * rules (and queue this delivery) again after the restart — never one without the other.
      */
-    async toContactCenter(record: InboundRecord, bridgeName: string): Promise<void> {
+    toContactCenter(record: InboundRecord, bridgeName: string): void {
       jobs.enqueue('contact-center', { messageId: record.id, body: '', target: bridgeName });
     },
 
