@@ -27,6 +27,13 @@ describe('withDeadline', () => {
     expect(((await cancelled) as Error).message).toBe('the caller gave up');
   });
 
+  it('inside a longer deadline that a caller can abort, ends when the caller aborts', async () => {
+    const caller = new AbortController();
+    const cancelled = withDeadline(10_000, (outer) => withDeadline(5_000, (signal) => aborted(signal), outer), caller.signal);
+    caller.abort(new Error('the caller gave up'));
+    expect(((await cancelled) as Error).message).toBe('the caller gave up');
+  });
+
   it('inside a longer deadline, still times out on its own', async () => {
     const result = await withDeadline(10_000, (outer) => withDeadline(20, async (signal) => {
       await aborted(signal);
