@@ -5,7 +5,7 @@ import type { JobOutcome, JobQueue } from '../jobs/queue.js';
 import type { Conversation, InboundRecord } from '../model.js';
 import { isContactCenter, type AgentEvent, type ContactCenter } from '../plugin-api.js';
 import { normalizeAddress } from './addresses.js';
-import type { EngineContext } from './context.js';
+import { iso, type EngineContext } from './context.js';
 import type { Engine, SendRequest } from './engine.js';
 import { SEND_CEILING_MS } from './send.js';
 import { withDeadline } from '../plugin-kit/deadline.js';
@@ -66,7 +66,7 @@ export function createBridge(deps: BridgeDeps) {
       const now = ctx.clock.now();
       const conversation: Conversation = {
         bridge: bridgeName, contactCenter: bridge.contactCenter, customer: normalizeAddress(record.from), business: normalizeAddress(record.to),
-        channel: record.channel, provider: record.instance, at: new Date(now).toISOString(), expiresAt: now + CONVERSATION_TTL_MS,
+        channel: record.channel, provider: record.instance, at: iso(ctx), expiresAt: now + CONVERSATION_TTL_MS,
         ...((receipt.conversationId ?? known?.conversationId) ? { conversationId: receipt.conversationId ?? known?.conversationId } : {}),
       };
       ctx.store.conversations.set(key, conversation);
@@ -90,14 +90,20 @@ export function createBridge(deps: BridgeDeps) {
 
   /** Which bridge an agent event of `instance` belongs to: the one joining it to the event's business number. */
   async function bridgeFor(instance: string, event: AgentEvent): Promise<{ name: string; bridge: BridgeConfig; business: string } | undefined> {
-    const conversation = event.conversationId ? await ctx.store.conversations.fetch(idKey(instance, event.conversationId)) : undefined;
-    // A reply names the business number as its sender; an echo of the customer's message as its recipient.
-    const named = [event.from, conversation?.business, event.to].filter((a): a is string => a !== undefined).map(normalizeAddress);
     const own = Object.entries(bridges()).filter(([, b]) => b.contactCenter === instance);
-    for (const business of named) {
+    const owning = (address: string | undefined) => {
+      if (address === undefined) return undefined;
+      const business = normalizeAddress(address);
       const found = own.find(([, b]) => b.numbers.some((n) => normalizeAddress(n) === business));
-      if (found) return { name: found[0], bridge: found[1], business };
-    }
+      return found && { name: found[0], bridge: found[1], business };
+    };
+    // A reply names the business number as its sender (then the conversation is not read); an
+    // echo of the customer's message names it as its recipient.
+    const bySender = owning(event.from);
+    if (bySender) return bySender;
+    const conversation = event.conversationId ? await ctx.store.conversations.fetch(idKey(instance, event.conversationId)) : undefined;
+    const found = owning(conversation?.business) ?? owning(event.to);
+    if (found) return found;
     // A contact center that names no number answers on its bridge's only one.
     if (event.from === undefined && !conversation && own.length === 1 && own[0][1].numbers.length === 1) {
       return { name: own[0][0], bridge: own[0][1], business: normalizeAddress(own[0][1].numbers[0]) };
@@ -106,10 +112,14 @@ export function createBridge(deps: BridgeDeps) {
   }
 
   return {
-    /** An inbound rule's `bridge` action: queues the delivery, durable once this resolves. */
-    async toContactCenter(record: InboundRecord, bridgeName: string): Promise<void> {
+    /**
+     * An inbound rule's `bridge` action: queues the delivery, durable with the commit that ends the
+     * listeners' run. No commit of its own: that commit also drops the record's inbound-effects job,
+     * so the webhook's answer waits for one commit, and a crash before it leaves that job to run the
+     * rules (and queue this delivery) again after the restart — never one without the other.
+     */
+    toContactCenter(record: InboundRecord, bridgeName: string): void {
       jobs.enqueue('contact-center', { messageId: record.id, body: '', target: bridgeName });
-      await ctx.store.commit();
     },
 
     /**

@@ -87,7 +87,8 @@ export function createEngine(ctx: EngineContext) {
     const unstarted = m?.status === 'routing' && m.steps.every((s) => s.state === 'pending');
     if (!m || (m.status !== 'accepted' && !unstarted)) return store.commit();
     transition(ctx, m, 'routing', 'routing', `${m.plan.mode} route ${m.route}`);
-    store.messages.put(m);
+    // One put once the steps began: a send's own claim puts it before its commit, and a crash
+    // before any commit leaves it `accepted` with this timer still stored.
     if (m.plan.mode === 'fallback') await startStep(ctx, m, 0);
     else await Promise.all(m.plan.steps.map((_s, i) => startStep(ctx, m, i)));
     store.messages.put(m);

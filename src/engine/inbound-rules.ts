@@ -11,8 +11,12 @@ export interface InboundRulesDeps {
   engine: Engine;
   /** Queues a signed post of the inbound message (durable with the next commit). */
   forward(inboundId: string, url: string, body: string): void;
-  /** Hands the message to a bridge's contact center (absent until a bridge is wired). */
-  bridge?(record: InboundRecord, bridge: string): Promise<void>;
+  /**
+   * Queues the message's delivery to a bridge's contact center (absent until a bridge is wired);
+   * durable with the commit that ends the listeners' run, which also drops the record's
+   * inbound-effects job.
+   */
+  bridge?(record: InboundRecord, bridge: string): void;
 }
 
 interface CompiledRule {
@@ -97,7 +101,7 @@ export function createInboundRules(deps: InboundRulesDeps): InboundListener {
       await engine.notify({ kind: 'auto-reply', channel: record.channel, provider, to: record.from, text: rule.reply.text, ...from });
     } else if (rule.bridge !== undefined) {
       if (!deps.bridge) throw new Error(`bridge ${rule.bridge} has no contact-center connection in this build`);
-      await deps.bridge(record, rule.bridge);
+      deps.bridge(record, rule.bridge);
     }
   }
 

@@ -41,7 +41,8 @@ export function createJobQueue(deps: JobQueueDeps) {
   // Counted from the shared collection: another instance may have added or replayed some.
   const updateGauge = () => void store.deadLetters.all().then((all) => deps.metrics.deadLetters.set(all.length), () => undefined);
 
-  const arm = (job: Job, due: number) => scheduler.schedule(TIMER_KIND, due, { job: job.id }, `${job.id}.callback`);
+  const timerOf = (job: Job) => `${job.id}.callback`;
+  const arm = (job: Job, due: number) => scheduler.schedule(TIMER_KIND, due, { job: job.id }, timerOf(job));
 
   async function run(job: Job): Promise<void> {
     const kindName = job.kind ?? DEFAULT_KIND;
@@ -52,7 +53,9 @@ export function createJobQueue(deps: JobQueueDeps) {
     const outcome: JobOutcome = kind ? await kind.perform(job) : { ok: false, retryable: false, error: `no handler for jobs of kind ${kindName}` };
     if (outcome.ok) {
       kind?.count?.('delivered');
+      // Its timer goes in the same commit, so the scheduler has nothing left to complete.
       store.outbox.delete(job.id);
+      scheduler.cancel(timerOf(job));
       return store.commit();
     }
     job.lastError = outcome.error;
@@ -94,7 +97,7 @@ export function createJobQueue(deps: JobQueueDeps) {
     /** Drops a queued job that was done some other way; durable with the caller's next commit. */
     cancel(job: Job): void {
       store.outbox.delete(job.id);
-      scheduler.cancel(`${job.id}.callback`);
+      scheduler.cancel(timerOf(job));
     },
     /** Puts a dead letter back in the queue for a fresh round of tries. */
     replay: (id: string): Promise<boolean> => deps.exclusive(`dead-letter:${id}`, async () => {

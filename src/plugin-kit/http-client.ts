@@ -77,7 +77,16 @@ export function createHttpClient(options: { timeoutMs: number }): HttpClient {
         const dispatcher: Dispatcher = init.redirect === 'follow' ? following : agent;
         const method = (init.method ?? 'GET').toUpperCase() as Dispatcher.HttpMethod;
         const res = await send(url, { method, headers: init.headers, body: init.body, signal, dispatcher });
-        return { status: res.statusCode, headers: toHeaders(res.headers), text: await res.body.text() };
+        const text = await res.body.text();
+        // Built when read: most answers are taken by their status and body alone.
+        let headers: Headers | undefined;
+        return {
+          status: res.statusCode,
+          text,
+          get headers() {
+            return (headers ??= toHeaders(res.headers));
+          },
+        };
       }, init.signal);
     } catch (err) {
       const late = deadline !== undefined && timedOut(deadline);
