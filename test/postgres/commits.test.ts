@@ -5,12 +5,11 @@
  * statements run one after another did; a commit that fails writes none of its clauses. And a
  * commit writes only what its callers released: a key holder's changes wait for its own commit.
  */
-import pg from 'pg';
 import { afterEach, beforeEach, expect, inject, it } from 'vitest';
 import { openPostgresStore } from '../../src/store/postgres/store.js';
 import type { Store } from '../../src/store/store.js';
 import { message } from '../helpers/pg-records.js';
-import { createDatabase } from '../helpers/postgres.js';
+import { createDatabase, queryRows } from '../helpers/postgres.js';
 
 const T = Date.UTC(2026, 10, 29, 12);
 let db: { url: string; drop(): Promise<void> };
@@ -25,15 +24,7 @@ afterEach(async () => {
   await db.drop();
 });
 
-async function rows(sql: string): Promise<Record<string, unknown>[]> {
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const rows = (sql: string) => queryRows(db.url, sql);
 
 it('a timer rescheduled in the commit that completes its fired claim stays, unleased, at its new due time', async () => {
   store.timers.set('m1.retry', { id: 'm1.retry', kind: 'step-retry', due: T - 1000, payload: { message: 'm1', step: 0 } });

@@ -4,12 +4,11 @@
  * group commit, a record put again unchanged is not written again, and the lock sessions are open
  * before the first burst needs them.
  */
-import pg from 'pg';
 import { afterEach, beforeEach, expect, inject, it } from 'vitest';
 import { openPostgresStore } from '../../src/store/postgres/store.js';
 import type { Store } from '../../src/store/store.js';
 import { message } from '../helpers/pg-records.js';
-import { createDatabase } from '../helpers/postgres.js';
+import { createDatabase, queryRows } from '../helpers/postgres.js';
 
 const T = Date.UTC(2026, 10, 29, 12);
 const LOCK_SESSIONS = 4;
@@ -25,15 +24,7 @@ afterEach(async () => {
   await db.drop();
 });
 
-async function rows(sql: string): Promise<Record<string, unknown>[]> {
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const rows = (sql: string) => queryRows(db.url, sql);
 
 /** The row's version: PostgreSQL gives a rewritten row a new `xmin`. */
 const version = async (id: string) => (await rows(`SELECT xmin::text AS v FROM messages WHERE id = '${id}'`))[0]?.v;

@@ -2,13 +2,12 @@
  * The PostgreSQL store when its server stops and comes back: this file runs a cluster of its own
  * (the shared one must stay up for the other files) and stops and starts it.
  */
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/errors.js';
 import { openPostgresStore } from '../../src/store/postgres/store.js';
 import type { Store } from '../../src/store/store.js';
 import { message } from '../helpers/pg-records.js';
-import { startCluster, type Cluster } from '../helpers/postgres.js';
+import { type Cluster, queryRows, startCluster } from '../helpers/postgres.js';
 
 let cluster: Cluster;
 let store: Store;
@@ -28,15 +27,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function rows(sql: string): Promise<unknown[]> {
-  const client = new pg.Client({ connectionString: cluster.url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const rows = (sql: string) => queryRows(cluster.url, sql);
 
 describe('the PostgreSQL store while its server is down', () => {
   it('rejects the commit with StoreUnavailableError, is not writable, keeps the changes queued and writes them by itself once the server is back', async () => {

@@ -44,6 +44,23 @@ function firing(store: Store, m: ManualClock, failFirst = new Set<string>()) {
   return { s, fired };
 }
 
+/** A store in a fresh folder holding `someTimers()`, committed. */
+async function storeWithTimers(): Promise<{ dir: string; timers: TimerRecord[]; store: Store }> {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-timers-'));
+  const timers = someTimers();
+  const store = await openStore(dir);
+  for (const t of timers) store.timers.set(t.id, t);
+  await store.commit();
+  return { dir, timers, store };
+}
+
+/** Past 8 MB of journal the hot state is folded into state.json. */
+async function fold(store: Store): Promise<void> {
+  const big = 'x'.repeat(1000);
+  for (let i = 0; i < 9000; i += 1) store.idempotency.set('i', { key: 'i', messageId: big, bodyHash: String(i), expiresAt: START });
+  await store.commit();
+}
+
 describe('timers kept compact in the file store', () => {
   it('come back after a kill -9 with the same id, kind, due and payload, and fire once each in due order', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sb-timers-'));
@@ -86,15 +103,8 @@ describe('timers kept compact in the file store', () => {
   });
 
   it('come back from the folded snapshot too, and a step timer whose handler failed fires again with its payload', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sb-timers-'));
-    const timers = someTimers();
-    const first = await openStore(dir);
-    for (const t of timers) first.timers.set(t.id, t);
-    await first.commit();
-    // Past 8 MB of journal the hot state is folded into state.json.
-    const big = 'x'.repeat(1000);
-    for (let i = 0; i < 9000; i += 1) first.idempotency.set('i', { key: 'i', messageId: big, bodyHash: String(i), expiresAt: START });
-    await first.commit();
+    const { dir, timers, store: first } = await storeWithTimers();
+    await fold(first);
     await first.close();
 
     const again = await openStore(dir);
@@ -126,11 +136,7 @@ describe('timers kept compact in the file store', () => {
 
 describe('timers as the file store writes them', () => {
   it('a step timer is written as its kind and due under its id, in the journal and in the snapshot; any other timer in full', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sb-timers-'));
-    const timers = someTimers();
-    const store = await openStore(dir);
-    for (const t of timers) store.timers.set(t.id, t);
-    await store.commit();
+    const { dir, timers, store } = await storeWithTimers();
     const journal = readdirSync(dir).filter((f) => f.startsWith('state.journal')).map((f) => readFileSync(join(dir, f), 'utf8')).join('');
     const written = (id: string) => {
       const line = journal.split('\n').reverse().find((l) => l.startsWith(`["timers",${JSON.stringify(id)},`));
@@ -141,10 +147,8 @@ describe('timers as the file store writes them', () => {
     // Its payload says more than its id: written whole.
     for (const t of [send, callback, consent]) expect(written(t.id)).toEqual(t);
 
-    // Folded into state.json (past 8 MB of journal), the same shapes.
-    const big = 'x'.repeat(1000);
-    for (let i = 0; i < 9000; i += 1) store.idempotency.set('i', { key: 'i', messageId: big, bodyHash: String(i), expiresAt: START });
-    await store.commit();
+    // Folded into state.json, the same shapes.
+    await fold(store);
     await store.close();
     const snapshot = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { collections: { timers: Record<string, unknown> } };
     expect(snapshot.collections.timers[step.id]).toEqual({ kind: step.kind, due: step.due });
