@@ -69,7 +69,7 @@ export async function sendOnStep(ctx: EngineContext, m: Message, i: number, addr
     content: optIn ?? contentFor(m.content, step.channel), statusCallbackUrl: runtime.webhookUrl(providerName, 'status'),
   };
   // The provider call runs once the message's lock is let go; its outcome is applied under a new hold.
-  await ctx.defer(() => runtime.track(callProvider(ctx, attempt, providerName, request)).finally(() => admission.release()));
+  await ctx.defer(m.id, () => runtime.track(callProvider(ctx, attempt, providerName, request)).finally(() => admission.release()));
 }
 
 /**
