@@ -14,15 +14,13 @@ function shared(kind: string): string {
 
 /**
  * A step timer whose payload is spelled out by its own id, `<message>.<step>.<what>` (the ids the
- * engine gives fallback waits, holds and retries): it keeps the id alone and reads the payload
- * from it. Serialized, it is the plain record it was read from.
+ * engine gives fallback waits, holds and retries): it keeps the id and reads the payload from it.
+ * Serialized, it is the plain record it was read from.
  */
-class StepTimer implements TimerRecord {
-  constructor(
-    readonly id: string,
-    readonly kind: string,
-    readonly due: number,
-  ) {}
+abstract class SpelledTimer implements TimerRecord {
+  abstract readonly id: string;
+  abstract readonly kind: string;
+  abstract readonly due: number;
 
   get payload(): { message: string; step: number } {
     const dot = this.id.indexOf('.');
@@ -33,6 +31,40 @@ class StepTimer implements TimerRecord {
     return { id: this.id, kind: this.kind, due: this.due, payload: this.payload };
   }
 }
+
+/** …whose kind is a name of its own. */
+class StepTimer extends SpelledTimer {
+  constructor(
+    readonly id: string,
+    readonly kind: string,
+    readonly due: number,
+  ) {
+    super();
+  }
+}
+
+/** The kind the engine gives a step timer with this id: `step-<what>`. */
+const kindSpelledBy = (id: string) => `step-${id.slice(id.lastIndexOf('.') + 1)}`;
+
+/**
+ * …whose kind its id spells too (`….timeout` is a `step-timeout`, as the engine names them all):
+ * one field fewer on each of 100k pending fallbacks. The kind is worked out when read, which is
+ * when the timer fires.
+ */
+class KindSpelledTimer extends SpelledTimer {
+  constructor(
+    readonly id: string,
+    readonly due: number,
+  ) {
+    super();
+  }
+
+  get kind(): string {
+    return shared(kindSpelledBy(this.id));
+  }
+}
+
+const stepTimer = (id: string, kind: string, due: number): SpelledTimer => (kind === kindSpelledBy(id) ? new KindSpelledTimer(id, due) : new StepTimer(id, shared(kind), due));
 
 /** Whether `payload` is exactly `{message, step}` and `id` begins `<message>.<step>.`, so the id can stand for it. */
 function spelledById(id: string, payload: Record<string, unknown>): boolean {
@@ -65,13 +97,14 @@ const isTimer = (v: unknown): v is TimerRecord => {
 
 /**
  * A timer record in as little memory as its content allows (100k pending fallbacks stay in memory):
- * a step timer whose id spells its payload keeps the id alone; every record shares its kind
- * string with the others of its kind. Serialized, it is the plain record.
+ * a step timer whose id spells its payload keeps the id alone (and no kind either, when the id
+ * spells that too); every record shares its kind string with the others of its kind. Serialized,
+ * it is the plain record.
  *
  * @example timerRecord('01K….0.timeout', 'step-timeout', due, { message: '01K…', step: 0 }) // → payload read from the id
  */
 export function timerRecord(id: string, kind: string, due: number, payload: TimerRecord['payload']): TimerRecord {
-  if (spelledById(id, payload)) return new StepTimer(id, shared(kind), due);
+  if (spelledById(id, payload)) return stepTimer(id, kind, due);
   return { id, kind: shared(kind), due, payload };
 }
 
@@ -83,7 +116,7 @@ export function timerRecord(id: string, kind: string, due: number, payload: Time
  */
 export function reviveTimer(key: string, value: unknown): unknown {
   if (isTimer(value)) return timerRecord(key, value.kind, value.due, value.payload);
-  if (isPacked(value) && spelledPayload(key)) return new StepTimer(key, shared(value.kind), value.due);
+  if (isPacked(value) && spelledPayload(key)) return stepTimer(key, value.kind, value.due);
   return value;
 }
 
@@ -94,6 +127,6 @@ export function reviveTimer(key: string, value: unknown): unknown {
  * `reviveTimer` reads both.
  */
 export function packTimer(key: string, value: unknown): unknown {
-  if (value instanceof StepTimer) return value.id === key ? { kind: value.kind, due: value.due } : value;
+  if (value instanceof SpelledTimer) return value.id === key ? { kind: value.kind, due: value.due } : value;
   return isTimer(value) && value.id === key && spelledById(key, value.payload) ? { kind: value.kind, due: value.due } : value;
 }

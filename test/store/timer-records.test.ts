@@ -70,7 +70,8 @@ describe('timers kept compact in the file store', () => {
     const live = firing(first, m1).s;
     for (const t of timers) live.schedule(t.kind, t.due, t.payload, t.id);
     // A new step timer is kept as compactly as one read back: its id stands for its payload.
-    expect(Object.keys(first.timers.get(timers[0].id)!)).toEqual(['id', 'kind', 'due']);
+    expect(Object.keys(first.timers.get(timers[0].id)!)).toEqual(['id', 'due']);
+    expect(first.timers.get(timers[0].id)?.kind).toBe('step-timeout');
     expect(first.timers.get(timers[0].id)?.payload).toEqual(timers[0].payload);
     await first.commit();
     crashLeftovers(dir);
@@ -188,13 +189,18 @@ describe('reviveTimer', () => {
     for (const value of [5, 'x', null, { due: 1 }, { kind: 'k', due: '1', payload: {} }, { kind: 'k', due: 1, payload: null }]) expect(reviveTimer('k', value)).toEqual(value);
   });
 
-  it('keeps a step timer as its id, kind and due alone, and kinds as one shared string', () => {
-    const read = (key: string) => JSON.parse(JSON.stringify({ id: key, kind: `step-${'timeout'}`, due: 1, payload: { message: key.split('.')[0], step: 3 } })) as unknown;
-    const a = reviveTimer('m1.3.timeout', read('m1.3.timeout')) as TimerRecord;
-    const b = reviveTimer('m2.3.timeout', read('m2.3.timeout')) as TimerRecord;
-    expect(Object.keys(a)).toEqual(['id', 'kind', 'due']);
+  it('keeps a step timer as its id and due alone when its id spells its kind too, else with its kind; kinds as one shared string', () => {
+    const read = (key: string, kind: string) => JSON.parse(JSON.stringify({ id: key, kind, due: 1, payload: { message: key.split('.')[0], step: 3 } })) as unknown;
+    const a = reviveTimer('m1.3.timeout', read('m1.3.timeout', `step-${'timeout'}`)) as TimerRecord;
+    const b = reviveTimer('m2.3.timeout', read('m2.3.timeout', 'step-timeout')) as TimerRecord;
+    expect(Object.keys(a)).toEqual(['id', 'due']);
     expect(b.payload).toEqual({ message: 'm2', step: 3 });
     expect(a.kind).toBe('step-timeout');
+    expect(a.kind).toBe(b.kind);
+    // A kind of its own (not `step-<what>` of its id) is kept.
+    const c = reviveTimer('m3.3.timeout', read('m3.3.timeout', 'consent-check')) as TimerRecord;
+    expect(Object.keys(c)).toEqual(['id', 'kind', 'due']);
+    expect(plain(c)).toEqual({ id: 'm3.3.timeout', kind: 'consent-check', due: 1, payload: { message: 'm3', step: 3 } });
   });
 
   it('gives a record the map key as its id, whatever id the stored copy carried', () => {
