@@ -2,6 +2,7 @@ import type { GatewayConfig } from '../config/types.js';
 import { parseDuration } from '../config/duration.js';
 import type { Message } from '../model.js';
 import { openFileStore } from './file/index.js';
+import { MESSAGE_CHANGES } from './message-changes.js';
 import type { Store, StoreOptions } from './store.js';
 
 export interface OpenStoreOptions extends StoreOptions<Message> {
@@ -27,5 +28,5 @@ export async function openStore(config: GatewayConfig['store'], options: OpenSto
     // The config check already insists on a URL for this kind.
     return openPostgresStore({ url: config.url ?? '', poolMax: config.pool, lockPoolMax: config.lockPool, leaseMs: parseDuration(config.lease), ...options });
   }
-  return openFileStore({ dir: config.path, indexKeys: options.indexKeys, isOpen: options.isOpen, indexWindowMs: options.indexWindowMs, now: options.now });
+  return openFileStore({ dir: config.path, indexKeys: options.indexKeys, isOpen: options.isOpen, indexWindowMs: options.indexWindowMs, now: options.now, changes: options.changes ?? MESSAGE_CHANGES });
 }

@@ -89,6 +89,16 @@ export interface PartitionedCollection<T extends { id: string }> {
 /** The keyed collections of hot state every store keeps. */
 export const HOT_COLLECTIONS = ['timers', 'idempotency', 'outbox', 'deadLetters', 'seen', 'parked', 'inflight', 'windows', 'holds', 'optins', 'lateReplies', 'suppressions', 'conversations'] as const;
 
+/**
+ * How a record changes over its life, so a store may write a new version as what changed: the keys
+ * in `fixed` keep the values of the record's first put (the very objects, not copies), arrays in
+ * `appendOnly` are only pushed to, and every other key may change any time.
+ */
+export interface RecordChanges<M> {
+  fixed: readonly (keyof M & string)[];
+  appendOnly: readonly (keyof M & string)[];
+}
+
 /** What every store is opened with, whatever holds its data. */
 export interface StoreOptions<M> {
   /**
@@ -110,6 +120,8 @@ export interface StoreOptions<M> {
   openCacheBytes?: number;
   /** Dead letters older than this are removed by `prune` (default 30 days). */
   deadLetterMaxAgeMs?: number;
+  /** How messages change after their first put; without it every put stores the whole message. */
+  changes?: RecordChanges<M>;
 }
 
 /**

@@ -68,7 +68,7 @@ async function openLocked(options: FileStoreOptions, lock: { release(): Promise<
   const committedEnds = hot.marked ? new Map([...hot.segmentEnds].map(([k, v]) => [k, v])) : new Map<string, number>();
   const endsFor = (name: string) => ({ name, committedEnds: hot.marked ? withZeroDefault(committedEnds, name) : committedEnds });
   const open = options.isOpen && { isOpen: options.isOpen, maxBytes: options.openCacheBytes ?? 64 * 1024 * 1024 };
-  const messages = await openSegmentLog<Message>({ dir: join(options.dir, 'messages'), ...logOptions, ...endsFor('messages'), open });
+  const messages = await openSegmentLog<Message>({ dir: join(options.dir, 'messages'), ...logOptions, ...endsFor('messages'), open, changes: options.changes });
   const inbound = await openSegmentLog<InboundRecord>({ dir: join(options.dir, 'inbound'), ...logOptions, ...endsFor('inbound') });
   if (!hot.marked) await hot.adopt([...messages.ends(), ...inbound.ends()]);
   const { index, hoursParsed } = await AttemptIndex.open(hot, messages, options.indexKeys, now() - options.indexWindowMs);

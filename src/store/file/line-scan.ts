@@ -48,21 +48,30 @@ export async function scanLineStarts(fh: FileHandle, from: number, to: number, o
   return end;
 }
 
-/** Streams the complete lines of `[0, to)` as strings (the journal's replay); a torn tail is skipped. */
-export async function* readLines(fh: FileHandle, to: number): AsyncGenerator<string> {
+/**
+ * Streams the complete lines of `[0, to)` with where each starts, newline cut off; a torn tail is
+ * skipped. A line is a view of the read buffer: valid until the next one is asked for.
+ */
+export async function* readLinesAt(fh: FileHandle, to: number): AsyncGenerator<[offset: number, line: Buffer]> {
   const buf = Buffer.allocUnsafe(CHUNK);
   let carry = Buffer.alloc(0);
   for (let pos = 0; pos < to;) {
     const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK, to - pos), pos);
     if (bytesRead === 0) break;
+    const base = pos - carry.length;
     pos += bytesRead;
     // Byte 10 never occurs inside a UTF-8 sequence, so splitting bytes on it is safe.
     const chunk = carry.length > 0 ? Buffer.concat([carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
     let start = 0;
     for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
-      yield chunk.toString('utf8', start, nl);
+      yield [base + start, chunk.subarray(start, nl)];
       start = nl + 1;
     }
     carry = Buffer.from(chunk.subarray(start));
   }
+}
+
+/** Streams the complete lines of `[0, to)` as strings (the journal's replay); a torn tail is skipped. */
+export async function* readLines(fh: FileHandle, to: number): AsyncGenerator<string> {
+  for await (const [, line] of readLinesAt(fh, to)) yield line.toString('utf8');
 }

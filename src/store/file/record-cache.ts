@@ -1,5 +1,5 @@
-interface Budgeted<T> {
-  entries: Map<string, { record: T; bytes: number }>;
+interface Budgeted<T, V> {
+  entries: Map<string, { record: T; bytes: number; version?: V }>;
   bytes: number;
   maxBytes: number;
 }
@@ -16,11 +16,11 @@ export interface OpenRecords<T> {
  * names (a message still routing, or whose attempt waits for a receipt) are about to be read again:
  * they have a budget of their own, so a burst of other records never pushes them out.
  */
-export class RecordCache<T> {
+export class RecordCache<T, V = never> {
   readonly #isOpen: (record: T) => boolean;
   // Each Map's order is its LRU order: a hit moves to the young end.
-  readonly #open: Budgeted<T>;
-  readonly #rest: Budgeted<T>;
+  readonly #open: Budgeted<T, V>;
+  readonly #rest: Budgeted<T, V>;
 
   constructor(maxBytes: number, open?: OpenRecords<T>) {
     this.#isOpen = open?.isOpen ?? (() => false);
@@ -50,12 +50,20 @@ export class RecordCache<T> {
     return (this.#open.entries.get(id) ?? this.#rest.entries.get(id))?.record;
   }
 
-  /** Keeps `record`, deciding again whether it is open: every stored change of a record comes here. */
-  set(id: string, record: T, bytes: number): void {
+  /** What `set` was told of the stored version the record was read or written as. */
+  version(id: string): V | undefined {
+    return (this.#open.entries.get(id) ?? this.#rest.entries.get(id))?.version;
+  }
+
+  /**
+   * Keeps `record`, deciding again whether it is open: every stored change of a record comes here,
+   * with `version`, what the store knows of where it wrote it (dropped with the record).
+   */
+  set(id: string, record: T, bytes: number, version?: V): void {
     this.delete(id);
     const part = this.#isOpen(record) && bytes <= this.#open.maxBytes ? this.#open : this.#rest;
     if (bytes > part.maxBytes) return;
-    part.entries.set(id, { record, bytes });
+    part.entries.set(id, { record, bytes, version });
     part.bytes += bytes;
     for (const [oldest, entry] of part.entries) {
       if (part.bytes <= part.maxBytes) break;
@@ -79,7 +87,7 @@ export class RecordCache<T> {
     }
   }
 
-  #holding(id: string): Budgeted<T> | undefined {
+  #holding(id: string): Budgeted<T, V> | undefined {
     return this.#open.entries.has(id) ? this.#open : this.#rest.entries.has(id) ? this.#rest : undefined;
   }
 }

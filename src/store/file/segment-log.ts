@@ -1,9 +1,11 @@
 import { AppError } from '../../errors.js';
-import type { PartitionedCollection } from '../store.js';
+import type { PartitionedCollection, RecordChanges } from '../store.js';
 import type { StagedAppend } from './append-file.js';
 import { NOTHING_STAGED, type GroupCommit, type Staged } from './group-commit.js';
-import { ID_LENGTH } from './line-scan.js';
+import { forEachVersion, readVersion } from './record-chain.js';
+import { ChangeWriter, type StoredVersion, type VersionShape } from './record-changes.js';
 import { RecordCache, type OpenRecords } from './record-cache.js';
+import { changeLine, wholeLine } from './record-line.js';
 import { keyOfId, segmentKey } from './segment-key.js';
 import { listRecords } from './segment-list.js';
 import { SegmentSet } from './segment-set.js';
@@ -26,21 +28,29 @@ export interface SegmentLogOptions<T> {
   maxOpenFiles?: number;
   /** The longest record line a put accepts (default 4 MiB). */
   maxLineBytes?: number;
+  /** How records change after their first put: a later put is then written as what changed. */
+  changes?: RecordChanges<T>;
 }
 
 /** A put waiting for its commit: already serialized, so the flush never stringifies. */
 interface PendingLine<T> {
   record: T;
   line: Buffer;
+  /** What a change written after this version needs, less its offset (known once written). */
+  next?: { shape: VersionShape; depth: number; rootBytes: number };
 }
-
-const parse = <T>(line: Buffer): T => JSON.parse(line.toString('utf8', ID_LENGTH + 1, line.length - 1)) as T;
 
 /**
  * Records with ULID ids in hourly append-only files (`<id>\t<json>` per line, newest version
  * last). A commit appends only the records put since the last one, with one write and one
  * datasync per file, so its cost is the change, not the hour's traffic; retention deletes whole
  * files. In memory: offset indexes of recently used hours and parsed records, both bounded in bytes.
+ *
+ * With `changes`, a put of a record whose earlier version is stored and still cached is written as
+ * a change line naming that version's offset (record-line.ts); reads fold the chain. A change is
+ * only ever written against a version a finished commit stored, never against a pending one: a put
+ * that replaces a pending put is a change against the same stored version, and a `discard` leaves
+ * that version the base. Retention deletes whole hours, and a chain never leaves its record's hour.
  *
  * @example
  *   const log = await openSegmentLog<Message>({ dir: './data/messages', gc, onWrite });
@@ -53,17 +63,29 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
     endOf: (key) => options.committedEnds?.get(`${name}/${key}`),
   });
   const pending = new Map<string, PendingLine<T>>();
-  const cache = new RecordCache<T>(options.cacheBytes ?? 32 * 1024 * 1024, options.open);
+  const cache = new RecordCache<T, StoredVersion>(options.cacheBytes ?? 32 * 1024 * 1024, options.open);
   const reading = new Map<string, Promise<T | undefined>>();
+  const writer = options.changes && new ChangeWriter(options.changes);
 
-  async function readStored(id: string): Promise<{ record: T; bytes: number } | undefined> {
+  async function readStored(id: string) {
     const seg = segments.find(keyOfId(id) ?? '');
     if (!seg) return undefined;
     const offset = (await segments.index(seg)).get(id);
     if (offset === undefined) return undefined;
-    const line = await seg.readLine(offset);
-    if (!line || line.toString('latin1', 0, ID_LENGTH) !== id) throw new Error(`segment ${seg.key}: no line of ${id} at ${offset}`);
-    return { record: parse<T>(line), bytes: line.length };
+    return readVersion<T>(seg, id, offset, writer);
+  }
+
+  /** The line of a put: a change against the stored version when there is one to write against. */
+  function serialize(record: T): PendingLine<T> {
+    if (!writer) return { record, line: wholeLine(record.id, JSON.stringify(record)) };
+    const stored = cache.version(record.id);
+    const { change, shape } = writer.diff(record, stored);
+    if (change && stored) {
+      const line = changeLine(record.id, stored.offset, change);
+      return { record, line, next: { shape, depth: stored.depth + 1, rootBytes: stored.rootBytes } };
+    }
+    const line = wholeLine(record.id, JSON.stringify(record));
+    return { record, line, next: { shape, depth: 0, rootBytes: line.length } };
   }
 
   interface SegmentWrite {
@@ -87,9 +109,13 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
     let offset = staged.start;
     for (const [id, p] of entries) {
       seg.noteWritten(id, offset);
-      offset += p.line.length;
       if (pending.get(id) === p) pending.delete(id);
-      cache.set(id, p.record, p.line.length);
+      if (!p.next) cache.set(id, p.record, p.line.length);
+      else {
+        const { shape, depth, rootBytes } = p.next;
+        cache.set(id, p.record, depth === 0 ? rootBytes : rootBytes + p.line.length, { ...shape, offset, depth, rootBytes });
+      }
+      offset += p.line.length;
     }
   }
 
@@ -138,7 +164,7 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
           // A put while the read was in flight is newer than what was on disk.
           const newer = pending.get(id)?.record ?? cache.peek(id);
           if (newer) return newer;
-          if (stored) cache.set(id, stored.record, stored.bytes);
+          if (stored) cache.set(id, stored.record, stored.bytes, stored.version);
           return stored?.record;
         });
         reading.set(id, p);
@@ -147,15 +173,14 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
     },
     put(record) {
       if (!keyOfId(record.id)) throw new AppError('validation_failed', `record id ${record.id} is not a ULID`);
-      let json: string;
+      let p: PendingLine<T>;
       try {
-        json = JSON.stringify(record);
+        p = serialize(record);
       } catch {
         throw new AppError('validation_failed', 'the record cannot be stored: it is nested too deeply or holds something JSON cannot represent');
       }
-      const line = Buffer.from(`${record.id}\t${json}\n`, 'utf8');
-      if (line.length > maxLineBytes) throw new AppError('validation_failed', `the record takes ${line.length} bytes stored; at most ${maxLineBytes} are allowed`);
-      pending.set(record.id, { record, line });
+      if (p.line.length > maxLineBytes) throw new AppError('validation_failed', `the record takes ${p.line.length} bytes stored; at most ${maxLineBytes} are allowed`);
+      pending.set(record.id, p);
       options.gc.markDirty(flushable);
     },
     discard(id) {
@@ -186,12 +211,10 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
     keys: () => segments.keys(),
     /** Every hour's current end, as a commit marker names it (adopting files written before markers). */
     ends: (): [string, number][] => segments.keys().map((key) => [`${name}/${key}`, segments.find(key)!.file.size]),
-    /** Every stored line of an hour parsed, oldest first, streamed (for secondary-index rebuilds). */
+    /** Every stored version of an hour, folded, oldest first, streamed (for secondary-index rebuilds). */
     async forEach(key: string, fn: (record: T) => void): Promise<void> {
       const seg: Segment | undefined = segments.find(key);
-      await seg?.forEachLine((line) => {
-        if (line.length > ID_LENGTH && line[ID_LENGTH] === '\t') fn(JSON.parse(line.slice(ID_LENGTH + 1)) as T);
-      });
+      if (seg) await forEachVersion(seg, fn);
       segments.trim();
     },
     /** Deletes the hours before `cutoff` except `keep` and those with unwritten puts; returns how many. */

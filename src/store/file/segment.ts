@@ -1,5 +1,5 @@
 import { AppendFile } from './append-file.js';
-import { readLines, scanLineStarts } from './line-scan.js';
+import { readLinesAt, scanLineStarts } from './line-scan.js';
 
 /**
  * What one index entry costs in V8, roughly (a 26-character id string, a number, the Map's
@@ -95,10 +95,17 @@ export class Segment {
     });
   }
 
-  /** Streams every stored line (all versions, oldest first); for rebuilding secondary indexes. */
-  async forEachLine(fn: (line: string) => void): Promise<void> {
+  /**
+   * Streams every stored line (all versions, oldest first, newline cut off) with its offset; for
+   * rebuilding secondary indexes. `fn` may wait (the next line is read after), and must not keep
+   * the buffer it is given.
+   */
+  async forEachLine(fn: (offset: number, line: Buffer) => void | Promise<void>): Promise<void> {
     await this.file.use(async (fh) => {
-      for await (const line of readLines(fh, this.file.size)) fn(line);
+      for await (const [offset, line] of readLinesAt(fh, this.file.size)) {
+        const waiting = fn(offset, line);
+        if (waiting) await waiting;
+      }
     });
   }
 }

@@ -1,0 +1,28 @@
+import { ID_LENGTH } from './line-scan.js';
+import type { Change } from './record-changes.js';
+
+// `<id>\t{…}\n` holds a whole record; `<id>\t@<offset>\t{…}\n` a change to the version whose line
+// starts at that offset of the same file. A JSON object never starts with `@`, so lines written
+// before changes existed read as whole records.
+const AT = 0x40;
+const BODY = ID_LENGTH + 1;
+
+export type StoredLine<T> = { whole: T } | { prev: number; change: Change };
+
+export function wholeLine(id: string, json: string): Buffer {
+  return Buffer.from(`${id}\t${json}\n`, 'utf8');
+}
+
+export function changeLine(id: string, prev: number, change: Change): Buffer {
+  return Buffer.from(`${id}\t@${prev}\t${JSON.stringify(change)}\n`, 'utf8');
+}
+
+/** Parses one line (its newline included or not); throws on one that is neither kind. */
+export function parseLine<T>(line: Buffer): StoredLine<T> {
+  const end = line[line.length - 1] === 10 ? line.length - 1 : line.length;
+  if (line[BODY] !== AT) return { whole: JSON.parse(line.toString('utf8', BODY, end)) as T };
+  const tab = line.indexOf(9, BODY + 1);
+  const prev = Number(line.toString('latin1', BODY + 1, tab));
+  if (tab === -1 || !Number.isSafeInteger(prev)) throw new Error(`a change line names no previous offset`);
+  return { prev, change: JSON.parse(line.toString('utf8', tab + 1, end)) as Change };
+}
