@@ -127,7 +127,7 @@ export async function createApp(deps: AppDeps) {
   // In-process first, so one process holds at most one of the store's locks per key.
   const keyed = createKeyedLock();
   const exclusive = <T>(key: string, fn: () => Promise<T>): Promise<T> => keyed(key, () => store.exclusive(key, fn));
-  const { lock, defer } = createMessageLock(exclusive);
+  const { lock, defer, create, creating } = createMessageLock(exclusive, keyed, (err, messageId) => logger.error({ err, messageId }, 'a send begun by an accept failed'));
   const jobs = createJobQueue({ store, scheduler, clock, logger, metrics, runtime: current, exclusive });
   const outbox = createOutbox({ store, jobs, clock, logger, metrics, runtime: current, lock });
   const inboundEffects: InboundEffects = {
@@ -152,7 +152,9 @@ export async function createApp(deps: AppDeps) {
     lock,
     exclusive,
     defer,
-    onStatusChange: (m, previous) => outbox.enqueue(m, previous),
+    create,
+    creating,
+    onStatusChange: (m, previous) => outbox.enqueue(m, previous, creating(m.id)),
     onSignal: (signal, about) => {
       for (const sink of signalSinks) sink(signal, about);
     },

@@ -5,6 +5,7 @@ import type { Job, Message, MessageStatus } from '../model.js';
 import { classifyStatus, isRetryableReason } from '../errors.js';
 import type { JobOutcome, JobQueue } from '../jobs/queue.js';
 import type { Store } from '../store/store.js';
+import type { CommitHooks } from '../store/commit-hooks.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { signCallback } from './signature.js';
 import { createCallbackTransport, type CallbackTransport } from './transport.js';
@@ -69,14 +70,15 @@ export function createOutbox(deps: OutboxDeps) {
 
   return {
     /** Queues a callback for a status change; durable with the caller's next commit. */
-    enqueue(m: Message, previous: MessageStatus): void {
+    /** Queues the status callback of a change; `hooks`: the message is being created, so its timer waits for that commit. */
+    enqueue(m: Message, previous: MessageStatus, hooks?: CommitHooks): void {
       if (!m.callbackUrl) return;
       const last = m.history.at(-1);
       const body = JSON.stringify({
         id: m.id, route: m.route, status: m.status, previousStatus: previous, at: last?.at ?? m.updatedAt,
         cause: last?.cause, tags: m.tags, attempts: m.attempts.map(({ id, channel, provider, status, errorCode }) => ({ id, channel, provider, status, errorCode })),
       });
-      jobs.enqueue('callback', { messageId: m.id, url: m.callbackUrl, body });
+      jobs.enqueue('callback', { messageId: m.id, url: m.callbackUrl, body }, 0, hooks);
     },
     /** Queues a signed post of an inbound message (an inbound rule's `forward`); durable with the next commit. */
     forward(inboundId: string, url: string, body: string): void {

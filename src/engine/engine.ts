@@ -81,16 +81,31 @@ export function createEngine(ctx: EngineContext) {
     return store.messages.get(id);
   }
 
+  /** Moves an accepted message to routing and begins its first step (every step, in parallel mode). */
+  async function route(m: Message): Promise<void> {
+    transition(ctx, m, 'routing', 'routing', `${m.plan.mode} route ${m.route}`);
+    if (m.plan.mode === 'fallback') await startStep(ctx, m, 0);
+    else await Promise.all(m.plan.steps.map((_s, i) => startStep(ctx, m, i)));
+  }
+
+  /** Undoes what routing queued for a message whose accept is refused: its claims and its step timers. */
+  function unroute(m: Message): void {
+    for (const a of m.attempts) store.inflight.delete(a.id);
+    for (const i of m.steps.keys()) cancelStepTimers(ctx, m, i);
+  }
+
+  // A guard that changes stored state (a consent hold) must not run before the message is stored.
+  const routesInAccept = (plan: Message['plan']): boolean => ctx.guards.every((g) => g.storesFor?.(plan) === false);
+
+  // Routing of a message whose guards change state starts from this timer, after its accept's commit.
   scheduler.register('start', (t) => ctx.lock(String(t.payload.message), async () => {
     const m = await load(String(t.payload.message));
     // A start whose handler failed before any step began (a guard could not read the store) runs again.
     const unstarted = m?.status === 'routing' && m.steps.every((s) => s.state === 'pending');
     if (!m || (m.status !== 'accepted' && !unstarted)) return store.commit();
-    transition(ctx, m, 'routing', 'routing', `${m.plan.mode} route ${m.route}`);
     // One put once the steps began: a send's own claim puts it before its commit, and a crash
     // before any commit leaves it `accepted` with this timer still stored.
-    if (m.plan.mode === 'fallback') await startStep(ctx, m, 0);
-    else await Promise.all(m.plan.steps.map((_s, i) => startStep(ctx, m, i)));
+    await route(m);
     store.messages.put(m);
     await store.commit();
   }));
@@ -126,27 +141,50 @@ export function createEngine(ctx: EngineContext) {
 
   onStepTimer('step-hold', (state) => state === 'held', (m, i) => expireHold(ctx, m, i));
 
-  /** Stores a new message with its start timer (and idempotency key); resolves once committed. */
-  async function create(req: SendRequest, name: string, route: Message['plan'], idem?: { key: string; idemKey: string; bodyHash: string }): Promise<{ message: Message; created: boolean }> {
-    const m = draftMessage(req, name, route, messageId(clock.now()), iso(ctx), idem?.key);
-    // Throws for a record that cannot be stored, before anything of it is queued.
-    store.messages.put(m);
-    if (idem) store.idempotency.set(idem.idemKey, { key: idem.idemKey, messageId: m.id, bodyHash: idem.bodyHash, expiresAt: clock.now() + IDEMPOTENCY_TTL_MS });
-    // Routing starts from a stored timer, so a crash right after the 202 still sends; it is armed
-    // only once stored, so a refused accept can never start sending.
-    const start = scheduler.stage('start', clock.now(), { message: m.id }, `${m.id}.start`);
-    try {
-      await store.commit();
-    } catch (err) {
-      // Nothing of a refused accept may stay behind: its queued changes are undone.
-      store.messages.discard(m.id);
-      if (idem) store.idempotency.delete(idem.idemKey);
-      scheduler.cancel(start.id);
-      throw err instanceof AppError ? err : new StoreUnavailableError(err);
-    }
-    scheduler.arm(start);
-    ctx.metrics.messagesAccepted.inc({ route: m.route });
-    return { message: m, created: true };
+  /**
+   * Stores a new message (and idempotency key) and resolves once committed. Routing begins within
+   * that commit: the first send's claim, its step timer and callbacks are stored with the message,
+   * and the provider is called once the commit holds them, so a crash after the 202 finds the send
+   * `unknown` exactly as a crash after any claim would. A message whose guards change state, or
+   * whose routing failed here, starts from a stored `start` timer instead.
+   */
+  function create(req: SendRequest, name: string, plan: Message['plan'], idem?: { key: string; idemKey: string; bodyHash: string }): Promise<{ message: Message; created: boolean }> {
+    const id = messageId(clock.now());
+    const draft = () => draftMessage(req, name, plan, id, iso(ctx), idem?.key);
+    return ctx.create(id, async (hooks) => {
+      let m = draft();
+      // Throws for a record that cannot be stored, before anything of it is queued.
+      store.messages.put(m);
+      if (idem) store.idempotency.set(idem.idemKey, { key: idem.idemKey, messageId: id, bodyHash: idem.bodyHash, expiresAt: clock.now() + IDEMPOTENCY_TTL_MS });
+      if (routesInAccept(plan)) {
+        try {
+          await route(m);
+          store.messages.put(m);
+        } catch (err) {
+          hooks.undo();
+          unroute(m);
+          ctx.logger.warn({ err, messageId: id }, 'routing within the accept failed; the message starts from a timer');
+          m = draft();
+          store.messages.put(m);
+        }
+      }
+      // Armed only once stored, so a refused accept can never start sending.
+      const start = m.status === 'accepted' ? scheduler.stage('start', clock.now(), { message: id }, `${id}.start`) : undefined;
+      try {
+        await store.commit();
+      } catch (err) {
+        // Nothing of a refused accept may stay behind: its queued changes are undone.
+        hooks.undo();
+        unroute(m);
+        store.messages.discard(id);
+        if (idem) store.idempotency.delete(idem.idemKey);
+        if (start) scheduler.cancel(start.id);
+        throw err instanceof AppError ? err : new StoreUnavailableError(err);
+      }
+      if (start) scheduler.arm(start);
+      ctx.metrics.messagesAccepted.inc({ route: m.route });
+      return { message: m, created: true };
+    });
   }
 
   return {

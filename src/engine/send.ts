@@ -69,7 +69,7 @@ export async function sendOnStep(ctx: EngineContext, m: Message, i: number, addr
     content: optIn ?? contentFor(m.content, step.channel), statusCallbackUrl: runtime.webhookUrl(providerName, 'status'),
   };
   // The provider call runs once the message's lock is let go; its outcome is applied under a new hold.
-  await ctx.defer(m.id, () => runtime.track(callProvider(ctx, attempt, providerName, request)).finally(() => admission.release()));
+  await ctx.defer(m.id, () => runtime.track(callProvider(ctx, attempt, providerName, request)).finally(() => admission.release()), admission.release);
 }
 
 /**
@@ -85,6 +85,8 @@ async function claimAttempt(ctx: EngineContext, m: Message, i: number, address: 
   m.attempts.push(attempt);
   ctx.store.messages.put(m);
   ctx.store.inflight.set(attempt.id, { message: m.id, step: i });
+  // A message being created is claimed by its accept's own commit.
+  if (ctx.creating(m.id)) return attempt;
   try {
     await ctx.store.commit();
     return attempt;

@@ -53,6 +53,8 @@ export function createSuppression(deps: { ctx: EngineContext; engine: Engine }):
     ctx.metrics.suppressedSteps.inc({ route: m.route, channel: step.channel });
     return { action: 'skip', reason: skipReason(entry) };
   };
+  // It only reads: a message routes within its accept's commit whatever the list holds.
+  guard.storesFor = () => false;
 
   /** The attempt a signal is about: the newest one of that provider to that address. */
   const attemptOf = (m: Message, provider: string, to: string) => [...m.attempts].reverse().find((a) => a.provider === provider && a.to === to);

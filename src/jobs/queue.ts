@@ -2,6 +2,7 @@ import type { EngineContext } from '../engine/context.js';
 import type { Job } from '../model.js';
 import { backoffMs } from '../scheduler/backoff.js';
 import { createIdFactory } from '../ids.js';
+import type { CommitHooks } from '../store/commit-hooks.js';
 
 /** What one try of a job came to. `retryAfterMs`: the far side asked us to wait at least this long. */
 export type JobOutcome = { ok: true } | { ok: false; retryable: boolean; error: string; retryAfterMs?: number };
@@ -43,6 +44,11 @@ export function createJobQueue(deps: JobQueueDeps) {
 
   const timerOf = (job: Job) => `${job.id}.callback`;
   const arm = (job: Job, due: number) => scheduler.schedule(TIMER_KIND, due, { job: job.id }, timerOf(job));
+
+  function cancel(job: Job): void {
+    store.outbox.delete(job.id);
+    scheduler.cancel(timerOf(job));
+  }
 
   async function run(job: Job): Promise<void> {
     const kindName = job.kind ?? DEFAULT_KIND;
@@ -87,18 +93,24 @@ export function createJobQueue(deps: JobQueueDeps) {
     register(name: string, kind: JobKind): void {
       kinds.set(name, kind);
     },
-    /** Queues a job, due in `delayMs` (now by default); durable with the caller's next commit. */
-    enqueue(kind: string, fields: Pick<Job, 'messageId' | 'body'> & Partial<Pick<Job, 'url' | 'target'>>, delayMs = 0): Job {
+    /**
+     * Queues a job, due in `delayMs` (now by default); durable with the caller's next commit.
+     * With `hooks` it runs only once that commit succeeded, and is dropped if it is refused.
+     */
+    enqueue(kind: string, fields: Pick<Job, 'messageId' | 'body'> & Partial<Pick<Job, 'url' | 'target'>>, delayMs = 0, hooks?: CommitHooks): Job {
       const job: Job = { id: jobId(clock.now()), ...(kind === DEFAULT_KIND ? {} : { kind }), ...fields, url: fields.url ?? '', tries: 0 };
       store.outbox.set(job.id, job);
-      arm(job, clock.now() + delayMs);
+      if (!hooks) {
+        arm(job, clock.now() + delayMs);
+        return job;
+      }
+      const timer = scheduler.stage(TIMER_KIND, clock.now() + delayMs, { job: job.id }, timerOf(job));
+      hooks.committed(() => scheduler.arm(timer));
+      hooks.refused(() => cancel(job));
       return job;
     },
     /** Drops a queued job that was done some other way; durable with the caller's next commit. */
-    cancel(job: Job): void {
-      store.outbox.delete(job.id);
-      scheduler.cancel(timerOf(job));
-    },
+    cancel,
     /** Puts a dead letter back in the queue for a fresh round of tries. */
     replay: (id: string): Promise<boolean> => deps.exclusive(`dead-letter:${id}`, async () => {
       const dead = await store.deadLetters.fetch(id);

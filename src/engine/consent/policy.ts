@@ -58,6 +58,9 @@ export function createConsentPolicy({ ctx, engine }: { ctx: EngineContext; engin
     return ctx.exclusive(consentKey(pair), () => holdOrSend(m, i, pair, step.consent!, policy));
   };
 
+  // A hold lists itself under the pair: only routes with a guarded WhatsApp step wait for their accept's commit.
+  guard.storesFor = (plan) => plan.steps.some((s) => s.consent !== undefined && s.channel === 'whatsapp');
+
   async function holdOrSend(m: Message, i: number, pair: string, name: string, policy: ConsentPolicyConfig): Promise<GuardDecision> {
     if (isOpen(await store.windows.fetch(pair))) return SEND;
     const now = clock.now();
