@@ -67,12 +67,13 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
   const reading = new Map<string, Promise<T | undefined>>();
   const writer = options.changes && new ChangeWriter(options.changes);
 
-  async function readStored(id: string) {
+  /** The newest stored version of `id`; `forPut`: with what the next change is written against. */
+  async function readStored(id: string, forPut = false) {
     const seg = segments.find(keyOfId(id) ?? '');
     if (!seg) return undefined;
     const offset = (await segments.index(seg)).get(id);
     if (offset === undefined) return undefined;
-    return readVersion<T>(seg, id, offset, writer);
+    return readVersion<T>(seg, id, offset, forPut ? writer : undefined);
   }
 
   /** The line of a put: a change against the stored version when there is one to write against. */
@@ -160,7 +161,7 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
       if (hit) return hit;
       let p = reading.get(id);
       if (!p) {
-        p = readStored(id).finally(() => reading.delete(id)).then((stored) => {
+        p = readStored(id, true).finally(() => reading.delete(id)).then((stored) => {
           // A put while the read was in flight is newer than what was on disk.
           const newer = pending.get(id)?.record ?? cache.peek(id);
           if (newer) return newer;
