@@ -12,8 +12,9 @@ export interface ReadVersion<T> {
 
 // A chain is at most MAX_CHAIN long when written; a longer one is a damaged file, not a record.
 const MAX_FOLD = 64;
-// Versions kept while streaming an hour, so a change finds its base without a read.
-const STREAM_RECENT = 4096;
+// Bytes of versions (as their lines weigh) kept while streaming an hour, so a change finds its
+// base without a read.
+const STREAM_BYTES = 16 * 1024 * 1024;
 
 /**
  * The version of `id` whose line starts at `offset`: a whole line as it is, a change line folded
@@ -42,23 +43,32 @@ export async function readVersion<T>(seg: Segment, id: string, offset: number, w
 
 /**
  * Every stored line of an hour as the version it stands for, oldest first: a change is folded onto
- * the version it names, kept from earlier in the stream or read back when it is long past.
+ * the version it names, kept from earlier in the stream (up to `keepBytes` of them) or read back
+ * when it is long past.
  */
-export async function forEachVersion<T>(seg: Segment, fn: (record: T) => void): Promise<void> {
-  const recent = new Map<string, { offset: number; record: T }>();
-  const keep = (id: string, offset: number, record: T) => {
+export async function forEachVersion<T>(seg: Segment, fn: (record: T) => void, keepBytes = STREAM_BYTES): Promise<void> {
+  const recent = new Map<string, { offset: number; record: T; bytes: number }>();
+  let held = 0;
+  const keep = (id: string, offset: number, record: T, bytes: number) => {
+    held -= recent.get(id)?.bytes ?? 0;
     recent.delete(id);
-    recent.set(id, { offset, record });
-    if (recent.size > STREAM_RECENT) recent.delete(recent.keys().next().value!);
+    recent.set(id, { offset, record, bytes });
+    held += bytes;
+    for (const [oldest, entry] of recent) {
+      if (held <= keepBytes) break;
+      recent.delete(oldest);
+      held -= entry.bytes;
+    }
     fn(record);
   };
   await seg.forEachLine((offset, line) => {
     if (line.length <= ID_LENGTH || line[ID_LENGTH] !== 9) return;
     const id = line.toString('latin1', 0, ID_LENGTH);
     const stored = parseLine<T>(line);
-    if ('whole' in stored) return keep(id, offset, stored.whole);
+    if ('whole' in stored) return keep(id, offset, stored.whole, line.length);
     const base = recent.get(id);
-    if (base?.offset === stored.prev) return keep(id, offset, applyChange(base.record, stored.change));
-    return readVersion<T>(seg, id, stored.prev).then((read) => keep(id, offset, applyChange(read.record, stored.change)));
+    if (base?.offset === stored.prev) return keep(id, offset, applyChange(base.record, stored.change), base.bytes + line.length);
+    const length = line.length;
+    return readVersion<T>(seg, id, stored.prev).then((read) => keep(id, offset, applyChange(read.record, stored.change), read.bytes + length));
   });
 }
