@@ -1,8 +1,9 @@
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createIdFactory } from '../../src/ids.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { StoreUnavailableError } from '../../src/errors.js';
 import type { Message } from '../../src/model.js';
 import { AppendFile } from '../../src/store/file/append-file.js';
 import { forEachVersion } from '../../src/store/file/record-chain.js';
@@ -11,7 +12,7 @@ import { changeLine } from '../../src/store/file/record-line.js';
 import { Segment } from '../../src/store/file/segment.js';
 import { MESSAGE_CHANGES } from '../../src/store/message-changes.js';
 import type { FileStoreOptions } from '../../src/store/file/index.js';
-import { crashLeftovers, openStore } from './helpers.js';
+import { crashLeftovers, mountTmpfs, openStore, type Tmpfs } from './helpers.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -323,6 +324,75 @@ describe('messages stored as change records', () => {
     await store.close();
 
     expect(linesOf(dir).map(isChange)).toEqual([false, false, false]);
+    const again = await open(dir);
+    try {
+      expect(await again.messages.get(m.id)).toEqual(asStored(m));
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('writes a put made while the previous version is being written against the version before it', async () => {
+    const dir = tempDir();
+    const store = await open(dir);
+    const m = message();
+    store.messages.put(m);
+    await store.commit();
+    advance(m, 1);
+    store.messages.put(m);
+    const writing = store.commit();
+    // The group commit starts its flush a turn after the last one ended: two turns on, that flush
+    // has taken this version and is still writing it, so no change may name it yet.
+    for (let i = 0; i < 2; i += 1) await new Promise((r) => setImmediate(r));
+    advance(m, 2);
+    store.messages.put(m);
+    await writing;
+    await store.commit();
+    await store.close();
+
+    const lines = linesOf(dir);
+    expect(lines).toHaveLength(3);
+    expect(lines.slice(1).map((l) => l.split('\t')[1])).toEqual(['@0', '@0']);
+    const again = await open(dir);
+    try {
+      expect(await again.messages.get(m.id)).toEqual(asStored(m));
+    } finally {
+      await again.close();
+    }
+  });
+});
+
+describe('change records on a full disk', () => {
+  let fs: Tmpfs;
+  beforeAll(() => {
+    fs = mountTmpfs('1m');
+  });
+  afterAll(() => fs.unmount());
+
+  it('a refused change leaves the stored version the base of the next put', async () => {
+    const dir = join(fs.dir, 'refused-change');
+    const store = await open(dir);
+    const m = message();
+    store.messages.put(m);
+    await store.commit();
+    const goodSize = statSync(hourFile(dir)).size;
+    advance(m, 1);
+    store.messages.put(m);
+    const filler = fs.fill(0);
+    // The change fits the file's last page; the 64 kB journal line does not, so the commit is refused whole.
+    store.timers.set('big', { id: 'big', kind: 'k', due: AT, payload: { blob: 'b'.repeat(64 * 1024) } });
+    await expect(store.commit()).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(statSync(hourFile(dir)).size).toBe(goodSize);
+    store.timers.delete('big');
+    advance(m, 2);
+    store.messages.put(m);
+    rmSync(filler);
+    await store.commit();
+    await store.close();
+
+    const lines = linesOf(dir);
+    expect(lines).toHaveLength(2);
+    expect(lines[1].split('\t')[1]).toBe('@0');
     const again = await open(dir);
     try {
       expect(await again.messages.get(m.id)).toEqual(asStored(m));
