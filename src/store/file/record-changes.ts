@@ -30,10 +30,12 @@ export interface Change {
 export const MAX_CHAIN = 8;
 
 /**
- * Writes and folds change records for a collection whose records keep some keys from their first
- * version on (`fixed`, see `RecordChanges`) and only append to some arrays (`appendOnly`). A put whose fixed values are
- * not the very ones stored, or whose array lost or replaced an entry, is written whole: the
- * identity checks cost nothing and turn a broken promise into a bigger line, never a lost change.
+ * Writes change records for a collection whose records keep some keys from their first version on
+ * (`fixed`, see `RecordChanges`) and only append to some arrays (`appendOnly`). A put whose fixed
+ * values are not the very ones stored, or whose array lost or replaced its last stored entry, is
+ * written whole: the identity checks cost next to nothing and turn a broken promise into a bigger
+ * line instead of a lost change (a nested value changed in place stays unseen: the promise is the
+ * caller's to keep).
  *
  * @example
  *   const changes = new ChangeWriter({ fixed: ['id', 'plan'], appendOnly: ['history'] });
