@@ -45,6 +45,8 @@ export class ChangeWriter {
   readonly #fixed: readonly string[];
   readonly #appendOnly: readonly string[];
   readonly #skip: Set<string>;
+  // Records of a collection mostly have the same keys: cached versions share one list of them.
+  #lastMutable: string[] = [];
 
   constructor(spec: { fixed: readonly string[]; appendOnly: readonly string[] }) {
     this.#fixed = spec.fixed;
@@ -55,8 +57,11 @@ export class ChangeWriter {
   /** What the next change of `record` is written against, once this version of it is stored. */
   shape(record: object): VersionShape {
     const r = record as Record<string, unknown>;
-    const mutable: string[] = [];
+    let mutable: string[] = [];
     for (const key in r) if (!this.#skip.has(key) && r[key] !== undefined) mutable.push(key);
+    const last = this.#lastMutable;
+    if (last.length === mutable.length && mutable.every((k, i) => k === last[i])) mutable = last;
+    else this.#lastMutable = mutable;
     const shape: VersionShape = { fixed: this.#fixed.map((k) => r[k]), lengths: [], lasts: [], mutable };
     for (const key of this.#appendOnly) {
       const list = r[key];
