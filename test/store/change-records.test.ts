@@ -287,7 +287,7 @@ describe('messages stored as change records', () => {
     const first = message();
     const writer = new ChangeWriter(MESSAGE_CHANGES);
     const later = asStored(first);
-    const stored = { ...writer.shape(later), offset: 0, depth: 0, rootBytes: 0 };
+    const stored = { ...writer.shape(later), file: {}, offset: 0, depth: 0, rootBytes: 0 };
     advance(later, 1);
     const { change } = writer.diff(later, stored);
     const others = Array.from({ length: 20 }, (_, i) => message(AT + 1 + i));

@@ -3,7 +3,7 @@ import { applyChange, ChangeWriter, MAX_CHAIN, type StoredVersion } from '../../
 
 const writer = new ChangeWriter({ fixed: ['id', 'body'], appendOnly: ['log'] });
 type Rec = { id: string; body: { text: string }; log?: string[]; status?: string; note?: string };
-const stored = (r: Rec, depth = 0): StoredVersion => ({ ...writer.shape(r), offset: 0, depth, rootBytes: 100 });
+const stored = (r: Rec, depth = 0): StoredVersion => ({ ...writer.shape(r), file: {}, offset: 0, depth, rootBytes: 100 });
 /** What a change written now folds back to, onto a copy of the stored version as it was read back. */
 const roundTrip = (before: Rec, after: Rec, version = stored(before)) => {
   const { change } = writer.diff(after, version);

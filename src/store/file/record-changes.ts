@@ -12,6 +12,11 @@ export interface VersionShape {
 
 /** A version on disk that a change may be written against: where its line is and how long its chain. */
 export interface StoredVersion extends VersionShape {
+  /**
+   * The file holding the line (its segment): a change names an offset in the same file, so one
+   * is only written while that file is still the hour's (not deleted by retention and made anew).
+   */
+  file: object;
   offset: number;
   /** Change lines between this version and the whole record it folds from (0: it is whole). */
   depth: number;

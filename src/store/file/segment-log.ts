@@ -79,7 +79,8 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
   /** The line of a put: a change against the stored version when there is one to write against. */
   function serialize(record: T): PendingLine<T> {
     if (!writer) return { record, line: wholeLine(record.id, JSON.stringify(record)) };
-    const stored = cache.version(record.id);
+    const found = cache.version(record.id);
+    const stored = found && segments.peek(keyOfId(record.id)!) === found.file ? found : undefined;
     const { change, shape } = writer.diff(record, stored);
     if (change && stored) {
       const line = changeLine(record.id, stored.offset, change);
@@ -114,7 +115,7 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
       if (!p.next) cache.set(id, p.record, p.line.length);
       else {
         const { shape, depth, rootBytes } = p.next;
-        cache.set(id, p.record, depth === 0 ? rootBytes : rootBytes + p.line.length, { ...shape, offset, depth, rootBytes });
+        cache.set(id, p.record, depth === 0 ? rootBytes : rootBytes + p.line.length, { ...shape, file: seg, offset, depth, rootBytes });
       }
       offset += p.line.length;
     }

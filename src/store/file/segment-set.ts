@@ -75,6 +75,11 @@ export class SegmentSet {
     return seg;
   }
 
+  /** The segment of an hour if it has a file, without counting as a use. */
+  peek(key: string): Segment | undefined {
+    return this.#segments.get(key);
+  }
+
   /** The segment of an hour, its file created on first need (once, however many ask). */
   async obtain(key: string): Promise<Segment> {
     const found = this.find(key);
