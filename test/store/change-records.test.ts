@@ -298,7 +298,7 @@ describe('messages stored as change records', () => {
     const seen: Message[] = [];
     try {
       // Room for two versions: the first message's is long gone when its change comes.
-      await forEachVersion<Message>(seg, (r) => seen.push(r), 2 * Buffer.byteLength(head) / 21);
+      await forEachVersion<Message>(seg, (r) => void seen.push(r), 2 * Buffer.byteLength(head) / 21);
     } finally {
       await seg.file.close();
     }

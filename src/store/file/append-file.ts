@@ -62,6 +62,11 @@ export class AppendFile {
     return this.#size;
   }
 
+  /** True from a staged write until it is confirmed or undone. */
+  get staged(): boolean {
+    return this.#staged;
+  }
+
   /** True while a read or an append uses the handle: it must not be closed under them. */
   get busy(): boolean {
     return this.#busy > 0;

@@ -22,6 +22,10 @@ export interface FileStoreOptions extends StoreOptions<Message> {
   indexBytes?: number;
 }
 
+const HOUR_MS = 3_600_000;
+// A day and a bit: every hour passes through the window of one daily prune.
+const COMPACT_REACH_MS = 26 * HOUR_MS;
+
 /** Committed ends of one collection's hours, where an hour no marker named ends at 0. */
 function withZeroDefault(ends: ReadonlyMap<string, number>, name: string): ReadonlyMap<string, number> {
   return { get: (k: string) => ends.get(k) ?? (k.startsWith(`${name}/`) ? 0 : undefined) } as ReadonlyMap<string, number>;
@@ -100,6 +104,9 @@ async function openLocked(options: FileStoreOptions, lock: { release(): Promise<
         if (key) keep.add(key);
       }
       const partitionsDeleted = (await messages.deleteBefore(cutoff, keep)) + (await inbound.deleteBefore(cutoff, keep));
+      // Hours that closed in the last day (prune runs daily), rewritten as final versions: late
+      // receipts are rare by then. Inbound records are written once, so they have nothing to fold.
+      await messages.compactBetween(at - COMPACT_REACH_MS, at - HOUR_MS);
       expireHot(kv, index.entries, at, { deadLetterMaxAgeMs, indexWindowMs: options.indexWindowMs });
       index.expired(at - options.indexWindowMs);
       await gc.commit();

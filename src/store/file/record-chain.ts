@@ -46,7 +46,7 @@ export async function readVersion<T>(seg: Segment, id: string, offset: number, w
  * the version it names, kept from earlier in the stream (up to `keepBytes` of them) or read back
  * when it is long past.
  */
-export async function forEachVersion<T>(seg: Segment, fn: (record: T) => void, keepBytes = STREAM_BYTES): Promise<void> {
+export async function forEachVersion<T>(seg: Segment, fn: (record: T, offset: number) => void | Promise<void>, keepBytes = STREAM_BYTES): Promise<void> {
   const recent = new Map<string, { offset: number; record: T; bytes: number }>();
   let held = 0;
   const keep = (id: string, offset: number, record: T, bytes: number) => {
@@ -59,7 +59,7 @@ export async function forEachVersion<T>(seg: Segment, fn: (record: T) => void, k
       recent.delete(oldest);
       held -= entry.bytes;
     }
-    fn(record);
+    return fn(record, offset);
   };
   await seg.forEachLine((offset, line) => {
     if (line.length <= ID_LENGTH || line[ID_LENGTH] !== 9) return;

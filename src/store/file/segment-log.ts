@@ -2,14 +2,15 @@ import { AppError } from '../../errors.js';
 import type { PartitionedCollection, RecordChanges } from '../store.js';
 import type { StagedAppend } from './append-file.js';
 import { NOTHING_STAGED, type GroupCommit, type Staged } from './group-commit.js';
-import { forEachVersion, readVersion } from './record-chain.js';
+import { forEachVersion, readVersion, type ReadVersion } from './record-chain.js';
 import { ChangeWriter, type StoredVersion, type VersionShape } from './record-changes.js';
 import { RecordCache, type OpenRecords } from './record-cache.js';
 import { changeLine, wholeLine } from './record-line.js';
 import { keyOfId, segmentKey } from './segment-key.js';
 import { listRecords } from './segment-list.js';
+import { compactSegment, isCompacted } from './segment-compaction.js';
 import { SegmentSet } from './segment-set.js';
-import type { Segment } from './segment.js';
+import { Segment } from './segment.js';
 
 export interface SegmentLogOptions<T> {
   dir: string;
@@ -66,21 +67,30 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
   const cache = new RecordCache<T, StoredVersion>(options.cacheBytes ?? 32 * 1024 * 1024, options.open);
   const reading = new Map<string, Promise<T | undefined>>();
   const writer = options.changes && new ChangeWriter(options.changes);
+  // Hours being rewritten: their appends wait, and their puts are written whole.
+  const compacting = new Map<string, Promise<boolean>>();
 
   /** The newest stored version of `id`; `forPut`: with what the next change is written against. */
-  async function readStored(id: string, forPut = false) {
+  async function readStored(id: string, forPut = false): Promise<ReadVersion<T> | undefined> {
     const seg = segments.find(keyOfId(id) ?? '');
     if (!seg) return undefined;
-    const offset = (await segments.index(seg)).get(id);
-    if (offset === undefined) return undefined;
-    return readVersion<T>(seg, id, offset, forPut ? writer : undefined);
+    try {
+      const offset = (await segments.index(seg)).get(id);
+      if (offset === undefined) return undefined;
+      return await readVersion<T>(seg, id, offset, forPut ? writer : undefined);
+    } catch (err) {
+      // The hour was compacted under the read: its offsets changed, so read the new file.
+      if (segments.peek(seg.key) !== seg) return readStored(id, forPut);
+      throw err;
+    }
   }
 
   /** The line of a put: a change against the stored version when there is one to write against. */
   function serialize(record: T): PendingLine<T> {
     if (!writer) return { record, line: wholeLine(record.id, JSON.stringify(record)) };
+    const key = keyOfId(record.id)!;
     const found = cache.version(record.id);
-    const stored = found && segments.peek(keyOfId(record.id)!) === found.file ? found : undefined;
+    const stored = found && !compacting.has(key) && segments.peek(key) === found.file ? found : undefined;
     const { change, shape } = writer.diff(record, stored);
     if (change && stored) {
       const line = changeLine(record.id, stored.offset, change);
@@ -98,6 +108,8 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
   }
 
   async function writeSegment(key: string, entries: [string, PendingLine<T>][]): Promise<SegmentWrite> {
+    // No compaction starts while these entries are pending: one running now is waited for.
+    for (let c = compacting.get(key); c; c = compacting.get(key)) await c.catch(() => false);
     const seg = await segments.obtain(key);
     const data = Buffer.concat(entries.map(([, p]) => p.line));
     const staged = await seg.file.stage(data);
@@ -125,6 +137,30 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
     await Promise.allSettled(writes.map((w) => w.staged.undo()));
     segments.trim();
   };
+
+  async function compact(seg: Segment): Promise<boolean> {
+    const busy = compacting.has(seg.key) || seg.file.staged || [...pending.keys()].some((id) => keyOfId(id) === seg.key);
+    if (busy || segments.peek(seg.key) !== seg) return false;
+    const run = compactSegment(seg).then((file) => {
+      if (!file) return false;
+      segments.replace(new Segment(seg.key, file));
+      void retire(seg);
+      return true;
+    });
+    compacting.set(seg.key, run);
+    try {
+      return await run;
+    } finally {
+      compacting.delete(seg.key);
+      segments.trim();
+    }
+  }
+
+  /** Closes a replaced segment's file once the reads that began on it are done. */
+  async function retire(seg: Segment): Promise<void> {
+    while (seg.busy) await new Promise((r) => setImmediate(r));
+    await seg.file.close();
+  }
 
   const flushable = {
     /** Appends every pending line to its hour's file; what fails stays pending for the next commit. */
@@ -222,7 +258,7 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
     /** Deletes the hours before `cutoff` except `keep` and those with unwritten puts; returns how many. */
     async deleteBefore(cutoff: number, keep: ReadonlySet<string>): Promise<number> {
       const cutoffKey = segmentKey(cutoff);
-      const busy = new Set([...pending.keys()].map((id) => keyOfId(id)!));
+      const busy = new Set([...pending.keys()].map((id) => keyOfId(id)!).concat([...compacting.keys()]));
       let deleted = 0;
       for (const key of segments.keys()) {
         if (key >= cutoffKey) break;
@@ -232,7 +268,26 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
       }
       return deleted;
     },
-    close: () => segments.close(),
+    /**
+     * Rewrites the hours in `[since, before)` not compacted yet as the newest version of each
+     * record (segment-compaction.ts); returns how many were. An hour with unwritten puts waits
+     * for a later call.
+     */
+    async compactBetween(since: number, before: number): Promise<number> {
+      const [first, last] = [segmentKey(since), segmentKey(before)];
+      let compacted = 0;
+      for (const key of segments.keys()) {
+        if (key < first || key >= last) continue;
+        const seg = segments.peek(key);
+        if (!seg || (await isCompacted(seg))) continue;
+        if (await compact(seg)) compacted += 1;
+      }
+      return compacted;
+    },
+    async close() {
+      await Promise.allSettled(compacting.values());
+      await segments.close();
+    },
   };
 }
 

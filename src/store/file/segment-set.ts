@@ -122,6 +122,12 @@ export class SegmentSet {
     }
   }
 
+  /** Puts `seg` in place of the hour's segment (its file rewritten under the same name). */
+  replace(seg: Segment): void {
+    this.#segments.delete(seg.key);
+    this.#segments.set(seg.key, seg);
+  }
+
   /** Deletes an hour's file; false when it is in use and must wait for a later prune. */
   async delete(key: string): Promise<boolean> {
     const seg = this.#segments.get(key);

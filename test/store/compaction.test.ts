@@ -1,0 +1,145 @@
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createIdFactory } from '../../src/ids.js';
+import type { Message } from '../../src/model.js';
+import type { FileStoreOptions } from '../../src/store/file/index.js';
+import { MESSAGE_CHANGES } from '../../src/store/message-changes.js';
+import { crashLeftovers, openStore } from './helpers.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const AT = Date.parse('2026-11-23T08:15:00Z');
+// Retention far back: prune deletes nothing, it only compacts.
+const CUTOFF = AT - 30 * DAY;
+const newId = createIdFactory();
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-compaction-'));
+  dirs.push(dir);
+  return dir;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const open = (dir: string, extra: Partial<FileStoreOptions> = {}) => openStore(dir, { changes: MESSAGE_CHANGES, ...extra });
+const iso = (ms: number) => new Date(ms).toISOString();
+const hourFile = (dir: string) => join(dir, 'messages', iso(AT).slice(0, 10), `${iso(AT).slice(11, 13)}.jsonl`);
+const idLines = (dir: string) => readFileSync(hourFile(dir), 'utf8').split('\n').filter((l) => l[26] === '\t');
+const asStored = (m: Message) => JSON.parse(JSON.stringify(m)) as Message;
+
+function message(at: number): Message {
+  const created = iso(at);
+  return {
+    id: newId(at), route: 'r', to: { sms: '+15550001' }, content: { text: 'x'.repeat(500) },
+    plan: { mode: 'fallback', steps: [] } as unknown as Message['plan'],
+    status: 'accepted', steps: [{ state: 'pending', providerIndex: 0, retries: 0 }], attempts: [],
+    history: [{ at: created, event: 'accepted', status: 'accepted' }], createdAt: created, updatedAt: created,
+  };
+}
+
+function advance(m: Message, n: number): void {
+  m.status = n >= 3 ? 'delivered' : 'routing';
+  m.attempts.push({ id: `${m.id}-${n}`, step: 0, channel: 'sms', provider: 'p', to: '+1', status: 'sent', providerMessageId: `${m.id}-${n}`, createdAt: iso(AT) } as Message['attempts'][number]);
+  m.history.push({ at: iso(AT + n), event: 'sent', cause: `attempt ${n}`.repeat(20) });
+}
+
+/** Messages of one hour, each stored whole and then changed in three more commits. */
+async function writeHour(store: Awaited<ReturnType<typeof open>>, count: number): Promise<Message[]> {
+  const ms = Array.from({ length: count }, (_, i) => message(AT + i));
+  for (const m of ms) store.messages.put(m);
+  await store.commit();
+  for (let n = 1; n <= 3; n += 1) {
+    for (const m of ms) {
+      advance(m, n);
+      store.messages.put(m);
+    }
+    await store.commit();
+  }
+  return ms;
+}
+
+describe('compacting a closed hour', () => {
+  it('rewrites it as each message’s newest version, whole, in less disk, and every read sees the same messages', async () => {
+    const dir = tempDir();
+    const store = await open(dir);
+    const ms = await writeHour(store, 40);
+    const size = statSync(hourFile(dir)).size;
+    expect(idLines(dir)).toHaveLength(160);
+
+    await store.prune(CUTOFF, AT + 3 * HOUR);
+    const lines = idLines(dir);
+    expect(readFileSync(hourFile(dir), 'utf8').startsWith('#compacted\n')).toBe(true);
+    expect(lines).toHaveLength(40);
+    expect(lines.every((l) => l[27] === '{')).toBe(true);
+    // The same length, so the commit markers stay true; the rest is a hole that takes no disk.
+    const after = statSync(hourFile(dir));
+    expect(after.size).toBe(size);
+    expect(after.blocks * 512).toBeLessThan(size * 0.8);
+    for (const m of ms) expect(await store.messages.get(m.id)).toEqual(asStored(m));
+    expect((await store.messages.list({ limit: 100 })).items).toEqual(ms.map(asStored).reverse());
+    await store.close();
+
+    const seen: Message[] = [];
+    const again = await open(dir, { now: () => AT + 3 * HOUR, indexWindowMs: 2 * DAY, indexKeys: (m) => (seen.push(m), []) });
+    try {
+      // The index rebuild streamed the compacted hour: one whole line per message, head and hole passed over.
+      expect(seen).toEqual(ms.map(asStored));
+      for (const m of ms) expect(await again.messages.get(m.id)).toEqual(asStored(m));
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('takes later puts whole at first, then as changes against the new file, and an uncommitted append is still cut at open', async () => {
+    const dir = tempDir();
+    const store = await open(dir);
+    const [m] = await writeHour(store, 3);
+    await store.prune(CUTOFF, AT + 3 * HOUR);
+    const size = statSync(hourFile(dir)).size;
+    // The cached version named the old file's offsets: this one is written whole.
+    advance(m, 4);
+    store.messages.put(m);
+    await store.commit();
+    advance(m, 5);
+    store.messages.put(m);
+    await store.commit();
+    await store.close();
+
+    const tail = idLines(dir).slice(-2);
+    expect(tail.map((l) => l[27])).toEqual(['{', '@']);
+    expect(Number(tail[1].split('\t')[1].slice(1))).toBeGreaterThanOrEqual(size);
+    const committed = statSync(hourFile(dir)).size;
+    appendFileSync(hourFile(dir), `${tail[1].replace('"delivered"', '"failed"')}\n`);
+    crashLeftovers(dir);
+
+    const again = await open(dir);
+    try {
+      expect(statSync(hourFile(dir)).size).toBe(committed);
+      expect(await again.messages.get(m.id)).toEqual(asStored(m));
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('leaves the hour still open, and one with unwritten puts, for a later prune', async () => {
+    const dir = tempDir();
+    const store = await open(dir);
+    const [m] = await writeHour(store, 3);
+    const compacted = () => readFileSync(hourFile(dir), 'utf8').startsWith('#compacted\n');
+    await store.prune(CUTOFF, AT + 30 * 60_000);
+    expect(compacted()).toBe(false);
+    advance(m, 4);
+    store.messages.put(m);
+    // Prune commits the put at its end, after compaction passed the hour over.
+    await store.prune(CUTOFF, AT + 3 * HOUR);
+    expect(compacted()).toBe(false);
+    await store.prune(CUTOFF, AT + 3 * HOUR);
+    expect(compacted()).toBe(true);
+    expect(await store.messages.get(m.id)).toEqual(asStored(m));
+    await store.close();
+  });
+});
