@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -141,5 +141,35 @@ describe('compacting a closed hour', () => {
     expect(compacted()).toBe(true);
     expect(await store.messages.get(m.id)).toEqual(asStored(m));
     await store.close();
+  });
+
+  it('holds a commit for the hour until its compaction is done, and writes the put whole', async () => {
+    const dir = tempDir();
+    const store = await open(dir);
+    const ms = await writeHour(store, 1000);
+    const pruning = store.prune(CUTOFF, AT + 3 * HOUR);
+    let done = false;
+    void pruning.then(() => (done = true));
+    while (!done && !existsSync(`${hourFile(dir)}.compacting`)) await new Promise((r) => setImmediate(r));
+    expect(done).toBe(false);
+    const m = ms[500];
+    advance(m, 4);
+    store.messages.put(m);
+    await store.commit();
+    // The put's line went into the compacted file, after its end.
+    expect(readFileSync(hourFile(dir), 'utf8').startsWith('#compacted\n')).toBe(true);
+    await pruning;
+    await store.close();
+
+    const last = idLines(dir).at(-1)!;
+    expect(last.startsWith(`${m.id}\t{`)).toBe(true);
+    expect(idLines(dir)).toHaveLength(1001);
+    const again = await open(dir);
+    try {
+      expect(await again.messages.get(m.id)).toEqual(asStored(m));
+      expect(await again.messages.get(ms[0].id)).toEqual(asStored(ms[0]));
+    } finally {
+      await again.close();
+    }
   });
 });

@@ -156,10 +156,15 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
     }
   }
 
-  /** Closes a replaced segment's file once the reads that began on it are done. */
+  /**
+   * Closes a replaced segment's file once the reads that began on it are done (a later one gets
+   * an error and `readStored` reads the new file), and frees its index: cached versions still
+   * name the segment, only to be told it is not the hour's any more.
+   */
   async function retire(seg: Segment): Promise<void> {
     while (seg.busy) await new Promise((r) => setImmediate(r));
     await seg.file.close();
+    seg.dropIndex();
   }
 
   const flushable = {
@@ -279,8 +284,9 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
       for (const key of segments.keys()) {
         if (key < first || key >= last) continue;
         const seg = segments.peek(key);
-        if (!seg || (await isCompacted(seg))) continue;
-        if (await compact(seg)) compacted += 1;
+        // Compaction only saves space: an hour it fails on (a full disk) stays as it is, for the next prune.
+        const done = seg && !(await isCompacted(seg)) && (await compact(seg).catch(() => false));
+        if (done) compacted += 1;
       }
       return compacted;
     },
