@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Clock } from '../clock.js';
 import type { RouteConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
@@ -96,6 +97,9 @@ export function transition(ctx: EngineContext, m: Message, status: MessageStatus
   ctx.onStatusChange(m, previous);
 }
 
+// The context modules load in: no store's hold is current there.
+const outsideAnyHold = AsyncLocalStorage.snapshot();
+
 /** What `create` gives the work it runs: {@link CommitHooks}, and `undo` to run the refused ones now. */
 export interface CreateHooks extends CommitHooks {
   /** Undoes what was registered so far (routing failed, or the commit was refused) and drops the deferred work. */
@@ -167,7 +171,9 @@ export function createMessageLock(exclusive: EngineContext['exclusive'], local: 
       }
       for (const f of hooks.committed) f();
       // The provider calls run on their own: the accept answers once its commit holds the message.
-      for (const task of hold.tasks) task().catch((err: unknown) => onError(err, messageId));
+      // They outlive any hold the accept ran in (an idempotency key's), so they must not run in it:
+      // a shared store would take their message's lock on that hold's session after it was let go.
+      for (const task of hold.tasks) outsideAnyHold(() => task().catch((err: unknown) => onError(err, messageId)));
       return result;
     },
     creating(messageId: string): CommitHooks | undefined {

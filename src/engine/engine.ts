@@ -153,21 +153,25 @@ export function createEngine(ctx: EngineContext) {
     const draft = () => draftMessage(req, name, plan, id, iso(ctx), idem?.key);
     return ctx.create(id, async (hooks) => {
       let m = draft();
-      // Throws for a record that cannot be stored, before anything of it is queued.
-      store.messages.put(m);
-      if (idem) store.idempotency.set(idem.idemKey, { key: idem.idemKey, messageId: id, bodyHash: idem.bodyHash, expiresAt: clock.now() + IDEMPOTENCY_TTL_MS });
       if (routesInAccept(plan)) {
         try {
           await route(m);
-          store.messages.put(m);
         } catch (err) {
           hooks.undo();
           unroute(m);
           ctx.logger.warn({ err, messageId: id }, 'routing within the accept failed; the message starts from a timer');
           m = draft();
-          store.messages.put(m);
         }
       }
+      // Put once, routed: it throws for a record that cannot be stored, and what routing queued goes with it.
+      try {
+        store.messages.put(m);
+      } catch (err) {
+        hooks.undo();
+        unroute(m);
+        throw err;
+      }
+      if (idem) store.idempotency.set(idem.idemKey, { key: idem.idemKey, messageId: id, bodyHash: idem.bodyHash, expiresAt: clock.now() + IDEMPOTENCY_TTL_MS });
       // Armed only once stored, so a refused accept can never start sending.
       const start = m.status === 'accepted' ? scheduler.stage('start', clock.now(), { message: id }, `${id}.start`) : undefined;
       try {

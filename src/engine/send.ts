@@ -83,10 +83,10 @@ async function claimAttempt(ctx: EngineContext, m: Message, i: number, address: 
     status: 'sending', createdAt: iso(ctx), updatedAt: iso(ctx), receipts: [],
   };
   m.attempts.push(attempt);
-  ctx.store.messages.put(m);
   ctx.store.inflight.set(attempt.id, { message: m.id, step: i });
-  // A message being created is claimed by its accept's own commit.
+  // A message being created is put once its routing is done, and claimed by its accept's own commit.
   if (ctx.creating(m.id)) return attempt;
+  ctx.store.messages.put(m);
   try {
     await ctx.store.commit();
     return attempt;

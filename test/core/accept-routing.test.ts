@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { StoreUnavailableError } from '../../src/errors.js';
+import { AppError, StoreUnavailableError } from '../../src/errors.js';
 import type { Store } from '../../src/store/store.js';
 import { manualClock } from '../helpers/clock.js';
 import { API_KEY, configText, eventually, settle, startGateway, type TestGateway } from '../helpers/gateway.js';
@@ -86,6 +86,25 @@ describe('routing within the accept', () => {
     await eventually(() => expect(hook!.received.length).toBeGreaterThan(0));
     expect(hook.received.every((r) => JSON.parse(r.body).id === kept.body.id)).toBe(true);
     expect(await sends(gw)).toBe(1);
+  });
+
+  it('refuses a message that cannot be stored once routed, taking back its claim and timers, and never sends it', async () => {
+    gw = await startGateway(SLOW_SMS);
+    const { messages } = gw.app.store;
+    const put = messages.put.bind(messages);
+    messages.put = (record) => {
+      messages.put = put;
+      throw new AppError('validation_failed', 'the record takes too many bytes stored');
+    };
+    const refused = await gw.request.post('/v1/messages').set('x-api-key', API_KEY)
+      .send({ route: 'default', to: { sms: '+15551112222' }, content: { text: 'hi' } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.code).toBe('validation_failed');
+    await settle(gw.app);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(timerIds(gw.app.store)).toEqual([]);
+    expect(gw.app.store.inflight.size).toBe(0);
+    expect(await sends(gw)).toBe(0);
   });
 
   it('starts from a timer when a guard fails during the accept, and still sends', async () => {
