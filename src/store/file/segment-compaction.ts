@@ -10,13 +10,15 @@ import type { Segment } from './segment.js';
 export const COMPACTED_HEAD = Buffer.from('#compacted\n');
 // Whole lines gathered before one write, so a big hour is never held in memory at once.
 const WRITE_CHUNK = 1024 * 1024;
+const HOLE_LINE = 1024 * 1024;
+const NEWLINE = Buffer.from('\n');
 
 /**
  * Rewrites an hour as the newest version of each record, whole, and puts the new file in place of
  * the old one; resolves with the new file, or undefined when that would save nothing.
  *
  * The new file keeps the old one's size: its lines are followed by a hole (never written, so it
- * takes no disk) and a newline at the old end. The commit markers name that end, so nothing about
+ * takes no disk) cut into lines by a newline every MiB and at the old end. The commit markers name that end, so nothing about
  * them changes: a crash before the rename leaves the old file, one after it the new, and an
  * append past the end that no marker names is cut at open exactly as before. Readers pass over
  * the hole as a line without an id. The caller sees to it that nothing appends meanwhile.
@@ -51,7 +53,9 @@ export async function compactSegment(seg: Segment): Promise<AppendFile | undefin
       return undefined;
     }
     await flush();
-    await writeFully(fh, Buffer.from('\n'), end - 1);
+    // A newline a MiB through the hole too: a reader streaming lines never holds more of it.
+    for (let nl = written + HOLE_LINE - 1; nl < end - 1; nl += HOLE_LINE) await writeFully(fh, NEWLINE, nl);
+    await writeFully(fh, NEWLINE, end - 1);
     await fh.datasync();
   } catch (err) {
     await fh.close();
