@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { createAjv } from '../../src/config/ajv.js';
 import { loadValidatorCode, validatorCode } from '../../src/config/validator-code.js';
+import { builtinPlugins } from '../../src/registry.js';
 
 const SCHEMA = 'schemas/gateway.schema.json';
 const CODE = 'schemas/gateway.schema.validate.cjs';
@@ -46,5 +47,14 @@ describe('schemas/gateway.schema.validate.cjs', () => {
       // Defaults filled in the same.
       expect(a).toEqual(b);
     }
+  });
+});
+
+// A built-in plugin's options schema is compiled at load without this check (pluginValidator).
+describe('built-in plugins\' options schemas', () => {
+  it.each([...builtinPlugins.keys()])('%s is valid against the meta-schema', (name) => {
+    const ajv = createAjv();
+    expect(ajv.validateSchema(builtinPlugins.get(name)!.optionsSchema as object)).toBe(true);
+    expect(ajv.errors ?? []).toEqual([]);
   });
 });
