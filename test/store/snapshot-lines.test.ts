@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { TimerRecord } from '../../src/model.js';
 import { HotState } from '../../src/store/file/hot-state.js';
 import { JOURNAL_HEADER, journalPath } from '../../src/store/file/journal.js';
-import { timerRecord } from '../../src/store/timer-record.js';
+import { revivePackedTimer, reviveTimer, timerRecord } from '../../src/store/timer-record.js';
 import { crashLeftovers, openStore } from './helpers.js';
 
 const NAMES = ['timers', 'attemptIndex', 'other', 'empty'];
@@ -132,5 +132,20 @@ describe('state.json one entry a line', () => {
     expect(again.idempotency.get('i')?.bodyHash).toBe('8999');
     await again.close();
     await store.close().catch(() => undefined);
+  });
+});
+
+describe('revivePackedTimer', () => {
+  it('keeps what reviveTimer keeps for the same {kind, due}, whatever the id looks like', () => {
+    const ids = ['m.0.timeout', 'm.12.retry', 'm.00.timeout', 'm.01.x', 'm..x', '.0.x', 'm.0.', 'm.0', 'm.0.a.b', 'm.1e3.x', 'm. 1.x', 'm.-1.x', 'plain', 'm.123456789012345.x', 'm.1234567890123456.x', 'm.99999999999999999.x', 'ü.3.é'];
+    for (const id of ids) {
+      for (const kind of ['step-timeout', 'step-x', 'other']) {
+        const a = revivePackedTimer(id, kind, 42);
+        const b = reviveTimer(id, { kind, due: 42 });
+        expect(plain(a), `${id} ${kind}`).toEqual(plain(b));
+        expect(Object.keys(a as object), `${id} ${kind}`).toEqual(Object.keys(b as object));
+        expect((a as TimerRecord).kind).toBe((b as TimerRecord).kind);
+      }
+    }
   });
 });
