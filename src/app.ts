@@ -219,6 +219,8 @@ export async function createApp(deps: AppDeps) {
     reload: () => config.reload(),
     /** Runs `listener` after every successful reload (`main.ts` applies the server's limits). */
     onConfigApplied: config.onApplied,
+    /** Arms the retention task, for a `start({ maintenance: false })` that put it off. */
+    startMaintenance: () => maintenance.start(),
     /** Marks in-flight sends of a previous life `unknown`, then arms the stored timers. */
     async start(options: { maintenance?: boolean } = {}): Promise<void> {
       const recover = async () => {

@@ -19,6 +19,7 @@ export async function startCommand(file: string, env: NodeJS.ProcessEnv): Promis
   let reloadAfterStart = false;
   let stopping: Promise<void> | undefined;
   let startup: Promise<unknown> = Promise.resolve();
+  let maintenanceArming: NodeJS.Timeout | undefined;
   const stderr = (line: string) => process.stderr.write(`switchboard: ${line}\n`);
 
   // Installed before the first await: SIGHUP's default action would kill a process still starting.
@@ -32,6 +33,7 @@ export async function startCommand(file: string, env: NodeJS.ProcessEnv): Promis
   });
   const stop = (signal: string) => {
     stopping ??= (async () => {
+      clearTimeout(maintenanceArming);
       app?.logger.info({ signal }, 'shutting down: finishing requests in flight');
       const settings = (app?.runtime().loaded ?? loaded).config.server;
       const finished = await closeGracefully(gateway.server, parseDuration(settings.shutdownTimeout) ?? 0);
@@ -59,8 +61,11 @@ export async function startCommand(file: string, env: NodeJS.ProcessEnv): Promis
     if (stopping) return;
     const running = app;
     running.onConfigApplied((next) => applyServerLimits(gateway.server, next.config.server));
-    await running.start();
+    // Retention is armed a second after ready: node-cron's first schedule loads time-zone data,
+    // a tenth of an empty store's start, for a task that runs hours from now.
+    await running.start({ maintenance: false });
     gateway.setHandler(running.http.callback());
+    if (!stopping) maintenanceArming = setTimeout(() => running.startMaintenance(), 1000);
   })();
   try {
     await startup;

@@ -1,13 +1,15 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
 import { BodyWriter, DurableJSONFile } from './durable-file.js';
+import { COLLECTION_END, collectionLine, DOCUMENT_END, entryLine, headerLine, readSnapshot, type CollectionReader } from './snapshot-lines.js';
 
 type Packer = (name: string) => (key: string, value: unknown) => unknown;
 
 export interface Snapshot {
   /** The journal generation that continues this snapshot. */
   generation: number;
-  /** Plain objects when read; the live maps when written (serialized a slice at a time). */
+  /** Maps when read (values revived) or written (the live maps, serialized a slice at a time); plain objects from older callers. */
   collections: Record<string, Record<string, unknown> | Map<string, unknown>>;
   /** Where each segment's committed bytes ended at the fold (absent in snapshots older than commit markers). */
   segmentEnds?: Record<string, number>;
@@ -18,45 +20,61 @@ const SLICE = 2000;
 
 /**
  * The lowdb adapter for `state.json`: the durable temp-write-fsync-rename of DurableJSONFile, but
- * serializing the maps a slice at a time so a large snapshot never stalls the event loop.
+ * serializing the maps a slice at a time so a large snapshot never stalls the event loop, one
+ * entry a line so a start reads it without parsing one 20 MB document (snapshot-lines.ts).
  * Entries may change between slices; the snapshot is fuzzy on purpose: every change after the
  * journal switch is also in the new journal, and replaying it over the snapshot converges.
  */
 export class SnapshotFile extends DurableJSONFile<Snapshot> {
+  readonly #path: string;
   readonly #packerOf: Packer;
+  readonly #readerOf: (name: string) => CollectionReader;
 
-  /** `packerOf(collection)` gives how that collection's values are written. */
-  constructor(path: string, onWrite: () => void, packerOf: Packer) {
+  /** `packerOf(collection)` gives how that collection's values are written, `readerOf` how they are read back. */
+  constructor(path: string, onWrite: () => void, packerOf: Packer, readerOf: (name: string) => CollectionReader) {
     super(path, onWrite);
+    this.#path = path;
     this.#packerOf = packerOf;
+    this.#readerOf = readerOf;
+  }
+
+  override async read(): Promise<Snapshot | null> {
+    let buf: Buffer;
+    try {
+      buf = await readFile(this.#path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+    return readSnapshot(buf, this.#readerOf);
   }
 
   protected override async writeBody(body: BodyWriter, data: Snapshot): Promise<void> {
-    await body.write(`{"generation":${data.generation},"collections":{`);
+    await body.write(headerLine(data.generation, data.segmentEnds));
     let firstCollection = true;
     for (const [name, records] of Object.entries(data.collections)) {
-      await body.write(`${firstCollection ? '' : ','}${JSON.stringify(name)}:{`);
+      await body.write(collectionLine(name, firstCollection));
       firstCollection = false;
       const pack = this.#packerOf(name);
       let parts: string[] = [];
       let first = true;
       for (const [k, v] of records instanceof Map ? records : Object.entries(records)) {
-        parts.push(`${first ? '' : ','}${JSON.stringify(k)}:${JSON.stringify(pack(k, v))}`);
+        parts.push(entryLine(k, pack(k, v), first));
         first = false;
         if (parts.length >= SLICE) {
           await body.write(parts.join(''));
           parts = [];
         }
       }
-      await body.write(`${parts.join('')}}`);
+      await body.write(`${parts.join('')}${COLLECTION_END}`);
     }
-    await body.write(`}${data.segmentEnds ? `,"segmentEnds":${JSON.stringify(data.segmentEnds)}` : ''}}`);
+    await body.write(DOCUMENT_END);
   }
 }
 
-/** Reads `state.json` (or starts empty) as a lowdb document. */
-export async function openSnapshot(dir: string, onWrite: () => void, packerOf: Packer): Promise<Low<Snapshot>> {
-  const snapshot = new Low<Snapshot>(new SnapshotFile(join(dir, 'state.json'), onWrite, packerOf), { generation: 0, collections: {} });
+/** Reads `state.json` (or starts empty) as a lowdb document whose collections are maps of revived values. */
+export async function openSnapshot(dir: string, onWrite: () => void, packerOf: Packer, readerOf: (name: string) => CollectionReader): Promise<Low<Snapshot>> {
+  const snapshot = new Low<Snapshot>(new SnapshotFile(join(dir, 'state.json'), onWrite, packerOf, readerOf), { generation: 0, collections: {} });
   await snapshot.read();
   return snapshot;
 }
