@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { StoreUnavailableError } from '../../src/errors.js';
-import type { Store } from '../../src/store/store.js';
+import { failNextCommit } from '../helpers/store-faults.js';
 import { API_KEY, DELIVERING_SMS, settle, startGateway } from '../helpers/gateway.js';
 
 const yaml = DELIVERING_SMS;
-
-/** The next commit fails as a full disk would: its changes stay queued, its waiters hear an error. */
-function failNextCommit(store: Store): void {
-  const mutable = store as { commit: Store['commit'] };
-  const real = mutable.commit;
-  mutable.commit = () => {
-    mutable.commit = real;
-    return Promise.reject(new StoreUnavailableError(new Error('ENOSPC')));
-  };
-}
 
 describe('an accept whose commit fails', () => {
   it('answers 503 with Retry-After, leaves nothing behind, never sends; a retry with the same key sends once', async () => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AppError, StoreUnavailableError } from '../../src/errors.js';
+import { AppError } from '../../src/errors.js';
 import type { Store } from '../../src/store/store.js';
+import { failNextCommit } from '../helpers/store-faults.js';
 import { manualClock } from '../helpers/clock.js';
 import { API_KEY, configText, eventually, settle, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { metric } from '../helpers/metrics.js';
@@ -16,14 +17,6 @@ routes:
       - { channel: sms, providers: [sms], until: delivered, within: 5m }
 `, '', { callbacks: 'allowedHosts: ["127.0.0.1"]' });
 
-function failNextCommit(store: Store): void {
-  const mutable = store as { commit: Store['commit'] };
-  const real = mutable.commit;
-  mutable.commit = () => {
-    mutable.commit = real;
-    return Promise.reject(new StoreUnavailableError(new Error('ENOSPC')));
-  };
-}
 
 const timerIds = (store: Store) => [...store.timers.entries()].map(([id]) => id).sort();
 const sends = async (gw: TestGateway) => metric((await gw.request.get('/metrics')).text, 'switchboard_provider_request_duration_seconds_count', { provider: 'sms', operation: 'send' }, 0);

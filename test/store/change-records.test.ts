@@ -1,8 +1,6 @@
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createIdFactory } from '../../src/ids.js';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/errors.js';
 import type { Message } from '../../src/model.js';
 import { AppendFile } from '../../src/store/file/append-file.js';
@@ -11,31 +9,12 @@ import { ChangeWriter } from '../../src/store/file/record-changes.js';
 import { changeLine } from '../../src/store/file/record-line.js';
 import { Segment } from '../../src/store/file/segment.js';
 import { MESSAGE_CHANGES } from '../../src/store/message-changes.js';
-import type { FileStoreOptions } from '../../src/store/file/index.js';
-import { crashLeftovers, mountTmpfs, openStore, type Tmpfs } from './helpers.js';
+import { crashLeftovers, mountTmpfs, type Tmpfs } from './helpers.js';
+import { AT, DAY, asStored, hourFile, iso, newId, open, putCommitted, tempDirs } from './change-fixtures.js';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-const AT = Date.parse('2026-11-23T08:15:00Z');
-const newId = createIdFactory();
-
-const dirs: string[] = [];
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sb-changes-'));
-  dirs.push(dir);
-  return dir;
-};
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-const open = (dir: string, extra: Partial<FileStoreOptions> = {}) => openStore(dir, { changes: MESSAGE_CHANGES, ...extra });
-const iso = (ms: number) => new Date(ms).toISOString();
-const hourFile = (dir: string, at = AT) => join(dir, 'messages', iso(at).slice(0, 10), `${iso(at).slice(11, 13)}.jsonl`);
+const tempDir = tempDirs('sb-changes-');
 const linesOf = (dir: string, at = AT) => readFileSync(hourFile(dir, at), 'utf8').split('\n').filter(Boolean);
 const isChange = (line: string) => line[27] === '@';
-/** What a version reads back as: its JSON form (undefined keys gone), frozen at the put. */
-const asStored = (m: Message) => JSON.parse(JSON.stringify(m)) as Message;
 
 function message(at = AT, text = 'hello'): Message {
   const created = iso(at);
@@ -56,6 +35,15 @@ function advance(m: Message, n: number): void {
   m.attempts.push({ id: `a${n}`, step: 0, channel: 'sms', provider: 'p', to: '+15550001', status: 'sent', providerMessageId: `${m.id}-${n}`, createdAt: at } as Message['attempts'][number]);
   m.history.push({ at, event: 'sent', attempt: `a${n}` });
   m.updatedAt = at;
+}
+
+/** A store in a fresh folder holding one message's first version. */
+async function firstVersion() {
+  const dir = tempDir();
+  const store = await open(dir);
+  const m = message();
+  await putCommitted(store, m);
+  return { dir, store, m };
 }
 
 describe('messages stored as change records', () => {
@@ -126,11 +114,7 @@ describe('messages stored as change records', () => {
   });
 
   it('after a discarded change, the next put is a change against what is on disk', async () => {
-    const dir = tempDir();
-    const store = await open(dir);
-    const m = message();
-    store.messages.put(m);
-    await store.commit();
+    const { dir, store, m } = await firstVersion();
     const stored = asStored(m);
     advance(m, 1);
     store.messages.put(m);
@@ -156,11 +140,7 @@ describe('messages stored as change records', () => {
   });
 
   it('cuts a torn change line and one no commit marker names at open; the chain reads on', async () => {
-    const dir = tempDir();
-    const store = await open(dir);
-    const m = message();
-    store.messages.put(m);
-    await store.commit();
+    const { dir, store, m } = await firstVersion();
     advance(m, 1);
     store.messages.put(m);
     await store.commit();
@@ -219,11 +199,7 @@ describe('messages stored as change records', () => {
   });
 
   it('keeps a message whose history grows by many entries, writing it whole again past a few changes', async () => {
-    const dir = tempDir();
-    const store = await open(dir);
-    const m = message();
-    store.messages.put(m);
-    await store.commit();
+    const { dir, store, m } = await firstVersion();
     for (let n = 1; n <= 12; n += 1) {
       for (let k = 0; k < 50; k += 1) m.history.push({ at: iso(AT + n), event: 'note', cause: `round ${n} entry ${k}` });
       advance(m, n);
@@ -308,11 +284,7 @@ describe('messages stored as change records', () => {
   });
 
   it('writes the whole message when a value it was promised to keep is replaced', async () => {
-    const dir = tempDir();
-    const store = await open(dir);
-    const m = message();
-    store.messages.put(m);
-    await store.commit();
+    const { dir, store, m } = await firstVersion();
     m.tags = { team: 'b' };
     advance(m, 1);
     store.messages.put(m);
@@ -333,11 +305,7 @@ describe('messages stored as change records', () => {
   });
 
   it('writes a put made while the previous version is being written against the version before it', async () => {
-    const dir = tempDir();
-    const store = await open(dir);
-    const m = message();
-    store.messages.put(m);
-    await store.commit();
+    const { dir, store, m } = await firstVersion();
     advance(m, 1);
     store.messages.put(m);
     const writing = store.commit();

@@ -1,35 +1,13 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createIdFactory } from '../../src/ids.js';
+import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import type { Message } from '../../src/model.js';
-import type { FileStoreOptions } from '../../src/store/file/index.js';
-import { MESSAGE_CHANGES } from '../../src/store/message-changes.js';
-import { crashLeftovers, openStore } from './helpers.js';
+import { crashLeftovers } from './helpers.js';
+import { AT, DAY, HOUR, asStored, hourFile, iso, newId, open, tempDirs, type ChangeStore } from './change-fixtures.js';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-const AT = Date.parse('2026-11-23T08:15:00Z');
 // Retention far back: prune deletes nothing, it only compacts.
 const CUTOFF = AT - 30 * DAY;
-const newId = createIdFactory();
-
-const dirs: string[] = [];
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sb-compaction-'));
-  dirs.push(dir);
-  return dir;
-};
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-const open = (dir: string, extra: Partial<FileStoreOptions> = {}) => openStore(dir, { changes: MESSAGE_CHANGES, ...extra });
-const iso = (ms: number) => new Date(ms).toISOString();
-const hourFile = (dir: string) => join(dir, 'messages', iso(AT).slice(0, 10), `${iso(AT).slice(11, 13)}.jsonl`);
+const tempDir = tempDirs('sb-compaction-');
 const idLines = (dir: string) => readFileSync(hourFile(dir), 'utf8').split('\n').filter((l) => l[26] === '\t');
-const asStored = (m: Message) => JSON.parse(JSON.stringify(m)) as Message;
 
 function message(at: number): Message {
   const created = iso(at);
@@ -48,7 +26,7 @@ function advance(m: Message, n: number): void {
 }
 
 /** Messages of one hour, each stored whole and then changed in three more commits. */
-async function writeHour(store: Awaited<ReturnType<typeof open>>, count: number): Promise<Message[]> {
+async function writeHour(store: ChangeStore, count: number): Promise<Message[]> {
   const ms = Array.from({ length: count }, (_, i) => message(AT + i));
   for (const m of ms) store.messages.put(m);
   await store.commit();
