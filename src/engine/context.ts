@@ -106,11 +106,11 @@ export interface CreateHooks extends CommitHooks {
   undo(): void;
 }
 
-/** A hold's deferred work; a message being created also keeps what to do after its commit. */
+/** A hold's deferred work; a message being created also has its commit's hooks. */
 interface Hold {
   tasks: Array<() => Promise<void>>;
   drops: Array<() => void>;
-  hooks?: { committed: Array<() => void>; refused: Array<() => void> };
+  hooks?: CreateHooks;
 }
 
 /**
@@ -148,38 +148,37 @@ export function createMessageLock(exclusive: EngineContext['exclusive'], local: 
       }
     },
     async create<T>(messageId: string, fn: (hooks: CreateHooks) => Promise<T>): Promise<T> {
-      const hold: Hold = { tasks: [], drops: [], hooks: { committed: [], refused: [] } };
-      const hooks = hold.hooks!;
-      const api: CreateHooks = {
-        committed: (f) => void hooks.committed.push(f),
-        refused: (f) => void hooks.refused.push(f),
+      let committed: Array<() => void> = [];
+      let refused: Array<() => void> = [];
+      const hold: Hold = { tasks: [], drops: [] };
+      const hooks: CreateHooks = {
+        committed: (f) => void committed.push(f),
+        refused: (f) => void refused.push(f),
         undo() {
-          const undos = [...hold.drops, ...hooks.refused].reverse();
+          const undos = [...hold.drops, ...refused].reverse();
           hold.tasks = [];
           hold.drops = [];
-          hooks.committed = [];
-          hooks.refused = [];
+          committed = [];
+          refused = [];
           for (const u of undos) u();
         },
       };
+      hold.hooks = hooks;
       let result: T;
       try {
-        result = await held(hold, messageId, local, () => fn(api));
+        result = await held(hold, messageId, local, () => fn(hooks));
       } catch (err) {
-        api.undo();
+        hooks.undo();
         throw err;
       }
-      for (const f of hooks.committed) f();
+      for (const f of committed) f();
       // The provider calls run on their own: the accept answers once its commit holds the message.
       // They outlive any hold the accept ran in (an idempotency key's), so they must not run in it:
       // a shared store would take their message's lock on that hold's session after it was let go.
       for (const task of hold.tasks) outsideAnyHold(() => task().catch((err: unknown) => onError(err, messageId)));
       return result;
     },
-    creating(messageId: string): CommitHooks | undefined {
-      const hooks = waiting.get(messageId)?.hooks;
-      return hooks && { committed: (f) => void hooks.committed.push(f), refused: (f) => void hooks.refused.push(f) };
-    },
+    creating: (messageId: string): CommitHooks | undefined => waiting.get(messageId)?.hooks,
     /** Runs `task` once the hold of `messageId` ends, or now when nobody holds it; `drop` if the hold's commit is refused instead. */
     defer(messageId: string, task: () => Promise<void>, drop?: () => void): Promise<void> {
       const hold = waiting.get(messageId);

@@ -152,13 +152,17 @@ export function createEngine(ctx: EngineContext) {
     const id = messageId(clock.now());
     const draft = () => draftMessage(req, name, plan, id, iso(ctx), idem?.key);
     return ctx.create(id, async (hooks) => {
+      // What routing queued for `m`, taken back: registered undos, claims and step timers.
+      const takeBack = (m: Message) => {
+        hooks.undo();
+        unroute(m);
+      };
       let m = draft();
       if (routesInAccept(plan)) {
         try {
           await route(m);
         } catch (err) {
-          hooks.undo();
-          unroute(m);
+          takeBack(m);
           ctx.logger.warn({ err, messageId: id }, 'routing within the accept failed; the message starts from a timer');
           m = draft();
         }
@@ -167,8 +171,7 @@ export function createEngine(ctx: EngineContext) {
       try {
         store.messages.put(m);
       } catch (err) {
-        hooks.undo();
-        unroute(m);
+        takeBack(m);
         throw err;
       }
       if (idem) store.idempotency.set(idem.idemKey, { key: idem.idemKey, messageId: id, bodyHash: idem.bodyHash, expiresAt: clock.now() + IDEMPOTENCY_TTL_MS });
@@ -178,8 +181,7 @@ export function createEngine(ctx: EngineContext) {
         await store.commit();
       } catch (err) {
         // Nothing of a refused accept may stay behind: its queued changes are undone.
-        hooks.undo();
-        unroute(m);
+        takeBack(m);
         store.messages.discard(id);
         if (idem) store.idempotency.delete(idem.idemKey);
         if (start) scheduler.cancel(start.id);

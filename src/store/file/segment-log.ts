@@ -127,7 +127,8 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
       if (!p.next) cache.set(id, p.record, p.line.length);
       else {
         const { shape, depth, rootBytes } = p.next;
-        cache.set(id, p.record, depth === 0 ? rootBytes : rootBytes + p.line.length, { ...shape, file: seg, offset, depth, rootBytes });
+        // The shape was made for this put alone: it becomes the stored version, no copy per write.
+        cache.set(id, p.record, depth === 0 ? rootBytes : rootBytes + p.line.length, Object.assign(shape, { file: seg, offset, depth, rootBytes }));
       }
       offset += p.line.length;
     }
