@@ -9,6 +9,7 @@ import { loadConfig, type LoadedConfig } from './config/load.js';
 import { createMessageLock, type EngineContext, type StepGuard } from './engine/context.js';
 import { createEngine } from './engine/engine.js';
 import { createKeyedLock } from './engine/locks.js';
+import { createAnswers } from './engine/answers.js';
 import { createRateLimiter } from './engine/rate-limit.js';
 import { attemptKeys, isOpenMessage } from './engine/receipts.js';
 import { INBOUND_EFFECTS_DELAY_MS, ingestInbound, runInboundListeners, type InboundEffects, type InboundListener } from './engine/inbound.js';
@@ -149,6 +150,7 @@ export async function createApp(deps: AppDeps) {
     store, scheduler, clock, logger, metrics, runtime: current,
     guards,
     limiter: createRateLimiter(clock),
+    answers: createAnswers(),
     lock,
     exclusive,
     defer,

@@ -9,6 +9,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { CommitHooks } from '../store/commit-hooks.js';
 import type { Store } from '../store/store.js';
+import type { Answers } from './answers.js';
 import type { RateLimiter } from './rate-limit.js';
 
 /**
@@ -43,6 +44,8 @@ export interface EngineContext {
   runtime: () => Runtime;
   guards: readonly StepGuard[];
   limiter: RateLimiter;
+  /** Provider answers being applied in this process: a receipt for one waits for it. */
+  answers: Answers;
   /** Runs `fn` once every earlier change to the same message has finished, in any instance. */
   lock: <T>(messageId: string, fn: () => Promise<T>) => Promise<T>;
   /** Holds any other key (an idempotency key, an inbound event's id) the same way. */

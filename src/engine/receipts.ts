@@ -33,6 +33,7 @@ export const attemptKeys = (m: Message): string[] => m.attempts.flatMap((a) => (
  */
 export async function ingestStatus(ctx: EngineContext, instance: string, event: StatusEvent): Promise<ReceiptOutcome> {
   const key = attemptKey(instance, event.providerMessageId);
+  await ctx.answers.settled(key);
   const messageId = await ctx.store.attemptIndex.fetch(key);
   if (messageId) return ctx.lock(messageId, () => applyStatus(ctx, instance, event, messageId));
   const parked = await park(ctx, instance, event);

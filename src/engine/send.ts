@@ -110,10 +110,16 @@ async function callProvider(ctx: EngineContext, claimed: Attempt, providerName: 
     outcome = err instanceof ProviderError ? err : new ProviderError((err as Error).message, { reason: 'server', cause: err });
   }
   ctx.metrics.providerDuration.observe({ provider: providerName, operation: 'send' }, (ctx.clock.now() - started) / 1000);
-  // What the provider said must not be dropped for a store that is away for a moment.
+  const apply = applyPersistently(ctx, claimed, providerName, request.messageId, outcome);
+  const known = outcome instanceof ProviderError || outcome === CEILING ? undefined : outcome.providerMessageId;
+  return known === undefined ? apply : ctx.answers.during(attemptKey(providerName, known), apply);
+}
+
+/** What the provider said must not be dropped for a store that is away for a moment. */
+async function applyPersistently(ctx: EngineContext, claimed: Attempt, providerName: string, messageId: string, outcome: Outcome): Promise<void> {
   for (let tries = 1; ; tries += 1) {
     try {
-      return await applyUnderLock(ctx, claimed, providerName, request.messageId, outcome);
+      return await applyUnderLock(ctx, claimed, providerName, messageId, outcome);
     } catch (err) {
       if (!(err instanceof StoreUnavailableError) || tries >= APPLY_TRIES) throw err;
       await new Promise<void>((resolve) => ctx.clock.setTimeout(() => resolve(), 1000));

@@ -10,3 +10,21 @@ export function failNextCommit(store: Store): void {
     return Promise.reject(new StoreUnavailableError(new Error('ENOSPC')));
   };
 }
+
+/** Reads of messages wait until `release()`, as behind a slow disk or a busy database. */
+export function holdMessageReads(store: Store): { release: () => void } {
+  const messages = store.messages as { get: Store['messages']['get'] };
+  const real = messages.get;
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  messages.get = async (id) => {
+    await gate;
+    return real.call(store.messages, id);
+  };
+  return {
+    release() {
+      messages.get = real;
+      release();
+    },
+  };
+}
