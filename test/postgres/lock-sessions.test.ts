@@ -76,7 +76,7 @@ it('the same record put again by a later hold is written again (another instance
     await store.commit();
   });
   // Another instance changes the row between the two holds.
-  await rows(`UPDATE messages SET body = jsonb_set(body, '{status}', '"failed"') WHERE id = '${m.id}'`);
+  await rows(`UPDATE messages SET body = jsonb_set(body::jsonb, '{status}', '"failed"')::json WHERE id = '${m.id}'`);
   await store.exclusive(`message:${m.id}`, async () => {
     store.messages.put(m);
     await store.commit();

@@ -85,6 +85,20 @@ describe('migrations', () => {
     expect((err as Error).message).toMatch(new RegExp(`schema is at version 99, newer than this switchboard knows \\(${latest}\\)`));
   });
 
+  it('v3 turns message bodies written before it into json, as they were, and compresses new ones with lz4', async () => {
+    const p = pool();
+    const known = await loadMigrations();
+    await migrate(p, known.slice(0, 2));
+    const body = { id: '01JF0000000000000000000000', status: 'delivered', history: [{ event: 'accepted', cause: 'x'.repeat(4000) }] };
+    await p.query("INSERT INTO messages (id, created_at, status, route, body) VALUES ($1, now(), 'delivered', 'r', $2::jsonb)", [body.id, JSON.stringify(body)]);
+    expect(await migrate(p)).toMatchObject({ from: 2, to: latest, applied: ['003_message_bodies'] });
+    const { rows } = await p.query<{ body: unknown; type: string }>('SELECT body, pg_typeof(body)::text AS type FROM messages');
+    expect(rows).toEqual([{ body, type: 'json' }]);
+    const { rows: column } = await p.query<{ compression: string }>("SELECT attcompression AS compression FROM pg_attribute WHERE attrelid = 'messages'::regclass AND attname = 'body'");
+    // Debian's PostgreSQL is built with lz4 (a server without it keeps its default, 'pglz').
+    expect(column[0].compression).toBe('l');
+  });
+
   it('refuse migration files with a gap or a bad name', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sb-mig-'));
     try {

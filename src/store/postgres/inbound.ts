@@ -18,6 +18,7 @@ const table = recordTable<InboundRecord, 'instance' | 'channel' | 'from' | 'to'>
   columnTypes: ['timestamptz', 'text', 'text'],
   columns: (r) => [r.receivedAt, r.instance, r.channel],
   filters: { instance: 'instance', channel: 'channel', from: "body->>'from'", to: "body->>'to'" },
+  bodyType: 'jsonb',
 });
 
 /**

@@ -23,6 +23,7 @@ const table = recordTable<Message, 'status' | 'route'>({
   columnTypes: ['timestamptz', 'text', 'text'],
   columns: (m) => [m.createdAt, m.status, m.route],
   filters: { status: 'status', route: 'route' },
+  bodyType: 'json',
 });
 
 /**

@@ -15,6 +15,8 @@ export interface RecordTableSpec<T> {
   columns: (record: T) => unknown[];
   /** List filter name → the SQL expression it compares with `=` (constants, never user input). */
   filters: Readonly<Record<string, string>>;
+  /** The body column's type: `json` for a body only ever read whole (migration 003), else `jsonb`. */
+  bodyType: 'json' | 'jsonb';
 }
 
 /** What a commit writes for one record, taken at `put` (the caller may change the record after). */
@@ -70,10 +72,10 @@ export function asValidation(err: unknown): unknown {
 export function recordTable<T extends { id: string }, F extends string>(spec: RecordTableSpec<T>) {
   const { table } = spec;
   const names = ['id', ...spec.columnNames, 'body'];
-  const values = names.map((_, i) => (i === names.length - 1 ? `$${i + 1}::jsonb` : `$${i + 1}`));
+  const values = names.map((_, i) => (i === names.length - 1 ? `$${i + 1}::${spec.bodyType}` : `$${i + 1}`));
   const updates = names.slice(1).map((n) => `${n} = EXCLUDED.${n}`);
   const upsert = `INSERT INTO ${table} (${names.join(', ')}) VALUES (${values.join(', ')}) ON CONFLICT (id) DO UPDATE SET ${updates.join(', ')}`;
-  const types = ['text', ...spec.columnTypes, 'jsonb'];
+  const types = ['text', ...spec.columnTypes, spec.bodyType];
   const upsertMany = `INSERT INTO ${table} (${names.join(', ')}) SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})
     ON CONFLICT (id) DO UPDATE SET ${updates.join(', ')}`;
 
