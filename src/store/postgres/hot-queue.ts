@@ -1,6 +1,7 @@
 import type { TimerRecord } from '../../model.js';
 import type { KeyValue } from '../store.js';
 import { fetchEach } from '../file/key-value.js';
+import { createKvReads, type KvReads } from './kv-reads.js';
 import type { Queryable } from './pool.js';
 import { TIMER_CHANNEL } from './timer-leases.js';
 import { expiryOf } from '../hot-collections.js';
@@ -75,6 +76,7 @@ export class HotQueue {
   #seq = 0;
   readonly #onChange: (undo: () => void) => (() => boolean) | undefined;
   readonly #shared: SharedReads | undefined;
+  readonly #kvReads: KvReads | undefined;
   #notifiedAt = 0;
 
   /**
@@ -89,6 +91,7 @@ export class HotQueue {
     this.maps = Object.fromEntries(names.map((n) => [n, new Map<string, unknown>()]));
     this.#onChange = onChange;
     this.#shared = shared;
+    this.#kvReads = shared ? createKvReads(shared.db) : undefined;
   }
 
   /** This process's queued change of a key: `{value}` (undefined for a delete), or undefined if none. */
@@ -104,15 +107,13 @@ export class HotQueue {
       const { rows } = await this.#shared.db.query<{ id: string; kind: string; due: string; payload: TimerRecord['payload'] }>('SELECT id, kind, due, payload FROM timers WHERE id = $1', [key]);
       return rows[0] ? { id: rows[0].id, kind: rows[0].kind, due: Number(rows[0].due), payload: rows[0].payload } : undefined;
     }
-    const { rows } = await this.#shared.db.query<{ value: unknown }>('SELECT value FROM kv WHERE collection = $1 AND key = $2', [name, key]);
-    return rows[0]?.value;
+    return this.#kvReads!.one(name, key);
   }
 
   async #readMany(name: string, keys: readonly string[]): Promise<Map<string, unknown>> {
     if (!this.#shared || name === 'timers') return fetchEach((key) => this.#read(name, key), keys);
     const unqueued = keys.filter((k) => !this.#queued(name, k));
-    const { rows } = unqueued.length === 0 ? { rows: [] } : await this.#shared.db.query<{ key: string; value: unknown }>('SELECT key, value FROM kv WHERE collection = $1 AND key = ANY($2::text[])', [name, unqueued]);
-    const found = new Map(rows.map((r) => [r.key, r.value]));
+    const found = await this.#kvReads!.many(name, unqueued);
     for (const key of keys) {
       const queued = this.#queued(name, key);
       if (queued && queued.value !== undefined) found.set(key, queued.value);
