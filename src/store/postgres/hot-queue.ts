@@ -1,6 +1,7 @@
 import type { TimerRecord } from '../../model.js';
 import type { KeyValue } from '../store.js';
 import { fetchEach } from '../file/key-value.js';
+import { jsonRows, RawJson, recordset } from './json-rows.js';
 import { createKvReads, type KvReads } from './kv-reads.js';
 import type { Queryable } from './pool.js';
 import { TIMER_CHANNEL } from './timer-leases.js';
@@ -31,16 +32,18 @@ export interface HotBatch {
 const ESCAPED_NUL = /(?<!\\)((?:\\\\)*)\\u0000/g;
 const toJson = (value: unknown): string => JSON.stringify(value).replace(ESCAPED_NUL, '$1\\ufffd');
 
+const KV_COLUMNS = ['collection', 'key', 'value', 'expires_at'];
 const UPSERT_KV = `
   INSERT INTO kv (collection, key, value, expires_at)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::bigint[])
+  SELECT ${KV_COLUMNS.join(', ')} FROM ${recordset('$1', KV_COLUMNS, ['text', 'text', 'jsonb', 'bigint'])}
   ON CONFLICT (collection, key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at`;
 const DELETE_KV = 'DELETE FROM kv WHERE (collection, key) IN (SELECT * FROM unnest($1::text[], $2::text[]))';
 // One instance owns every timer, so leases stay empty; a rescheduled timer gets a new revision
 // as `timer-leases.ts` expects once several instances claim them.
+const TIMER_COLUMNS = ['id', 'kind', 'due', 'payload'];
 const UPSERT_TIMERS = `
   INSERT INTO timers (id, kind, due, payload)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::jsonb[])
+  SELECT ${TIMER_COLUMNS.join(', ')} FROM ${recordset('$1', TIMER_COLUMNS, ['text', 'text', 'bigint', 'jsonb'])}
   ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, due = EXCLUDED.due, payload = EXCLUDED.payload,
     lease_owner = NULL, lease_until = NULL, revision = nextval('timer_revisions')`;
 const DELETE_TIMERS = 'DELETE FROM timers WHERE id = ANY($1::text[])';
@@ -195,11 +198,11 @@ export class HotQueue {
         const timersUp = changes.filter((c) => c.name === 'timers' && c.json !== undefined);
         const timersDown = changes.filter((c) => c.name === 'timers' && c.json === undefined);
         if (kvUp.length > 0) {
-          await tx.query(UPSERT_KV, [kvUp.map((c) => c.name), kvUp.map((c) => c.key), kvUp.map((c) => c.json), kvUp.map((c) => expiryOf(c.name, c.value, maxAge))]);
+          await tx.query(UPSERT_KV, [jsonRows(KV_COLUMNS, kvUp.map((c) => [c.name, c.key, new RawJson(c.json!), expiryOf(c.name, c.value, maxAge) ?? null]))]);
         }
         if (kvDown.length > 0) await tx.query(DELETE_KV, [kvDown.map((c) => c.name), kvDown.map((c) => c.key)]);
         if (timersUp.length > 0) {
-          await tx.query(UPSERT_TIMERS, [timersUp.map((c) => c.key), timersUp.map((c) => c.kind), timersUp.map((c) => c.due), timersUp.map((c) => c.json)]);
+          await tx.query(UPSERT_TIMERS, [jsonRows(TIMER_COLUMNS, timersUp.map((c) => [c.key, c.kind, c.due, new RawJson(c.json!)]))]);
           if (this.#shared && performance.now() - this.#notifiedAt >= (this.#shared.notifyEveryMs ?? 100)) {
             this.#notifiedAt = performance.now();
             await tx.query(NOTIFY_TIMERS, [String(timersUp.reduce((min, c) => Math.min(min, c.due ?? 0), Number.POSITIVE_INFINITY))]);

@@ -1,6 +1,7 @@
 import { AppError } from '../../errors.js';
 import { idTime } from '../../ids.js';
 import type { ListPage } from '../store.js';
+import { jsonRows, RawJson, recordset } from './json-rows.js';
 import type { Queryable } from './pool.js';
 
 /** The shape `messages.ts` and `inbound.ts` give one table: body plus the columns lists filter on. */
@@ -76,7 +77,7 @@ export function recordTable<T extends { id: string }, F extends string>(spec: Re
   const updates = names.slice(1).map((n) => `${n} = EXCLUDED.${n}`);
   const upsert = `INSERT INTO ${table} (${names.join(', ')}) VALUES (${values.join(', ')}) ON CONFLICT (id) DO UPDATE SET ${updates.join(', ')}`;
   const types = ['text', ...spec.columnTypes, spec.bodyType];
-  const upsertMany = `INSERT INTO ${table} (${names.join(', ')}) SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})
+  const upsertMany = `INSERT INTO ${table} (${names.join(', ')}) SELECT ${names.join(', ')} FROM ${recordset('$1', names, types)}
     ON CONFLICT (id) DO UPDATE SET ${updates.join(', ')}`;
 
   return {
@@ -99,8 +100,8 @@ export function recordTable<T extends { id: string }, F extends string>(spec: Re
     /** Inserts or replaces many records in one statement (rows from `row`, JSON from `serialize`). */
     async putMany(db: Queryable, items: ReadonlyArray<{ row: readonly unknown[]; json: string }>): Promise<void> {
       if (items.length === 0) return;
-      const columns = types.map((_t, i) => items.map((item) => (i === types.length - 1 ? item.json : item.row[i])));
-      await db.query(upsertMany, columns).catch((err: unknown) => Promise.reject(asValidation(err)));
+      const rows = jsonRows(names, items.map((item) => [...item.row, new RawJson(item.json)]));
+      await db.query(upsertMany, [rows]).catch((err: unknown) => Promise.reject(asValidation(err)));
     },
 
     /** Newest first; `next` is set when more records match (pass it as `before`). */
