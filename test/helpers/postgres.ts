@@ -93,9 +93,11 @@ export async function startCluster(options: { durable?: boolean } = {}): Promise
   }
 }
 
+// Test files run in parallel and each daemon opens ~45 sessions (32 lock sessions, its pool, its
+// listener and liveness lock): on a slow machine more of them overlap than 200 slots hold.
 function serverFlags(port: number, dir: string, durable: boolean): string {
   const sync = durable ? 'on' : 'off';
-  return `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=${sync} -c synchronous_commit=${sync} -c full_page_writes=${sync} -c max_connections=200`;
+  return `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=${sync} -c synchronous_commit=${sync} -c full_page_writes=${sync} -c max_connections=400`;
 }
 
 /** Another process may take the free port before the server binds it: then try another. */

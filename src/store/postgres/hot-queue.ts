@@ -198,7 +198,7 @@ export class HotQueue {
         const timersUp = changes.filter((c) => c.name === 'timers' && c.json !== undefined);
         const timersDown = changes.filter((c) => c.name === 'timers' && c.json === undefined);
         if (kvUp.length > 0) {
-          await tx.query(UPSERT_KV, [jsonRows(KV_COLUMNS, kvUp.map((c) => [c.name, c.key, new RawJson(c.json!), expiryOf(c.name, c.value, maxAge) ?? null]))]);
+          await tx.query(UPSERT_KV, [jsonRows(KV_COLUMNS, kvUp.map((c) => [c.name, c.key, new RawJson(c.json!), expiryOf(c.name, c.value, maxAge)]))]);
         }
         if (kvDown.length > 0) await tx.query(DELETE_KV, [kvDown.map((c) => c.name), kvDown.map((c) => c.key)]);
         if (timersUp.length > 0) {
