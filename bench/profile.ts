@@ -21,6 +21,13 @@ export interface ProfileSummary {
   samples: number;
   /** Share of samples (0–1) outside `(idle)`. */
   busy: number;
+  /**
+   * Share of busy samples inside a socket write (`writev`, `writeBuffer`…). V8's sampler takes
+   * wall-clock samples: a write that wakes PostgreSQL or the load generator on the same 2 cores
+   * often loses the CPU inside the call, and that wait is sampled as the write. These samples are
+   * left out of every share below.
+   */
+  socketWrites: number;
   /** Share of busy samples by the area of the innermost frame (builtins count for their JS caller). */
   selfByArea: { area: string; share: number }[];
   /** Share of busy samples with the area anywhere on the stack. */
@@ -53,6 +60,9 @@ const areaOf = (url: string, fn: string): string => {
   return url ? 'other node_modules' : 'native/builtin (no JS caller)';
 };
 
+// The native bindings a socket write ends in (no JS frame of their own).
+const SOCKET_WRITES = new Set(['writev', 'writeBuffer', 'writeUtf8String', 'writeLatin1String', 'writeAsciiString', 'writeUcs2String']);
+
 const shortUrl = (url: string) => url.replace(/^file:\/\/.*?\/\.bench\/build\//, '').replace(/^file:\/\/.*?\/node_modules\//, '').replace(/^file:\/\//, '');
 
 /** Summarizes a `.cpuprofile`: `inclusive` names `file.js:function` pairs to report inclusively. */
@@ -67,10 +77,15 @@ export function summarizeProfile(file: string, inclusive: [string, string][]): O
   const viaFn = new Map<string, Map<string, number>>();
   const inclFn = new Map<string, number>();
   let idle = 0;
+  let writes = 0;
   for (const id of p.samples) {
     const leaf = byId.get(id)!;
     if (leaf.callFrame.functionName === '(idle)') {
       idle += 1;
+      continue;
+    }
+    if (!leaf.callFrame.url && SOCKET_WRITES.has(leaf.callFrame.functionName)) {
+      writes += 1;
       continue;
     }
     // Builtins (JSON.stringify, Buffer.from…) have no url: charge them to the nearest JS frame.
@@ -109,11 +124,12 @@ export function summarizeProfile(file: string, inclusive: [string, string][]): O
     for (const x of areas) inclArea.set(x, (inclArea.get(x) ?? 0) + 1);
     for (const x of fns) inclFn.set(x, (inclFn.get(x) ?? 0) + 1);
   }
-  const busyN = p.samples.length - idle;
+  const busyN = p.samples.length - idle - writes;
   const ranked = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([k, v]) => ({ k, share: v / Math.max(1, busyN) }));
   return {
     samples: p.samples.length,
-    busy: busyN / Math.max(1, p.samples.length),
+    busy: (busyN + writes) / Math.max(1, p.samples.length),
+    socketWrites: writes / Math.max(1, busyN + writes),
     selfByArea: ranked(selfArea).map(({ k, share }) => ({ area: k, share })),
     inclusiveByArea: ranked(inclArea).map(({ k, share }) => ({ area: k, share })),
     topSelf: ranked(selfFn).slice(0, 12).map(({ k, share }) => {
