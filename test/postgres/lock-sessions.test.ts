@@ -90,3 +90,37 @@ it('opens its lock sessions at start, before any key is held', async () => {
   while ((await sessions()) < LOCK_SESSIONS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   expect(await sessions()).toBe(LOCK_SESSIONS);
 });
+
+it('with holders queued for a session, each key is let go with the next lock, and every key is free once they are done', async () => {
+  const advisoryLocks = async () => Number((await rows("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'"))[0].n);
+  // The instance's own liveness lock.
+  const before = await advisoryLocks();
+  const inside = new Map<string, number>();
+  let overlaps = 0;
+  // Ten holders per key, forty keys, four sessions: nearly every hold ends with someone waiting.
+  const holds = Array.from({ length: 400 }, (_, i) => store.exclusive(`key-${i % 40}`, async () => {
+    const key = `key-${i % 40}`;
+    if (inside.get(key)) overlaps += 1;
+    inside.set(key, (inside.get(key) ?? 0) + 1);
+    await new Promise((r) => setTimeout(r, 1));
+    inside.set(key, inside.get(key)! - 1);
+    return i;
+  }));
+  expect(await Promise.all(holds)).toEqual(Array.from({ length: 400 }, (_, i) => i));
+  expect(overlaps).toBe(0);
+  // The last unlocks had no next holder to ride with: they go on their own.
+  const deadline = Date.now() + 5000;
+  while ((await advisoryLocks()) > before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  expect(await advisoryLocks()).toBe(before);
+  // Another session takes each key at once.
+  const other = await openPostgresStore({ url: db.url, indexKeys: () => [], indexWindowMs: 86_400_000, now: () => T, lockPoolMax: 2 });
+  try {
+    const taken = await Promise.race([
+      Promise.all(Array.from({ length: 40 }, (_, k) => other.exclusive(`key-${k}`, async () => k))),
+      new Promise((r) => setTimeout(() => r('timed out'), 5000)),
+    ]);
+    expect(taken).toEqual(Array.from({ length: 40 }, (_, k) => k));
+  } finally {
+    await other.close();
+  }
+});

@@ -43,16 +43,26 @@ export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>, c
   const scope = new AsyncLocalStorage<Hold>();
   // Sessions whose unlock failed may still hold a key: they are closed, never reused.
   const broken = new WeakSet<pg.PoolClient>();
+  // The unlock a session let go owes while a holder waits for it: sent ahead of that holder's lock,
+  // in the same round trip (statements of one query run in order). Under load every hold would
+  // otherwise spend a round trip of its own on the unlock, and a session longer off the pool.
+  const owed = new WeakMap<pg.PoolClient, string>();
 
-  async function hold<T>(held: Hold, key: string, fn: () => Promise<T>): Promise<T> {
+  /** The owed unlock of `client`, if any, now its caller's to send first. */
+  function takeOwed(client: pg.PoolClient): string {
+    const sql = owed.get(client);
+    owed.delete(client);
+    return sql ? `${sql}; ` : '';
+  }
+
+  async function hold<T>(held: Hold, key: string, fn: () => Promise<T>, outermost = false): Promise<T> {
     const { client } = held;
     const id = readOnLock && key.startsWith(readOnLock.prefix) ? key.slice(readOnLock.prefix.length) : undefined;
     try {
-      if (id === undefined) await client.query(lock(key));
-      else {
-        const results = (await client.query(`${lock(key)}; ${readOnLock!.sql(escapeLiteral(id))}`)) as unknown as pg.QueryResult[];
-        held.read.set(id, { body: results[1]?.rows[0]?.body });
-      }
+      const first = takeOwed(client);
+      const sql = `${first}${lock(key)}${id === undefined ? '' : `; ${readOnLock!.sql(escapeLiteral(id))}`}`;
+      const results = await client.query(sql);
+      if (id !== undefined) held.read.set(id, { body: (results as unknown as pg.QueryResult[]).at(-1)?.rows[0]?.body });
     } catch (err) {
       broken.add(client);
       throw new StoreUnavailableError(err);
@@ -64,7 +74,9 @@ export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>, c
       if (id !== undefined) held.read.delete(id);
       if (held.committed < held.changes) settled = await settleBeforeRelease(held);
       if (!settled) takeBack(held);
-      await client.query(unlock(key)).catch(() => broken.add(client));
+      // A holder waits for a session: this one goes to it, and it sends the unlock.
+      if (outermost && settled && lockPool.waitingCount > 0 && !broken.has(client)) owed.set(client, unlock(key));
+      else await client.query(unlock(key)).catch(() => broken.add(client));
       // Thrown here, after the unlock, and over what `fn` answered: its changes are gone.
       if (!settled) throw new StoreUnavailableError(new Error(`the changes made holding ${key} could not be committed`));
     }
@@ -117,6 +129,14 @@ export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>, c
     held.committed = upTo;
   }
 
+  /** Sends what an idle session owes. A session that cannot take it is lost, and its locks with it. */
+  async function sendOwed(client: pg.PoolClient): Promise<void> {
+    const sql = owed.get(client);
+    if (!sql) return;
+    owed.delete(client);
+    await client.query(sql).catch(() => undefined);
+  }
+
   async function exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const outer = scope.getStore();
     if (outer) return hold(outer, key, fn);
@@ -131,10 +151,12 @@ export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>, c
     client.on('error', onError);
     try {
       const held: Hold = { client, changes: 0, committed: 0, released: 0, undos: [], read: new Map(), put: new Map() };
-      return await scope.run(held, () => hold(held, key, fn));
+      return await scope.run(held, () => hold(held, key, fn, true));
     } finally {
       client.off('error', onError);
       client.release(broken.has(client) ? new Error('lock session lost') : undefined);
+      // Nobody took it after all (the waiter got a new session): the unlock goes on its own.
+      if (owed.has(client)) setImmediate(() => void sendOwed(client));
     }
   }
 
