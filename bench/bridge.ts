@@ -13,12 +13,12 @@ import { runLoad, type LoadSummary } from './consent-load.js';
 import { percentile, scrape } from './metrics.js';
 import { freePort, startChild, type Child } from './procs.js';
 
-const BUSINESS = '+15557654321';
-const SECRET = 'bench-avaya-webhook-secret';
-const customer = (i: number) => `+1555${String(i % 1_000_000).padStart(7, '0')}`;
+export const BUSINESS = '+15557654321';
+export const SECRET = 'bench-avaya-webhook-secret';
+export const customer = (i: number) => `+1555${String(i % 1_000_000).padStart(7, '0')}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function writeConfig(dir: string, port: number, avaya: AvayaFake, bridged: boolean): string {
+export function writeConfig(dir: string, port: number, avaya: AvayaFake, bridged: boolean): string {
   const yaml = `${fileStoreHeader('bench/bridge.ts', dir, port)}providers:
   cust: { plugin: mock, channels: [sms], from: "${BUSINESS}", outcome: delivered, after: 1s }
 ${avayaProviderYaml(avaya, SECRET)}routes:
@@ -36,14 +36,14 @@ ${bridged ? `inbound:
   return file;
 }
 
-async function startDaemon(dir: string, daemon: { cmd: string; args: string[] }, avaya: AvayaFake, bridged: boolean, name: string): Promise<Child> {
+export async function startDaemon(dir: string, daemon: { cmd: string; args: string[] }, avaya: AvayaFake, bridged: boolean, name: string): Promise<Child> {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const config = writeConfig(dir, port, avaya, bridged);
   return startChild({ name, cmd: daemon.cmd, args: [...daemon.args, 'start', '--config', config], cwd: dir, port, readyPath: '/-/ready', logFile: join(dir, 'daemon.log') });
 }
 
-const inboundBody = (tag: string) => (i: number) => JSON.stringify({ from: customer(i), to: BUSINESS, text: `${tag} ${i}`, channel: 'sms', id: `${tag}-${i}` });
+export const inboundBody = (tag: string) => (i: number) => JSON.stringify({ from: customer(i), to: BUSINESS, text: `${tag} ${i}`, channel: 'sms', id: `${tag}-${i}` });
 
 /** Waits until `count()` reaches `want` or stops moving for `stallMs`; returns when it got there (ms, wall clock). */
 async function until(count: () => number | Promise<number>, want: number, stallMs = 10_000): Promise<{ reached: number; at: number }> {

@@ -1,10 +1,13 @@
-import { hmacSha256, safeEqual, type AgentEvent, type ContactCenterWebhookHandler, type ContactCenterWebhookResult, type WebhookRequest } from '../../src/plugin-api.js';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { type AgentEvent, type ContactCenterWebhookHandler, type ContactCenterWebhookResult, type WebhookRequest } from '../../src/plugin-api.js';
 
 type Json = Record<string, unknown>;
 
 export const SIGNATURE_HEADER = 'x-avaya-event-signature';
-// `sha256=` and the padded base64 of a 32-byte HMAC.
-const SIGNATURE = /^sha256=[A-Za-z0-9+/]{43}=$/;
+const SIGNATURE_PREFIX = 'sha256=';
+// `sha256=` and the padded base64 of a 32-byte HMAC, canonical: the last digit's two spare bits
+// are zero, so one digest has one spelling (decoding alone would let four pass).
+const SIGNATURE = /^sha256=[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 // Avaya's own README shows phone numbers as JSON numbers; they are addresses all the same.
@@ -15,7 +18,8 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
  * Checks `x-avaya-event-signature: sha256=<base64 HMAC-SHA256>` made with the connector's webhook
  * secret. Over the raw body first; then over the re-serialized JSON, because the published sample
  * signs and verifies `JSON.stringify(parsed body)`, and whether Avaya signs the exact bytes it
- * sends is not confirmed.
+ * sends is not confirmed. The header's 32 bytes are compared with each digest in constant time:
+ * one HMAC per try, no hashing of both sides to equal lengths (the pattern fixed the length).
  */
 export function verifySignature(req: Pick<WebhookRequest, 'headers' | 'rawBody'>, secret: string): { ok: true } | { ok: false; status: 401 | 403; reason: string } {
   const header = req.headers[SIGNATURE_HEADER];
@@ -23,10 +27,12 @@ export function verifySignature(req: Pick<WebhookRequest, 'headers' | 'rawBody'>
   const given = Array.isArray(header) ? header[0] : header;
   if (given === undefined || given === '') return { ok: false, status: 401, reason: `missing ${SIGNATURE_HEADER} header` };
   if (!SIGNATURE.test(given)) return { ok: false, status: 401, reason: `malformed ${SIGNATURE_HEADER} header: expected sha256=<base64 HMAC-SHA256>` };
-  const sign = (data: string) => `sha256=${hmacSha256(secret, data, 'base64')}`;
-  if (safeEqual(given, sign(req.rawBody))) return { ok: true };
+  const expected = Buffer.from(given.slice(SIGNATURE_PREFIX.length), 'base64');
+  const signs = (data: string) => timingSafeEqual(expected, createHmac('sha256', secret).update(data, 'utf8').digest());
+  if (signs(req.rawBody)) return { ok: true };
+  // Only a body whose bytes were not signed as sent is parsed and written out again.
   const reserialized = reserialize(req.rawBody);
-  if (reserialized !== undefined && reserialized !== req.rawBody && safeEqual(given, sign(reserialized))) return { ok: true };
+  if (reserialized !== undefined && reserialized !== req.rawBody && signs(reserialized)) return { ok: true };
   return { ok: false, status: 403, reason: `${SIGNATURE_HEADER} does not match the body` };
 }
 

@@ -65,6 +65,17 @@ describe('avaya-infinity events webhook: signature', () => {
     }
   });
 
+  it('takes only the canonical base64 of the digest, though other spellings decode to the same bytes', async () => {
+    const { rawBody, signature } = signEvent(SECRET, event);
+    const digits = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    // The last digit before `=` carries two spare bits: setting one keeps the decoded digest.
+    const last = signature.at(-2)!;
+    const twin = `${signature.slice(0, -2)}${digits[digits.indexOf(last) + 1]}=`;
+    expect(Buffer.from(twin.slice('sha256='.length), 'base64')).toEqual(Buffer.from(signature.slice('sha256='.length), 'base64'));
+    expect((await hook(request(rawBody, signature))).ok).toBe(true);
+    expect(await hook(request(rawBody, twin))).toMatchObject({ ok: false, status: 401, reason: expect.stringMatching(/malformed/) });
+  });
+
   it('without a configured webhookSecret refuses every event, signed or not', async () => {
     const open = hookOf(options({ webhookSecret: undefined }));
     expect(await signed(healthCheckEvent(), open)).toMatchObject({ ok: false, status: 401, reason: expect.stringMatching(/webhookSecret/) });
