@@ -43,6 +43,8 @@ export function createJobQueue(deps: JobQueueDeps) {
   const updateGauge = () => void store.deadLetters.all().then((all) => deps.metrics.deadLetters.set(all.length), () => undefined);
 
   const timerOf = (job: Job) => `${job.id}.callback`;
+  const newJob = (kind: string, fields: Pick<Job, 'messageId' | 'body'> & Partial<Pick<Job, 'url' | 'target'>>): Job =>
+    ({ id: jobId(clock.now()), ...(kind === DEFAULT_KIND ? {} : { kind }), ...fields, url: fields.url ?? '', tries: 0 });
   const arm = (job: Job, due: number) => scheduler.schedule(TIMER_KIND, due, { job: job.id }, timerOf(job));
 
   function cancel(job: Job): void {
@@ -73,6 +75,8 @@ export function createJobQueue(deps: JobQueueDeps) {
     } else {
       kind?.count?.('dead_letter');
       store.outbox.delete(job.id);
+      // In the same commit as the dead letter: a job tried outside the scheduler has a backup timer left.
+      scheduler.cancel(timerOf(job));
       const reason = `${job.lastError} after ${job.tries} tries`;
       const at = new Date(clock.now()).toISOString();
       store.deadLetters.set(job.id, { id: job.id, kind: kindName, reason, at, job });
@@ -98,7 +102,7 @@ export function createJobQueue(deps: JobQueueDeps) {
      * With `hooks` it runs only once that commit succeeded, and is dropped if it is refused.
      */
     enqueue(kind: string, fields: Pick<Job, 'messageId' | 'body'> & Partial<Pick<Job, 'url' | 'target'>>, delayMs = 0, hooks?: CommitHooks): Job {
-      const job: Job = { id: jobId(clock.now()), ...(kind === DEFAULT_KIND ? {} : { kind }), ...fields, url: fields.url ?? '', tries: 0 };
+      const job = newJob(kind, fields);
       store.outbox.set(job.id, job);
       if (!hooks) {
         arm(job, clock.now() + delayMs);
@@ -107,6 +111,29 @@ export function createJobQueue(deps: JobQueueDeps) {
       const timer = scheduler.stage(TIMER_KIND, clock.now() + delayMs, { job: job.id }, timerOf(job));
       hooks.committed(() => scheduler.arm(timer));
       hooks.refused(() => cancel(job));
+      return job;
+    },
+    /**
+     * Queues a job and makes its first try as soon as the commit that stores it has succeeded (the
+     * caller's next one, which this joins), without a trip through the scheduler: no timer armed,
+     * fired and completed per job, and none held in memory until its due time. Its stored timer,
+     * due `backupMs` later (longer than a try can take), is only for a process that dies before the
+     * try ends: it fires after the restart, or at another instance sharing the timers. A try that
+     * fails retryably moves that timer to the back-off, like any job's; one that ends drops it in
+     * its own commit.
+     */
+    enqueueAndTry(kind: string, fields: Pick<Job, 'messageId' | 'body'> & Partial<Pick<Job, 'url' | 'target'>>, backupMs: number): Job {
+      const job = newJob(kind, fields);
+      store.outbox.set(job.id, job);
+      const timer = scheduler.stage(TIMER_KIND, clock.now() + backupMs, { job: job.id }, timerOf(job));
+      store.commit()
+        .then(() => run(job))
+        .catch((err: unknown) => {
+          // A refused commit keeps its changes for the next one, and a try that threw left the job
+          // queued: either way its timer tries it once due (a no-op if the try moved or dropped it).
+          scheduler.arm(timer);
+          deps.logger.warn({ err, kind, messageId: job.messageId }, 'a job\'s first try did not finish; its timer tries it again');
+        });
       return job;
     },
     /** Drops a queued job that was done some other way; durable with the caller's next commit. */
