@@ -86,19 +86,29 @@ function agentEvent(event: Json): AgentEvent | string {
 /**
  * Parses a verified event body. `eventType` is matched case-insensitively (the sample's code says
  * `messages`, its README `MESSAGES`). `health_check` and event types this gateway does not use are
- * acknowledged with no events, so Avaya does not retry them.
+ * acknowledged with no events, so Avaya does not retry them. `parsed`: the same body as the
+ * webhook's JSON parser already `read` it, so it is not parsed twice.
  */
-export function parseEvent(raw: string): ContactCenterWebhookResult {
-  let event: unknown;
-  try {
-    event = JSON.parse(raw);
-  } catch {
-    return { ok: false, status: 400, reason: 'the event body is not JSON' };
+export function parseEvent(raw: string, read?: Json): ContactCenterWebhookResult {
+  let event: unknown = read;
+  if (event === undefined) {
+    try {
+      event = JSON.parse(raw);
+    } catch {
+      return { ok: false, status: 400, reason: 'the event body is not JSON' };
+    }
   }
   if (!isObject(event) || !str(event.eventType)) return { ok: false, status: 400, reason: 'expected a JSON object with eventType' };
   if ((event.eventType as string).toLowerCase() !== 'messages') return { ok: true, events: [] };
   const parsed = agentEvent(event);
   return typeof parsed === 'string' ? { ok: false, status: 400, reason: parsed } : { ok: true, events: [parsed] };
+}
+
+// Only a JSON body's parse is the event itself: a form or text parser would have read it otherwise.
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+function parsedJson(req: Pick<WebhookRequest, 'headers' | 'body'>): Json | undefined {
+  const type = req.headers['content-type'];
+  return typeof type === 'string' && JSON_TYPE.test(type) && isObject(req.body) ? req.body : undefined;
 }
 
 /** The `events` webhook: signature first (every event type), then the body. */
@@ -108,6 +118,6 @@ export function createEventsHandler(webhookSecret: string | undefined): ContactC
       return { ok: false, status: 401, reason: 'webhookSecret is not configured; unsigned contact-center events are refused' };
     }
     const verified = verifySignature(req, webhookSecret);
-    return verified.ok ? parseEvent(req.rawBody) : verified;
+    return verified.ok ? parseEvent(req.rawBody, parsedJson(req)) : verified;
   };
 }

@@ -103,13 +103,30 @@ export function createBridge(deps: BridgeDeps) {
     },
   });
 
+  // Per loaded config (a reload brings a new `bridges` object): each contact center's bridges, and
+  // the first of them owning each business number, so an agent event looks its bridge up once.
+  const owners = new WeakMap<object, Map<string, { own: [string, BridgeConfig][]; byNumber: Map<string, [string, BridgeConfig]> }>>();
+  function ownersOf(instance: string) {
+    const all = bridges();
+    let byInstance = owners.get(all);
+    if (!byInstance) owners.set(all, (byInstance = new Map()));
+    let found = byInstance.get(instance);
+    if (!found) {
+      const own = Object.entries(all).filter(([, b]) => b.contactCenter === instance);
+      const byNumber = new Map<string, [string, BridgeConfig]>();
+      for (const entry of own) for (const n of entry[1].numbers) if (!byNumber.has(normalizeAddress(n))) byNumber.set(normalizeAddress(n), entry);
+      byInstance.set(instance, (found = { own, byNumber }));
+    }
+    return found;
+  }
+
   /** Which bridge an agent event of `instance` belongs to: the one joining it to the event's business number. */
   async function bridgeFor(instance: string, event: AgentEvent): Promise<{ name: string; bridge: BridgeConfig; business: string } | undefined> {
-    const own = Object.entries(bridges()).filter(([, b]) => b.contactCenter === instance);
+    const { own, byNumber } = ownersOf(instance);
     const owning = (address: string | undefined) => {
       if (address === undefined) return undefined;
       const business = normalizeAddress(address);
-      const found = own.find(([, b]) => b.numbers.some((n) => normalizeAddress(n) === business));
+      const found = byNumber.get(business);
       return found && { name: found[0], bridge: found[1], business };
     };
     // A reply names the business number as its sender (then the conversation is not read); an

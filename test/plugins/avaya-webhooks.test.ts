@@ -84,6 +84,15 @@ describe('avaya-infinity events webhook: signature', () => {
 });
 
 describe('avaya-infinity events webhook: parsing', () => {
+  it('reads the signed bytes, not a body another content type was parsed into', async () => {
+    const { rawBody, signature } = signEvent(SECRET, messagesEvent({ from: BUSINESS, to: CUSTOMER, text: 'From the raw bytes', eventId: 'evt-raw' }));
+    const asForm = { ...request(rawBody, signature), body: { text: 'from a form parse' } };
+    asForm.headers = { ...asForm.headers, 'content-type': 'application/x-www-form-urlencoded' };
+    expect(await hook(asForm)).toMatchObject({ ok: true, events: [{ eventId: 'evt-raw', text: 'From the raw bytes' }] });
+    // A JSON body comes as the parser read it, which is those same bytes.
+    expect(await hook(request(rawBody, signature))).toMatchObject({ ok: true, events: [{ eventId: 'evt-raw', text: 'From the raw bytes' }] });
+  });
+
   it('health_check → 200 with no events', async () => {
     expect(await signed(healthCheckEvent())).toEqual({ ok: true, events: [] });
   });
