@@ -25,6 +25,9 @@ const TIMER_KIND = 'callback';
 
 const jobId = createIdFactory();
 
+// First tries made right after their commit, at once: each holds a connection to the far side.
+const MAX_DIRECT_TRIES = 64;
+
 /**
  * Durable jobs with retries: each job is stored with a timer; a retryable failure backs off (with
  * jitter, never sooner than the far side's Retry-After) until `callbacks.maxAge`, then the job
@@ -39,6 +42,7 @@ const jobId = createIdFactory();
 export function createJobQueue(deps: JobQueueDeps) {
   const { store, scheduler, clock } = deps;
   const kinds = new Map<string, JobKind>();
+  let trying = 0;
   // Counted from the shared collection: another instance may have added or replayed some.
   const updateGauge = () => void store.deadLetters.all().then((all) => deps.metrics.deadLetters.set(all.length), () => undefined);
 
@@ -120,14 +124,27 @@ export function createJobQueue(deps: JobQueueDeps) {
      * due `backupMs` later (longer than a try can take), is only for a process that dies before the
      * try ends: it fires after the restart, or at another instance sharing the timers. A try that
      * fails retryably moves that timer to the back-off, like any job's; one that ends drops it in
-     * its own commit.
+     * its own commit. Beyond `MAX_DIRECT_TRIES` running at once, the job's timer is made due now
+     * instead, and the scheduler's limit on running handlers applies.
      */
     enqueueAndTry(kind: string, fields: Pick<Job, 'messageId' | 'body'> & Partial<Pick<Job, 'url' | 'target'>>, backupMs: number): Job {
       const job = newJob(kind, fields);
       store.outbox.set(job.id, job);
       const timer = scheduler.stage(TIMER_KIND, clock.now() + backupMs, { job: job.id }, timerOf(job));
       store.commit()
-        .then(() => run(job))
+        .then(async () => {
+          // Past the cap (a far side slower than what comes in), the scheduler takes it, at its own pace.
+          if (trying >= MAX_DIRECT_TRIES) {
+            arm(job, clock.now());
+            return;
+          }
+          trying += 1;
+          try {
+            await run(job);
+          } finally {
+            trying -= 1;
+          }
+        })
         .catch((err: unknown) => {
           // A refused commit keeps its changes for the next one, and a try that threw left the job
           // queued: either way its timer tries it once due (a no-op if the try moved or dropped it).
