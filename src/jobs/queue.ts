@@ -25,7 +25,7 @@ const TIMER_KIND = 'callback';
 
 const jobId = createIdFactory();
 
-// First tries made right after their commit, at once: each holds a connection to the far side.
+// First tries made outside the scheduler at once: each holds a connection to the far side.
 const MAX_DIRECT_TRIES = 64;
 
 /**
@@ -118,36 +118,33 @@ export function createJobQueue(deps: JobQueueDeps) {
       return job;
     },
     /**
-     * Queues a job and makes its first try as soon as the commit that stores it has succeeded (the
-     * caller's next one, which this joins), without a trip through the scheduler: no timer armed,
-     * fired and completed per job, and none held in memory until its due time. Its stored timer,
-     * due `backupMs` later (longer than a try can take), is only for a process that dies before the
-     * try ends: it fires after the restart, or at another instance sharing the timers. A try that
-     * fails retryably moves that timer to the back-off, like any job's; one that ends drops it in
-     * its own commit. Beyond `MAX_DIRECT_TRIES` running at once, the job's timer is made due now
-     * instead, and the scheduler's limit on running handlers applies.
+     * Queues a job and makes its first try at once, without a trip through the scheduler: no timer
+     * armed, fired and completed per job, and none held in memory until its due time. Like
+     * `enqueue` without hooks, the try does not wait for the caller's commit that stores the job
+     * (a crash before that commit is the caller's to recover, as for any job). The stored timer,
+     * due `backupMs` later (longer than a try can take), is only for a process that dies during the
+     * try: it fires after the restart, or at another instance sharing the timers. A try that fails
+     * retryably moves that timer to the back-off, like any job's; one that ends drops it in its own
+     * commit. Beyond `MAX_DIRECT_TRIES` running at once, the timer is made due now instead, and the
+     * scheduler's limit on running handlers applies.
      */
     enqueueAndTry(kind: string, fields: Pick<Job, 'messageId' | 'body'> & Partial<Pick<Job, 'url' | 'target'>>, backupMs: number): Job {
       const job = newJob(kind, fields);
       store.outbox.set(job.id, job);
+      // Past the cap (a far side slower than what comes in), the scheduler takes it, at its own pace.
+      if (trying >= MAX_DIRECT_TRIES) {
+        arm(job, clock.now());
+        return job;
+      }
       const timer = scheduler.stage(TIMER_KIND, clock.now() + backupMs, { job: job.id }, timerOf(job));
-      store.commit()
-        .then(async () => {
-          // Past the cap (a far side slower than what comes in), the scheduler takes it, at its own pace.
-          if (trying >= MAX_DIRECT_TRIES) {
-            arm(job, clock.now());
-            return;
-          }
-          trying += 1;
-          try {
-            await run(job);
-          } finally {
-            trying -= 1;
-          }
+      trying += 1;
+      run(job)
+        .finally(() => {
+          trying -= 1;
         })
         .catch((err: unknown) => {
-          // A refused commit keeps its changes for the next one, and a try that threw left the job
-          // queued: either way its timer tries it once due (a no-op if the try moved or dropped it).
+          // A try that threw left the job queued, and a refused commit keeps its changes for the
+          // next one: either way its timer tries it once due (a no-op if the try moved or dropped it).
           scheduler.arm(timer);
           deps.logger.warn({ err, kind, messageId: job.messageId }, 'a job\'s first try did not finish; its timer tries it again');
         });

@@ -56,7 +56,7 @@ describe('a bridged conversation as the customer keeps writing', () => {
   });
 });
 
-/** More customers at once than deliveries are tried right after their commit: the rest go through the scheduler. */
+/** More customers at once than deliveries are tried outside the scheduler: the rest go through it. */
 describe('a burst of customers while Avaya answers slowly', () => {
   let twilio: TwilioFake;
   let avaya: AvayaFake;
