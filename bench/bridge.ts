@@ -13,12 +13,12 @@ import { runLoad, type LoadSummary } from './consent-load.js';
 import { percentile, scrape } from './metrics.js';
 import { freePort, startChild, type Child } from './procs.js';
 
-const BUSINESS = '+15557654321';
-const SECRET = 'bench-avaya-webhook-secret';
-const customer = (i: number) => `+1555${String(i % 1_000_000).padStart(7, '0')}`;
+export const BUSINESS = '+15557654321';
+export const SECRET = 'bench-avaya-webhook-secret';
+export const customer = (i: number) => `+1555${String(i % 1_000_000).padStart(7, '0')}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function writeConfig(dir: string, port: number, avaya: AvayaFake, bridged: boolean): string {
+export function writeConfig(dir: string, port: number, avaya: AvayaFake, bridged: boolean): string {
   const yaml = `${fileStoreHeader('bench/bridge.ts', dir, port)}providers:
   cust: { plugin: mock, channels: [sms], from: "${BUSINESS}", outcome: delivered, after: 1s }
 ${avayaProviderYaml(avaya, SECRET)}routes:
@@ -36,14 +36,14 @@ ${bridged ? `inbound:
   return file;
 }
 
-async function startDaemon(dir: string, daemon: { cmd: string; args: string[] }, avaya: AvayaFake, bridged: boolean, name: string): Promise<Child> {
+export async function startDaemon(dir: string, daemon: { cmd: string; args: string[] }, avaya: AvayaFake, bridged: boolean, name: string): Promise<Child> {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const config = writeConfig(dir, port, avaya, bridged);
   return startChild({ name, cmd: daemon.cmd, args: [...daemon.args, 'start', '--config', config], cwd: dir, port, readyPath: '/-/ready', logFile: join(dir, 'daemon.log') });
 }
 
-const inboundBody = (tag: string) => (i: number) => JSON.stringify({ from: customer(i), to: BUSINESS, text: `${tag} ${i}`, channel: 'sms', id: `${tag}-${i}` });
+export const inboundBody = (tag: string) => (i: number) => JSON.stringify({ from: customer(i), to: BUSINESS, text: `${tag} ${i}`, channel: 'sms', id: `${tag}-${i}` });
 
 /** Waits until `count()` reaches `want` or stops moving for `stallMs`; returns when it got there (ms, wall clock). */
 async function until(count: () => number | Promise<number>, want: number, stallMs = 10_000): Promise<{ reached: number; at: number }> {
@@ -69,8 +69,10 @@ const attemptsSent = async (port: number) => {
 export interface BridgeRound {
   round: number;
   plain: LoadSummary;
-  toContactCenter: { webhooks: LoadSummary; delivered: number; deliveredPerSec: number };
-  toCustomer: { events: LoadSummary; sent: number; sentPerSec: number };
+  /** The daemon's CPU (user + system) per event, ms: a figure the machine's other load moves less than rates. */
+  plainCpuMs: number;
+  toContactCenter: { webhooks: LoadSummary; delivered: number; deliveredPerSec: number; cpuMs: number };
+  toCustomer: { events: LoadSummary; sent: number; sentPerSec: number; cpuMs: number };
 }
 
 export interface BridgeSummary {
@@ -82,24 +84,31 @@ export interface BridgeSummary {
 /** The whole bridge bench: `rounds` rounds of (a) and (b) beside the plain webhook, then (c). */
 export async function runBridgeBench(o: { dir: string; daemon: { cmd: string; args: string[] }; rounds: number; connections: number; durationSec: number; paceRate: number; paceCount: number; log: (l: string) => void }): Promise<BridgeSummary> {
   const avaya = await startAvayaFake();
+  // Counted, not kept, in the throughput rounds: the fake's own heap would grow by every request.
+  avaya.record = false;
   const rounds: BridgeRound[] = [];
   try {
     for (let r = 1; r <= o.rounds; r += 1) {
       const plainDaemon = await startDaemon(join(o.dir, `plain-${r}`), o.daemon, avaya, false, `plain-${r}`);
+      const plainCpu = plainDaemon.cpuSeconds();
       const plain = await runLoad({ port: plainDaemon.port, path: '/webhooks/cust/inbound', body: inboundBody(`plain${r}`), connections: o.connections, durationMs: o.durationSec * 1000 });
+      const plainCpuMs = ((plainDaemon.cpuSeconds() - plainCpu) * 1000) / Math.max(1, plain.ok);
       await plainDaemon.stop();
       o.log(`bridge round ${r}: plain inbound ${plain.perSec.toFixed(0)}/s`);
 
       const bridged = await startDaemon(join(o.dir, `bridge-${r}`), o.daemon, avaya, true, `bridge-${r}`);
-      const before = avaya.accepted.length;
+      const before = avaya.counts.accepted;
       const started = Date.now();
+      const bridgedCpu = bridged.cpuSeconds();
       const webhooks = await runLoad({ port: bridged.port, path: '/webhooks/cust/inbound', body: inboundBody(`cc${r}`), connections: o.connections, durationMs: o.durationSec * 1000 });
-      const done = await until(() => avaya.accepted.length - before, webhooks.ok);
+      const done = await until(() => avaya.counts.accepted - before, webhooks.ok);
       const deliveredPerSec = done.reached / ((done.at - started) / 1000);
+      const deliveredCpuMs = ((bridged.cpuSeconds() - bridgedCpu) * 1000) / Math.max(1, done.reached);
       o.log(`bridge round ${r}: ${webhooks.perSec.toFixed(0)} webhooks/s; ${done.reached} of ${webhooks.ok} delivered to Avaya, ${deliveredPerSec.toFixed(0)}/s`);
 
       const sentBefore = await attemptsSent(bridged.port);
       const eventsStarted = Date.now();
+      const eventsCpu = bridged.cpuSeconds();
       const events = await runLoad({
         port: bridged.port, path: '/webhooks/avaya/events', connections: o.connections, durationMs: o.durationSec * 1000,
         body: (i) => signEvent(SECRET, messagesEvent({ from: BUSINESS, to: customer(i), text: `agent ${r} ${i}`, eventId: `evt-${r}-${i}` })).rawBody,
@@ -107,13 +116,15 @@ export async function runBridgeBench(o: { dir: string; daemon: { cmd: string; ar
       });
       const sent = await until(async () => (await attemptsSent(bridged.port)) - sentBefore, events.ok);
       const sentPerSec = sent.reached / ((sent.at - eventsStarted) / 1000);
+      const sentCpuMs = ((bridged.cpuSeconds() - eventsCpu) * 1000) / Math.max(1, sent.reached);
       o.log(`bridge round ${r}: ${events.perSec.toFixed(0)} agent events/s; ${sent.reached} of ${events.ok} sent to the provider, ${sentPerSec.toFixed(0)}/s`);
       await bridged.stop();
-      rounds.push({ round: r, plain, toContactCenter: { webhooks, delivered: done.reached, deliveredPerSec }, toCustomer: { events, sent: sent.reached, sentPerSec } });
+      rounds.push({ round: r, plain, plainCpuMs, toContactCenter: { webhooks, delivered: done.reached, deliveredPerSec, cpuMs: deliveredCpuMs }, toCustomer: { events, sent: sent.reached, sentPerSec, cpuMs: sentCpuMs } });
     }
 
     // (c): a steady pace well inside what the daemon sustains, so the figure is latency, not backlog.
     const paced = await startDaemon(join(o.dir, 'latency'), o.daemon, avaya, true, 'latency');
+    avaya.record = true;
     const acked = new Map<string, number>();
     const before = avaya.sends.length;
     const load = await runLoad({
@@ -150,7 +161,7 @@ export function renderBridge(s: BridgeSummary, machine: { date: string; commit?:
   const lines = [
     '## Bridge (Avaya Infinity, issue 9)',
     '',
-    `_\`npm run bench -- --only bridge\` on ${machine.date}${machine.commit ? ` against \`${machine.commit}\`` : ''}; load average ${machine.loadAvgStart ?? '?'} at the start, ${machine.loadAvgEnd ?? '?'} at the end. The fake Avaya runs in the bench's process, the customer side is a mock instance, the daemon is built JavaScript on the file store. ${s.settings.rounds} rounds of ${s.settings.durationSec} s at ${s.settings.connections} connections; each round starts fresh daemons._`,
+    `_\`npm run bench -- --only bridge\` on ${machine.date}${machine.commit ? ` against \`${machine.commit}\`` : ''}; load average ${machine.loadAvgStart ?? '?'} at the start, ${machine.loadAvgEnd ?? '?'} at the end. The fake Avaya runs in the bench's process (in the throughput rounds it counts requests rather than keeping them), the customer side is a mock instance, the daemon is built JavaScript on the file store. ${s.settings.rounds} rounds of ${s.settings.durationSec} s at ${s.settings.connections} connections; each round starts fresh daemons._`,
     '',
     '| What | Measured | Target | Verdict |',
     '|---|---|---|---|',
@@ -158,11 +169,11 @@ export function renderBridge(s: BridgeSummary, machine: { date: string; commit?:
     `| Agent events sent to the customer's provider per second ÷ plain inbound webhooks/s, same round | ${median(toCust).toFixed(2)} (rounds ${toCust.map((x) => x.toFixed(2)).join(', ')}) | ≥ 0.7 | ${verdict(median(toCust) >= 0.7)} |`,
     `| Customer webhook acknowledged (200) → contact center received it, p99, at ${s.settings.paceRate}/s | ${n0(s.latency.p99)} ms (p50 ${n0(s.latency.p50)}, p90 ${n0(s.latency.p90)}, max ${n0(s.latency.max)}; ${s.latency.delivered} of ${s.latency.count} matched) | ≤ 50 ms | ${verdict(s.latency.p99 <= 50)} |`,
     '',
-    '| Round | Plain inbound/s | Bridged webhooks/s | Delivered to Avaya (per s) | Agent events/s | Sent to provider (per s) |',
-    '|---|---|---|---|---|---|',
-    ...s.rounds.map((r) => `| ${r.round} | ${n0(r.plain.perSec)} | ${n0(r.toContactCenter.webhooks.perSec)} | ${n0(r.toContactCenter.delivered)} (${n0(r.toContactCenter.deliveredPerSec)}) | ${n0(r.toCustomer.events.perSec)} | ${n0(r.toCustomer.sent)} (${n0(r.toCustomer.sentPerSec)}) |`),
+    '| Round | Plain inbound/s | Bridged webhooks/s | Delivered to Avaya (per s) | Agent events/s | Sent to provider (per s) | Daemon CPU ms per event: plain / delivered / sent |',
+    '|---|---|---|---|---|---|---|',
+    ...s.rounds.map((r) => `| ${r.round} | ${n0(r.plain.perSec)} | ${n0(r.toContactCenter.webhooks.perSec)} | ${n0(r.toContactCenter.delivered)} (${n0(r.toContactCenter.deliveredPerSec)}) | ${n0(r.toCustomer.events.perSec)} | ${n0(r.toCustomer.sent)} (${n0(r.toCustomer.sentPerSec)}) | ${r.plainCpuMs.toFixed(2)} / ${r.toContactCenter.cpuMs.toFixed(2)} / ${r.toCustomer.cpuMs.toFixed(2)} |`),
     '',
-    'Delivered per second counts from the load\'s start to the last delivery (the stored jobs drain after the webhooks stop); sent per second likewise to the last provider send.',
+    'Delivered per second counts from the load\'s start to the last delivery (the stored jobs drain after the webhooks stop); sent per second likewise to the last provider send. The daemon\'s CPU per event is its user + system time over the same span (delivered: webhooks and deliveries; sent: events and provider sends), divided by the events done.',
     '',
   ];
   return lines.join('\n');

@@ -28,6 +28,8 @@ function fullText(delivery: ContactCenterDelivery): string {
 
 /** Splits on code points so no surrogate pair is cut. */
 export function splitText(text: string, max: number): string[] {
+  // No more UTF-16 units than the limit is no more code points either: the usual short text is not taken apart.
+  if (text.length <= max) return [text];
   const chars = Array.from(text);
   const parts: string[] = [];
   for (let i = 0; i < chars.length; i += max) parts.push(chars.slice(i, i + max).join(''));

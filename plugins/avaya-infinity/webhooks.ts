@@ -1,10 +1,13 @@
-import { hmacSha256, safeEqual, type AgentEvent, type ContactCenterWebhookHandler, type ContactCenterWebhookResult, type WebhookRequest } from '../../src/plugin-api.js';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { type AgentEvent, type ContactCenterWebhookHandler, type ContactCenterWebhookResult, type WebhookRequest } from '../../src/plugin-api.js';
 
 type Json = Record<string, unknown>;
 
 export const SIGNATURE_HEADER = 'x-avaya-event-signature';
-// `sha256=` and the padded base64 of a 32-byte HMAC.
-const SIGNATURE = /^sha256=[A-Za-z0-9+/]{43}=$/;
+const SIGNATURE_PREFIX = 'sha256=';
+// `sha256=` and the padded base64 of a 32-byte HMAC, canonical: the last digit's two spare bits
+// are zero, so one digest has one spelling (decoding alone would let four pass).
+const SIGNATURE = /^sha256=[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 // Avaya's own README shows phone numbers as JSON numbers; they are addresses all the same.
@@ -15,7 +18,8 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
  * Checks `x-avaya-event-signature: sha256=<base64 HMAC-SHA256>` made with the connector's webhook
  * secret. Over the raw body first; then over the re-serialized JSON, because the published sample
  * signs and verifies `JSON.stringify(parsed body)`, and whether Avaya signs the exact bytes it
- * sends is not confirmed.
+ * sends is not confirmed. The header's 32 bytes are compared with each digest in constant time:
+ * one HMAC per try, no hashing of both sides to equal lengths (the pattern fixed the length).
  */
 export function verifySignature(req: Pick<WebhookRequest, 'headers' | 'rawBody'>, secret: string): { ok: true } | { ok: false; status: 401 | 403; reason: string } {
   const header = req.headers[SIGNATURE_HEADER];
@@ -23,10 +27,12 @@ export function verifySignature(req: Pick<WebhookRequest, 'headers' | 'rawBody'>
   const given = Array.isArray(header) ? header[0] : header;
   if (given === undefined || given === '') return { ok: false, status: 401, reason: `missing ${SIGNATURE_HEADER} header` };
   if (!SIGNATURE.test(given)) return { ok: false, status: 401, reason: `malformed ${SIGNATURE_HEADER} header: expected sha256=<base64 HMAC-SHA256>` };
-  const sign = (data: string) => `sha256=${hmacSha256(secret, data, 'base64')}`;
-  if (safeEqual(given, sign(req.rawBody))) return { ok: true };
+  const expected = Buffer.from(given.slice(SIGNATURE_PREFIX.length), 'base64');
+  const signs = (data: string) => timingSafeEqual(expected, createHmac('sha256', secret).update(data, 'utf8').digest());
+  if (signs(req.rawBody)) return { ok: true };
+  // Only a body whose bytes were not signed as sent is parsed and written out again.
   const reserialized = reserialize(req.rawBody);
-  if (reserialized !== undefined && reserialized !== req.rawBody && safeEqual(given, sign(reserialized))) return { ok: true };
+  if (reserialized !== undefined && reserialized !== req.rawBody && signs(reserialized)) return { ok: true };
   return { ok: false, status: 403, reason: `${SIGNATURE_HEADER} does not match the body` };
 }
 
@@ -80,19 +86,29 @@ function agentEvent(event: Json): AgentEvent | string {
 /**
  * Parses a verified event body. `eventType` is matched case-insensitively (the sample's code says
  * `messages`, its README `MESSAGES`). `health_check` and event types this gateway does not use are
- * acknowledged with no events, so Avaya does not retry them.
+ * acknowledged with no events, so Avaya does not retry them. `parsed`: the same body as the
+ * webhook's JSON parser already `read` it, so it is not parsed twice.
  */
-export function parseEvent(raw: string): ContactCenterWebhookResult {
-  let event: unknown;
-  try {
-    event = JSON.parse(raw);
-  } catch {
-    return { ok: false, status: 400, reason: 'the event body is not JSON' };
+export function parseEvent(raw: string, read?: Json): ContactCenterWebhookResult {
+  let event: unknown = read;
+  if (event === undefined) {
+    try {
+      event = JSON.parse(raw);
+    } catch {
+      return { ok: false, status: 400, reason: 'the event body is not JSON' };
+    }
   }
   if (!isObject(event) || !str(event.eventType)) return { ok: false, status: 400, reason: 'expected a JSON object with eventType' };
   if ((event.eventType as string).toLowerCase() !== 'messages') return { ok: true, events: [] };
   const parsed = agentEvent(event);
   return typeof parsed === 'string' ? { ok: false, status: 400, reason: parsed } : { ok: true, events: [parsed] };
+}
+
+// Only a JSON body's parse is the event itself: a form or text parser would have read it otherwise.
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+function parsedJson(req: Pick<WebhookRequest, 'headers' | 'body'>): Json | undefined {
+  const type = req.headers['content-type'];
+  return typeof type === 'string' && JSON_TYPE.test(type) && isObject(req.body) ? req.body : undefined;
 }
 
 /** The `events` webhook: signature first (every event type), then the body. */
@@ -102,6 +118,6 @@ export function createEventsHandler(webhookSecret: string | undefined): ContactC
       return { ok: false, status: 401, reason: 'webhookSecret is not configured; unsigned contact-center events are refused' };
     }
     const verified = verifySignature(req, webhookSecret);
-    return verified.ok ? parseEvent(req.rawBody) : verified;
+    return verified.ok ? parseEvent(req.rawBody, parsedJson(req)) : verified;
   };
 }

@@ -20,9 +20,22 @@ export interface BridgeDeps {
 const CONVERSATION_TTL_MS = 30 * 86_400_000;
 // How long an agent event's id is remembered: contact centers redeliver within minutes.
 const EVENT_DEDUP_MS = 24 * 3_600_000;
+// A known conversation is written again only when it changed or its expiry moved by this much:
+// a customer writing often costs one read per message, not two writes.
+const CONVERSATION_REFRESH_MS = 86_400_000;
+// When a delivery's stored timer fires if its first try (made at once, not by the timer) never
+// ended: longer than a try can take, so only a process that died leaves one to fire.
+const DELIVERY_BACKUP_MS = 2 * SEND_CEILING_MS;
 
 const pairKey = (customer: string, business: string) => `pair:${normalizeAddress(customer)}|${normalizeAddress(business)}`;
 const idKey = (contactCenter: string, conversationId: string) => `id:${contactCenter}/${conversationId}`;
+
+/** Whether a stored conversation already says all a delivery would write, with an expiry recent enough to keep. */
+function isCurrent(known: Conversation, next: Pick<Conversation, 'bridge' | 'contactCenter' | 'channel' | 'provider' | 'conversationId'>, now: number): boolean {
+  return known.bridge === next.bridge && known.contactCenter === next.contactCenter && known.channel === next.channel
+    && known.provider === next.provider && known.conversationId === next.conversationId
+    && known.expiresAt >= now + CONVERSATION_TTL_MS - CONVERSATION_REFRESH_MS;
+}
 
 /** A customer address as a route's `to`: phone numbers reach SMS and WhatsApp steps, anything else WhatsApp. */
 const customerTo = (customer: string): SendRequest['to'] => (/^\+[1-9][0-9]{6,14}$/.test(customer) ? { phone: customer } : { whatsapp: customer });
@@ -64,13 +77,15 @@ export function createBridge(deps: BridgeDeps) {
         ...(known?.conversationId ? { conversationId: known.conversationId } : {}),
       }, { signal }));
       const now = ctx.clock.now();
+      const conversationId = receipt.conversationId ?? known?.conversationId;
+      if (known && isCurrent(known, { bridge: bridgeName, contactCenter: bridge.contactCenter, channel: record.channel, provider: record.instance, conversationId }, now)) return { ok: true };
       const conversation: Conversation = {
         bridge: bridgeName, contactCenter: bridge.contactCenter, customer: normalizeAddress(record.from), business: normalizeAddress(record.to),
         channel: record.channel, provider: record.instance, at: iso(ctx), expiresAt: now + CONVERSATION_TTL_MS,
-        ...((receipt.conversationId ?? known?.conversationId) ? { conversationId: receipt.conversationId ?? known?.conversationId } : {}),
+        ...(conversationId ? { conversationId } : {}),
       };
       ctx.store.conversations.set(key, conversation);
-      if (conversation.conversationId) ctx.store.conversations.set(idKey(bridge.contactCenter, conversation.conversationId), conversation);
+      if (conversationId) ctx.store.conversations.set(idKey(bridge.contactCenter, conversationId), conversation);
       return { ok: true };
     } catch (err) {
       const e = err instanceof ProviderError ? err : new ProviderError((err as Error).message, { reason: 'server', cause: err });
@@ -88,13 +103,30 @@ export function createBridge(deps: BridgeDeps) {
     },
   });
 
+  // Per loaded config (a reload brings a new `bridges` object): each contact center's bridges, and
+  // the first of them owning each business number, so an agent event looks its bridge up once.
+  const owners = new WeakMap<object, Map<string, { own: [string, BridgeConfig][]; byNumber: Map<string, [string, BridgeConfig]> }>>();
+  function ownersOf(instance: string) {
+    const all = bridges();
+    let byInstance = owners.get(all);
+    if (!byInstance) owners.set(all, (byInstance = new Map()));
+    let found = byInstance.get(instance);
+    if (!found) {
+      const own = Object.entries(all).filter(([, b]) => b.contactCenter === instance);
+      const byNumber = new Map<string, [string, BridgeConfig]>();
+      for (const entry of own) for (const n of entry[1].numbers) if (!byNumber.has(normalizeAddress(n))) byNumber.set(normalizeAddress(n), entry);
+      byInstance.set(instance, (found = { own, byNumber }));
+    }
+    return found;
+  }
+
   /** Which bridge an agent event of `instance` belongs to: the one joining it to the event's business number. */
   async function bridgeFor(instance: string, event: AgentEvent): Promise<{ name: string; bridge: BridgeConfig; business: string } | undefined> {
-    const own = Object.entries(bridges()).filter(([, b]) => b.contactCenter === instance);
+    const { own, byNumber } = ownersOf(instance);
     const owning = (address: string | undefined) => {
       if (address === undefined) return undefined;
       const business = normalizeAddress(address);
-      const found = own.find(([, b]) => b.numbers.some((n) => normalizeAddress(n) === business));
+      const found = byNumber.get(business);
       return found && { name: found[0], bridge: found[1], business };
     };
     // A reply names the business number as its sender (then the conversation is not read); an
@@ -114,12 +146,13 @@ export function createBridge(deps: BridgeDeps) {
   return {
     /**
      * An inbound rule's `bridge` action: queues the delivery, durable with the commit that ends the
-     * listeners' run. No commit of its own: that commit also drops the record's inbound-effects job,
-     * so the webhook's answer waits for one commit, and a crash before it leaves that job to run the
-     * rules (and queue this delivery) again after the restart — never one without the other.
+     * listeners' run, and tries it at once (not through a timer). No commit of its own: that commit
+     * also drops the record's inbound-effects job, so the webhook's answer waits for one commit, and
+     * a crash before it leaves that job to run the rules (and queue this delivery) again after the
+     * restart — never one without the other.
      */
     toContactCenter(record: InboundRecord, bridgeName: string): void {
-      jobs.enqueue('contact-center', { messageId: record.id, body: '', target: bridgeName });
+      jobs.enqueueAndTry('contact-center', { messageId: record.id, body: '', target: bridgeName }, DELIVERY_BACKUP_MS);
     },
 
     /**

@@ -69,6 +69,14 @@ export interface AvayaFake {
   sends: RecordedSend[];
   /** Accepted messages as answered (the request echoed plus messageId, accountId, conversationSessionId). */
   accepted: Record<string, unknown>[];
+  /**
+   * Whether `sends` and `accepted` keep each request (default true). A benchmark turns it off for
+   * its throughput rounds: the fake shares the machine with the gateway it measures, and keeping
+   * every request's headers and bodies grows the fake's heap and its garbage collections.
+   */
+  record: boolean;
+  /** Send Message requests and accepted messages so far, kept or not. */
+  counts: { sends: number; accepted: number };
   /** The next `times` Send Message requests get this answer (a bare number is that status with a problem body). */
   failNext(failure: Failure | number, times?: number): void;
   /** Forgets the scripted Send Message failures not used yet. */
@@ -127,6 +135,8 @@ export async function startAvayaFake(options: AvayaFakeOptions = {}): Promise<Av
     grants: [],
     sends: [],
     accepted: [],
+    record: true,
+    counts: { sends: 0, accepted: 0 },
     failNext: (failure, times = 1) => queue(failures, failure, times),
     clearFailures: () => void failures.splice(0),
     failNextToken: (failure, times = 1) => queue(tokenFailures, failure, times),
@@ -201,7 +211,8 @@ export async function startAvayaFake(options: AvayaFakeOptions = {}): Promise<Av
     } catch {
       body = undefined;
     }
-    fake.sends.push({ at: Date.now(), path, headers: req.headers, token: bearer, body, raw });
+    fake.counts.sends += 1;
+    if (fake.record) fake.sends.push({ at: Date.now(), path, headers: req.headers, token: bearer, body, raw });
     if (await scripted(failures, res, false)) return;
     const exp = bearer === undefined ? undefined : tokens.get(bearer);
     if (exp === undefined || now() >= exp) return problem(res, 401, 'Unauthorized', 'invalid or expired access token');
@@ -212,7 +223,8 @@ export async function startAvayaFake(options: AvayaFakeOptions = {}): Promise<Av
     const key = `${message.headers.from}|${message.headers.destination ?? message.headers.to[0]}`;
     if (!conversations.has(key)) conversations.set(key, `conv-${randomBytes(8).toString('hex')}`);
     const answer = { ...message, messageId: `msg-${randomBytes(8).toString('hex')}`, accountId, conversationSessionId: conversations.get(key) };
-    fake.accepted.push(answer);
+    fake.counts.accepted += 1;
+    if (fake.record) fake.accepted.push(answer);
     json(res, 200, answer);
   }
 

@@ -65,6 +65,17 @@ describe('avaya-infinity events webhook: signature', () => {
     }
   });
 
+  it('takes only the canonical base64 of the digest, though other spellings decode to the same bytes', async () => {
+    const { rawBody, signature } = signEvent(SECRET, event);
+    const digits = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    // The last digit before `=` carries two spare bits: setting one keeps the decoded digest.
+    const last = signature.at(-2)!;
+    const twin = `${signature.slice(0, -2)}${digits[digits.indexOf(last) + 1]}=`;
+    expect(Buffer.from(twin.slice('sha256='.length), 'base64')).toEqual(Buffer.from(signature.slice('sha256='.length), 'base64'));
+    expect((await hook(request(rawBody, signature))).ok).toBe(true);
+    expect(await hook(request(rawBody, twin))).toMatchObject({ ok: false, status: 401, reason: expect.stringMatching(/malformed/) });
+  });
+
   it('without a configured webhookSecret refuses every event, signed or not', async () => {
     const open = hookOf(options({ webhookSecret: undefined }));
     expect(await signed(healthCheckEvent(), open)).toMatchObject({ ok: false, status: 401, reason: expect.stringMatching(/webhookSecret/) });
@@ -73,6 +84,15 @@ describe('avaya-infinity events webhook: signature', () => {
 });
 
 describe('avaya-infinity events webhook: parsing', () => {
+  it('reads the signed bytes, not a body another content type was parsed into', async () => {
+    const { rawBody, signature } = signEvent(SECRET, messagesEvent({ from: BUSINESS, to: CUSTOMER, text: 'From the raw bytes', eventId: 'evt-raw' }));
+    const asForm = { ...request(rawBody, signature), body: { text: 'from a form parse' } };
+    asForm.headers = { ...asForm.headers, 'content-type': 'application/x-www-form-urlencoded' };
+    expect(await hook(asForm)).toMatchObject({ ok: true, events: [{ eventId: 'evt-raw', text: 'From the raw bytes' }] });
+    // A JSON body comes as the parser read it, which is those same bytes.
+    expect(await hook(request(rawBody, signature))).toMatchObject({ ok: true, events: [{ eventId: 'evt-raw', text: 'From the raw bytes' }] });
+  });
+
   it('health_check → 200 with no events', async () => {
     expect(await signed(healthCheckEvent())).toEqual({ ok: true, events: [] });
   });
