@@ -4,23 +4,20 @@ const NL = 10;
 const COMMA = 44;
 const QUOTE = 34;
 const COLON = 58;
-const BACKSLASH = 92;
 
 // Lines parsed per turn of the event loop once the background fill has begun (a few ms each).
 const SLICE = 4000;
 
 /**
  * Where the `"key":"value"` line at [start, end) splits: the index of the quote closing its key, or
- * -1 when the line is not that plain shape (a value that is not a string, or any escape), which
- * only a full JSON parse reads right.
+ * -1 when the line is not that shape (a value that is not a string). The caller makes sure the line
+ * holds no backslash (no escape), else only a full JSON parse reads it right.
  */
 export function plainStringEntry(buf: Buffer, start: number, end: number): number {
   if (buf[start] !== QUOTE || buf[end - 1] !== QUOTE) return -1;
   const keyEnd = buf.indexOf(QUOTE, start + 1);
   if (keyEnd < 0 || keyEnd + 3 >= end || buf[keyEnd + 1] !== COLON || buf[keyEnd + 2] !== QUOTE) return -1;
-  if (buf.indexOf(QUOTE, keyEnd + 3) !== end - 1) return -1;
-  const backslash = buf.indexOf(BACKSLASH, start);
-  return backslash >= 0 && backslash < end ? -1 : keyEnd;
+  return buf.indexOf(QUOTE, keyEnd + 3) === end - 1 ? keyEnd : -1;
 }
 
 /**
@@ -42,7 +39,7 @@ export class DeferredEntries extends Map<string, unknown> {
   readonly #end: number;
   readonly #revive: Reviver;
 
-  /** `[start, end)`: the collection's entry lines in `buf`, each checked by `plainStringEntry`. */
+  /** `[start, end)`: the collection's entry lines in `buf`, each checked by `plainStringEntry`, with no backslash. */
   constructor(buf: Buffer, start: number, end: number, revive: Reviver) {
     super();
     this.#buf = buf;

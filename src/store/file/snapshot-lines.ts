@@ -135,10 +135,12 @@ function readLines(buf: Buffer, readerOf: (name: string) => CollectionReader): R
  * plain `"key":"value"`; else -1 (including a file cut short, which the caller then refuses).
  */
 function plainLinesUntilClosing(buf: Buffer, pos: number): number {
+  // An escape anywhere among the lines rules them all out: one search, not one per line.
+  const backslash = buf.indexOf(BACKSLASH, pos);
   while (pos < buf.length) {
     const end = buf.indexOf(NL, pos);
     if (end < 0) return -1;
-    if (end - pos === 1 && buf[pos] === CLOSE) return pos;
+    if (end - pos === 1 && buf[pos] === CLOSE) return backslash >= 0 && backslash < pos ? -1 : pos;
     if (plainStringEntry(buf, buf[pos] === COMMA ? pos + 1 : pos, end) < 0) return -1;
     pos = end + 1;
   }
