@@ -38,6 +38,8 @@ export class DeferredEntries extends Map<string, unknown> {
   #at: number;
   readonly #end: number;
   readonly #revive: Reviver;
+  /** Starts the background fill (once it is planned, until it has begun). */
+  #begin: (() => void) | undefined;
 
   /** `[start, end)`: the collection's entry lines in `buf`, each checked by `plainStringEntry`, with no backslash. */
   constructor(buf: Buffer, start: number, end: number, revive: Reviver) {
@@ -117,12 +119,26 @@ export class DeferredEntries extends Map<string, unknown> {
     return false;
   }
 
-  /** Parses the rest a slice per turn of the event loop, starting `delayMs` from now. */
+  /**
+   * Parses the rest a slice per turn of the event loop, starting `delayMs` from now, or at the
+   * first lookup that has to search the lines, whichever comes first: a lookup searches all that
+   * is left (a millisecond or two), which is not to be paid by every receipt for long.
+   */
   fillInBackground(delayMs: number): void {
     const step = () => {
       if (this.fill(SLICE)) setImmediate(step).unref();
     };
-    setTimeout(step, delayMs).unref();
+    const timer = setTimeout(() => this.#startFill(), delayMs).unref();
+    this.#begin = () => {
+      clearTimeout(timer);
+      step();
+    };
+  }
+
+  #startFill(): void {
+    const begin = this.#begin;
+    this.#begin = undefined;
+    begin?.();
   }
 
   /** A snapshot line's entry, unless the map holds a newer value for its key. */
@@ -130,7 +146,7 @@ export class DeferredEntries extends Map<string, unknown> {
     const keyEnd = buf.indexOf(QUOTE, start + 1);
     const key = buf.utf8Slice(start + 1, keyEnd);
     if (super.has(key)) return undefined;
-    const value = this.#revive(key, buf.utf8Slice(keyEnd + 4, end - 1));
+    const value = this.#revive(key, buf.utf8Slice(keyEnd + 3, end - 1));
     super.set(key, value);
     return value;
   }
@@ -138,6 +154,7 @@ export class DeferredEntries extends Map<string, unknown> {
   /** The line for `key` among those not parsed yet, taken into the map. */
   #find(key: string): unknown {
     const buf = this.#buf!;
+    if (this.#begin) setImmediate(() => this.#startFill()).unref();
     const quoted = JSON.stringify(key);
     // Deferred lines hold no escape, so a key that needs one is not among them.
     if (quoted.includes('\\')) return undefined;
