@@ -79,6 +79,16 @@ describe('the receipt index read after the start', () => {
     await again.close();
   });
 
+  it('parses the rest at once after a few dozen searches in a row, answering each as before', async () => {
+    const dir = await folder();
+    const hot = await HotState.open(dir, NAMES, hooks);
+    const answers = Array.from({ length: 100 }, (_, i) => index(hot).get(key(i * 5)));
+    expect(answers).toEqual(Array.from({ length: 100 }, (_, i) => id(i * 5)));
+    expect(index(hot).deferred).toBe(false);
+    expect(index(hot).get('missing')).toBeUndefined();
+    await hot.close();
+  });
+
   it('reads lines with escapes or other values as before, all at the start', async () => {
     const odd: [string, string][] = [['mock-sms/ü "quoted"', 'a\nb']];
     const dir = await folder(odd);

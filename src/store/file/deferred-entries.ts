@@ -7,6 +7,10 @@ const COLON = 58;
 
 // Lines parsed per turn of the event loop once the background fill has begun (a few ms each).
 const SLICE = 4000;
+// Searches of the lines left before the rest is parsed at once: each costs a few milliseconds on
+// a large index, so a burst of lookups (a start that indexes recent hours, receipts flooding in)
+// pays for a few of them, then for one fill, not for a search each.
+const MAX_SEARCHES = 32;
 
 /**
  * Where the `"key":"value"` line at [start, end) splits: the index of the quote closing its key, or
@@ -29,7 +33,7 @@ export function plainStringEntry(buf: Buffer, start: number, end: number): numbe
  * refuses what it refused before) is deferred; its lines stay in the file's buffer. Changes made
  * meanwhile (the journal's replay, new sends) are kept in the map itself and win over the
  * snapshot's lines, which are newer in no case. A lookup of a key not yet parsed finds its line in
- * the buffer (one native search); anything that needs the whole map (its size, iterating it,
+ * the buffer (one native search; past a few dozen, the rest is parsed instead); anything that needs the whole map (its size, iterating it,
  * deleting from it) parses what is left first. What is left is also parsed in slices in the
  * background once `fillInBackground` is called, after which the buffer is let go.
  */
@@ -40,6 +44,7 @@ export class DeferredEntries extends Map<string, unknown> {
   readonly #revive: Reviver;
   /** Starts the background fill (once it is planned, until it has begun). */
   #begin: (() => void) | undefined;
+  #searches = 0;
 
   /** `[start, end)`: the collection's entry lines in `buf`, each checked by `plainStringEntry`, with no backslash. */
   constructor(buf: Buffer, start: number, end: number, revive: Reviver) {
@@ -153,6 +158,10 @@ export class DeferredEntries extends Map<string, unknown> {
 
   /** The line for `key` among those not parsed yet, taken into the map. */
   #find(key: string): unknown {
+    if (++this.#searches > MAX_SEARCHES) {
+      this.fill();
+      return super.get(key);
+    }
     const buf = this.#buf!;
     if (this.#begin) setImmediate(() => this.#startFill()).unref();
     const quoted = JSON.stringify(key);
