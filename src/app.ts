@@ -5,7 +5,7 @@ import { systemClock, type Clock } from './clock.js';
 import { createOutbox } from './callbacks/outbox.js';
 import { createJobQueue } from './jobs/queue.js';
 import { parseDuration } from './config/duration.js';
-import { loadConfig, type LoadedConfig } from './config/load.js';
+import { loadConfig, type KnownPlugin, type LoadedConfig } from './config/load.js';
 import { createMessageLock, type EngineContext, type StepGuard } from './engine/context.js';
 import { createEngine } from './engine/engine.js';
 import { createKeyedLock } from './engine/locks.js';
@@ -29,7 +29,6 @@ import { openApiRoutes } from './http/openapi/route.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createRedactor } from './log/redact.js';
 import { createMetrics } from './metrics/metrics.js';
-import type { PluginDefinition } from './plugin-api.js';
 import { builtinPlugins } from './registry.js';
 import { buildRuntime, closeRuntime, type Runtime } from './runtime/runtime.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
@@ -52,7 +51,7 @@ export interface AppDeps {
   registry?: Registry;
   /** Where JSON log lines go (default stdout); tests capture them. */
   logDestination?: DestinationStream;
-  builtins?: ReadonlyMap<string, PluginDefinition<never>>;
+  builtins?: ReadonlyMap<string, KnownPlugin>;
   guards?: readonly StepGuard[];
   inboundListeners?: readonly InboundListener[];
   /** The config `main.ts` already loaded to bind the port, so both see the same file. */

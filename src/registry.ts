@@ -1,20 +1,30 @@
 /**
  * The composition root's list of built-in plugins: the one file in `src/` that imports `plugins/`.
- * User plugins are added from paths in `gateway.yaml` (`plugins:`) at load time.
+ * Each is imported when a config names it, not at start: a gateway configures one or two of the
+ * eleven, and importing the others (70 modules) was a tenth of an empty store's start. User
+ * plugins are added from paths in `gateway.yaml` (`plugins:`) at load time.
  */
-import { acsPlugin } from '../plugins/acs/index.js';
-import { avayaInfinityPlugin } from '../plugins/avaya-infinity/index.js';
-import { awsSmsPlugin } from '../plugins/aws-sms/index.js';
-import { awsWhatsAppPlugin } from '../plugins/aws-whatsapp/index.js';
-import { bandwidthPlugin } from '../plugins/bandwidth/index.js';
-import { infobipPlugin } from '../plugins/infobip/index.js';
-import { mockPlugin } from '../plugins/mock/index.js';
-import { smtpPlugin } from '../plugins/smtp/index.js';
-import { sesPlugin } from '../plugins/ses/index.js';
-import { twilioPlugin } from '../plugins/twilio/index.js';
-import { whatsappCloudPlugin } from '../plugins/whatsapp-cloud/index.js';
+import { definitionOf, type KnownPlugin } from './config/load.js';
 import type { PluginDefinition } from './plugin-api.js';
 
-const plugins: readonly PluginDefinition<never>[] = [mockPlugin, twilioPlugin, bandwidthPlugin, avayaInfinityPlugin, whatsappCloudPlugin, smtpPlugin, sesPlugin, awsSmsPlugin, awsWhatsAppPlugin, infobipPlugin, acsPlugin] as unknown as PluginDefinition<never>[];
+// Each module's own options type, seen from here as any plugin's.
+const builtin = (load: () => Promise<unknown>) => load as () => Promise<PluginDefinition<never>>;
 
-export const builtinPlugins: ReadonlyMap<string, PluginDefinition<never>> = new Map(plugins.map((p) => [p.name, p]));
+export const builtinPlugins: ReadonlyMap<string, KnownPlugin> = new Map([
+  ['mock', builtin(async () => (await import('../plugins/mock/index.js')).mockPlugin)],
+  ['twilio', builtin(async () => (await import('../plugins/twilio/index.js')).twilioPlugin)],
+  ['bandwidth', builtin(async () => (await import('../plugins/bandwidth/index.js')).bandwidthPlugin)],
+  ['avaya-infinity', builtin(async () => (await import('../plugins/avaya-infinity/index.js')).avayaInfinityPlugin)],
+  ['whatsapp-cloud', builtin(async () => (await import('../plugins/whatsapp-cloud/index.js')).whatsappCloudPlugin)],
+  ['smtp', builtin(async () => (await import('../plugins/smtp/index.js')).smtpPlugin)],
+  ['ses', builtin(async () => (await import('../plugins/ses/index.js')).sesPlugin)],
+  ['aws-sms', builtin(async () => (await import('../plugins/aws-sms/index.js')).awsSmsPlugin)],
+  ['aws-whatsapp', builtin(async () => (await import('../plugins/aws-whatsapp/index.js')).awsWhatsAppPlugin)],
+  ['infobip', builtin(async () => (await import('../plugins/infobip/index.js')).infobipPlugin)],
+  ['acs', builtin(async () => (await import('../plugins/acs/index.js')).acsPlugin)],
+]);
+
+/** Every built-in plugin imported (the full schema for editors, which describes them all). */
+export async function allBuiltinPlugins(): Promise<ReadonlyMap<string, PluginDefinition<never>>> {
+  return new Map(await Promise.all([...builtinPlugins].map(async ([name, known]) => [name, await definitionOf(known)] as const)));
+}

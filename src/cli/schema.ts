@@ -1,11 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { fullGatewaySchema } from '../config/full-schema.js';
-import { builtinPlugins } from '../registry.js';
+import { allBuiltinPlugins } from '../registry.js';
 import { str, type Command } from './client/command.js';
 import { CliError } from './client/io.js';
 
 /** The combined schema as shipped: two-space JSON with a final newline. */
-export const fullSchemaText = (): string => `${JSON.stringify(fullGatewaySchema(builtinPlugins), null, 2)}\n`;
+export const fullSchemaText = async (): Promise<string> => `${JSON.stringify(fullGatewaySchema(await allBuiltinPlugins()), null, 2)}\n`;
 
 /** `switchboard schema`: the config's JSON Schema with every built-in plugin's options, for editors. */
 export const schemaCommand: Command = {
@@ -28,10 +28,10 @@ options:
   async run(inv) {
     const out = str(inv, 'out');
     if (out === undefined) {
-      inv.io.out(fullSchemaText());
+      inv.io.out(await fullSchemaText());
       return 0;
     }
-    await writeFile(out, fullSchemaText()).catch((err: NodeJS.ErrnoException) => {
+    await writeFile(out, await fullSchemaText()).catch((err: NodeJS.ErrnoException) => {
       throw new CliError(`cannot write ${out}: ${err.code ?? err.message}`);
     });
     return 0;

@@ -54,7 +54,7 @@ function hoisted(name: string, schema: Schema, defs: Schema): Schema {
  * (yaml-language-server) can check `gateway.yaml` against. Built from the schemas the loader uses,
  * so it is never edited by hand: `switchboard schema --out schemas/gateway.full.schema.json`.
  *
- * @example writeFileSync('schemas/gateway.full.schema.json', JSON.stringify(fullGatewaySchema(builtinPlugins), null, 2));
+ * @example writeFileSync('schemas/gateway.full.schema.json', JSON.stringify(fullGatewaySchema(await allBuiltinPlugins()), null, 2));
  */
 export function fullGatewaySchema(plugins: ReadonlyMap<string, PluginDefinition<never>>): Schema {
   const gateway = readSchema('gateway.schema.json');

@@ -28,9 +28,16 @@ export interface LoadedConfig {
   plugins: ReadonlyMap<string, PluginDefinition<never>>;
 }
 
+/** A plugin known by name: its definition, or how to import it, which happens when a config names it. */
+export type KnownPlugin = PluginDefinition<never> | (() => Promise<PluginDefinition<never>>);
+
+/** A known plugin's definition, imported first if it is not yet. */
+export const definitionOf = async (known: KnownPlugin): Promise<PluginDefinition<never>> => (typeof known === 'function' ? known() : known);
+
 export interface LoadOptions {
   env: Readonly<Record<string, string | undefined>>;
-  builtins: ReadonlyMap<string, PluginDefinition<never>>;
+  /** The built-in plugins by name (registry.ts); only those a config names are imported. */
+  builtins: ReadonlyMap<string, KnownPlugin>;
   /** Leave `${env|file|cred:…}` unexpanded (the schema then checks the placeholder text). */
   unresolved?: boolean;
 }
@@ -67,7 +74,7 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
       const key = e.keyword === 'additionalProperties' ? (e.params as { additionalProperty: string }).additionalProperty : undefined;
       at(p, `${p.join('.') || '(top level)'}: ${describeAjvError(e)}`, key);
     }
-    throw new ConfigError(errors, secretsOfInvalid(data, gatewaySchema, options.builtins, new Set(fileSecrets)));
+    throw new ConfigError(errors, await secretsOfInvalid(data, gatewaySchema, options.builtins, new Set(fileSecrets)));
   }
   const config = data as unknown as GatewayConfig;
   const storePath = resolve(dir, config.store.path);
@@ -75,7 +82,7 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
   const overlay = await mergeOverlay(config, storePath);
   errors.push(...overlay.errors);
 
-  const registry = new Map(options.builtins);
+  const registry = new Map<string, KnownPlugin>(options.builtins);
   for (const [pluginName, spec] of Object.entries(config.plugins)) {
     try {
       const mod = (await import(pathToFileURL(resolve(dir, spec.path)).href)) as { default?: PluginDefinition<never> };
@@ -86,18 +93,31 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
     }
   }
 
+  // Only the plugins the providers name are imported.
+  const named = new Map<string, PluginDefinition<never>>();
+  await Promise.all([...new Set(Object.values(config.providers).map((p) => p.plugin))].map(async (pluginName) => {
+    const known = registry.get(pluginName);
+    if (known === undefined) return;
+    try {
+      named.set(pluginName, await definitionOf(known));
+    } catch (err) {
+      errors.push(`${name}: built-in plugin ${pluginName} cannot be loaded: ${(err as Error).message}`);
+    }
+  }));
+
   const plugins = new Map<string, PluginDefinition<never>>();
   const secrets = new Set<string>(fileSecrets);
   collectSecrets(gatewaySchema, config, secrets);
   for (const [instance, provider] of Object.entries(config.providers)) {
-    const plugin = registry.get(provider.plugin);
+    const plugin = named.get(provider.plugin);
     if (!plugin) {
+      if (registry.has(provider.plugin)) continue;
       at(['providers', instance, 'plugin'], `providers.${instance}: unknown plugin "${provider.plugin}" (known: ${[...registry.keys()].join(', ')})`);
       continue;
     }
     // `rateLimit` and `senders` are the core's, not the plugin's: every instance has them.
     const { plugin: _name, rateLimit, senders, ...pluginOptions } = provider;
-    const validate = pluginValidator(plugin.optionsSchema, options.builtins.get(provider.plugin) === plugin);
+    const validate = pluginValidator(plugin.optionsSchema, options.builtins.get(provider.plugin) === registry.get(provider.plugin));
     const optionErrors = validate(pluginOptions) ? [] : real(validate.errors, pluginOptions, options.unresolved);
     if (optionErrors.length > 0) {
       collectSecrets(plugin.optionsSchema, pluginOptions, secrets);
@@ -161,7 +181,7 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** The secrets of a file that failed the gateway schema, read as well as its shape allows. */
-function secretsOfInvalid(data: Record<string, unknown>, schema: unknown, builtins: ReadonlyMap<string, PluginDefinition<never>>, found: ReadonlySet<string>): Set<string> {
+async function secretsOfInvalid(data: Record<string, unknown>, schema: unknown, builtins: ReadonlyMap<string, KnownPlugin>, found: ReadonlySet<string>): Promise<Set<string>> {
   const out = new Set(found);
   collectSecrets(schema, data, out);
   const keys = (data.api as { keys?: unknown } | undefined)?.keys;
@@ -169,7 +189,8 @@ function secretsOfInvalid(data: Record<string, unknown>, schema: unknown, builti
   const providers = data.providers;
   if (providers && typeof providers === 'object') {
     for (const spec of Object.values(providers as Record<string, { plugin?: unknown }>)) {
-      const plugin = typeof spec?.plugin === 'string' && builtins.has(spec.plugin) ? builtins.get(spec.plugin) : undefined;
+      const known = typeof spec?.plugin === 'string' ? builtins.get(spec.plugin) : undefined;
+      const plugin = known && (await definitionOf(known).catch(() => undefined));
       if (plugin) collectSecrets(plugin.optionsSchema, spec, out);
     }
   }

@@ -49,12 +49,13 @@ const kindSpelledBy = (id: string) => `step-${id.slice(id.lastIndexOf('.') + 1)}
 /**
  * …whose kind its id spells too (`….timeout` is a `step-timeout`, as the engine names them all):
  * one field fewer on each of 100k pending fallbacks. The kind is worked out when read, which is
- * when the timer fires.
+ * when the timer fires. Its due is kept as the distance from the start of its window (below).
  */
-class KindSpelledTimer extends SpelledTimer {
+abstract class KindSpelledTimer extends SpelledTimer {
   constructor(
     readonly id: string,
-    readonly due: number,
+    /** Milliseconds from the start of the timer's window: a small integer. */
+    readonly sinceWindow: number,
   ) {
     super();
   }
@@ -62,6 +63,28 @@ class KindSpelledTimer extends SpelledTimer {
   get kind(): string {
     return shared(kindSpelledBy(this.id));
   }
+}
+
+// A due in ms since 1970 is no small integer, so V8 keeps it in a number object of its own (16
+// bytes, and the field pointing at it) for each of 100k pending fallbacks; a distance under 2^30
+// it keeps in the field itself. Each window of 2^30 ms (12 days) has its own class with its start
+// as a constant, made the first time a due falls in it; only a few are ever in use, and past a
+// bound a due goes into a timer with a plain `due` instead.
+const WINDOW = 2 ** 30;
+const MAX_WINDOWS = 64;
+const windows = new Map<number, new (id: string, sinceWindow: number) => KindSpelledTimer>();
+
+function windowOf(window: number): (new (id: string, sinceWindow: number) => KindSpelledTimer) | undefined {
+  const known = windows.get(window);
+  if (known !== undefined || windows.size >= MAX_WINDOWS) return known;
+  const start = window * WINDOW;
+  const made = class extends KindSpelledTimer {
+    get due(): number {
+      return start + this.sinceWindow;
+    }
+  };
+  windows.set(window, made);
+  return made;
 }
 
 /** `kind === kindSpelledBy(id)`, without building that string for each of 100k timers read at start. */
@@ -72,7 +95,14 @@ function kindIsSpelled(id: string, kind: string): boolean {
   return true;
 }
 
-const stepTimer = (id: string, kind: string, due: number): SpelledTimer => (kindIsSpelled(id, kind) ? new KindSpelledTimer(id, due) : new StepTimer(id, shared(kind), due));
+function stepTimer(id: string, kind: string, due: number): SpelledTimer {
+  if (Number.isSafeInteger(due) && kindIsSpelled(id, kind)) {
+    const window = Math.floor(due / WINDOW);
+    const Timer = windowOf(window);
+    if (Timer) return new Timer(id, due - window * WINDOW);
+  }
+  return new StepTimer(id, shared(kind), due);
+}
 
 /** Whether `payload` is exactly `{message, step}` and `id` begins `<message>.<step>.`, so the id can stand for it. */
 function spelledById(id: string, payload: Record<string, unknown>): boolean {

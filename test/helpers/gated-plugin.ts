@@ -1,4 +1,5 @@
 import type { PluginDefinition, Provider } from '../../src/plugin-api.js';
+import type { KnownPlugin } from '../../src/config/load.js';
 import { builtinPlugins } from '../../src/registry.js';
 
 /**
@@ -30,7 +31,7 @@ export function gatedPlugin(options: { ignoreAbort?: boolean } = {}) {
       };
     },
   };
-  const builtins = new Map<string, PluginDefinition<never>>([...builtinPlugins, ['gated', definition as PluginDefinition<never>]]);
+  const builtins = new Map<string, KnownPlugin>([...builtinPlugins, ['gated', definition as PluginDefinition<never>]]);
   return {
     builtins,
     /** What the provider saw, in order: `send <to>`, `sent <to>`, `closed`. */

@@ -6,7 +6,6 @@ import { Registry } from 'prom-client';
 import supertest from 'supertest';
 import { createApp, type App, type AppDeps } from '../../src/app.js';
 import type { Clock } from '../../src/clock.js';
-import type { PluginDefinition } from '../../src/plugin-api.js';
 
 export const API_KEY = 'test-key-0123456789';
 export const READ_KEY = 'read-only-key-0123';
@@ -70,7 +69,7 @@ export interface TestGateway {
 /** A temp folder with `gateway.yaml`, and an app built on it in process (no port, no signals). */
 export async function startGateway(
   yaml: string,
-  options: { env?: Record<string, string>; start?: boolean; dir?: string; clock?: Clock; builtins?: ReadonlyMap<string, PluginDefinition<never>>; inboundListeners?: AppDeps['inboundListeners']; guards?: AppDeps['guards'] } = {},
+  options: { env?: Record<string, string>; start?: boolean; dir?: string; clock?: Clock; builtins?: AppDeps['builtins']; inboundListeners?: AppDeps['inboundListeners']; guards?: AppDeps['guards'] } = {},
 ): Promise<TestGateway> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'switchboard-'));
   const file = join(dir, 'gateway.yaml');

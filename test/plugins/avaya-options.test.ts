@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { avayaInfinityPlugin } from '../../plugins/avaya-infinity/index.js';
 import { createAjv } from '../../src/config/ajv.js';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig, type KnownPlugin } from '../../src/config/load.js';
 import { collectSecrets } from '../../src/config/secrets.js';
 import { ConfigError } from '../../src/errors.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
@@ -67,7 +67,7 @@ describe('avaya-infinity options schema', () => {
 });
 
 describe('avaya-infinity in a gateway config', () => {
-  const builtins = new Map<string, PluginDefinition<never>>([...builtinPlugins, ['avaya-infinity', avayaInfinityPlugin as unknown as PluginDefinition<never>]]);
+  const builtins = new Map<string, KnownPlugin>([...builtinPlugins, ['avaya-infinity', avayaInfinityPlugin as unknown as PluginDefinition<never>]]);
   const write = (text: string) => {
     const file = join(mkdtempSync(join(tmpdir(), 'sb-avaya-')), 'gateway.yaml');
     writeFileSync(file, text);

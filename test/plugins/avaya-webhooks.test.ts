@@ -1,3 +1,4 @@
+import type { KnownPlugin } from '../../src/config/load.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { avayaInfinityPlugin, createAvayaContactCenter, type AvayaOptions } from '../../plugins/avaya-infinity/index.js';
 import type { ContactCenterWebhookHandler, ContactCenterWebhookResult, PluginDefinition, WebhookRequest } from '../../src/plugin-api.js';
@@ -154,7 +155,7 @@ describe('avaya-infinity events webhook: parsing', () => {
 
 describe('avaya-infinity events webhook: through the gateway', () => {
   let gw: TestGateway;
-  const builtins = new Map<string, PluginDefinition<never>>([...builtinPlugins, ['avaya-infinity', avayaInfinityPlugin as unknown as PluginDefinition<never>]]);
+  const builtins = new Map<string, KnownPlugin>([...builtinPlugins, ['avaya-infinity', avayaInfinityPlugin as unknown as PluginDefinition<never>]]);
   const url = () => '/webhooks/avaya/events';
 
   beforeAll(async () => {

@@ -76,7 +76,7 @@ describe('state.json one entry a line', () => {
     expect(contents(again)).toEqual(before);
     expect(again.segmentEnds.get('messages/2026-11-28/20')).toBe(81234);
     // A step timer read back keeps its id alone, as a new one does.
-    expect(Object.keys(again.maps.timers.get('01KA.0.timeout') as object)).toEqual(['id', 'due']);
+    expect(Object.keys(again.maps.timers.get('01KA.0.timeout') as object)).toEqual(['id', 'sinceWindow']);
     expect((again.maps.timers.get('01KA.0.timeout') as TimerRecord).payload).toEqual({ message: '01KA', step: 0 });
     await again.close();
   });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createIdFactory } from '../../src/ids.js';
 import type { TimerRecord } from '../../src/model.js';
 import { createScheduler } from '../../src/scheduler/scheduler.js';
-import { reviveTimer } from '../../src/store/timer-record.js';
+import { reviveTimer, timerRecord } from '../../src/store/timer-record.js';
 import type { Store } from '../../src/store/store.js';
 import { manualClock, type ManualClock } from '../helpers/clock.js';
 import { crashLeftovers, openStore } from './helpers.js';
@@ -70,7 +70,7 @@ describe('timers kept compact in the file store', () => {
     const live = firing(first, m1).s;
     for (const t of timers) live.schedule(t.kind, t.due, t.payload, t.id);
     // A new step timer is kept as compactly as one read back: its id stands for its payload.
-    expect(Object.keys(first.timers.get(timers[0].id)!)).toEqual(['id', 'due']);
+    expect(Object.keys(first.timers.get(timers[0].id)!)).toEqual(['id', 'sinceWindow']);
     expect(first.timers.get(timers[0].id)?.kind).toBe('step-timeout');
     expect(first.timers.get(timers[0].id)?.payload).toEqual(timers[0].payload);
     await first.commit();
@@ -193,7 +193,7 @@ describe('reviveTimer', () => {
     const read = (key: string, kind: string) => JSON.parse(JSON.stringify({ id: key, kind, due: 1, payload: { message: key.split('.')[0], step: 3 } })) as unknown;
     const a = reviveTimer('m1.3.timeout', read('m1.3.timeout', `step-${'timeout'}`)) as TimerRecord;
     const b = reviveTimer('m2.3.timeout', read('m2.3.timeout', 'step-timeout')) as TimerRecord;
-    expect(Object.keys(a)).toEqual(['id', 'due']);
+    expect(Object.keys(a)).toEqual(['id', 'sinceWindow']);
     expect(b.payload).toEqual({ message: 'm2', step: 3 });
     expect(a.kind).toBe('step-timeout');
     expect(a.kind).toBe(b.kind);
@@ -201,6 +201,26 @@ describe('reviveTimer', () => {
     const c = reviveTimer('m3.3.timeout', read('m3.3.timeout', 'consent-check')) as TimerRecord;
     expect(Object.keys(c)).toEqual(['id', 'kind', 'due']);
     expect(plain(c)).toEqual({ id: 'm3.3.timeout', kind: 'consent-check', due: 1, payload: { message: 'm3', step: 3 } });
+  });
+
+  it('keeps a step timer\'s due exactly as a small integer beside the start of its window, for any due', () => {
+    // Window edges (2^30 ms), the past, far ahead, and dues that are no integer or no safe one.
+    const dues = [0, 1, 2 ** 30 - 1, 2 ** 30, 2 ** 30 + 1, 1_795_949_925_882, -1, -(2 ** 30), 8_640_000_000_000_000, 1.5, 2 ** 53 + 2];
+    for (const due of dues) {
+      const t = timerRecord('m.0.timeout', 'step-timeout', due, { message: 'm', step: 0 });
+      expect(t.due, String(due)).toBe(due);
+      expect(plain(t)).toEqual({ id: 'm.0.timeout', kind: 'step-timeout', due, payload: { message: 'm', step: 0 } });
+      const small = (t as unknown as { sinceWindow?: number }).sinceWindow;
+      // Integers keep the compact shape; the rest a plain due.
+      if (Number.isSafeInteger(due)) expect(small !== undefined && small >= 0 && small < 2 ** 30 && Number.isInteger(small), String(due)).toBe(true);
+      else expect(small).toBeUndefined();
+    }
+    // Two timers in one window share their class; the heap orders them by due across windows.
+    const a = timerRecord('a.0.timeout', 'step-timeout', 2 ** 30 + 5, { message: 'a', step: 0 });
+    const b = timerRecord('b.0.timeout', 'step-timeout', 2 ** 30 - 5, { message: 'b', step: 0 });
+    const c = timerRecord('c.0.timeout', 'step-timeout', 2 ** 30 + 9, { message: 'c', step: 0 });
+    expect(Object.getPrototypeOf(a)).toBe(Object.getPrototypeOf(c));
+    expect([a, b, c].sort((x, y) => x.due - y.due).map((t) => t.id)).toEqual(['b.0.timeout', 'a.0.timeout', 'c.0.timeout']);
   });
 
   it('gives a record the map key as its id, whatever id the stored copy carried', () => {

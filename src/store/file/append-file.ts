@@ -27,10 +27,18 @@ export class AppendFile {
   #busy = 0;
   #closed = false;
 
-  private constructor(path: string, size: number, fh: FileHandle) {
+  private constructor(path: string, size: number, fh: FileHandle | null) {
     this.path = path;
     this.#size = size;
-    this.#fh = Promise.resolve(fh);
+    this.#fh = fh && Promise.resolve(fh);
+  }
+
+  /**
+   * A file known to be `size` bytes of whole, committed lines (its size matched the end the last
+   * commit marker names): nothing to check or cut, so it is not opened until it is used.
+   */
+  static closed(path: string, size: number): AppendFile {
+    return new AppendFile(path, size, null);
   }
 
   /** Opens or creates the file (making a new entry durable) and cuts a torn last line. */

@@ -11,6 +11,8 @@ const ENTRIES = 'attemptIndex';
 const COVERAGE = 'attemptIndexCoverage';
 const FROM = 'from';
 
+/** The collection of entries: read after the start (a receipt's lookup finds its line before that). */
+export const ATTEMPT_INDEX_ENTRIES = ENTRIES;
 /** The hot-state collections the persisted attempt index lives in. */
 export const ATTEMPT_INDEX_COLLECTIONS = [ENTRIES, COVERAGE] as const;
 

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Low } from 'lowdb';
 import { packTimer, revivePackedTimer, reviveTimer } from '../timer-record.js';
 import { AppendFile } from './append-file.js';
+import { DeferredEntries } from './deferred-entries.js';
 import type { CommitPoint, Staged } from './group-commit.js';
 import { commitLine, JOURNAL_HEADER, journalGenerations, journalPath, removeJournalsBefore, replayJournal, type JournalOp } from './journal.js';
 import { openSnapshot, type Snapshot, type SnapshotFile } from './snapshot.js';
@@ -15,7 +16,11 @@ const REVIVE: Record<string, (key: string, value: unknown) => unknown> = { timer
 const asRead = (_key: string, value: unknown) => value;
 const reviverOf = (name: string) => (Object.hasOwn(REVIVE, name) ? REVIVE[name] : asRead);
 // …and, for the snapshot reader, `{kind, due}` values it took apart without building the object.
-const readerOf = (name: string): CollectionReader => (name === 'timers' ? { revive: reviveTimer, packed: revivePackedTimer } : { revive: reviverOf(name) });
+const readerOf = (deferred: ReadonlySet<string>) => (name: string): CollectionReader =>
+  name === 'timers' ? { revive: reviveTimer, packed: revivePackedTimer } : { revive: reviverOf(name), deferred: deferred.has(name) };
+// How long after the open a deferred collection begins to be parsed in the background: past the
+// rest of a start, which it would otherwise slow down.
+const DEFERRED_FILL_AFTER_MS = 500;
 // …and how it is written: the shape `REVIVE` reads back, as small as it can be.
 const PACK: Record<string, (key: string, value: unknown) => unknown> = { timers: packTimer };
 const packerOf = (name: string) => (Object.hasOwn(PACK, name) ? PACK[name] : asRead);
@@ -23,6 +28,8 @@ const packerOf = (name: string) => (Object.hasOwn(PACK, name) ? PACK[name] : asR
 interface Hooks {
   onWrite: () => void;
   touch: () => void;
+  /** Collections a start need not read before it is ready (deferred-entries.ts). */
+  deferred?: readonly string[];
 }
 
 /**
@@ -62,13 +69,14 @@ export class HotState implements CommitPoint {
 
   static async open(dir: string, names: readonly string[], hooks: Hooks): Promise<HotState> {
     await mkdir(dir, { recursive: true });
-    const snapshot = await openSnapshot(dir, hooks.onWrite, packerOf, readerOf);
+    const snapshot = await openSnapshot(dir, hooks.onWrite, packerOf, readerOf(new Set(hooks.deferred)));
     const state = new HotState(dir, snapshot, names, hooks);
     for (const [k, end] of Object.entries(snapshot.data.segmentEnds ?? {})) state.segmentEnds.set(k, end);
     state.#marked = snapshot.data.segmentEnds !== undefined;
     // The reader built the maps with the values revived: they become the state as they are.
     for (const [name, records] of Object.entries(snapshot.data.collections)) {
       if (Object.hasOwn(state.maps, name) && records instanceof Map) state.maps[name] = records;
+      if (records instanceof DeferredEntries) records.fillInBackground(DEFERRED_FILL_AFTER_MS);
     }
     // The maps hold it all now; the document would only keep them twice.
     snapshot.data = { generation: snapshot.data.generation ?? 0, collections: {} };

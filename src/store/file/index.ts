@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { StoreUnavailableError } from '../../errors.js';
 import type { InboundRecord, Message } from '../../model.js';
-import { ATTEMPT_INDEX_COLLECTIONS, AttemptIndex } from './attempt-index.js';
+import { ATTEMPT_INDEX_COLLECTIONS, ATTEMPT_INDEX_ENTRIES, AttemptIndex } from './attempt-index.js';
 import { expireHot, hotCollections } from '../hot-collections.js';
 import { HOT_COLLECTIONS, type Store, type StoreOptions } from '../store.js';
 import { lockFolder } from './folder-lock.js';
@@ -66,7 +66,7 @@ async function openLocked(options: FileStoreOptions, lock: { release(): Promise<
   };
   const logOptions = { gc, onWrite, maxLineBytes: options.maxLineBytes, cacheBytes: options.cacheBytes, indexBytes: options.indexBytes };
 
-  hot = await HotState.open(options.dir, [...HOT_COLLECTIONS, ...ATTEMPT_INDEX_COLLECTIONS], { onWrite, touch: () => gc.markDirty(point) });
+  hot = await HotState.open(options.dir, [...HOT_COLLECTIONS, ...ATTEMPT_INDEX_COLLECTIONS], { onWrite, touch: () => gc.markDirty(point), deferred: [ATTEMPT_INDEX_ENTRIES] });
   // In a marked store every segment was named by a commit marker; one that never was belongs to a
   // commit that never reached its marker, and is cut whole.
   const committedEnds = hot.marked ? new Map([...hot.segmentEnds].map(([k, v]) => [k, v])) : new Map<string, number>();

@@ -14,6 +14,8 @@
  *   }}
  */
 
+import { DeferredEntries, plainStringEntry } from './deferred-entries.js';
+
 /** Turns a value read back into what the map keeps. */
 export type Reviver = (key: string, value: unknown) => unknown;
 
@@ -21,6 +23,8 @@ export type Reviver = (key: string, value: unknown) => unknown;
 export interface CollectionReader {
   revive: Reviver;
   packed?: (key: string, kind: string, due: number) => unknown;
+  /** Read after the start when every line is a plain `"key":"value"` (deferred-entries.ts). */
+  deferred?: boolean;
 }
 
 export interface ReadSnapshot {
@@ -107,6 +111,12 @@ function readLines(buf: Buffer, readerOf: (name: string) => CollectionReader): R
       }
       const name = nameOfOpening(buf, pos, end);
       reader = readerOf(name);
+      const closing = reader.deferred ? plainLinesUntilClosing(buf, end + 1) : -1;
+      if (closing >= 0) {
+        collections[name] = new DeferredEntries(buf, end + 1, closing, reader.revive);
+        pos = closing + 2;
+        continue;
+      }
       map = new Map();
       collections[name] = map;
     } else if (end - pos === 1 && buf[pos] === CLOSE) {
@@ -118,6 +128,23 @@ function readLines(buf: Buffer, readerOf: (name: string) => CollectionReader): R
   }
   // No closing line: a document cut short, which JSON.parse will refuse as well.
   throw new NotLines();
+}
+
+/**
+ * Where the collection whose entries begin at `pos` closes (its `}` line), if every entry line is a
+ * plain `"key":"value"`; else -1 (including a file cut short, which the caller then refuses).
+ */
+function plainLinesUntilClosing(buf: Buffer, pos: number): number {
+  // An escape anywhere among the lines rules them all out: one search, not one per line.
+  const backslash = buf.indexOf(BACKSLASH, pos);
+  while (pos < buf.length) {
+    const end = buf.indexOf(NL, pos);
+    if (end < 0) return -1;
+    if (end - pos === 1 && buf[pos] === CLOSE) return backslash >= 0 && backslash < pos ? -1 : pos;
+    if (plainStringEntry(buf, buf[pos] === COMMA ? pos + 1 : pos, end) < 0) return -1;
+    pos = end + 1;
+  }
+  return -1;
 }
 
 function nameOfOpening(buf: Buffer, pos: number, end: number): string {
