@@ -23,9 +23,6 @@ const EVENT_DEDUP_MS = 24 * 3_600_000;
 // A known conversation is written again only when it changed or its expiry moved by this much:
 // a customer writing often costs one read per message, not two writes.
 const CONVERSATION_REFRESH_MS = 86_400_000;
-// When a delivery's stored timer fires if its first try (made at once, not by the timer) never
-// ended: longer than a try can take, so only a process that died leaves one to fire.
-const DELIVERY_BACKUP_MS = 2 * SEND_CEILING_MS;
 
 const pairKey = (customer: string, business: string) => `pair:${normalizeAddress(customer)}|${normalizeAddress(business)}`;
 const idKey = (contactCenter: string, conversationId: string) => `id:${contactCenter}/${conversationId}`;
@@ -146,13 +143,13 @@ export function createBridge(deps: BridgeDeps) {
   return {
     /**
      * An inbound rule's `bridge` action: queues the delivery, durable with the commit that ends the
-     * listeners' run, and tries it at once (not through a timer). No commit of its own: that commit
+     * listeners' run. No commit of its own: that commit
      * also drops the record's inbound-effects job, so the webhook's answer waits for one commit, and
      * a crash before it leaves that job to run the rules (and queue this delivery) again after the
      * restart — never one without the other.
      */
     toContactCenter(record: InboundRecord, bridgeName: string): void {
-      jobs.enqueueAndTry('contact-center', { messageId: record.id, body: '', target: bridgeName }, DELIVERY_BACKUP_MS);
+      jobs.enqueue('contact-center', { messageId: record.id, body: '', target: bridgeName });
     },
 
     /**

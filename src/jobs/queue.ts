@@ -25,9 +25,6 @@ const TIMER_KIND = 'callback';
 
 const jobId = createIdFactory();
 
-// First tries made outside the scheduler at once: each holds a connection to the far side.
-const MAX_DIRECT_TRIES = 64;
-
 /**
  * Durable jobs with retries: each job is stored with a timer; a retryable failure backs off (with
  * jitter, never sooner than the far side's Retry-After) until `callbacks.maxAge`, then the job
@@ -42,13 +39,10 @@ const MAX_DIRECT_TRIES = 64;
 export function createJobQueue(deps: JobQueueDeps) {
   const { store, scheduler, clock } = deps;
   const kinds = new Map<string, JobKind>();
-  let trying = 0;
   // Counted from the shared collection: another instance may have added or replayed some.
   const updateGauge = () => void store.deadLetters.all().then((all) => deps.metrics.deadLetters.set(all.length), () => undefined);
 
   const timerOf = (job: Job) => `${job.id}.callback`;
-  const newJob = (kind: string, fields: Pick<Job, 'messageId' | 'body'> & Partial<Pick<Job, 'url' | 'target'>>): Job =>
-    ({ id: jobId(clock.now()), ...(kind === DEFAULT_KIND ? {} : { kind }), ...fields, url: fields.url ?? '', tries: 0 });
   const arm = (job: Job, due: number) => scheduler.schedule(TIMER_KIND, due, { job: job.id }, timerOf(job));
 
   function cancel(job: Job): void {
@@ -79,8 +73,6 @@ export function createJobQueue(deps: JobQueueDeps) {
     } else {
       kind?.count?.('dead_letter');
       store.outbox.delete(job.id);
-      // In the same commit as the dead letter: a job tried outside the scheduler has a backup timer left.
-      scheduler.cancel(timerOf(job));
       const reason = `${job.lastError} after ${job.tries} tries`;
       const at = new Date(clock.now()).toISOString();
       store.deadLetters.set(job.id, { id: job.id, kind: kindName, reason, at, job });
@@ -106,7 +98,7 @@ export function createJobQueue(deps: JobQueueDeps) {
      * With `hooks` it runs only once that commit succeeded, and is dropped if it is refused.
      */
     enqueue(kind: string, fields: Pick<Job, 'messageId' | 'body'> & Partial<Pick<Job, 'url' | 'target'>>, delayMs = 0, hooks?: CommitHooks): Job {
-      const job = newJob(kind, fields);
+      const job: Job = { id: jobId(clock.now()), ...(kind === DEFAULT_KIND ? {} : { kind }), ...fields, url: fields.url ?? '', tries: 0 };
       store.outbox.set(job.id, job);
       if (!hooks) {
         arm(job, clock.now() + delayMs);
@@ -115,39 +107,6 @@ export function createJobQueue(deps: JobQueueDeps) {
       const timer = scheduler.stage(TIMER_KIND, clock.now() + delayMs, { job: job.id }, timerOf(job));
       hooks.committed(() => scheduler.arm(timer));
       hooks.refused(() => cancel(job));
-      return job;
-    },
-    /**
-     * Queues a job and makes its first try at once, without a trip through the scheduler: no timer
-     * armed, fired and completed per job, and none held in memory until its due time. Like
-     * `enqueue` without hooks, the try does not wait for the caller's commit that stores the job
-     * (a crash before that commit is the caller's to recover, as for any job). The stored timer,
-     * due `backupMs` later (longer than a try can take), is only for a process that dies during the
-     * try: it fires after the restart, or at another instance sharing the timers. A try that fails
-     * retryably moves that timer to the back-off, like any job's; one that ends drops it in its own
-     * commit. Beyond `MAX_DIRECT_TRIES` running at once, the timer is made due now instead, and the
-     * scheduler's limit on running handlers applies.
-     */
-    enqueueAndTry(kind: string, fields: Pick<Job, 'messageId' | 'body'> & Partial<Pick<Job, 'url' | 'target'>>, backupMs: number): Job {
-      const job = newJob(kind, fields);
-      store.outbox.set(job.id, job);
-      // Past the cap (a far side slower than what comes in), the scheduler takes it, at its own pace.
-      if (trying >= MAX_DIRECT_TRIES) {
-        arm(job, clock.now());
-        return job;
-      }
-      const timer = scheduler.stage(TIMER_KIND, clock.now() + backupMs, { job: job.id }, timerOf(job));
-      trying += 1;
-      run(job)
-        .finally(() => {
-          trying -= 1;
-        })
-        .catch((err: unknown) => {
-          // A try that threw left the job queued, and a refused commit keeps its changes for the
-          // next one: either way its timer tries it once due (a no-op if the try moved or dropped it).
-          scheduler.arm(timer);
-          deps.logger.warn({ err, kind, messageId: job.messageId }, 'a job\'s first try did not finish; its timer tries it again');
-        });
       return job;
     },
     /** Drops a queued job that was done some other way; durable with the caller's next commit. */

@@ -31,7 +31,11 @@ describe('a bridged conversation as the customer keeps writing', () => {
   const stored = () => [...gw.app.store.conversations.values()] as Conversation[];
   const deliver = async (text: string, count: number) => {
     await postCustomerSms(gw, text).expect(200);
-    await eventually(() => expect(avaya.accepted).toHaveLength(count));
+    // The delivery is a stored job: its timer is due now, and fires once the manual clock moves.
+    await eventually(() => {
+      advance(0);
+      expect(avaya.accepted).toHaveLength(count);
+    });
     await gw.app.store.commit();
   };
 
