@@ -3,7 +3,7 @@ import type { PartitionedCollection, RecordChanges } from '../store.js';
 import type { StagedAppend } from './append-file.js';
 import { NOTHING_STAGED, type GroupCommit, type Staged } from './group-commit.js';
 import { forEachVersion, readVersion, type ReadVersion } from './record-chain.js';
-import { ChangeWriter, type StoredVersion, type VersionShape } from './record-changes.js';
+import { ChangeWriter, storedVersion, type StoredVersion, type VersionShape } from './record-changes.js';
 import { RecordCache, type OpenRecords } from './record-cache.js';
 import { changeLine, wholeLine } from './record-line.js';
 import { keyOfId, segmentKey } from './segment-key.js';
@@ -38,7 +38,10 @@ interface PendingLine<T> {
   record: T;
   line: Buffer;
   /** What a change written after this version needs, less its offset (known once written). */
-  next?: { shape: VersionShape; depth: number; rootBytes: number };
+  shape?: VersionShape;
+  /** Change lines from the whole record to this one (0: this line is whole), and that record's line bytes. */
+  depth: number;
+  rootBytes: number;
 }
 
 /**
@@ -87,17 +90,17 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
 
   /** The line of a put: a change against the stored version when there is one to write against. */
   function serialize(record: T): PendingLine<T> {
-    if (!writer) return { record, line: wholeLine(record.id, JSON.stringify(record)) };
+    if (!writer) return { record, line: wholeLine(record.id, JSON.stringify(record)), depth: 0, rootBytes: 0 };
     const key = keyOfId(record.id)!;
     const found = cache.version(record.id);
     const stored = found && !compacting.has(key) && segments.peek(key) === found.file ? found : undefined;
     const { change, shape } = writer.diff(record, stored);
     if (change && stored) {
       const line = changeLine(record.id, stored.offset, change);
-      return { record, line, next: { shape, depth: stored.depth + 1, rootBytes: stored.rootBytes } };
+      return { record, line, shape, depth: stored.depth + 1, rootBytes: stored.rootBytes };
     }
     const line = wholeLine(record.id, JSON.stringify(record));
-    return { record, line, next: { shape, depth: 0, rootBytes: line.length } };
+    return { record, line, shape, depth: 0, rootBytes: line.length };
   }
 
   interface SegmentWrite {
@@ -124,12 +127,8 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
     for (const [id, p] of entries) {
       seg.noteWritten(id, offset);
       if (pending.get(id) === p) pending.delete(id);
-      if (!p.next) cache.set(id, p.record, p.line.length);
-      else {
-        const { shape, depth, rootBytes } = p.next;
-        // The shape was made for this put alone: it becomes the stored version, no copy per write.
-        cache.set(id, p.record, depth === 0 ? rootBytes : rootBytes + p.line.length, Object.assign(shape, { file: seg, offset, depth, rootBytes }));
-      }
+      if (!p.shape) cache.set(id, p.record, p.line.length);
+      else cache.set(id, p.record, p.depth === 0 ? p.rootBytes : p.rootBytes + p.line.length, storedVersion(p.shape, seg, offset, p.depth, p.rootBytes));
       offset += p.line.length;
     }
   }
