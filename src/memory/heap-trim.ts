@@ -21,10 +21,12 @@ export interface HeapTrimSettings {
 }
 
 export const HEAP_TRIM_DEFAULTS: HeapTrimSettings = {
-  everyMs: 5_000,
+  everyMs: 2_000,
   minFreeBytes: 64 * 2 ** 20,
   minFreeShare: 0.3,
-  maxBusy: 0.05,
+  // After a burst the daemon still folds its journal into the snapshot for a while: a loop busy a
+  // tenth of the time is a trickle that one pause of this size does not hurt.
+  maxBusy: 0.1,
   minGapMs: 60_000,
 };
 
