@@ -14,8 +14,14 @@ export interface HeapTrimSettings {
   minFreeBytes: number;
   /** …and so is free space below this share of old space (a big heap's normal slack). */
   minFreeShare: number;
-  /** Event-loop utilization over the last check above which the process is not quiet. */
+  /** Event-loop utilization over a check above which the process is not quiet. */
   maxBusy: number;
+  /**
+   * How long the loop must have been quiet (ms, whole checks): a lull between two bursts is not
+   * the end of one, and V8 only shrinks its young generation in a collection it sees little
+   * allocation before.
+   */
+  minQuietMs: number;
   /** At least this long between two trims (ms): their cost stays bounded whatever the traffic. */
   minGapMs: number;
 }
@@ -27,20 +33,21 @@ export const HEAP_TRIM_DEFAULTS: HeapTrimSettings = {
   // After a burst the daemon still folds its journal into the snapshot for a while: a loop busy a
   // tenth of the time is a trickle that one pause of this size does not hurt.
   maxBusy: 0.1,
+  minQuietMs: 4_000,
   minGapMs: 60_000,
 };
 
-/** What one check sees: old space as reserved and in use, how busy the loop was, the last trim's age. */
+/** What one check sees: old space as reserved and in use, how long the loop has been quiet, the last trim's age. */
 export interface HeapTrimView {
   oldSize: number;
   oldUsed: number;
-  busy: number;
+  quietMs: number;
   sinceLastTrimMs: number;
 }
 
 export function shouldTrim(view: HeapTrimView, settings: HeapTrimSettings = HEAP_TRIM_DEFAULTS): boolean {
   const free = view.oldSize - view.oldUsed;
-  return free >= settings.minFreeBytes && free >= view.oldSize * settings.minFreeShare && view.busy <= settings.maxBusy && view.sinceLastTrimMs >= settings.minGapMs;
+  return free >= settings.minFreeBytes && free >= view.oldSize * settings.minFreeShare && view.quietMs >= settings.minQuietMs && view.sinceLastTrimMs >= settings.minGapMs;
 }
 
 export interface HeapTrimResult {
@@ -94,12 +101,14 @@ export function compactHeap(): HeapTrimResult {
 export function startHeapTrim(onTrim: (result: HeapTrimResult) => void, settings: HeapTrimSettings = HEAP_TRIM_DEFAULTS): { stop(): void } {
   let loop = performance.eventLoopUtilization();
   let lastTrim = -Infinity;
+  let quietMs = 0;
   const timer = setInterval(() => {
     const now = performance.now();
     const delta = performance.eventLoopUtilization(loop);
     loop = performance.eventLoopUtilization();
+    quietMs = delta.utilization <= settings.maxBusy ? quietMs + settings.everyMs : 0;
     const { size, used } = oldSpace();
-    if (!shouldTrim({ oldSize: size, oldUsed: used, busy: delta.utilization, sinceLastTrimMs: now - lastTrim }, settings)) return;
+    if (!shouldTrim({ oldSize: size, oldUsed: used, quietMs, sinceLastTrimMs: now - lastTrim }, settings)) return;
     lastTrim = now;
     onTrim(compactHeap());
   }, settings.everyMs);

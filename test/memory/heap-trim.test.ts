@@ -3,15 +3,16 @@ import { compactHeap, HEAP_TRIM_DEFAULTS, shouldTrim, type HeapTrimView } from '
 
 const MiB = 2 ** 20;
 // Old space as a 100,000-message burst left it (bench --only burst), on a loop that went quiet.
-const afterBurst: HeapTrimView = { oldSize: 203 * MiB, oldUsed: 71 * MiB, busy: 0.01, sinceLastTrimMs: Infinity };
+const afterBurst: HeapTrimView = { oldSize: 203 * MiB, oldUsed: 71 * MiB, quietMs: HEAP_TRIM_DEFAULTS.minQuietMs, sinceLastTrimMs: Infinity };
 
 describe('heap trim', () => {
   it('compacts once the loop is quiet and old space is mostly free room', () => {
     expect(shouldTrim(afterBurst)).toBe(true);
   });
 
-  it('leaves a busy process alone, whatever the free room', () => {
-    expect(shouldTrim({ ...afterBurst, busy: 0.3 })).toBe(false);
+  it('leaves a process alone until its loop has been quiet long enough, whatever the free room', () => {
+    expect(shouldTrim({ ...afterBurst, quietMs: 0 })).toBe(false);
+    expect(shouldTrim({ ...afterBurst, quietMs: HEAP_TRIM_DEFAULTS.minQuietMs - HEAP_TRIM_DEFAULTS.everyMs })).toBe(false);
   });
 
   it('leaves small slack alone, in bytes and as a share of old space', () => {
