@@ -30,9 +30,9 @@ export const HEAP_TRIM_DEFAULTS: HeapTrimSettings = {
   everyMs: 2_000,
   minFreeBytes: 64 * 2 ** 20,
   minFreeShare: 0.3,
-  // After a burst the daemon still folds its journal into the snapshot for a while: a loop busy a
-  // tenth of the time is a trickle that one pause of this size does not hurt.
-  maxBusy: 0.1,
+  // After a burst the daemon still folds its journal into the snapshot for a while, slower on a
+  // loaded machine: a loop busy a quarter of the time is a trickle one pause does not hurt.
+  maxBusy: 0.25,
   minQuietMs: 4_000,
   minGapMs: 60_000,
 };
