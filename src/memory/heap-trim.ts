@@ -29,7 +29,7 @@ export interface HeapTrimSettings {
 export const HEAP_TRIM_DEFAULTS: HeapTrimSettings = {
   everyMs: 2_000,
   minFreeBytes: 64 * 2 ** 20,
-  minFreeShare: 0.3,
+  minFreeShare: 0.5,
   // After a burst the daemon still folds its journal into the snapshot for a while, slower on a
   // loaded machine: a loop busy a quarter of the time is a trickle one pause does not hurt.
   maxBusy: 0.25,
