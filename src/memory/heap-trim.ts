@@ -16,11 +16,7 @@ export interface HeapTrimSettings {
   minFreeShare: number;
   /** Event-loop utilization over a check above which the process is not quiet. */
   maxBusy: number;
-  /**
-   * How long the loop must have been quiet (ms, whole checks): a lull between two bursts is not
-   * the end of one, and V8 only shrinks its young generation in a collection it sees little
-   * allocation before.
-   */
+  /** How long the loop must have been quiet (ms, whole checks). */
   minQuietMs: number;
   /** At least this long between two trims (ms): their cost stays bounded whatever the traffic. */
   minGapMs: number;
@@ -33,7 +29,7 @@ export const HEAP_TRIM_DEFAULTS: HeapTrimSettings = {
   // After a burst the daemon still folds its journal into the snapshot for a while, slower on a
   // loaded machine: a loop busy a quarter of the time is a trickle one pause does not hurt.
   maxBusy: 0.25,
-  minQuietMs: 4_000,
+  minQuietMs: 2_000,
   minGapMs: 60_000,
 };
 
