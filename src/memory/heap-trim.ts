@@ -26,8 +26,8 @@ export const HEAP_TRIM_DEFAULTS: HeapTrimSettings = {
   everyMs: 2_000,
   minFreeBytes: 64 * 2 ** 20,
   minFreeShare: 0.5,
-  // After a burst the daemon still folds its journal into the snapshot for a while, slower on a
-  // loaded machine: a loop busy a quarter of the time is a trickle one pause does not hurt.
+  // After a burst the daemon still has work for some seconds, longer on a loaded machine (a
+  // tenth missed the bench's 10 s): a loop busy a quarter of the time is a trickle one pause spares.
   maxBusy: 0.25,
   minQuietMs: 2_000,
   minGapMs: 60_000,
