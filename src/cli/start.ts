@@ -1,6 +1,7 @@
 import { createApp, type App } from '../app.js';
 import { parseDuration } from '../config/duration.js';
 import { loadConfig } from '../config/load.js';
+import { startHeapTrim } from '../memory/heap-trim.js';
 import { builtinPlugins } from '../registry.js';
 import { applyServerLimits, closeGracefully, createGatewayServer, listen } from './server.js';
 
@@ -20,6 +21,7 @@ export async function startCommand(file: string, env: NodeJS.ProcessEnv): Promis
   let stopping: Promise<void> | undefined;
   let startup: Promise<unknown> = Promise.resolve();
   let maintenanceArming: NodeJS.Timeout | undefined;
+  let heapTrim: { stop(): void } | undefined;
   const stderr = (line: string) => process.stderr.write(`switchboard: ${line}\n`);
 
   // Installed before the first await: SIGHUP's default action would kill a process still starting.
@@ -34,6 +36,7 @@ export async function startCommand(file: string, env: NodeJS.ProcessEnv): Promis
   const stop = (signal: string) => {
     stopping ??= (async () => {
       clearTimeout(maintenanceArming);
+      heapTrim?.stop();
       app?.logger.info({ signal }, 'shutting down: finishing requests in flight');
       const settings = (app?.runtime().loaded ?? loaded).config.server;
       const finished = await closeGracefully(gateway.server, parseDuration(settings.shutdownTimeout) ?? 0);
@@ -65,7 +68,10 @@ export async function startCommand(file: string, env: NodeJS.ProcessEnv): Promis
     // a tenth of an empty store's start, for a task that runs hours from now.
     await running.start({ maintenance: false });
     gateway.setHandler(running.http.callback());
-    if (!stopping) maintenanceArming = setTimeout(() => running.startMaintenance(), 1000);
+    if (stopping) return;
+    maintenanceArming = setTimeout(() => running.startMaintenance(), 1000);
+    const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+    heapTrim = startHeapTrim((r) => running.logger.info({ oldSpaceMiB: mib(r.oldBefore), afterMiB: mib(r.oldAfter), inUseMiB: mib(r.usedAfter), pauseMs: Math.round(r.pauseMs) }, 'heap compacted once traffic went quiet'));
   })();
   try {
     await startup;

@@ -80,6 +80,30 @@ describe('messages stored as change records', () => {
     }
   });
 
+  it('names the right offsets after lines of multi-byte text written in one commit, and reads them back after a restart', async () => {
+    const dir = tempDir();
+    const store = await open(dir);
+    // Two, three and four UTF-8 bytes per character: offsets count bytes, not characters.
+    const texts = ['é'.repeat(300), '€ ✓ '.repeat(100), '😀'.repeat(150), 'plain'];
+    const ms = texts.map((t, i) => message(AT + i, t));
+    for (const m of ms) store.messages.put(m);
+    await store.commit();
+    for (const [n, m] of ms.entries()) {
+      advance(m, n + 1);
+      store.messages.put(m);
+    }
+    await store.commit();
+    expect(linesOf(dir).map(isChange)).toEqual([false, false, false, false, true, true, true, true]);
+    await store.close();
+
+    const again = await open(dir);
+    try {
+      for (const m of ms) expect(await again.messages.get(m.id)).toEqual(asStored(m));
+    } finally {
+      await again.close();
+    }
+  });
+
   it('folds for list, and for the attempt index rebuilt from the hour’s lines', async () => {
     const dir = tempDir();
     const now = AT + 2 * DAY;

@@ -43,6 +43,26 @@ describe('change records of one record', () => {
     expect(writer.diff({ ...before, log: [...before.log!, 'c'] }, stored(before, MAX_CHAIN - 1)).change).toBeDefined();
   });
 
+  it('names the changing keys of records that have the same ones in one shared list, and each other set in its own', () => {
+    const body = { text: 'hi' };
+    const keys = (r: Rec) => writer.shape(r).mutable;
+    const [one, two] = [keys({ id: '1', body, status: 'new', note: 'x' }), keys({ id: '2', body, status: 'sent', note: 'y' })];
+    expect(two).toBe(one);
+    expect(one).toEqual(['status', 'note']);
+    // Fewer keys, a key that is undefined, other keys, and back: each list as the record has it.
+    expect(keys({ id: '3', body, status: 'new' })).toEqual(['status']);
+    expect(keys({ id: '4', body, status: 'new', note: undefined })).toEqual(['status']);
+    expect(keys({ id: '5', body, note: 'x', status: 'new' })).toEqual(['note', 'status']);
+    expect(keys({ id: '6', body, status: 'new', note: 'x' })).toEqual(['status', 'note']);
+    expect(one).toEqual(['status', 'note']);
+  });
+
+  it('writes no removed keys when none was removed', () => {
+    const body = { text: 'hi' };
+    const before: Rec = { id: '1', body, status: 'new', note: 'x' };
+    expect(writer.diff({ ...before, status: 'done' }, stored(before)).change).toEqual({ set: { status: 'done', note: 'x' } });
+  });
+
   it('refuses to fold an append onto a base that holds fewer entries than the change follows', () => {
     expect(() => applyChange({ log: ['a'] }, { set: {}, add: { log: [2, ['c']] } })).toThrow(/holds 1/);
   });

@@ -1,5 +1,5 @@
 import { ID_LENGTH } from './line-scan.js';
-import { applyChange, type Change, type ChangeWriter, type StoredVersion } from './record-changes.js';
+import { applyChange, storedVersion, type Change, type ChangeWriter, type StoredVersion } from './record-changes.js';
 import { parseLine } from './record-line.js';
 import type { Segment } from './segment.js';
 
@@ -33,7 +33,7 @@ export async function readVersion<T>(seg: Segment, id: string, offset: number, w
       for (let i = changes.length - 1; i >= 0; i -= 1) record = applyChange(record, changes[i]);
       const depth = changes.length;
       const bytes = depth === 0 ? line.length : line.length + newestBytes;
-      return { record, bytes, version: writer && Object.assign(writer.shape(record as object), { file: seg, offset, depth, rootBytes: line.length }) };
+      return { record, bytes, version: writer && storedVersion(writer.shape(record as object), seg, offset, depth, line.length) };
     }
     if (stored.prev >= at || changes.length >= MAX_FOLD) throw new Error(`segment ${seg.key}: the change of ${id} at ${at} names no earlier line`);
     changes.push(stored.change);

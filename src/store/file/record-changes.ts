@@ -62,19 +62,34 @@ export class ChangeWriter {
   /** What the next change of `record` is written against, once this version of it is stored. */
   shape(record: object): VersionShape {
     const r = record as Record<string, unknown>;
-    let mutable: string[] = [];
-    for (const key in r) if (!this.#skip.has(key) && r[key] !== undefined) mutable.push(key);
-    const last = this.#lastMutable;
-    if (last.length === mutable.length && mutable.every((k, i) => k === last[i])) mutable = last;
-    else this.#lastMutable = mutable;
-    const shape: VersionShape = { fixed: this.#fixed.map((k) => r[k]), lengths: [], lasts: [], mutable };
+    const lengths: number[] = [];
+    const lasts: unknown[] = [];
     for (const key of this.#appendOnly) {
       const list = r[key];
       const length = Array.isArray(list) ? list.length : -1;
-      shape.lengths.push(length);
-      shape.lasts.push(length > 0 ? (list as unknown[])[length - 1] : undefined);
+      lengths.push(length);
+      lasts.push(length > 0 ? (list as unknown[])[length - 1] : undefined);
     }
-    return shape;
+    return { fixed: this.#fixed.map((k) => r[k]), lengths, lasts, mutable: this.#mutableKeys(r) };
+  }
+
+  /**
+   * The keys a change sets. Records of a collection mostly have the same keys: they share one
+   * list, and a put whose keys match it allocates none.
+   */
+  #mutableKeys(r: Record<string, unknown>): string[] {
+    const last = this.#lastMutable;
+    let i = 0;
+    let mutable: string[] | undefined;
+    for (const key in r) {
+      if (this.#skip.has(key) || r[key] === undefined) continue;
+      if (mutable) mutable.push(key);
+      else if (last[i] !== key) mutable = [...last.slice(0, i), key];
+      i += 1;
+    }
+    if (!mutable && i === last.length) return last;
+    this.#lastMutable = mutable ?? last.slice(0, i);
+    return this.#lastMutable;
   }
 
   /** The shape of `record` as put now, and its change against `stored` when one can be written. */
@@ -95,12 +110,19 @@ export class ChangeWriter {
     }
     const set: Record<string, unknown> = {};
     for (const key of shape.mutable) set[key] = r[key];
-    const del = stored.mutable.filter((k) => r[k] === undefined);
     const change: Change = { set };
-    if (del.length > 0) change.del = del;
+    for (const key of stored.mutable) if (r[key] === undefined) (change.del ??= []).push(key);
     if (add) change.add = add;
     return { change, shape };
   }
+}
+
+/**
+ * The version `shape` stands for once its line is written at `offset` of `file`: one object with
+ * every field from the start, kept per cached record (not the shape with fields added later).
+ */
+export function storedVersion(shape: VersionShape, file: object, offset: number, depth: number, rootBytes: number): StoredVersion {
+  return { fixed: shape.fixed, lengths: shape.lengths, lasts: shape.lasts, mutable: shape.mutable, file, offset, depth, rootBytes };
 }
 
 /** `base` with `change` applied, as a new object (`base` and its arrays stay as they were). */

@@ -3,9 +3,9 @@ import type { PartitionedCollection, RecordChanges } from '../store.js';
 import type { StagedAppend } from './append-file.js';
 import { NOTHING_STAGED, type GroupCommit, type Staged } from './group-commit.js';
 import { forEachVersion, readVersion, type ReadVersion } from './record-chain.js';
-import { ChangeWriter, type StoredVersion, type VersionShape } from './record-changes.js';
+import { ChangeWriter, storedVersion, type StoredVersion, type VersionShape } from './record-changes.js';
 import { RecordCache, type OpenRecords } from './record-cache.js';
-import { changeLine, wholeLine } from './record-line.js';
+import { changeLineText, wholeLineText } from './record-line.js';
 import { keyOfId, segmentKey } from './segment-key.js';
 import { listRecords } from './segment-list.js';
 import { compactSegment, isCompacted } from './segment-compaction.js';
@@ -36,9 +36,14 @@ export interface SegmentLogOptions<T> {
 /** A put waiting for its commit: already serialized, so the flush never stringifies. */
 interface PendingLine<T> {
   record: T;
-  line: Buffer;
+  line: string;
+  /** The line's length in UTF-8, as written. */
+  bytes: number;
   /** What a change written after this version needs, less its offset (known once written). */
-  next?: { shape: VersionShape; depth: number; rootBytes: number };
+  shape?: VersionShape;
+  /** Change lines from the whole record to this one (0: this line is whole), and that record's line bytes. */
+  depth: number;
+  rootBytes: number;
 }
 
 /**
@@ -87,17 +92,21 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
 
   /** The line of a put: a change against the stored version when there is one to write against. */
   function serialize(record: T): PendingLine<T> {
-    if (!writer) return { record, line: wholeLine(record.id, JSON.stringify(record)) };
+    if (!writer) return pendingLine(record, wholeLineText(record.id, JSON.stringify(record)), undefined, 0, 0);
     const key = keyOfId(record.id)!;
     const found = cache.version(record.id);
     const stored = found && !compacting.has(key) && segments.peek(key) === found.file ? found : undefined;
     const { change, shape } = writer.diff(record, stored);
     if (change && stored) {
-      const line = changeLine(record.id, stored.offset, change);
-      return { record, line, next: { shape, depth: stored.depth + 1, rootBytes: stored.rootBytes } };
+      return pendingLine(record, changeLineText(record.id, stored.offset, change), shape, stored.depth + 1, stored.rootBytes);
     }
-    const line = wholeLine(record.id, JSON.stringify(record));
-    return { record, line, next: { shape, depth: 0, rootBytes: line.length } };
+    return pendingLine(record, wholeLineText(record.id, JSON.stringify(record)), shape, 0, undefined);
+  }
+
+  /** `rootBytes` undefined: this line is the whole record's. */
+  function pendingLine(record: T, line: string, shape: VersionShape | undefined, depth: number, rootBytes: number | undefined): PendingLine<T> {
+    const bytes = Buffer.byteLength(line, 'utf8');
+    return { record, line, bytes, shape, depth, rootBytes: rootBytes ?? bytes };
   }
 
   interface SegmentWrite {
@@ -111,7 +120,7 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
     // No compaction starts while these entries are pending: one running now is waited for.
     for (let c = compacting.get(key); c; c = compacting.get(key)) await c.catch(() => false);
     const seg = await segments.obtain(key);
-    const data = Buffer.concat(entries.map(([, p]) => p.line));
+    const data = Buffer.from(entries.map(([, p]) => p.line).join(''), 'utf8');
     const staged = await seg.file.stage(data);
     options.onWrite();
     return { seg, staged, entries, end: staged.start + data.length };
@@ -124,13 +133,9 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
     for (const [id, p] of entries) {
       seg.noteWritten(id, offset);
       if (pending.get(id) === p) pending.delete(id);
-      if (!p.next) cache.set(id, p.record, p.line.length);
-      else {
-        const { shape, depth, rootBytes } = p.next;
-        // The shape was made for this put alone: it becomes the stored version, no copy per write.
-        cache.set(id, p.record, depth === 0 ? rootBytes : rootBytes + p.line.length, Object.assign(shape, { file: seg, offset, depth, rootBytes }));
-      }
-      offset += p.line.length;
+      if (!p.shape) cache.set(id, p.record, p.bytes);
+      else cache.set(id, p.record, p.depth === 0 ? p.rootBytes : p.rootBytes + p.bytes, storedVersion(p.shape, seg, offset, p.depth, p.rootBytes));
+      offset += p.bytes;
     }
   }
 
@@ -223,7 +228,7 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
       } catch {
         throw new AppError('validation_failed', 'the record cannot be stored: it is nested too deeply or holds something JSON cannot represent');
       }
-      if (p.line.length > maxLineBytes) throw new AppError('validation_failed', `the record takes ${p.line.length} bytes stored; at most ${maxLineBytes} are allowed`);
+      if (p.bytes > maxLineBytes) throw new AppError('validation_failed', `the record takes ${p.bytes} bytes stored; at most ${maxLineBytes} are allowed`);
       pending.set(record.id, p);
       options.gc.markDirty(flushable);
     },
