@@ -172,14 +172,14 @@ export function renderMarkdown(s: Summary): string {
   return lines.join('\n');
 }
 
-function renderTimers(s: Summary, t: TimerResult): string[] {
+export function renderTimers(s: Summary, t: TimerResult): string[] {
   const out = ['## Fallback timers', ''];
   const route = `a two-step route (WhatsApp via a mock that never answers, \`within: ${t.withinSec}s\`; then SMS via a mock that never answers either, \`within: 1h\`, so the pending count stays at ${n0(t.pending)} while they fire)`;
   if (t.via === 'api' && t.submitted) {
     const sub = t.submitted;
     out.push(`${n0(t.pending)} messages on ${route} were submitted through \`POST /v1/messages\` at a fixed ${n0(sub.ratePerSec)}/s (autocannon \`overallRate\`, ${s.settings.connections} connections) to a daemon started on an empty store: ${n0(sub.accepted)} accepted in ${n1(sub.durationSec)} s (${n0(sub.acceptsPerSec)}/s; latency p50 ${sub.latencyP50Ms} ms, p99 ${sub.latencyP99Ms} ms; ${sub.non2xx} non-2xx, ${sub.errors} errors). Each was routed and its WhatsApp attempt sent by the engine itself; the daemon then reported ${n0(t.pendingSeen)} pending timers. Their \`within\` timers came due over ${n1(t.firingWindowSec)} s (≈ ${n0(t.pending / Math.max(1, t.firingWindowSec))} fallbacks/s), starting ${n1(t.idleGapSec)} s after the last accept; each one records \`step_timed_out\`, starts the SMS step and sends it. The due time of each sampled message is its \`step_started\` (step 0) time plus \`within\`, which is when the engine armed the timer.`, '');
   } else if (t.seeded) {
-    out.push(`${n0(t.pending)} messages on ${route} were written into the store as the engine leaves them after the WhatsApp send (${mb(t.seeded.segmentBytes)} of segment lines, plus ${n0(t.pending)} step-timeout timers in a ${mb(t.seeded.snapshotBytes)} \`state.json\` snapshot, no journal), because the daemon's empty-store accept rate (${n0(figures(s).empty)}/s) was too low to submit them through the API at the ${n0(s.settings.neededRate)}/s this phase needs. The daemon started on that store (${n1(t.startupSec)} s to ready; it reported ${n0(t.pendingSeen)} pending timers), then the timers came due over ${n1(t.firingWindowSec)} s (≈ ${n0(t.pending / Math.max(1, t.firingWindowSec))} fallbacks/s).`, '');
+    out.push(`${n0(t.pending)} messages on ${route} were written into the store as the engine leaves them after the WhatsApp send (${mb(t.seeded.segmentBytes)} of segment lines, plus ${n0(t.pending)} step-timeout timers in a ${mb(t.seeded.snapshotBytes)} \`state.json\` snapshot, no journal), ${s.runs.length === 0 ? `(\`--only timers\`: no accept rounds ran to choose)` : `because the daemon's empty-store accept rate (${n0(figures(s).empty)}/s) was too low to submit them through the API at the ${n0(s.settings.neededRate)}/s this phase needs`}. The daemon started on that store (${n1(t.startupSec)} s to ready; it reported ${n0(t.pendingSeen)} pending timers), then the timers came due over ${n1(t.firingWindowSec)} s (≈ ${n0(t.pending / Math.max(1, t.firingWindowSec))} fallbacks/s).`, '');
   }
   out.push('| Lag measure | p50 | p99 | max |', '|---|---|---|---|');
   out.push(`| Timer fired → \`step_timed_out\` recorded, minus due time (exact, sample of ${n0(t.sample.size)}) | ${n0(t.sample.fireP50)} ms | ${n0(t.sample.fireP99)} ms | ${n0(t.sample.fireMax)} ms |`);
@@ -197,7 +197,7 @@ function renderTimers(s: Summary, t: TimerResult): string[] {
   out.push(`RSS: ${mib(t.rssAtReady)} when the daemon was ready on its empty store, ${mib(t.rssPendingIdle)} with the ${n0(t.pending)} pending (V8 heap in use ${mib(t.heapUsedPendingIdle)}), ${mib(t.rssPeakWhileFiring)} at most while they fired (process peak ${mib(t.rssPeakProcess)}).`, '');
   if (t.acceptsWithPending) {
     const a = t.acceptsWithPending;
-    out.push(`Accepts with ${n0(t.pendingSeen)} fallbacks pending (${a.durationSec.toFixed(0)} s, ${s.settings.connections} connections, before any fired; on a second route, the same one-step SMS route as the accept runs, so the probe adds no fallbacks): ${n0(a.acceptsPerSec)}/s, p99 latency ${a.latencyP99Ms} ms, against the empty-store median ${n0(figures(s).empty)}/s.`, '');
+    out.push(`Accepts with ${n0(t.pendingSeen)} fallbacks pending (${a.durationSec.toFixed(0)} s, ${s.settings.connections} connections, before any fired; on a second route, the same one-step SMS route as the accept runs, so the probe adds no fallbacks): ${n0(a.acceptsPerSec)}/s, p99 latency ${a.latencyP99Ms} ms${s.runs.length === 0 ? '' : `, against the empty-store median ${n0(figures(s).empty)}/s`}.`, '');
   }
   return out;
 }

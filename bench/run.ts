@@ -43,6 +43,8 @@
  * fsync and (with Debian's eatmydata installed) without, in BENCH_ROUNDS alternating rounds; one
  * line says it was skipped otherwise. Writes .bench/kannel.md.
  *
+ * Fallback timers alone (`--only timers`): the file store's timer phase (100k pending written into
+ * the store, then fired) without the accept rounds; writes .bench/timers.md.
  * Start-up (bench/startup.ts, `--only startup`, issue 14): time to ready and RSS at ready on a store
  * with BENCH_RETAINED retained + BENCH_PENDING pending, and the live heap per pending fallback,
  * BENCH_STARTUP_RUNS=3 runs each. Writes .bench/startup.md.
@@ -70,7 +72,7 @@ import { runTakeover, type TakeoverResult } from './takeover.js';
 import { profileAccepts, type ProfileSummary } from './profile.js';
 import { renderSns, runSnsBench } from './sns.js';
 import { buildDaemon, onCleanup, ROOT, WORK } from './procs.js';
-import { median, renderStdout, type PostgresSummary, type Summary } from './report.js';
+import { median, renderStdout, renderTimers, type PostgresSummary, type Summary } from './report.js';
 import { renderPostgresOnly, renderPostgresStdout } from './report-postgres.js';
 import { seedRetained } from './seed.js';
 import { runTimerLag, type TimerResult } from './timers.js';
@@ -102,7 +104,7 @@ const settings = {
 const pendingVia = process.env.BENCH_PENDING_VIA ?? 'auto';
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : process.env.BENCH_ONLY || undefined;
-const ONLY = ['postgres', 'consent', 'bridge', 'sns', 'kannel', 'startup', 'receipts', 'burst', 'reload'];
+const ONLY = ['postgres', 'consent', 'bridge', 'sns', 'kannel', 'startup', 'receipts', 'burst', 'reload', 'timers'];
 if (only !== undefined && !ONLY.includes(only)) throw new Error(`--only ${only}: only ${ONLY.map((o) => `"${o}"`).join(', ')} are known`);
 const pgSettings = {
   pending: env('BENCH_PG_PENDING', settings.pending),
@@ -189,6 +191,19 @@ function writeOnlySection(name: string, figures: unknown, lines: string[]): neve
   writeFileSync(out, rendered);
   process.stdout.write(`${rendered}\nwrote ${out}\n`);
   process.exit(0);
+}
+
+// The file store's fallback-timer phase alone (issue 7 and 14's lag target): the pending are written
+// into the store (BENCH_PENDING_VIA=api submits them instead), with no accept rounds before.
+if (only === 'timers') {
+  const via = pendingVia === 'api' ? 'api' : 'seed';
+  const timers = await runTimerLag({
+    dir: join(runDir, 'timers'), daemon, pending: settings.pending, via,
+    spreadMs: settings.spreadSec * 1000, marginMs: settings.marginSec * 1000,
+    sampleSize: 1000, connections: settings.connections, acceptProbe: { durationSec: 10 }, log,
+  });
+  const s = { machine, runs: [], settings: { connections: settings.connections, neededRate: settings.pending / settings.spreadSec } } as unknown as Summary;
+  writeOnlySection('timers', timers, renderTimers(s, timers));
 }
 
 const startupSettings = { retained: settings.retained, pending: settings.pending, runs: env('BENCH_STARTUP_RUNS', 3), receiptIndexMs: RECEIPT_INDEX_MS };
