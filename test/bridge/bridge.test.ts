@@ -3,7 +3,8 @@ import type { Message } from '../../src/model.js';
 import { messagesEvent, sampleSendPath, signEvent, startAvayaFake, type AvayaFake } from '../fakes/avaya-fake.js';
 import { startTwilioFake, type TwilioFake } from '../fakes/twilio-fake.js';
 import { API_KEY, eventually, startGateway, type TestGateway } from '../helpers/gateway.js';
-import { BUSINESS, CUSTOMER, bridgeConfig, postAgentEvent, postCustomerSms, twilioSends } from './setup.js';
+import { inboundParams, inboundRequest } from '../fakes/twilio-fake.js';
+import { ACCOUNT_SID, AUTH_TOKEN, BUSINESS, CUSTOMER, PUBLIC, bridgeConfig, postAgentEvent, postCustomerSms, twilioSends } from './setup.js';
 
 describe('a bridge between Twilio SMS and Avaya Infinity', () => {
   let twilio: TwilioFake;
@@ -101,5 +102,19 @@ describe('a bridge between Twilio SMS and Avaya Infinity', () => {
     expect(sentByTwilio().map((r) => [r.form.To, r.form.From])).toEqual([[`whatsapp:${CUSTOMER}`, `whatsapp:${BUSINESS}`], [CUSTOMER, BUSINESS]]);
     const { body } = await gw.request.get('/v1/messages?route=agent-replies').set('x-api-key', API_KEY).expect(200);
     expect((body.items as Message[])[0].history.some((h) => h.event === 'fallback')).toBe(true);
+  });
+
+  it('delivers each of a burst of customers once while Avaya answers slowly', async () => {
+    const customers = Array.from({ length: 100 }, (_, i) => `+1555300${String(i).padStart(4, '0')}`);
+    avaya.failNext({ delayMs: 300 }, customers.length);
+    await Promise.all(customers.map((from) => {
+      const signed = inboundRequest({ url: `${PUBLIC}/webhooks/twilio-us/inbound`, authToken: AUTH_TOKEN, params: inboundParams({ from, to: BUSINESS, body: `from ${from}`, accountSid: ACCOUNT_SID }) });
+      return gw.request.post('/webhooks/twilio-us/inbound').set(signed.headers).type('form').send(signed.body).expect(200);
+    }));
+    await eventually(() => expect(avaya.accepted).toHaveLength(customers.length), 20_000);
+    const senders = avaya.accepted.map((a) => (a as { headers: { from: string } }).headers.from).sort();
+    expect(senders).toEqual(customers);
+    await gw.app.scheduler.idle();
+    expect(avaya.sends).toHaveLength(customers.length);
   });
 });

@@ -1,9 +1,5 @@
+import { COLON, COMMA, NL, QUOTE } from './line-bytes.js';
 import type { Reviver } from './snapshot-lines.js';
-
-const NL = 10;
-const COMMA = 44;
-const QUOTE = 34;
-const COLON = 58;
 
 // Lines parsed per turn of the event loop once the background fill has begun (a few ms each).
 const SLICE = 4000;

@@ -15,6 +15,7 @@
  */
 
 import { DeferredEntries, plainStringEntry } from './deferred-entries.js';
+import { BACKSLASH, CLOSE, COLON, COMMA, NL, OPEN, QUOTE } from './line-bytes.js';
 
 /** Turns a value read back into what the map keeps. */
 export type Reviver = (key: string, value: unknown) => unknown;
@@ -47,12 +48,6 @@ export const entryLine = (key: string, value: unknown, first: boolean): string =
 export const COLLECTION_END = '}\n';
 export const DOCUMENT_END = '}}\n';
 
-const NL = 10;
-const COMMA = 44;
-const QUOTE = 34;
-const BACKSLASH = 92;
-const OPEN = 123;
-const CLOSE = 125;
 const HEADER = /^\{"generation":\d+,(?:"segmentEnds":\{[^\n]*\},)?"collections":\{$/;
 const KIND = '{"kind":"';
 const DUE = '","due":';
@@ -149,7 +144,7 @@ function plainLinesUntilClosing(buf: Buffer, pos: number): number {
 
 function nameOfOpening(buf: Buffer, pos: number, end: number): string {
   const start = buf[pos] === COMMA ? pos + 1 : pos;
-  if (buf[start] !== QUOTE || buf[end - 1] !== OPEN || buf[end - 2] !== 58 || buf[end - 3] !== QUOTE) throw new NotLines();
+  if (buf[start] !== QUOTE || buf[end - 1] !== OPEN || buf[end - 2] !== COLON || buf[end - 3] !== QUOTE) throw new NotLines();
   return JSON.parse(buf.toString('utf8', start, end - 2)) as string;
 }
 
@@ -181,7 +176,7 @@ function readEntry(scan: Scan, start: number, end: number, map: Map<string, unkn
   const buf = scan.buf;
   if (buf[start] !== QUOTE) throw new NotLines();
   const keyEnd = scan.plain(start, end) ? buf.indexOf(QUOTE, start + 1) : -1;
-  if (keyEnd < 0 || keyEnd >= end || buf[keyEnd + 1] !== 58) {
+  if (keyEnd < 0 || keyEnd >= end || buf[keyEnd + 1] !== COLON) {
     // Escapes: the line is one member of an object.
     const member = JSON.parse(`{${buf.toString('utf8', start, end)}}`) as Record<string, unknown>;
     for (const k in member) map.set(k, reader.revive(k, member[k]));

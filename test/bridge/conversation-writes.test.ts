@@ -4,8 +4,7 @@ import { startAvayaFake, type AvayaFake } from '../fakes/avaya-fake.js';
 import { startTwilioFake, type TwilioFake } from '../fakes/twilio-fake.js';
 import { manualClock } from '../helpers/clock.js';
 import { eventually, startGateway, type TestGateway } from '../helpers/gateway.js';
-import { ACCOUNT_SID, AUTH_TOKEN, BUSINESS, CUSTOMER, PUBLIC, bridgeConfig, postCustomerSms } from './setup.js';
-import { inboundParams, inboundRequest } from '../fakes/twilio-fake.js';
+import { BUSINESS, CUSTOMER, bridgeConfig, postCustomerSms } from './setup.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -57,37 +56,5 @@ describe('a bridged conversation as the customer keeps writing', () => {
     const later = stored();
     expect(later.map((c) => c.at)).toEqual([new Date(clock.now()).toISOString(), new Date(clock.now()).toISOString()]);
     expect(later.map((c) => c.expiresAt)).toEqual([clock.now() + 30 * DAY, clock.now() + 30 * DAY]);
-  });
-});
-
-/** More customers at once than deliveries are tried outside the scheduler: the rest go through it. */
-describe('a burst of customers while Avaya answers slowly', () => {
-  let twilio: TwilioFake;
-  let avaya: AvayaFake;
-  let gw: TestGateway;
-
-  beforeEach(async () => {
-    twilio = await startTwilioFake();
-    avaya = await startAvayaFake();
-    gw = await startGateway(bridgeConfig(twilio, avaya));
-  });
-  afterEach(async () => {
-    await gw.close();
-    await twilio.close();
-    await avaya.close();
-  });
-
-  it('delivers every message once', async () => {
-    const customers = Array.from({ length: 100 }, (_, i) => `+1555300${String(i).padStart(4, '0')}`);
-    avaya.failNext({ delayMs: 300 }, customers.length);
-    await Promise.all(customers.map((from) => {
-      const signed = inboundRequest({ url: `${PUBLIC}/webhooks/twilio-us/inbound`, authToken: AUTH_TOKEN, params: inboundParams({ from, to: BUSINESS, body: `from ${from}`, accountSid: ACCOUNT_SID }) });
-      return gw.request.post('/webhooks/twilio-us/inbound').set(signed.headers).type('form').send(signed.body).expect(200);
-    }));
-    await eventually(() => expect(avaya.accepted).toHaveLength(customers.length), 20_000);
-    const senders = avaya.accepted.map((a) => (a as { headers: { from: string } }).headers.from).sort();
-    expect(senders).toEqual(customers);
-    await gw.app.scheduler.idle();
-    expect(avaya.sends).toHaveLength(customers.length);
   });
 });
