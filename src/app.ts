@@ -96,7 +96,7 @@ export async function createApp(deps: AppDeps) {
     : createScheduler(schedulerOptions);
   metrics.sources.pendingTimers = () => scheduler.pending;
   metrics.sources.sendsWaiting = () => {
-    const waiting = scheduler.countBy('step-send', 'provider');
+    const waiting = scheduler.sendsWaiting();
     // Every configured instance is reported, so dashboards see zeros.
     for (const name of runtime.providers.keys()) if (!waiting.has(name)) waiting.set(name, 0);
     return waiting;

@@ -197,8 +197,9 @@ export function createLeasedScheduler(options: LeasedSchedulerOptions) {
     get running(): number {
       return running.size;
     },
-    countBy(kind: string, field: string): Map<string, number> {
-      return kind === 'step-send' && field === 'provider' ? new Map(counts.sendsWaiting) : new Map();
+    /** Stored `step-send` timers across every instance by provider, as last counted. */
+    sendsWaiting(): Map<string, number> {
+      return new Map(counts.sendsWaiting);
     },
     idle: () => Promise.all([...running.values()].map((c) => c.work)).then(() => undefined),
   };

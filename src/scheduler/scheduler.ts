@@ -5,6 +5,7 @@ import type { TimerRecord } from '../model.js';
 import type { KeyValue } from '../store/store.js';
 import { timerRecord } from '../store/timer-record.js';
 import { MinHeap } from './heap.js';
+import { TimerTally } from './tally.js';
 
 export type TimerHandler = (timer: TimerRecord) => Promise<void>;
 
@@ -54,6 +55,17 @@ export function createScheduler(options: SchedulerOptions) {
   const refire = new Set<string>();
   let armed: { handle: unknown; due: number } | undefined;
   let running = false;
+  // The rate limiter's waiting sends, by provider (a gauge scraped every few seconds).
+  const sendsWaiting = new TimerTally('step-send', 'provider');
+  const setTimer = (timer: TimerRecord) => {
+    sendsWaiting.removed(timers.get(timer.id));
+    timers.set(timer.id, timer);
+    sendsWaiting.added(timer);
+  };
+  const deleteTimer = (id: string) => {
+    sendsWaiting.removed(timers.get(id));
+    timers.delete(id);
+  };
 
   function arm(): void {
     if (!running) return;
@@ -97,7 +109,7 @@ export function createScheduler(options: SchedulerOptions) {
     options.onFire?.(timer.kind, Math.max(0, now - timer.due));
     if (!handler) {
       logger.error({ kind: timer.kind, timer: timer.id }, 'no handler for timer kind; dropped');
-      timers.delete(timer.id);
+      deleteTimer(timer.id);
       return;
     }
     claimed.add(timer.id);
@@ -123,12 +135,12 @@ export function createScheduler(options: SchedulerOptions) {
   /** The handler's effects are committed: now the timer may go, unless it was rescheduled. */
   async function complete(timer: TimerRecord): Promise<void> {
     if (!current(timer)) return;
-    timers.delete(timer.id);
+    deleteTimer(timer.id);
     await options.commit();
   }
 
   function put(timer: TimerRecord): void {
-    timers.set(timer.id, timer);
+    setTimer(timer);
     heap.push(timer);
     arm();
   }
@@ -149,7 +161,7 @@ export function createScheduler(options: SchedulerOptions) {
      */
     stage(kind: string, due: number, payload: TimerRecord['payload'], id: string = nextId()): TimerRecord {
       const timer = timerRecord(id, kind, due, payload);
-      timers.set(timer.id, timer);
+      setTimer(timer);
       return timer;
     },
     /** Arms a staged timer (a no-op if it was canceled meanwhile). */
@@ -159,7 +171,7 @@ export function createScheduler(options: SchedulerOptions) {
       arm();
     },
     cancel(id: string): void {
-      timers.delete(id);
+      deleteTimer(id);
     },
     get(id: string): TimerRecord | undefined {
       return timers.get(id);
@@ -183,15 +195,9 @@ export function createScheduler(options: SchedulerOptions) {
     get running(): number {
       return inFlight.size;
     },
-    /** Counts stored timers of one kind by a payload field (the rate limiter's waiting sends). */
-    countBy(kind: string, field: string): Map<string, number> {
-      const out = new Map<string, number>();
-      for (const t of timers.values()) {
-        if (t.kind !== kind) continue;
-        const key = String(t.payload[field]);
-        out.set(key, (out.get(key) ?? 0) + 1);
-      }
-      return out;
+    /** Stored `step-send` timers (the rate limiter's waiting sends) by provider. */
+    sendsWaiting(): Map<string, number> {
+      return sendsWaiting.read(() => timers.values());
     },
     /** Resolves when the handlers already running have finished (for tests and shutdown). */
     idle: () => Promise.all([...inFlight]).then(() => undefined),

@@ -57,6 +57,28 @@ describe('scheduler', () => {
     expect(s.pending).toBe(0);
   });
 
+  it('counts waiting sends by provider as they are stored, replaced, canceled and completed', async () => {
+    const m = manualClock();
+    const timers = memory();
+    timers.set('stored', { id: 'stored', kind: 'step-send', due: m.clock.now() + 9000, payload: { provider: 'b' } });
+    const s = createScheduler({ timers, commit: async () => {}, clock: m.clock, logger: pino({ level: 'silent' }) });
+    s.register('step-send', async () => {});
+    s.register('k', async () => {});
+    s.start();
+    s.schedule('step-send', m.clock.now() + 1000, { provider: 'a' }, 's1');
+    s.schedule('k', m.clock.now() + 1000, { provider: 'a' }, 'other-kind');
+    expect(s.sendsWaiting()).toEqual(new Map([['b', 1], ['a', 1]]));
+    s.schedule('step-send', m.clock.now() + 2000, { provider: 'a' }, 's2');
+    s.schedule('step-send', m.clock.now() + 2000, { provider: 'b' }, 's1');
+    expect(s.sendsWaiting()).toEqual(new Map([['b', 2], ['a', 1]]));
+    s.cancel('stored');
+    s.cancel('never-stored');
+    m.advance(2000);
+    await s.idle();
+    expect(s.sendsWaiting()).toEqual(new Map());
+    expect(s.pending).toBe(0);
+  });
+
   it('a timer replaced before it fires runs once, as the replacement, at the time it was moved to', async () => {
     const m = manualClock();
     const timers = memory();

@@ -23,6 +23,12 @@ export interface FileStoreOptions extends StoreOptions<Message> {
 }
 
 const HOUR_MS = 3_600_000;
+// Cached records are counted by their lines' bytes; parsed, one weighs about 1.5 times that, and
+// each version a put replaces is old-generation garbage by then. With 64 + 32 MiB the heap grew to
+// 900 MB while 100k fallbacks fired and its collections held timers back 100–330 ms (p99); with
+// 16 + 8 MiB the p99 was 53 ms and webhook receipts/s did not change (BENCHMARKS.md).
+const OPEN_CACHE_BYTES = 16 * 1024 * 1024;
+const CACHE_BYTES = 8 * 1024 * 1024;
 // A day and a bit: every hour passes through the window of one daily prune.
 const COMPACT_REACH_MS = 26 * HOUR_MS;
 
@@ -64,14 +70,14 @@ async function openLocked(options: FileStoreOptions, lock: { release(): Promise<
   const onWrite = () => {
     stats.fileWrites += 1;
   };
-  const logOptions = { gc, onWrite, maxLineBytes: options.maxLineBytes, cacheBytes: options.cacheBytes, indexBytes: options.indexBytes };
+  const logOptions = { gc, onWrite, maxLineBytes: options.maxLineBytes, cacheBytes: options.cacheBytes ?? CACHE_BYTES, indexBytes: options.indexBytes };
 
   hot = await HotState.open(options.dir, [...HOT_COLLECTIONS, ...ATTEMPT_INDEX_COLLECTIONS], { onWrite, touch: () => gc.markDirty(point), deferred: [ATTEMPT_INDEX_ENTRIES] });
   // In a marked store every segment was named by a commit marker; one that never was belongs to a
   // commit that never reached its marker, and is cut whole.
   const committedEnds = hot.marked ? new Map([...hot.segmentEnds].map(([k, v]) => [k, v])) : new Map<string, number>();
   const endsFor = (name: string) => ({ name, committedEnds: hot.marked ? withZeroDefault(committedEnds, name) : committedEnds });
-  const open = options.isOpen && { isOpen: options.isOpen, maxBytes: options.openCacheBytes ?? 64 * 1024 * 1024 };
+  const open = options.isOpen && { isOpen: options.isOpen, maxBytes: options.openCacheBytes ?? OPEN_CACHE_BYTES };
   const messages = await openSegmentLog<Message>({ dir: join(options.dir, 'messages'), ...logOptions, ...endsFor('messages'), open, changes: options.changes });
   const inbound = await openSegmentLog<InboundRecord>({ dir: join(options.dir, 'inbound'), ...logOptions, ...endsFor('inbound') });
   if (!hot.marked) await hot.adopt([...messages.ends(), ...inbound.ends()]);

@@ -20,7 +20,7 @@ export interface SegmentLogOptions<T> {
   committedEnds?: ReadonlyMap<string, number>;
   gc: GroupCommit;
   onWrite: () => void;
-  /** Bytes of parsed records kept after use (default 32 MiB). */
+  /** Line bytes of parsed records kept after use (default 8 MiB). */
   cacheBytes?: number;
   /** Records about to be read again, cached in a budget of their own. */
   open?: OpenRecords<T>;
@@ -69,7 +69,7 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
     endOf: (key) => options.committedEnds?.get(`${name}/${key}`),
   });
   const pending = new Map<string, PendingLine<T>>();
-  const cache = new RecordCache<T, StoredVersion>(options.cacheBytes ?? 32 * 1024 * 1024, options.open);
+  const cache = new RecordCache<T, StoredVersion>(options.cacheBytes ?? 8 * 1024 * 1024, options.open);
   const reading = new Map<string, Promise<T | undefined>>();
   const writer = options.changes && new ChangeWriter(options.changes);
   // Hours being rewritten: their appends wait, and their puts are written whole.
