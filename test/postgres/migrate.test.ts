@@ -91,7 +91,7 @@ describe('migrations', () => {
     await migrate(p, known.slice(0, 2));
     const body = { id: '01JF0000000000000000000000', status: 'delivered', history: [{ event: 'accepted', cause: 'x'.repeat(4000) }] };
     await p.query("INSERT INTO messages (id, created_at, status, route, body) VALUES ($1, now(), 'delivered', 'r', $2::jsonb)", [body.id, JSON.stringify(body)]);
-    expect(await migrate(p)).toMatchObject({ from: 2, to: latest, applied: ['003_message_bodies'] });
+    expect(await migrate(p)).toMatchObject({ from: 2, to: latest, applied: known.slice(2).map((m) => m.name) });
     const { rows } = await p.query<{ body: unknown; type: string }>('SELECT body, pg_typeof(body)::text AS type FROM messages');
     expect(rows).toEqual([{ body, type: 'json' }]);
     const { rows: column } = await p.query<{ compression: string }>("SELECT attcompression AS compression FROM pg_attribute WHERE attrelid = 'messages'::regclass AND attname = 'body'");

@@ -102,7 +102,11 @@ describe('the PostgreSQL store', () => {
         a.messages.put({ ...mine, status: 'sent' });
         a.timers.set(`${m.id}.0.timeout`, { id: `${m.id}.0.timeout`, kind: 'step-timeout', due: T + 1000, payload: { message: m.id, step: 0 } });
         // The server ends the session holding the key (a restart does this to every session).
-        const { rows } = await admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = 'switchboard-locks' AND query LIKE $1", [`%${key}%`]);
+        const { rows } = await admin.query<{ pid: number }>(
+          `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
+             AND classid = ((hashtextextended($1, 0) >> 32) & 4294967295)::oid AND objid = (hashtextextended($1, 0) & 4294967295)::oid`,
+          [key],
+        );
         expect(rows).toHaveLength(1);
         await admin.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
         await new Promise((r) => setTimeout(r, 200));

@@ -1,24 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import pg from 'pg';
+import type pg from 'pg';
 import { StoreUnavailableError } from '../../errors.js';
 
-const { escapeLiteral } = pg;
-
-/**
- * Keys whose holder reads one row first (`message:<id>` → the message): the lock and that read
- * go to the server as one query, and the holder's first read of the row is answered from it.
- * The read runs after the lock is granted, in a snapshot of its own (READ COMMITTED), so it sees
- * what the previous holder committed.
- */
-export interface ReadOnLock {
-  prefix: string;
-  /** The statement reading the row of `id` (an SQL literal), answering `body`. */
-  sql: (literalId: string) => string;
-}
-
-// Simple-protocol statements (one message, no parse/bind round of their own), the key quoted.
-const lock = (key: string) => `SELECT pg_advisory_lock(hashtextextended(${escapeLiteral(key)}, 0))`;
-const unlock = (key: string) => `SELECT pg_advisory_unlock(hashtextextended(${escapeLiteral(key)}, 0))`;
+// Prepared once per session (named statements): sent as text, each hold's statements were parsed
+// and planned again. `switchboard_hold` (migration 004) lets go of the key the session owes,
+// takes the new one, and then, in a snapshot of its own, reads the message row it guards.
+const HOLD = { name: 'switchboard_hold', text: 'SELECT switchboard_hold($1, $2, $3) AS body' };
+const UNLOCK = { name: 'switchboard_unlock', text: 'SELECT pg_advisory_unlock(hashtextextended($1, 0))' };
+const unlock = (client: pg.PoolClient, key: string) => client.query({ ...UNLOCK, values: [key] });
 // Beyond this a holder whose commits keep failing gives up: its changes are taken back.
 const SETTLE_FOR_MS = 60_000;
 
@@ -37,32 +26,33 @@ const SETTLE_FOR_MS = 60_000;
  * knows whether its holder left anything uncommitted: most commit their own changes last, and then
  * letting go costs no second commit.
  *
- * @example const locks = createKeyLocks(lockPool, () => gc.commit(), () => closing); await locks.exclusive(key, fn);
+ * A key `<messagePrefix><id>` guards message `id`, which its holder reads first: the lock call
+ * reads the row too, once the lock is granted, and the holder's first read is answered from it.
+ *
+ * @example const locks = createKeyLocks(lockPool, () => gc.commit(), () => closing, 'message:'); await locks.exclusive(key, fn);
  */
-export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>, closing: () => boolean, readOnLock?: ReadOnLock) {
+export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>, closing: () => boolean, messagePrefix?: string) {
   const scope = new AsyncLocalStorage<Hold>();
   // Sessions whose unlock failed may still hold a key: they are closed, never reused.
   const broken = new WeakSet<pg.PoolClient>();
-  // The unlock a session let go owes while a holder waits for it: sent ahead of that holder's lock,
-  // in the same round trip (statements of one query run in order). Under load every hold would
-  // otherwise spend a round trip of its own on the unlock, and a session longer off the pool.
+  // The key a session let go owes while a holder waits for it: unlocked by that holder's lock call,
+  // in the same round trip, before its own lock. Under load every hold would otherwise spend a
+  // round trip of its own on the unlock, and a session longer off the pool.
   const owed = new WeakMap<pg.PoolClient, string>();
 
-  /** The owed unlock of `client`, if any, now its caller's to send first. */
-  function takeOwed(client: pg.PoolClient): string {
-    const sql = owed.get(client);
+  /** The key `client` owes an unlock of, if any, now its caller's to let go first. */
+  function takeOwed(client: pg.PoolClient): string | null {
+    const key = owed.get(client);
     owed.delete(client);
-    return sql ? `${sql}; ` : '';
+    return key ?? null;
   }
 
   async function hold<T>(held: Hold, key: string, fn: () => Promise<T>, outermost = false): Promise<T> {
     const { client } = held;
-    const id = readOnLock && key.startsWith(readOnLock.prefix) ? key.slice(readOnLock.prefix.length) : undefined;
+    const id = messagePrefix !== undefined && key.startsWith(messagePrefix) ? key.slice(messagePrefix.length) : undefined;
     try {
-      const first = takeOwed(client);
-      const sql = `${first}${lock(key)}${id === undefined ? '' : `; ${readOnLock!.sql(escapeLiteral(id))}`}`;
-      const results = await client.query(sql);
-      if (id !== undefined) held.read.set(id, { body: (results as unknown as pg.QueryResult[]).at(-1)?.rows[0]?.body });
+      const { rows } = await client.query<{ body: unknown }>({ ...HOLD, values: [takeOwed(client), key, id ?? null] });
+      if (id !== undefined) held.read.set(id, { body: rows[0]?.body ?? undefined });
     } catch (err) {
       broken.add(client);
       throw new StoreUnavailableError(err);
@@ -75,8 +65,8 @@ export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>, c
       if (held.committed < held.changes) settled = await settleBeforeRelease(held);
       if (!settled) takeBack(held);
       // A holder waits for a session: this one goes to it, and it sends the unlock.
-      if (outermost && settled && lockPool.waitingCount > 0 && !broken.has(client)) owed.set(client, unlock(key));
-      else await client.query(unlock(key)).catch(() => broken.add(client));
+      if (outermost && settled && lockPool.waitingCount > 0 && !broken.has(client)) owed.set(client, key);
+      else await unlock(client, key).catch(() => broken.add(client));
       // Thrown here, after the unlock, and over what `fn` answered: its changes are gone.
       if (!settled) throw new StoreUnavailableError(new Error(`the changes made holding ${key} could not be committed`));
     }
@@ -131,10 +121,8 @@ export function createKeyLocks(lockPool: pg.Pool, settle: () => Promise<void>, c
 
   /** Sends what an idle session owes. A session that cannot take it is lost, and its locks with it. */
   async function sendOwed(client: pg.PoolClient): Promise<void> {
-    const sql = owed.get(client);
-    if (!sql) return;
-    owed.delete(client);
-    await client.query(sql).catch(() => undefined);
+    const key = takeOwed(client);
+    if (key !== null) await unlock(client, key).catch(() => undefined);
   }
 
   async function exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
@@ -226,7 +214,7 @@ interface Hold {
   released: number;
   /** How to take back each change not yet committed, oldest first (`changes - committed` of them). */
   undos: Array<() => void>;
-  /** Rows read with a lock (`ReadOnLock`), by id, not yet used. */
+  /** Message rows read with a lock (`messagePrefix`), by id, not yet used. */
   read: Map<string, { body: unknown }>;
   /** The latest record put in this hold, by id, as serialized. */
   put: Map<string, string>;

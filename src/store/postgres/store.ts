@@ -145,7 +145,7 @@ async function openMigrated(options: PostgresStoreOptions, pool: pg.Pool, livene
     gc.markDirty(database);
     return gc.commit();
   };
-  const locks = createKeyLocks(lockPool, settle, () => closing, { prefix: 'message:', sql: (id) => `SELECT body FROM messages WHERE id = ${id}` });
+  const locks = createKeyLocks(lockPool, settle, () => closing, 'message:');
   const touch = (undo?: () => void) => {
     gc.markDirty(database);
     return locks.changed(undo);
