@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { StoreUnavailableError } from '../../src/errors.js';
 import type { Message } from '../../src/model.js';
 import { AppendFile } from '../../src/store/file/append-file.js';
@@ -277,6 +277,53 @@ describe('messages stored as change records', () => {
     const again = await open(dir);
     try {
       expect(await again.messages.get(m.id)).toEqual(asStored(read));
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('folds an open message whose parsed copy the cache let go from the lines it kept, reading no file, and changes it on', async () => {
+    const dir = tempDir();
+    const line = Buffer.byteLength(JSON.stringify(message())) + 30;
+    // Open: not yet delivered. The parsed copies have room for a few open messages and one other.
+    const store = await open(dir, { cacheBytes: line, openCacheBytes: 3 * line, isOpen: (r) => r.status !== 'delivered' });
+    const m = message();
+    const done = message(AT + 1);
+    for (const r of [m, done]) store.messages.put(r);
+    await store.commit();
+    for (let n = 1; n <= 3; n += 1) {
+      advance(m, n);
+      done.status = 'delivered';
+      for (const r of [m, done]) store.messages.put(r);
+      await store.commit();
+    }
+    for (let i = 2; i <= 10; i += 1) store.messages.put(message(AT + i));
+    await store.commit();
+    const reads = vi.spyOn(Segment.prototype, 'readLine');
+    try {
+      const read = (await store.messages.get(m.id))!;
+      expect(read).not.toBe(m);
+      expect(read).toEqual(asStored(m));
+      expect(reads).not.toHaveBeenCalled();
+      // A message that is not open keeps no lines: it is read back from its file.
+      expect(await store.messages.get(done.id)).toEqual(asStored(done));
+      expect(reads).toHaveBeenCalled();
+      const before = linesOf(dir).length;
+      advance(read, 4);
+      store.messages.put(read);
+      await store.commit();
+      const lines = linesOf(dir);
+      expect(lines).toHaveLength(before + 1);
+      expect(isChange(lines.at(-1)!)).toBe(true);
+    } finally {
+      reads.mockRestore();
+      await store.close();
+    }
+    const again = await open(dir);
+    try {
+      const back = (await again.messages.get(m.id))!;
+      expect(back.history).toHaveLength(5);
+      expect(back.attempts.map((a) => a.id)).toEqual(['a1', 'a2', 'a3', 'a4']);
     } finally {
       await again.close();
     }

@@ -23,12 +23,13 @@ export interface FileStoreOptions extends StoreOptions<Message> {
 }
 
 const HOUR_MS = 3_600_000;
-// Cached records are counted by their lines' bytes; parsed, one weighs about 1.5 times that, and
-// each version a put replaces is old-generation garbage by then. With 64 + 32 MiB the heap grew to
-// 900 MB while 100k fallbacks fired and its collections held timers back 100–330 ms (p99); with
-// 16 + 8 MiB the p99 was 53 ms and webhook receipts/s did not change (BENCHMARKS.md).
-const OPEN_CACHE_BYTES = 16 * 1024 * 1024;
+// Parsed records are counted by their lines' bytes; one weighs about 1.5 times that, and each
+// version a put replaces is old-generation garbage by then. With 64 + 32 MiB of them the heap grew
+// to 900 MB while 100k fallbacks fired, and its collections held timers back 100–330 ms (p99).
+// Open messages are kept as their lines as well (line-cache.ts): one string a line, cheap to keep.
+const OPEN_CACHE_BYTES = 8 * 1024 * 1024;
 const CACHE_BYTES = 8 * 1024 * 1024;
+const OPEN_LINE_BYTES = 48 * 1024 * 1024;
 // A day and a bit: every hour passes through the window of one daily prune.
 const COMPACT_REACH_MS = 26 * HOUR_MS;
 
@@ -78,7 +79,7 @@ async function openLocked(options: FileStoreOptions, lock: { release(): Promise<
   const committedEnds = hot.marked ? new Map([...hot.segmentEnds].map(([k, v]) => [k, v])) : new Map<string, number>();
   const endsFor = (name: string) => ({ name, committedEnds: hot.marked ? withZeroDefault(committedEnds, name) : committedEnds });
   const open = options.isOpen && { isOpen: options.isOpen, maxBytes: options.openCacheBytes ?? OPEN_CACHE_BYTES };
-  const messages = await openSegmentLog<Message>({ dir: join(options.dir, 'messages'), ...logOptions, ...endsFor('messages'), open, changes: options.changes });
+  const messages = await openSegmentLog<Message>({ dir: join(options.dir, 'messages'), ...logOptions, ...endsFor('messages'), open, openLineBytes: OPEN_LINE_BYTES, changes: options.changes });
   const inbound = await openSegmentLog<InboundRecord>({ dir: join(options.dir, 'inbound'), ...logOptions, ...endsFor('inbound') });
   if (!hot.marked) await hot.adopt([...messages.ends(), ...inbound.ends()]);
   const { index, hoursParsed } = await AttemptIndex.open(hot, messages, options.indexKeys, now() - options.indexWindowMs);

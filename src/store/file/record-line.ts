@@ -22,12 +22,17 @@ export function changeLine(id: string, prev: number, change: Change): Buffer {
   return Buffer.from(changeLineText(id, prev, change), 'utf8');
 }
 
+/** Parses one line read or kept as text (its newline included or not); throws on one that is neither kind. */
+export function parseLineText<T>(line: string): StoredLine<T> {
+  const end = line.endsWith('\n') ? line.length - 1 : line.length;
+  if (line.charCodeAt(BODY) !== AT) return { whole: JSON.parse(line.slice(BODY, end)) as T };
+  const tab = line.indexOf('\t', BODY + 1);
+  const prev = Number(line.slice(BODY + 1, tab));
+  if (tab === -1 || !Number.isSafeInteger(prev)) throw new Error(`a change line names no previous offset`);
+  return { prev, change: JSON.parse(line.slice(tab + 1, end)) as Change };
+}
+
 /** Parses one line (its newline included or not); throws on one that is neither kind. */
 export function parseLine<T>(line: Buffer): StoredLine<T> {
-  const end = line[line.length - 1] === 10 ? line.length - 1 : line.length;
-  if (line[BODY] !== AT) return { whole: JSON.parse(line.toString('utf8', BODY, end)) as T };
-  const tab = line.indexOf(9, BODY + 1);
-  const prev = Number(line.toString('latin1', BODY + 1, tab));
-  if (tab === -1 || !Number.isSafeInteger(prev)) throw new Error(`a change line names no previous offset`);
-  return { prev, change: JSON.parse(line.toString('utf8', tab + 1, end)) as Change };
+  return parseLineText<T>(line.toString('utf8'));
 }

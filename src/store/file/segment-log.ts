@@ -4,6 +4,7 @@ import type { StagedAppend } from './append-file.js';
 import { NOTHING_STAGED, type GroupCommit, type Staged } from './group-commit.js';
 import { forEachVersion, readVersion, type ReadVersion } from './record-chain.js';
 import { ChangeWriter, storedVersion, type StoredVersion, type VersionShape } from './record-changes.js';
+import { foldLines, LineCache } from './line-cache.js';
 import { RecordCache, type OpenRecords } from './record-cache.js';
 import { changeLineText, wholeLineText } from './record-line.js';
 import { keyOfId, segmentKey } from './segment-key.js';
@@ -24,6 +25,8 @@ export interface SegmentLogOptions<T> {
   cacheBytes?: number;
   /** Records about to be read again, cached in a budget of their own. */
   open?: OpenRecords<T>;
+  /** Bytes of the lines of open records kept as text, with `open` and `changes` (line-cache.ts). */
+  openLineBytes?: number;
   /** Bytes the segment indexes may take (default 64 MiB). */
   indexBytes?: number;
   maxOpenFiles?: number;
@@ -44,6 +47,8 @@ interface PendingLine<T> {
   /** Change lines from the whole record to this one (0: this line is whole), and that record's line bytes. */
   depth: number;
   rootBytes: number;
+  /** Where the version this change is written against starts (a change line only). */
+  prev?: number;
 }
 
 /**
@@ -72,6 +77,8 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
   const cache = new RecordCache<T, StoredVersion>(options.cacheBytes ?? 8 * 1024 * 1024, options.open);
   const reading = new Map<string, Promise<T | undefined>>();
   const writer = options.changes && new ChangeWriter(options.changes);
+  const isOpen = options.open?.isOpen;
+  const lines = writer && isOpen ? new LineCache(options.openLineBytes ?? 48 * 1024 * 1024) : undefined;
   // Hours being rewritten: their appends wait, and their puts are written whole.
   const compacting = new Map<string, Promise<boolean>>();
 
@@ -98,7 +105,7 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
     const stored = found && !compacting.has(key) && segments.peek(key) === found.file ? found : undefined;
     const { change, shape } = writer.diff(record, stored);
     if (change && stored) {
-      return pendingLine(record, changeLineText(record.id, stored.offset, change), shape, stored.depth + 1, stored.rootBytes);
+      return { ...pendingLine(record, changeLineText(record.id, stored.offset, change), shape, stored.depth + 1, stored.rootBytes), prev: stored.offset };
     }
     return pendingLine(record, wholeLineText(record.id, JSON.stringify(record)), shape, 0, undefined);
   }
@@ -135,8 +142,27 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
       if (pending.get(id) === p) pending.delete(id);
       if (!p.shape) cache.set(id, p.record, p.bytes);
       else cache.set(id, p.record, p.depth === 0 ? p.rootBytes : p.rootBytes + p.bytes, storedVersion(p.shape, seg, offset, p.depth, p.rootBytes));
+      if (lines) keepLines(id, p, seg, offset);
       offset += p.bytes;
     }
+  }
+
+  /** The open record's lines as just written, on top of those kept for the version it changes. */
+  function keepLines(id: string, p: PendingLine<T>, seg: Segment, offset: number): void {
+    const was = lines!.get(id);
+    const kept = p.depth === 0 ? [] : was && was.file === seg && was.offset === p.prev ? was.lines : undefined;
+    if (!kept || !isOpen!(p.record)) return lines!.delete(id);
+    lines!.set(id, { lines: [...kept, p.line], file: seg, offset, depth: p.depth, rootBytes: p.rootBytes, bytes: (p.depth === 0 ? 0 : was!.bytes) + p.bytes, newest: p.bytes });
+  }
+
+  /** The open record folded from its kept lines, cached parsed as a read from the file would be. */
+  function fromLines(id: string): T | undefined {
+    const kept = lines?.get(id);
+    if (!kept) return undefined;
+    const record = foldLines<T>(kept.lines);
+    const version = writer && storedVersion(writer.shape(record as object), kept.file, kept.offset, kept.depth, kept.rootBytes);
+    cache.set(id, record, kept.depth === 0 ? kept.rootBytes : kept.rootBytes + kept.newest, version);
+    return record;
   }
 
   const undoAll = async (writes: SegmentWrite[]) => {
@@ -205,7 +231,7 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
 
   const collection: PartitionedCollection<T> = {
     async get(id) {
-      const hit = pending.get(id)?.record ?? cache.get(id);
+      const hit = pending.get(id)?.record ?? cache.get(id) ?? fromLines(id);
       if (hit) return hit;
       let p = reading.get(id);
       if (!p) {
@@ -275,6 +301,7 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
         if (key >= cutoffKey) break;
         if (keep.has(key) || busy.has(key) || !(await segments.delete(key))) continue;
         cache.deleteWhere((id) => keyOfId(id) === key);
+        lines?.deleteWhere((id) => keyOfId(id) === key);
         deleted += 1;
       }
       return deleted;
