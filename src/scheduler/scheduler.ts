@@ -58,12 +58,12 @@ export function createScheduler(options: SchedulerOptions) {
   // The rate limiter's waiting sends, by provider (a gauge scraped every few seconds).
   const sendsWaiting = new TimerTally('step-send', 'provider');
   const setTimer = (timer: TimerRecord) => {
-    sendsWaiting.removed(timers.get(timer.id));
+    if (sendsWaiting.counting) sendsWaiting.removed(timers.get(timer.id));
     timers.set(timer.id, timer);
     sendsWaiting.added(timer);
   };
   const deleteTimer = (id: string) => {
-    sendsWaiting.removed(timers.get(id));
+    if (sendsWaiting.counting) sendsWaiting.removed(timers.get(id));
     timers.delete(id);
   };
 

@@ -13,6 +13,11 @@ export class TimerTally {
     readonly field: string,
   ) {}
 
+  /** Whether counts are kept yet: until then a caller need not look up what a change replaces. */
+  get counting(): boolean {
+    return this.#counts !== undefined;
+  }
+
   read(all: () => Iterable<TimerRecord>): Map<string, number> {
     if (!this.#counts) {
       this.#counts = new Map();

@@ -105,15 +105,15 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
     const stored = found && !compacting.has(key) && segments.peek(key) === found.file ? found : undefined;
     const { change, shape } = writer.diff(record, stored);
     if (change && stored) {
-      return { ...pendingLine(record, changeLineText(record.id, stored.offset, change), shape, stored.depth + 1, stored.rootBytes), prev: stored.offset };
+      return pendingLine(record, changeLineText(record.id, stored.offset, change), shape, stored.depth + 1, stored.rootBytes, stored.offset);
     }
     return pendingLine(record, wholeLineText(record.id, JSON.stringify(record)), shape, 0, undefined);
   }
 
   /** `rootBytes` undefined: this line is the whole record's. */
-  function pendingLine(record: T, line: string, shape: VersionShape | undefined, depth: number, rootBytes: number | undefined): PendingLine<T> {
+  function pendingLine(record: T, line: string, shape: VersionShape | undefined, depth: number, rootBytes: number | undefined, prev?: number): PendingLine<T> {
     const bytes = Buffer.byteLength(line, 'utf8');
-    return { record, line, bytes, shape, depth, rootBytes: rootBytes ?? bytes };
+    return { record, line, bytes, shape, depth, rootBytes: rootBytes ?? bytes, prev };
   }
 
   interface SegmentWrite {
