@@ -141,6 +141,18 @@ function spellsPayload(id: string): boolean {
   return id.charCodeAt(i) === 46 && i + 1 < id.length && id.indexOf('.', i + 1) === -1;
 }
 
+/**
+ * What `packTimer` makes of a step timer: kind and due, the rest spelled by its key. Serialized it
+ * is `{"kind":K,"due":N}`, the form a snapshot's reader takes apart (`CollectionReader.packed`),
+ * and the snapshot writer spells it without JSON.stringify (snapshot-lines.ts).
+ */
+export class PackedTimer {
+  constructor(
+    readonly kind: string,
+    readonly due: number,
+  ) {}
+}
+
 /** A step timer as `packTimer` writes it: kind and due, the rest spelled by its key. */
 const isPacked = (v: unknown): v is { kind: string; due: number } => {
   const t = v as Record<string, unknown> | null;
@@ -192,6 +204,6 @@ export function revivePackedTimer(key: string, kind: string, due: number): unkno
  * `reviveTimer` reads both.
  */
 export function packTimer(key: string, value: unknown): unknown {
-  if (value instanceof SpelledTimer) return value.id === key ? { kind: value.kind, due: value.due } : value;
-  return isTimer(value) && value.id === key && spelledById(key, value.payload) ? { kind: value.kind, due: value.due } : value;
+  if (value instanceof SpelledTimer) return value.id === key ? new PackedTimer(value.kind, value.due) : value;
+  return isTimer(value) && value.id === key && spelledById(key, value.payload) ? new PackedTimer(value.kind, value.due) : value;
 }

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import type { TimerRecord } from '../../src/model.js';
 import { HotState } from '../../src/store/file/hot-state.js';
 import { JOURNAL_HEADER, journalPath } from '../../src/store/file/journal.js';
-import { revivePackedTimer, reviveTimer, timerRecord } from '../../src/store/timer-record.js';
+import { entryLine } from '../../src/store/file/snapshot-lines.js';
+import { PackedTimer, revivePackedTimer, reviveTimer, timerRecord } from '../../src/store/timer-record.js';
 import { crashLeftovers, openStore } from './helpers.js';
 
 const NAMES = ['timers', 'attemptIndex', 'other', 'empty'];
@@ -132,6 +133,19 @@ describe('state.json one entry a line', () => {
     expect(again.idempotency.get('i')?.bodyHash).toBe('8999');
     await again.close();
     await store.close().catch(() => undefined);
+  });
+});
+
+describe('entryLine', () => {
+  it('spells keys, strings and packed timers as JSON.stringify would, escapes and lone surrogates included', () => {
+    const strings = ['01KA.0.timeout', 'mock-sms/p1', '', 'é ü 漢字 😀', 'a"b', 'back\\slash', 'tab\tnl\n', '\u0000\u001f', 'line\u2028sep', 'lone \ud800 high', 'lone \udc00 low'];
+    for (const s of strings) {
+      expect(entryLine(s, s, true)).toBe(`${JSON.stringify(s)}:${JSON.stringify(s)}\n`);
+      expect(entryLine('k', new PackedTimer(s, 1_800_000_000_000), false)).toBe(`,"k":${JSON.stringify({ kind: s, due: 1_800_000_000_000 })}\n`);
+    }
+    // A due that is not a safe integer goes through JSON.stringify, as any other value.
+    expect(entryLine('k', new PackedTimer('step-timeout', Number.NaN), true)).toBe('"k":{"kind":"step-timeout","due":null}\n');
+    expect(entryLine('k', { kind: 'x', due: 1 }, true)).toBe('"k":{"kind":"x","due":1}\n');
   });
 });
 
