@@ -109,12 +109,12 @@ export interface StoreOptions<M> {
   /** How far back (ms) `attemptIndex` reaches after a restart. */
   indexWindowMs: number;
   now?: () => number;
-  /** Bytes of parsed records cached per collection (file store: 8 MiB of their lines; PostgreSQL: 32 MiB). */
+  /** Bytes of parsed records cached per collection (file store, default 8 MiB of their lines; PostgreSQL keeps none: another instance may change a row). */
   cacheBytes?: number;
   /**
    * Messages about to be read again (still routing, or an attempt waiting for its receipt): a
    * store that caches records keeps these in a budget of their own, `openCacheBytes` (file store:
-   * 16 MiB), so a burst of other traffic does not send their receipts to the disk.
+   * 8 MiB, and their lines besides), so a burst of other traffic does not send their receipts to the disk.
    */
   isOpen?: (record: M) => boolean;
   openCacheBytes?: number;

@@ -25,7 +25,7 @@ export interface SegmentLogOptions<T> {
   cacheBytes?: number;
   /** Records about to be read again, cached in a budget of their own. */
   open?: OpenRecords<T>;
-  /** Bytes of the lines of open records kept as text, with `open` and `changes` (line-cache.ts). */
+  /** Bytes of the lines of open records kept as text, with `open` and `changes` (line-cache.ts); none without. */
   openLineBytes?: number;
   /** Bytes the segment indexes may take (default 64 MiB). */
   indexBytes?: number;
@@ -78,7 +78,7 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
   const reading = new Map<string, Promise<T | undefined>>();
   const writer = options.changes && new ChangeWriter(options.changes);
   const isOpen = options.open?.isOpen;
-  const lines = writer && isOpen ? new LineCache(options.openLineBytes ?? 48 * 1024 * 1024) : undefined;
+  const lines = writer && isOpen && options.openLineBytes ? new LineCache(options.openLineBytes) : undefined;
   // Hours being rewritten: their appends wait, and their puts are written whole.
   const compacting = new Map<string, Promise<boolean>>();
 
