@@ -5,7 +5,7 @@ import { ulid } from 'ulid';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isOpenMessage } from '../../src/engine/receipts.js';
 import type { Message } from '../../src/model.js';
-import { LineCache } from '../../src/store/file/line-cache.js';
+import { ByteBudget } from '../../src/store/file/byte-budget.js';
 import { openStore } from './helpers.js';
 
 const AT = Date.parse('2026-11-23T08:15:00Z');
@@ -73,21 +73,21 @@ describe('the record cache keeps what is open', () => {
   });
 });
 
-describe('the lines kept for open records', () => {
-  const kept = (bytes: number) => ({ lines: [], file: {}, offset: 0, depth: 0, rootBytes: bytes, bytes, newest: bytes });
+describe('a byte budget', () => {
+  const weighing = (bytes: number) => ({ bytes });
 
-  it('are bounded by their bytes, the oldest written first out; a rewrite replaces, a deletion frees', () => {
-    const lines = new LineCache(100);
-    lines.set('a', kept(40));
-    lines.set('b', kept(40));
-    lines.set('a', kept(30));
-    expect(lines.bytes).toBe(70);
-    lines.set('c', kept(50));
-    expect([lines.get('a'), lines.get('b'), lines.get('c')].map(Boolean)).toEqual([true, false, true]);
-    expect(lines.bytes).toBe(80);
-    lines.set('d', kept(101));
-    expect(lines.get('d')).toBeUndefined();
-    lines.deleteWhere((id) => id === 'a');
-    expect(lines.bytes).toBe(50);
+  it('keeps entries within its bytes, the oldest set first out; a rewrite replaces, a deletion frees', () => {
+    const budget = new ByteBudget<{ bytes: number }>(100);
+    budget.set('a', weighing(40));
+    budget.set('b', weighing(40));
+    budget.set('a', weighing(30));
+    expect(budget.bytes).toBe(70);
+    budget.set('c', weighing(50));
+    expect([...budget.entries.keys()]).toEqual(['a', 'c']);
+    expect(budget.bytes).toBe(80);
+    budget.set('d', weighing(101));
+    expect(budget.entries.has('d')).toBe(false);
+    budget.deleteWhere((id) => id === 'a');
+    expect(budget.bytes).toBe(50);
   });
 });

@@ -1,8 +1,6 @@
-interface Budgeted<T, V> {
-  entries: Map<string, { record: T; bytes: number; version?: V }>;
-  bytes: number;
-  maxBytes: number;
-}
+import { ByteBudget } from './byte-budget.js';
+
+type Budgeted<T, V> = ByteBudget<{ record: T; bytes: number; version?: V }>;
 
 /** Which records are open, and the bytes they may take beside the rest. */
 export interface OpenRecords<T> {
@@ -24,8 +22,8 @@ export class RecordCache<T, V = never> {
 
   constructor(maxBytes: number, open?: OpenRecords<T>) {
     this.#isOpen = open?.isOpen ?? (() => false);
-    this.#open = { entries: new Map(), bytes: 0, maxBytes: open?.maxBytes ?? 0 };
-    this.#rest = { entries: new Map(), bytes: 0, maxBytes };
+    this.#open = new ByteBudget(open?.maxBytes ?? 0);
+    this.#rest = new ByteBudget(maxBytes);
   }
 
   get bytes(): number {
@@ -62,29 +60,17 @@ export class RecordCache<T, V = never> {
   set(id: string, record: T, bytes: number, version?: V): void {
     this.delete(id);
     const part = this.#isOpen(record) && bytes <= this.#open.maxBytes ? this.#open : this.#rest;
-    if (bytes > part.maxBytes) return;
-    part.entries.set(id, { record, bytes, version });
-    part.bytes += bytes;
-    for (const [oldest, entry] of part.entries) {
-      if (part.bytes <= part.maxBytes) break;
-      part.entries.delete(oldest);
-      part.bytes -= entry.bytes;
-    }
+    part.set(id, { record, bytes, version });
   }
 
   delete(id: string): void {
-    const part = this.#holding(id);
-    const hit = part?.entries.get(id);
-    if (!part || !hit) return;
-    part.entries.delete(id);
-    part.bytes -= hit.bytes;
+    this.#holding(id)?.delete(id);
   }
 
   /** Drops every record `matches` selects (a deleted partition's). */
   deleteWhere(matches: (id: string) => boolean): void {
-    for (const part of [this.#open, this.#rest]) {
-      for (const id of [...part.entries.keys()]) if (matches(id)) this.delete(id);
-    }
+    this.#open.deleteWhere(matches);
+    this.#rest.deleteWhere(matches);
   }
 
   #holding(id: string): Budgeted<T, V> | undefined {

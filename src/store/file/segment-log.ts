@@ -4,7 +4,8 @@ import type { StagedAppend } from './append-file.js';
 import { NOTHING_STAGED, type GroupCommit, type Staged } from './group-commit.js';
 import { forEachVersion, readVersion, type ReadVersion } from './record-chain.js';
 import { ChangeWriter, storedVersion, type StoredVersion, type VersionShape } from './record-changes.js';
-import { foldLines, LineCache } from './line-cache.js';
+import { ByteBudget } from './byte-budget.js';
+import { foldLines, type KeptLines } from './line-cache.js';
 import { RecordCache, type OpenRecords } from './record-cache.js';
 import { changeLineText, wholeLineText } from './record-line.js';
 import { keyOfId, segmentKey } from './segment-key.js';
@@ -78,7 +79,7 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
   const reading = new Map<string, Promise<T | undefined>>();
   const writer = options.changes && new ChangeWriter(options.changes);
   const isOpen = options.open?.isOpen;
-  const lines = writer && isOpen && options.openLineBytes ? new LineCache(options.openLineBytes) : undefined;
+  const lines = writer && isOpen && options.openLineBytes ? new ByteBudget<KeptLines>(options.openLineBytes) : undefined;
   // Hours being rewritten: their appends wait, and their puts are written whole.
   const compacting = new Map<string, Promise<boolean>>();
 
@@ -149,7 +150,7 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
 
   /** The open record's lines as just written, on top of those kept for the version it changes. */
   function keepLines(id: string, p: PendingLine<T>, seg: Segment, offset: number): void {
-    const was = lines!.get(id);
+    const was = lines!.entries.get(id);
     const kept = p.depth === 0 ? [] : was && was.file === seg && was.offset === p.prev ? was.lines : undefined;
     if (!kept || !isOpen!(p.record)) return lines!.delete(id);
     lines!.set(id, { lines: [...kept, p.line], file: seg, offset, depth: p.depth, rootBytes: p.rootBytes, bytes: (p.depth === 0 ? 0 : was!.bytes) + p.bytes, newest: p.bytes });
@@ -157,7 +158,7 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
 
   /** The open record folded from its kept lines, cached parsed as a read from the file would be. */
   function fromLines(id: string): T | undefined {
-    const kept = lines?.get(id);
+    const kept = lines?.entries.get(id);
     if (!kept) return undefined;
     const record = foldLines<T>(kept.lines);
     const version = writer && storedVersion(writer.shape(record as object), kept.file, kept.offset, kept.depth, kept.rootBytes);

@@ -1,0 +1,35 @@
+/**
+ * Entries kept within a budget of bytes, each weighing what it says (`bytes`). The Map's order is
+ * the entries' age: a set makes an entry the youngest, and the oldest go first when over budget
+ * (a caller that wants LRU moves an entry it used to the young end itself).
+ */
+export class ByteBudget<E extends { bytes: number }> {
+  readonly entries = new Map<string, E>();
+  bytes = 0;
+
+  constructor(readonly maxBytes: number) {}
+
+  /** Keeps `entry` for `id` as the youngest, replacing what `id` had; one over the whole budget is not kept. */
+  set(id: string, entry: E): void {
+    this.delete(id);
+    if (entry.bytes > this.maxBytes) return;
+    this.entries.set(id, entry);
+    this.bytes += entry.bytes;
+    for (const [oldest, kept] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(oldest);
+      this.bytes -= kept.bytes;
+    }
+  }
+
+  delete(id: string): void {
+    const kept = this.entries.get(id);
+    if (!kept) return;
+    this.entries.delete(id);
+    this.bytes -= kept.bytes;
+  }
+
+  deleteWhere(matches: (id: string) => boolean): void {
+    for (const id of [...this.entries.keys()]) if (matches(id)) this.delete(id);
+  }
+}
