@@ -105,7 +105,7 @@ async function openMigrated(options: PostgresStoreOptions, pool: pg.Pool, livene
   const gc = createGroupCommit(() => {
     stats.commits += 1;
   });
-  const lockPoolMax = options.lockPoolMax ?? 32;
+  const lockPoolMax = options.lockPoolMax ?? 8;
   const lockPool = await openPool({ url: options.url, max: lockPoolMax, applicationName: 'switchboard-locks', statementTimeoutMs: 0, onIdleError: options.onConnectionError });
   const warming = warmPool(lockPool, lockPoolMax);
 
