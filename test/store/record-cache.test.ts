@@ -90,4 +90,41 @@ describe('a byte budget', () => {
     budget.deleteWhere((id) => id === 'a');
     expect(budget.bytes).toBe(50);
   });
+
+  it('evicts in age order across many sets, rewrites, moves and deletions, as a plain list would', () => {
+    const budget = new ByteBudget<{ bytes: number }>(1000);
+    // The reference: a list, oldest first, searched from the front every time.
+    let model: Array<[string, number]> = [];
+    const modelSet = (id: string, bytes: number) => {
+      model = model.filter(([k]) => k !== id);
+      if (bytes > 1000) return;
+      model.push([id, bytes]);
+      while (model.reduce((sum, [, b]) => sum + b, 0) > 1000) model.shift();
+    };
+    let seed = 7;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    for (let i = 0; i < 5000; i += 1) {
+      const id = `r${random(120)}`;
+      const roll = random(10);
+      if (roll < 6) {
+        const bytes = 1 + random(roll === 0 ? 1100 : 90);
+        budget.set(id, weighing(bytes));
+        modelSet(id, bytes);
+      } else if (roll < 8) {
+        budget.delete(id);
+        model = model.filter(([k]) => k !== id);
+      } else {
+        // A caller's LRU move: to the young end without a set.
+        const hit = budget.entries.get(id);
+        if (hit) {
+          budget.entries.delete(id);
+          budget.entries.set(id, hit);
+          const at = model.findIndex(([k]) => k === id);
+          model.push(...model.splice(at, 1));
+        }
+      }
+      expect([...budget.entries].map(([k, e]) => [k, e.bytes])).toEqual(model);
+      expect(budget.bytes).toBe(model.reduce((sum, [, b]) => sum + b, 0));
+    }
+  });
 });

@@ -6,6 +6,11 @@
 export class ByteBudget<E extends { bytes: number }> {
   readonly entries = new Map<string, E>();
   bytes = 0;
+  // Where eviction goes on from. A Map keeps a deleted entry's slot until it grows or shrinks, and
+  // a new iterator steps over every such slot from the front: evicting the oldest through a fresh
+  // `for…of` at each set cost 2 % of an accept (four times this, measured alone). An iterator
+  // kept from one eviction to the next steps over each slot once; entries set later come after it.
+  #oldest: MapIterator<[string, E]> | undefined;
 
   constructor(readonly maxBytes: number) {}
 
@@ -15,8 +20,12 @@ export class ByteBudget<E extends { bytes: number }> {
     if (entry.bytes > this.maxBytes) return;
     this.entries.set(id, entry);
     this.bytes += entry.bytes;
-    for (const [oldest, kept] of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
+    while (this.bytes > this.maxBytes) {
+      let next = this.#oldest?.next();
+      // A finished iterator stays finished, entries set after it included: start again.
+      if (!next || next.done) next = (this.#oldest = this.entries.entries()).next();
+      if (next.done) return;
+      const [oldest, kept] = next.value;
       this.entries.delete(oldest);
       this.bytes -= kept.bytes;
     }
