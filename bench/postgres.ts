@@ -1,7 +1,8 @@
 /**
- * The PostgreSQL server the bench runs against: the tests' throwaway cluster
- * (`test/helpers/postgres.ts`, `fsync=off`), one fresh database per scenario, and the CPU its
- * processes use (the postmaster and every backend), read from /proc like the daemon's.
+ * The PostgreSQL server the bench runs against: the tests' throwaway cluster started durable
+ * (`test/helpers/postgres.ts`, every commit flushed), one fresh database per scenario (the one
+ * before it dropped), and the CPU its processes use (the postmaster and every backend), read from
+ * /proc like the daemon's.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -15,7 +16,7 @@ export interface BenchCluster {
   /** The server's durability settings as it reports them (`SHOW`), for the report. */
   settings: Record<string, string>;
   version: string;
-  /** A fresh database for one scenario; its URL. */
+  /** A fresh database for one scenario, the previous scenario's dropped first; its URL. */
   database(): Promise<string>;
   /** User + system CPU seconds of the server's processes alive now (exited backends are lost). */
   cpuSeconds(): number;
@@ -62,12 +63,17 @@ export async function startBenchCluster(): Promise<BenchCluster> {
   for (const name of DURABILITY) settings[name] = (await query<Record<string, string>>(cluster.url, `SHOW ${name}`))[0][name];
   const version = (await query<{ server_version: string }>(cluster.url, 'SHOW server_version'))[0].server_version;
   const postmaster = () => readFileSync(join(cluster.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0].trim();
+  let previous: { drop(): Promise<void> } | undefined;
   return {
     cluster,
     settings,
     version,
     async database() {
+      // The scenario that had the last one is over. Kept, its tables could be vacuumed and its
+      // pages flushed while the next run is measured, which then pays for its predecessor.
+      await previous?.drop();
       const db = await createDatabase(cluster.url);
+      previous = db;
       return db.url;
     },
     cpuSeconds() {

@@ -102,7 +102,7 @@ describe('a byte budget', () => {
       while (model.reduce((sum, [, b]) => sum + b, 0) > 1000) model.shift();
     };
     let seed = 7;
-    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const random = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
     for (let i = 0; i < 5000; i += 1) {
       const id = `r${random(120)}`;
       const roll = random(10);
