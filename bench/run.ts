@@ -147,9 +147,9 @@ const machine = {
   srcDirty: spawnSync('git', ['status', '--porcelain', '--', 'src', 'plugins'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() !== '',
 };
 
-log('building the daemon (tsc → .bench/build)');
+log('bundling the daemon (scripts/bundle.mjs → .bench/build)');
 const daemon = buildDaemon();
-machine.daemonBuild = daemon.compiled ? 'compiled JavaScript (tsc), run with node' : 'TypeScript sources through tsx (tsc emitted nothing)';
+machine.daemonBuild = daemon.compiled ? 'the bundle of `npm run build` (scripts/bundle.mjs), run with node' : 'TypeScript sources through tsx (the bundle failed)';
 
 if (only === 'consent') {
   const consent = await runConsentBench({ dir: join(runDir, 'consent'), daemon, settings: consentSettings, log });

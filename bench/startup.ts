@@ -1,7 +1,7 @@
 /**
  * Issue 14's start-up and memory targets. A daemon starts on a store seeded with `retained`
  * delivered messages and `pending` fallbacks (none due for an hour): time from spawn to
- * `/-/ready` answering (polled every 100 ms) and RSS at that moment. Heap per pending fallback:
+ * `/-/ready` answering (polled every 10 ms) and RSS at that moment. Heap per pending fallback:
  * the live heap (after two full collections a second after ready, bench/gc-on-signal.mjs) of a daemon on a store with
  * only the `pending` fallbacks, minus that of one on an empty store, ÷ `pending`. Each kind of
  * start runs `runs` times, in alternating order, on a fresh link copy of its seed.
@@ -119,7 +119,7 @@ export function renderStartup(s: StartupSummary): string[] {
   return [
     '### Start-up and memory per pending fallback',
     '',
-    `Each start is a fresh daemon on a link copy of its seed; ready = spawn → \`/-/ready\` answering (polled every 100 ms), RSS read at that moment. The seeds' \`state.json\` is rewritten by the daemon's own snapshot writer (one entry a line), as a running daemon folds it. Live heap: \`nodejs_heap_size_used_bytes\` right after two full collections a second after ready, once what a start leaves for after ready (the receipt index's lines) is done (the daemon runs with \`--expose-gc\` and bench/gc-on-signal.mjs). Medians of ${s.settings.runs} runs per kind, kinds alternating; seeding took ${s.seedSec.toFixed(0)} s.`,
+    `Each start is a fresh daemon on a link copy of its seed; ready = spawn → \`/-/ready\` answering (polled every 10 ms), RSS read at that moment. The seeds' \`state.json\` is rewritten by the daemon's own snapshot writer (one entry a line), as a running daemon folds it. Live heap: \`nodejs_heap_size_used_bytes\` right after two full collections a second after ready, once what a start leaves for after ready (the receipt index's lines) is done (the daemon runs with \`--expose-gc\` and bench/gc-on-signal.mjs). Medians of ${s.settings.runs} runs per kind, kinds alternating; seeding took ${s.seedSec.toFixed(0)} s.`,
     '',
     '| What | Measured | Target | Verdict |',
     '|---|---|---|---|',

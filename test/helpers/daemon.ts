@@ -12,10 +12,12 @@ export interface Daemon {
 /**
  * Starts `switchboard start --config FILE` as a real process and waits until it listens; one that
  * does not within `startTimeoutMs` is killed (so no stray daemon keeps the folder). `nodeArgs` go
- * to node before the script (`['--import', hooks]`).
+ * to node before the script (`['--import', hooks]`). The sources run through tsx unless `script`
+ * names a built entry point (test/helpers/bundle.ts).
  */
-export async function spawnDaemon(configFile: string, env: Record<string, string> = {}, startTimeoutMs = 15_000, nodeArgs: readonly string[] = []): Promise<Daemon> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, join(process.cwd(), 'src', 'main.ts'), 'start', '--config', configFile], {
+export async function spawnDaemon(configFile: string, env: Record<string, string> = {}, startTimeoutMs = 15_000, nodeArgs: readonly string[] = [], script?: string): Promise<Daemon> {
+  const entry = script ? [script] : ['--import', 'tsx', join(process.cwd(), 'src', 'main.ts')];
+  const child = spawn(process.execPath, [...nodeArgs, ...entry, 'start', '--config', configFile], {
     cwd: process.cwd(),
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,15 +1,18 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTwilioFake, type TwilioFake } from '../fakes/twilio-fake.js';
+import { bundleDaemon } from '../helpers/bundle.js';
 import { killDaemonsAfterEach, spawnDaemon } from '../helpers/daemon.js';
 import { API_KEY, configText, eventually } from '../helpers/gateway.js';
 
 /**
  * The start-up cost of issue 14: a daemon imports a provider's SDK only when an instance of that
  * provider first needs it, so a gateway that does not use a provider never pays for its SDK.
- * The daemon runs as a real process with a module hook that records every package it imports.
+ * The daemon runs as a real process with a module hook that records every package it imports:
+ * from the sources, and from the bundle `npm run build` makes, whose plugins are chunks of their own
+ * that import their SDKs from node_modules.
  */
 
 // The provider SDKs, the two libraries only the plugins need (undici for their HTTP calls, the SNS
@@ -25,25 +28,36 @@ afterEach(async () => {
   fake = undefined;
 });
 
-async function startRecorded(config: string) {
+async function startRecorded(config: string, script: string | undefined) {
   const dir = mkdtempSync(join(tmpdir(), 'sb-lazy-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const record = join(dir, 'packages.txt');
   writeFileSync(record, '');
   writeFileSync(join(dir, 'gateway.yaml'), config);
-  const daemon = await spawnDaemon(join(dir, 'gateway.yaml'), { STATE_DIRECTORY: join(dir, 'data'), RECORD_PACKAGES_TO: record }, 30_000, ['--import', RECORDER]);
+  const daemon = await spawnDaemon(join(dir, 'gateway.yaml'), { STATE_DIRECTORY: join(dir, 'data'), RECORD_PACKAGES_TO: record }, 30_000, ['--import', RECORDER], script);
   daemons.push(daemon);
   expect((await fetch(`${daemon.url}/-/ready`)).status).toBe(200);
   const packages = () => readFileSync(record, 'utf8').split('\n').filter(Boolean);
   return { daemon, packages };
 }
 
-describe('provider SDKs load on first use', () => {
+// The bundle holds koa and the other packages every start needs; pino stays outside it.
+describe.each([
+  { build: 'the sources', bundled: false, alwaysLoaded: 'koa' },
+  { build: 'the bundle', bundled: true, alwaysLoaded: 'pino' },
+])('provider SDKs load on first use, from $build', ({ bundled, alwaysLoaded }) => {
+  let script: string | undefined;
+  let remove = () => {};
+  beforeAll(() => {
+    if (bundled) ({ main: script, remove } = bundleDaemon());
+  }, 60_000);
+  afterAll(() => remove());
+
   it('a daemon on the shipped mock-only gateway.yaml is ready without importing any provider SDK', async () => {
     const shipped = readFileSync(join(process.cwd(), 'gateway.yaml'), 'utf8').replace(/^(\s*port:\s*)8080\b/m, '$10');
-    const { packages } = await startRecorded(shipped);
-    // The recorder works: the HTTP stack it did load is in the list.
-    expect(packages()).toContain('koa');
+    const { packages } = await startRecorded(shipped, script);
+    // The recorder works: a package it did load is in the list.
+    expect(packages()).toContain(alwaysLoaded);
     expect(lazyOnes(packages())).toEqual([]);
   }, 60_000);
 
@@ -56,7 +70,7 @@ routes:
   default:
     steps:
       - { channel: sms, providers: [tw], until: sent, within: 30s }
-`).replace('store: { path: ./data }', 'store: { path: "${env:STATE_DIRECTORY}" }'));
+`).replace('store: { path: ./data }', 'store: { path: "${env:STATE_DIRECTORY}" }'), script);
     expect(lazyOnes(packages())).toEqual([]);
 
     const sent = await fetch(`${daemon.url}/v1/messages`, {

@@ -1,15 +1,15 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { Runtime } from '../../runtime/runtime.js';
+import { fromPackage } from '../../package-root.js';
 import { requireScope } from '../auth.js';
 import { gatewayStatus } from './status.js';
 
-// Source runs from src/, the build from dist/src/: the assets are not compiled, so the build reads them from src/.
-const roots = [new URL('./assets/', import.meta.url), new URL('../../../../src/http/ui/assets/', import.meta.url)];
-const root = roots.find((u) => existsSync(fileURLToPath(new URL('index.html', u)))) ?? roots[0];
+// The assets are not compiled: every build reads them from the source tree.
+const root = fromPackage('src', 'http', 'ui', 'assets');
 
 const ASSETS = {
   '/ui': { file: 'index.html', type: 'text/html; charset=utf-8' },
@@ -59,7 +59,7 @@ export interface UiDeps {
  */
 export function uiRoutes(deps: UiDeps): Router {
   const router = new Router();
-  const files = new Map(Object.entries(ASSETS).map(([path, a]) => [path, { type: a.type, body: readFileSync(new URL(a.file, root)) }]));
+  const files = new Map(Object.entries(ASSETS).map(([path, a]) => [path, { type: a.type, body: readFileSync(join(root, a.file)) }]));
   for (const [path, asset] of files) {
     router.get(path, securityHeaders, (ctx) => {
       ctx.type = asset.type;

@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { StartupError } from '../../errors.js';
+import { fromPackage } from '../../package-root.js';
 
 export interface Migration {
   version: number;
@@ -33,13 +32,11 @@ const LOCK_KEY = 0x5357_4244_4d49_47n; // "SWBDMIG"
 const FILE_NAME = /^(\d{3})_([a-z0-9_]+)\.sql$/;
 
 /**
- * The folder of `NNN_name.sql` files. `tsc` does not copy them to `dist/`, so the built code reads
- * them from the source tree beside it.
+ * The folder of `NNN_name.sql` files. Neither `tsc` nor the bundle copies them to `dist/`, so every
+ * build reads them from the source tree.
  */
 export function migrationsDir(): string {
-  const here = fileURLToPath(new URL('./migrations/', import.meta.url));
-  if (existsSync(here)) return here;
-  return fileURLToPath(new URL('../../../../src/store/postgres/migrations/', import.meta.url));
+  return fromPackage('src', 'store', 'postgres', 'migrations');
 }
 
 /**

@@ -1,0 +1,65 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleDaemon } from '../helpers/bundle.js';
+import { killDaemonsAfterEach, spawnDaemon } from '../helpers/daemon.js';
+import { eventually } from '../helpers/gateway.js';
+
+/**
+ * What `npm run build` ships is one bundle, not the module tree the other tests run through tsx.
+ * These run it as an install would: the files it reads from the package (schemas, the status page,
+ * package.json), a plugin in its own chunk, and the YAML worker of a large config.
+ */
+const { daemons, cleanups } = killDaemonsAfterEach();
+const version = (JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { version: string }).version;
+const KEY = 'dev-key-change-me';
+let main = '';
+let remove = () => {};
+beforeAll(() => ({ main, remove } = bundleDaemon()), 60_000);
+afterAll(() => remove());
+
+function folder(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-bundle-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+describe('the bundled daemon', () => {
+  it('runs the shipped gateway.yaml: a message is delivered through the mock plugin, the status page and its version answer', async () => {
+    const dir = folder();
+    const shipped = readFileSync(join(process.cwd(), 'gateway.yaml'), 'utf8').replace(/^(\s*port:\s*)8080\b/m, '$10');
+    writeFileSync(join(dir, 'gateway.yaml'), shipped);
+    const d = await spawnDaemon(join(dir, 'gateway.yaml'), { STATE_DIRECTORY: join(dir, 'data') }, 30_000, [], main);
+    daemons.push(d);
+    const headers = { 'x-api-key': KEY, 'content-type': 'application/json' };
+
+    const sent = await fetch(`${d.url}/v1/messages`, { method: 'POST', headers, body: JSON.stringify({ route: 'everywhere', to: { phone: '+15551230042', email: 'a@example.com' }, content: { text: 'hi', subject: 'hi' } }) });
+    expect(sent.status, await sent.clone().text()).toBe(202);
+    const { id } = (await sent.json()) as { id: string };
+    await eventually(async () => {
+      const m = (await (await fetch(`${d.url}/v1/messages/${id}`, { headers })).json()) as { status: string };
+      expect(m.status).toBe('delivered');
+    }, 15_000);
+
+    const page = await fetch(`${d.url}/ui`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<html');
+    const status = (await (await fetch(`${d.url}/-/status`, { headers })).json()) as { version: string };
+    expect(status.version).toBe(version);
+  }, 60_000);
+
+  it('checks a config too large for the loop in its YAML worker, and places the error by file:line:column', () => {
+    const dir = folder();
+    const routes = Array.from({ length: 400 }, (_, i) => `  r${i}:\n    steps:\n      - { channel: sms, providers: [mock-sms], until: delivered, within: 30s }\n`).join('');
+    const text = `server: { port: 0 }\napi:\n  keys:\n    - { name: app, key: "${KEY}", scopes: [send, read, admin] }\nstore: { path: ./data }\ncallbacks: { secret: "0123456789abcdef0123" }\nproviders:\n  mock-sms: { plugin: mock, channels: [sms] }\nroutes:\n${routes}  broken:\n    steps:\n      - { channel: sms, providers: [mock-sms], until: delivered, within: soon }\n`;
+    expect(text.length).toBeGreaterThan(32 * 1024);
+    writeFileSync(join(dir, 'gateway.yaml'), text);
+    const line = text.split('\n').findIndex((l) => l.includes('within: soon')) + 1;
+
+    const checked = spawnSync(process.execPath, [main, 'check', 'gateway.yaml'], { cwd: dir, encoding: 'utf8' });
+    expect(checked.status).not.toBe(0);
+    expect(checked.stderr).toMatch(new RegExp(`^gateway\\.yaml:${line}:\\d+: routes\\.broken\\.steps\\.0\\.within: must be a duration`, 'm'));
+  }, 30_000);
+});
