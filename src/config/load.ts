@@ -117,7 +117,7 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
     }
     // `rateLimit` and `senders` are the core's, not the plugin's: every instance has them.
     const { plugin: _name, rateLimit, senders, ...pluginOptions } = provider;
-    const validate = pluginValidator(plugin.optionsSchema, options.builtins.get(provider.plugin) === registry.get(provider.plugin));
+    const validate = pluginValidator(plugin.optionsSchema, options.builtins.get(provider.plugin) === registry.get(provider.plugin) ? provider.plugin : undefined);
     const optionErrors = validate(pluginOptions) ? [] : real(validate.errors, pluginOptions, options.unresolved);
     if (optionErrors.length > 0) {
       collectSecrets(plugin.optionsSchema, pluginOptions, secrets);

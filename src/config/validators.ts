@@ -1,7 +1,7 @@
 import type { ValidateFunction } from 'ajv';
 import { readSchemaText } from '../schemas.js';
 import { createAjv } from './ajv.js';
-import { loadValidatorCode } from './validator-code.js';
+import { loadValidatorCode, pluginSchemaText } from './validator-code.js';
 
 let gateway: { schema: Record<string, unknown>; validate: ValidateFunction } | undefined;
 const bySchema = new WeakMap<object, ValidateFunction>();
@@ -22,15 +22,17 @@ export function gatewayValidator(): { schema: Record<string, unknown>; validate:
 }
 
 /**
- * A plugin's options validator, compiled once per schema object. Each gets its own ajv: two
- * plugins may reuse a `$id`, which one ajv would refuse. `builtin`: a built-in plugin's schema,
- * which a test checks against the meta-schema (compiling that check cost most of a start's
- * plugin validation); a user plugin's schema is checked at load.
+ * A plugin's options validator, once per schema object. `builtin`: the name of the built-in plugin
+ * whose schema this is; its validator is the code generated for this very schema when that is
+ * shipped, else compiled without the meta-schema check, which a test makes (compiling that check
+ * cost most of a start's plugin validation). A user plugin's schema is checked and compiled at
+ * load. Each compile gets its own ajv: two plugins may reuse a `$id`, which one ajv would refuse.
  */
-export function pluginValidator(schema: object, builtin = false): ValidateFunction {
+export function pluginValidator(schema: object, builtin?: string): ValidateFunction {
   let validate = bySchema.get(schema);
   if (!validate) {
-    validate = createAjv({ shipped: builtin }).compile(schema);
+    const code = builtin && readSchemaText(`plugins/${builtin}.validate.cjs`, true);
+    validate = (code && loadValidatorCode(code, pluginSchemaText(schema))) || createAjv({ shipped: builtin !== undefined }).compile(schema);
     bySchema.set(schema, validate);
   }
   return validate;

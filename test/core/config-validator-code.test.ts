@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { createAjv } from '../../src/config/ajv.js';
-import { loadValidatorCode, validatorCode } from '../../src/config/validator-code.js';
+import { loadValidatorCode, pluginSchemaText, validatorCode } from '../../src/config/validator-code.js';
+import { pluginValidator } from '../../src/config/validators.js';
 import { allBuiltinPlugins, builtinPlugins } from '../../src/registry.js';
 
 const SCHEMA = 'schemas/gateway.schema.json';
@@ -14,7 +15,7 @@ const CONFIGS = ['gateway.yaml', ...readdirSync('examples').filter((f) => f.ends
 
 describe('schemas/gateway.schema.validate.cjs', () => {
   it('is the code generated from gateway.schema.json as it is now', () => {
-    expect(readFileSync(CODE, 'utf8') === validatorCode(schemaText), `${CODE} is stale: run npx tsx scripts/gateway-validator.ts`).toBe(true);
+    expect(readFileSync(CODE, 'utf8') === validatorCode(schemaText), `${CODE} is stale: run npx tsx scripts/validator-code.ts`).toBe(true);
   });
 
   it('is not used for any other schema text', () => {
@@ -45,6 +46,48 @@ describe('schemas/gateway.schema.validate.cjs', () => {
       expect(generated(a)).toBe(compiled(b));
       expect(generated.errors ?? null).toEqual(compiled.errors ?? null);
       // Defaults filled in the same.
+      expect(a).toEqual(b);
+    }
+  });
+});
+
+// Every provider instance in the shipped configs, by plugin: what each plugin's generated
+// validator is tried on, as written and broken (no options, an unknown one, each one's type wrong).
+const shippedOptions = new Map<string, Array<Record<string, unknown>>>();
+for (const file of [...CONFIGS, ...readdirSync('docs/examples').filter((f) => f.endsWith('.yaml')).map((f) => join('docs/examples', f))]) {
+  const providers = ((parse(readFileSync(file, 'utf8')) as { providers?: Record<string, Record<string, unknown>> }).providers ?? {});
+  for (const { plugin, rateLimit: _r, senders: _s, ...options } of Object.values(providers)) {
+    shippedOptions.set(String(plugin), [...(shippedOptions.get(String(plugin)) ?? []), options]);
+  }
+}
+const brokenCopies = (options: Record<string, unknown>): unknown[] => [
+  options,
+  {},
+  { ...options, unknownOption: true },
+  ...Object.keys(options).flatMap((k) => [{ ...options, [k]: 42 }, { ...options, [k]: { nested: 'x' } }]),
+];
+
+describe('schemas/plugins/<name>.validate.cjs', () => {
+  it.each([...builtinPlugins.keys()])('%s: is the code generated from the plugin\'s options schema as it is now, and used only for it', async (name) => {
+    const file = `schemas/plugins/${name}.validate.cjs`;
+    const text = pluginSchemaText((await allBuiltinPlugins()).get(name)!.optionsSchema as object);
+    const code = readFileSync(file, 'utf8');
+    expect(code === validatorCode(text, `the ${name} plugin's options schema`), `${file} is stale: run npx tsx scripts/validator-code.ts`).toBe(true);
+    expect(loadValidatorCode(code, `${text} `)).toBeUndefined();
+  });
+
+  it.each([...builtinPlugins.keys()])('%s: judges shipped options and broken copies of them as the compiled schema does', async (name) => {
+    const schema = (await allBuiltinPlugins()).get(name)!.optionsSchema as object;
+    const generated = pluginValidator(schema, name);
+    const compiled = createAjv({ shipped: true }).compile(schema);
+    // Loaded from the file, not compiled: a compiled validator keeps its schema, generated code does not.
+    expect((generated as { schema?: unknown }).schema).toBeUndefined();
+    const samples = (shippedOptions.get(name) ?? [{}]).flatMap(brokenCopies);
+    for (const sample of samples) {
+      const a = structuredClone(sample);
+      const b = structuredClone(sample);
+      expect(generated(a)).toBe(compiled(b));
+      expect(generated.errors ?? null).toEqual(compiled.errors ?? null);
       expect(a).toEqual(b);
     }
   });
