@@ -5,9 +5,9 @@
  * compiles a few files instead of ~200 modules and their packages' trees: the module loading that
  * was ~450 ms of a start (issue 14).
  *
- * Only the packages every start loads are bundled (CORE, with what they import). The rest stay in node_modules: the
- * providers' SDKs, pg and undici load only when a config uses them, and pino finds its
- * transport workers by path.
+ * Only the packages every start loads are bundled (CORE, with what they import). The rest stay in
+ * node_modules: the providers' SDKs, pg and undici load only when a config uses them, and pino
+ * finds its transport workers by path.
  *
  * Usage: node scripts/bundle.mjs [outdir]
  */
@@ -32,7 +32,7 @@ const keepOutside = {
   },
 };
 
-export async function bundle(outdir = resolve(ROOT, 'dist/daemon')) {
+async function bundle(outdir = resolve(ROOT, 'dist/daemon')) {
   await build({
     entryPoints: { main: resolve(ROOT, 'src/main.ts') },
     outdir,

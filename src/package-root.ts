@@ -4,9 +4,10 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The folder of Switchboard's own package.json: the nearest one above this module. The same
- * folder is found from the sources (`src/`, tsx), the compiled tree (`dist/src/`) and the bundle
- * (`dist/daemon/`), so files shipped beside the code (schemas, SQL migrations, the status page's
- * assets) are named once, from the package's root, not by each layout's depth.
+ * folder is found from the sources (`src/`, run through tsx) and from the bundle (`dist/daemon/`,
+ * or wherever inside the package it is written), so the files shipped beside the code (schemas,
+ * SQL migrations, the status page's assets) are named once, from the package's root, not by each
+ * layout's depth.
  */
 function findRoot(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {
