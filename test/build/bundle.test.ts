@@ -2,15 +2,17 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bundleDaemon } from '../helpers/bundle.js';
 import { killDaemonsAfterEach, spawnDaemon } from '../helpers/daemon.js';
 import { eventually } from '../helpers/gateway.js';
+import { createDatabase } from '../helpers/postgres.js';
 
 /**
  * What `npm run build` ships is one bundle, not the module tree the other tests run through tsx.
  * These run it as an install would: the files it reads from the package (schemas, the status page,
- * package.json), a plugin in its own chunk, and the YAML worker of a large config.
+ * package.json, SQL migrations), a plugin and the PostgreSQL store in chunks of their own (`pg`
+ * imported from node_modules), and the YAML worker of a large config.
  */
 const { daemons, cleanups } = killDaemonsAfterEach();
 const version = (JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -48,6 +50,30 @@ describe('the bundled daemon', () => {
     expect(await page.text()).toContain('<html');
     const status = (await (await fetch(`${d.url}/-/status`, { headers })).json()) as { version: string };
     expect(status.version).toBe(version);
+  }, 60_000);
+
+  it('migrates a PostgreSQL database and runs on it: the store\'s chunk, its SQL files and pg from node_modules', async () => {
+    const db = await createDatabase(inject('postgresUrl'));
+    cleanups.push(() => db.drop());
+    const dir = folder();
+    const migrated = spawnSync(process.execPath, [main, 'migrate'], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', DATABASE_URL: db.url } });
+    expect(migrated.status, migrated.stderr).toBe(0);
+
+    const shipped = readFileSync(join(process.cwd(), 'gateway.yaml'), 'utf8')
+      .replace(/^(\s*port:\s*)8080\b/m, '$10')
+      .replace(/^(\s*)path: .*STATE_DIRECTORY.*$/m, '$1kind: postgres\n$1url: "${env:DATABASE_URL}"');
+    expect(shipped).toContain('kind: postgres');
+    writeFileSync(join(dir, 'gateway.yaml'), shipped);
+    const d = await spawnDaemon(join(dir, 'gateway.yaml'), { DATABASE_URL: db.url }, 30_000, [], main);
+    daemons.push(d);
+    const headers = { 'x-api-key': KEY, 'content-type': 'application/json' };
+    const sent = await fetch(`${d.url}/v1/messages`, { method: 'POST', headers, body: JSON.stringify({ route: 'everywhere', to: { phone: '+15551230043', email: 'b@example.com' }, content: { text: 'hi', subject: 'hi' } }) });
+    expect(sent.status, await sent.clone().text()).toBe(202);
+    const { id } = (await sent.json()) as { id: string };
+    await eventually(async () => {
+      const m = (await (await fetch(`${d.url}/v1/messages/${id}`, { headers })).json()) as { status: string };
+      expect(m.status).toBe('delivered');
+    }, 15_000);
   }, 60_000);
 
   it('checks a config too large for the loop in its YAML worker, and places the error by file:line:column', () => {
