@@ -28,27 +28,34 @@ function folder(): string {
   return dir;
 }
 
+/** The shipped gateway.yaml on a free port. */
+const shippedConfig = () => readFileSync(join(process.cwd(), 'gateway.yaml'), 'utf8').replace(/^(\s*port:\s*)8080\b/m, '$10');
+
+const HEADERS = { 'x-api-key': KEY, 'content-type': 'application/json' };
+
+/** Sends on the shipped `everywhere` route (mock SMS and email) and waits for the message to end delivered. */
+async function sendAndSeeDelivered(url: string): Promise<void> {
+  const sent = await fetch(`${url}/v1/messages`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ route: 'everywhere', to: { phone: '+15551230042', email: 'a@example.com' }, content: { text: 'hi', subject: 'hi' } }) });
+  expect(sent.status, await sent.clone().text()).toBe(202);
+  const { id } = (await sent.json()) as { id: string };
+  await eventually(async () => {
+    const m = (await (await fetch(`${url}/v1/messages/${id}`, { headers: HEADERS })).json()) as { status: string };
+    expect(m.status).toBe('delivered');
+  }, 15_000);
+}
+
 describe('the bundled daemon', () => {
   it('runs the shipped gateway.yaml: a message is delivered through the mock plugin, the status page and its version answer', async () => {
     const dir = folder();
-    const shipped = readFileSync(join(process.cwd(), 'gateway.yaml'), 'utf8').replace(/^(\s*port:\s*)8080\b/m, '$10');
-    writeFileSync(join(dir, 'gateway.yaml'), shipped);
+    writeFileSync(join(dir, 'gateway.yaml'), shippedConfig());
     const d = await spawnDaemon(join(dir, 'gateway.yaml'), { STATE_DIRECTORY: join(dir, 'data') }, 30_000, [], main);
     daemons.push(d);
-    const headers = { 'x-api-key': KEY, 'content-type': 'application/json' };
-
-    const sent = await fetch(`${d.url}/v1/messages`, { method: 'POST', headers, body: JSON.stringify({ route: 'everywhere', to: { phone: '+15551230042', email: 'a@example.com' }, content: { text: 'hi', subject: 'hi' } }) });
-    expect(sent.status, await sent.clone().text()).toBe(202);
-    const { id } = (await sent.json()) as { id: string };
-    await eventually(async () => {
-      const m = (await (await fetch(`${d.url}/v1/messages/${id}`, { headers })).json()) as { status: string };
-      expect(m.status).toBe('delivered');
-    }, 15_000);
+    await sendAndSeeDelivered(d.url);
 
     const page = await fetch(`${d.url}/ui`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<html');
-    const status = (await (await fetch(`${d.url}/-/status`, { headers })).json()) as { version: string };
+    const status = (await (await fetch(`${d.url}/-/status`, { headers: HEADERS })).json()) as { version: string };
     expect(status.version).toBe(version);
   }, 60_000);
 
@@ -59,21 +66,12 @@ describe('the bundled daemon', () => {
     const migrated = spawnSync(process.execPath, [main, 'migrate'], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', DATABASE_URL: db.url } });
     expect(migrated.status, migrated.stderr).toBe(0);
 
-    const shipped = readFileSync(join(process.cwd(), 'gateway.yaml'), 'utf8')
-      .replace(/^(\s*port:\s*)8080\b/m, '$10')
-      .replace(/^(\s*)path: .*STATE_DIRECTORY.*$/m, '$1kind: postgres\n$1url: "${env:DATABASE_URL}"');
+    const shipped = shippedConfig().replace(/^(\s*)path: .*STATE_DIRECTORY.*$/m, '$1kind: postgres\n$1url: "${env:DATABASE_URL}"');
     expect(shipped).toContain('kind: postgres');
     writeFileSync(join(dir, 'gateway.yaml'), shipped);
     const d = await spawnDaemon(join(dir, 'gateway.yaml'), { DATABASE_URL: db.url }, 30_000, [], main);
     daemons.push(d);
-    const headers = { 'x-api-key': KEY, 'content-type': 'application/json' };
-    const sent = await fetch(`${d.url}/v1/messages`, { method: 'POST', headers, body: JSON.stringify({ route: 'everywhere', to: { phone: '+15551230043', email: 'b@example.com' }, content: { text: 'hi', subject: 'hi' } }) });
-    expect(sent.status, await sent.clone().text()).toBe(202);
-    const { id } = (await sent.json()) as { id: string };
-    await eventually(async () => {
-      const m = (await (await fetch(`${d.url}/v1/messages/${id}`, { headers })).json()) as { status: string };
-      expect(m.status).toBe('delivered');
-    }, 15_000);
+    await sendAndSeeDelivered(d.url);
   }, 60_000);
 
   it('checks a config too large for the loop in its YAML worker, and places the error by file:line:column', () => {
