@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OPTED_OUT_CODE, createTwilioProvider, type TwilioOptions } from '../../plugins/twilio/index.js';
 import { ProviderError, type OutboundMessage, type PluginDeps, type Provider } from '../../src/plugin-api.js';
@@ -218,5 +220,15 @@ describe('twilio send errors', () => {
     await new Promise((resolve) => server.close(resolve));
     const err = await rejection(provider({ baseUrl: `http://127.0.0.1:${port}` }).send(message({}), { signal: signal() }));
     expect(err).toMatchObject({ reason: 'server', retryable: true });
+  });
+});
+
+describe('twilio send cost', () => {
+  it('passes its signal to axios without turning on promise hooks for the whole process (an AsyncLocalStorage would)', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/helpers/twilio-send-probe.ts'], { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8', timeout: 60_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const probe = JSON.parse(run.stdout) as { sent: string; before: boolean; after: boolean; control: boolean };
+    expect(probe.sent).toMatch(/^SM/);
+    expect(probe).toMatchObject({ before: false, after: false, control: true });
   });
 });
