@@ -180,10 +180,13 @@ function limits(s: BridgeSummary): string[] {
   const plain = med((r) => r.plainCpuMs + r.plainBenchCpuMs);
   const delivered = med((r) => r.toContactCenter.cpuMs + r.toContactCenter.benchCpuMs);
   const sent = med((r) => r.toCustomer.cpuMs + r.toCustomer.benchCpuMs);
+  const daemonMore = med((r) => r.toContactCenter.cpuMs - r.plainCpuMs);
+  const fakeMore = med((r) => r.toContactCenter.benchCpuMs - r.plainBenchCpuMs);
+  const ms = (x: number) => `${x.toFixed(2)} ms`;
   return [
     '### What limits the bridge ratios',
     '',
-    `Both ratios compare a bridged message with the cheapest thing the daemon does, a plain inbound webhook. Daemon and bench process together spent ${plain.toFixed(2)} ms of CPU per plain webhook, ${delivered.toFixed(2)} ms per message delivered to the contact center and ${sent.toFixed(2)} ms per agent event sent (medians), on two shared cores. A delivery is a second HTTP exchange, with the contact center: the daemon's client (undici) and the fake's server cost about what the customer's webhook does. An agent event is a whole accept and send, with the provider's receipts on top (the customer side is a mock that reports \`sent\` and \`delivered\`). Avaya's Send Message API takes one message per request, so there is no batching to spread that cost.`,
+    `Both ratios compare a bridged message with the cheapest thing the daemon does, a plain inbound webhook, and the machine's two cores run the daemon, the load generator and the fake Avaya alike. Per event, daemon and bench process together spent ${ms(plain)} of CPU on a plain webhook, ${ms(delivered)} on a message delivered to the contact center and ${ms(sent)} on an agent event sent (medians); at 0.7 of the plain rate an event could cost ${ms(plain / 0.7)}. A delivery is a second HTTP exchange, with the contact center: it cost the daemon ${ms(daemonMore)} more than a plain webhook (the stored delivery job and its request through undici) and the fake Avaya ${ms(fakeMore)} to answer. Avaya's Send Message API takes one message per request, so no batching spreads that. An agent event is a whole accept and send, with the provider's receipts on top (the customer side is a mock that reports \`sent\` and \`delivered\`).`,
     '',
   ];
 }
