@@ -29,7 +29,7 @@ export interface TwilioCredentials {
  * - a per-call AbortSignal passed on to axios, so a caller's deadline or shutdown really cancels
  *   the request instead of leaving it running behind a lost promise. The SDK has no option for it,
  *   and an AsyncLocalStorage would carry it at a price: on Node 20 it turns on a hook for every
- *   promise the process makes, ~20 % of the accept rate once the first message went out. So the
+ *   promise the process makes, 15–20 % of the accept rate once the first message went out. So the
  *   SDK's synchronous call into `request` takes the signal of the `withSignal` running, and it
  *   reaches axios by the request's headers object, which the SDK hands on as it is.
  * A class extending the SDK's, so it is declared once the SDK is loaded.

