@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { systemClock } from '../clock.js';
 import { parseDuration } from '../config/duration.js';
 import { ProviderError, StoreUnavailableError } from '../errors.js';
 import type { Attempt, Message } from '../model.js';
@@ -11,6 +12,7 @@ import { endStep, timerId } from './steps.js';
 import { meets } from './status.js';
 import { createIdFactory } from '../ids.js';
 import { logProviderFailure } from '../log/provider-failure.js';
+import { foretell } from '../plugin-kit/deadline.js';
 
 const attemptId = createIdFactory();
 // A provider call that outlives this is abandoned even if the plugin ignores its abort signal.
@@ -32,6 +34,9 @@ function ceilingSignal(ctx: EngineContext): AbortSignal {
     const handle = ctx.clock.setTimeout(() => controller.abort(new ProviderError('the send ceiling passed', { reason: 'timeout' })), SEND_CEILING_MS + CEILING_WINDOW_MS);
     // Nothing waits on it once its sends are done: it must not hold a stopping process open.
     (handle as { unref?: () => void } | undefined)?.unref?.();
+    // So a plugin's own deadline within a send needs no controller of its own. Only on real time:
+    // on a test's clock the ceiling passes whenever the test says.
+    if (ctx.clock === systemClock) foretell(controller.signal, SEND_CEILING_MS + CEILING_WINDOW_MS);
     window = { signal: controller.signal, until: now + CEILING_WINDOW_MS };
     windows.set(ctx.clock, window);
   }

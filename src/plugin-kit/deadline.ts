@@ -74,5 +74,16 @@ export async function withDeadline<T>(ms: number, fn: (signal: AbortSignal) => P
   }
 }
 
+/**
+ * Tells `withDeadline` that `signal` aborts only by its owner's timer, `inMs` from now: deadlines
+ * run within it that end sooner then need not listen to it, and can share their windows.
+ *
+ * @example foretell(ceiling.signal, 61_000);
+ */
+export function foretell(signal: AbortSignal, inMs: number): void {
+  const due = performance.now() + inMs;
+  known.set(signal, { due, earliest: due });
+}
+
 /** Whether `signal` was aborted by its `withDeadline` timer (not by the caller). */
 export const timedOut = (signal: AbortSignal): boolean => signal.aborted && (signal.reason as Error | undefined)?.name === 'TimeoutError';

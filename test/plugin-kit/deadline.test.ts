@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { timedOut, withDeadline } from '../../src/plugin-kit/deadline.js';
+import { foretell, timedOut, withDeadline } from '../../src/plugin-kit/deadline.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const aborted = (signal: AbortSignal) => new Promise<unknown>((resolve) => signal.addEventListener('abort', () => resolve(signal.reason), { once: true }));
@@ -83,5 +83,19 @@ describe('withDeadline: deadlines of a second or more share a window', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, timeout: 20_000, encoding: 'utf8' });
     expect(run.error).toBeUndefined();
     expect(run.status).toBe(0);
+  });
+});
+
+describe('foretell', () => {
+  it("a deadline within a signal foretold to abort later shares its window; within one foretold to abort sooner, uses that one", async () => {
+    const ceiling = new AbortController();
+    foretell(ceiling.signal, 61_000);
+    const inside = await withDeadline(2000, async (signal) => signal, ceiling.signal);
+    const alone = await withDeadline(2000, async (signal) => signal);
+    expect(inside).toBe(alone);
+
+    const sooner = new AbortController();
+    foretell(sooner.signal, 500);
+    expect(await withDeadline(2000, async (signal) => signal, sooner.signal)).toBe(sooner.signal);
   });
 });

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import type { KnownPlugin } from '../../src/config/load.js';
+import type { PluginDefinition, Provider } from '../../src/plugin-api.js';
+import { withDeadline } from '../../src/plugin-kit/deadline.js';
+import { builtinPlugins } from '../../src/registry.js';
+import { manualClock } from '../helpers/clock.js';
+import { API_KEY, configText, eventually, startGateway } from '../helpers/gateway.js';
+
+/**
+ * A provider that runs a 10 s deadline within the engine's signal, as plugins do, and one beside
+ * it: whether the two got the same shared signal.
+ */
+function probePlugin() {
+  const shared: boolean[] = [];
+  const definition: PluginDefinition<Record<string, never>> = {
+    name: 'probe',
+    optionsSchema: { type: 'object', additionalProperties: false, properties: {} },
+    channels: () => ['sms'],
+    create(): Provider {
+      return {
+        async send(_message, { signal }) {
+          const within = await withDeadline(10_000, async (s) => s, signal);
+          const alone = await withDeadline(10_000, async (s) => s);
+          shared.push(within === alone && within !== signal);
+          return { providerMessageId: `probe-${shared.length}`, status: 'sent' };
+        },
+      };
+    },
+  };
+  return { shared, builtins: new Map<string, KnownPlugin>([...builtinPlugins, ['probe', definition as PluginDefinition<never>]]) };
+}
+
+const CONFIG = configText(`
+providers:
+  probe: { plugin: probe }
+routes:
+  default:
+    steps:
+      - { channel: sms, providers: [probe], until: sent, within: 1m }
+`);
+
+describe("a plugin's deadline within the engine's send ceiling", () => {
+  it('on real time, needs no timer of its own: the ceiling is foretold, so it shares its window', async () => {
+    const probe = probePlugin();
+    const gw = await startGateway(CONFIG, { builtins: probe.builtins });
+    try {
+      await gw.request.post('/v1/messages').set('x-api-key', API_KEY).send({ route: 'default', to: { sms: '+15551234567' }, content: { text: 'x' } }).expect(202);
+      await eventually(() => expect(probe.shared).toEqual([true]));
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it("on a test's clock, follows the ceiling with a controller of its own: that ceiling passes whenever the clock says", async () => {
+    const probe = probePlugin();
+    const gw = await startGateway(CONFIG, { builtins: probe.builtins, clock: manualClock().clock });
+    try {
+      await gw.request.post('/v1/messages').set('x-api-key', API_KEY).send({ route: 'default', to: { sms: '+15551234567' }, content: { text: 'x' } }).expect(202);
+      await eventually(() => expect(probe.shared).toEqual([false]));
+    } finally {
+      await gw.close();
+    }
+  });
+});
