@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Clock } from '../../src/clock.js';
 import type { KnownPlugin } from '../../src/config/load.js';
 import type { PluginDefinition, Provider } from '../../src/plugin-api.js';
 import { withDeadline } from '../../src/plugin-kit/deadline.js';
@@ -39,26 +40,27 @@ routes:
       - { channel: sms, providers: [probe], until: sent, within: 1m }
 `);
 
+/** Sends one message through the probe on `clock` (real time without one); what the probe saw. */
+async function probeOnce(clock?: Clock): Promise<boolean[]> {
+  const probe = probePlugin();
+  const gw = await startGateway(CONFIG, { builtins: probe.builtins, ...(clock ? { clock } : {}) });
+  try {
+    await gw.request.post('/v1/messages').set('x-api-key', API_KEY).send({ route: 'default', to: { sms: '+15551234567' }, content: { text: 'x' } }).expect(202);
+    return await eventually(() => {
+      expect(probe.shared).toHaveLength(1);
+      return probe.shared;
+    });
+  } finally {
+    await gw.close();
+  }
+}
+
 describe("a plugin's deadline within the engine's send ceiling", () => {
   it('on real time, needs no timer of its own: the ceiling is foretold, so it shares its window', async () => {
-    const probe = probePlugin();
-    const gw = await startGateway(CONFIG, { builtins: probe.builtins });
-    try {
-      await gw.request.post('/v1/messages').set('x-api-key', API_KEY).send({ route: 'default', to: { sms: '+15551234567' }, content: { text: 'x' } }).expect(202);
-      await eventually(() => expect(probe.shared).toEqual([true]));
-    } finally {
-      await gw.close();
-    }
+    expect(await probeOnce()).toEqual([true]);
   });
 
   it("on a test's clock, follows the ceiling with a controller of its own: that ceiling passes whenever the clock says", async () => {
-    const probe = probePlugin();
-    const gw = await startGateway(CONFIG, { builtins: probe.builtins, clock: manualClock().clock });
-    try {
-      await gw.request.post('/v1/messages').set('x-api-key', API_KEY).send({ route: 'default', to: { sms: '+15551234567' }, content: { text: 'x' } }).expect(202);
-      await eventually(() => expect(probe.shared).toEqual([false]));
-    } finally {
-      await gw.close();
-    }
+    expect(await probeOnce(manualClock().clock)).toEqual([false]);
   });
 });
