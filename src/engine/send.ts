@@ -21,7 +21,11 @@ export const SEND_CEILING_MS = 60_000;
 export const CEILING_WINDOW_MS = 1000;
 const CEILING = Symbol('ceiling');
 
-/** The abort signal of the sends starting in the current window, per clock (an engine's). */
+/**
+ * The abort signal of the sends starting in the current window, per clock (an engine's). Windowed
+ * like `withDeadline`'s shared deadlines, but on the engine's clock, which tests move by hand, and
+ * with the engine's own reason; `foretell` tells `withDeadline` about it where that clock is real.
+ */
 const windows = new WeakMap<object, { signal: AbortSignal; until: number }>();
 
 function ceilingSignal(ctx: EngineContext): AbortSignal {

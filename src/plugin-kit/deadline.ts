@@ -54,9 +54,10 @@ export async function withDeadline<T>(ms: number, fn: (signal: AbortSignal) => P
   const due = now + ms;
   const outer = linked && known.get(linked);
   if (linked && !linked.aborted && outer && outer.due <= due) return fn(linked);
-  const window = ms >= SHARE_FROM_MS && !linked?.aborted ? sharedWindow(ms, now) : undefined;
-  // A caller's signal that cannot abort before the shared one does adds nothing to follow.
-  if (window && (!linked || (outer && outer.earliest >= window.due))) return fn(window.signal);
+  // A caller's signal that cannot abort before the shared one does adds nothing to follow; one
+  // nobody can foretell is followed, by a controller of this call's own.
+  const window = ms >= SHARE_FROM_MS && (!linked || (outer && !linked.aborted)) ? sharedWindow(ms, now) : undefined;
+  if (window && (!outer || outer.earliest >= window.due)) return fn(window.signal);
   const controller = new AbortController();
   const earliest = !linked ? due : Math.min(due, outer ? outer.earliest : -Infinity);
   known.set(controller.signal, { due, earliest });
