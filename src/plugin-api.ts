@@ -16,7 +16,7 @@ export type { Clock } from './clock.js';
 export type { Until } from './config/types.js';
 export type { Logger } from './log/logger.js';
 export { createHttpClient, type HttpClient, type HttpRequest, type HttpResponse } from './plugin-kit/http-client.js';
-export { safeEqual, basicAuthMatches, hmacSha256 } from './plugin-kit/signatures.js';
+export { safeEqual, matchesSecret, basicAuthMatches, hmacSha256 } from './plugin-kit/signatures.js';
 export { createTokenCache, type TokenCache, type TokenCacheOptions } from './plugin-kit/oauth-token-cache.js';
 export { parseDuration } from './config/duration.js';
 export { createIdFactory } from './ids.js';

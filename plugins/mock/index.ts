@@ -3,7 +3,7 @@ import {
   createIdFactory,
   parseDuration,
   readSchema,
-  safeEqual,
+  matchesSecret,
   type AttemptStatus,
   type Channel,
   type PluginDefinition,
@@ -56,7 +56,7 @@ export function createMockProvider(options: MockOptions, deps: PluginDeps): Prov
   function authorized(req: WebhookRequest): boolean {
     if (!options.webhookToken) return true;
     const given = req.headers['x-mock-token'];
-    return typeof given === 'string' && safeEqual(given, options.webhookToken);
+    return typeof given === 'string' && matchesSecret(given, options.webhookToken);
   }
 
   function deliverReceipts(providerMessageId: string, statuses: AttemptStatus[], afterMs: number): void {

@@ -1,4 +1,4 @@
-import { hmacSha256, safeEqual, type Logger, type StatusEvent, type WebhookEvent, type WebhookHandler, type WebhookRequest, type WebhookResult } from '../../src/plugin-api.js';
+import { hmacSha256, matchesSecret, safeEqual, type Logger, type StatusEvent, type WebhookEvent, type WebhookHandler, type WebhookRequest, type WebhookResult } from '../../src/plugin-api.js';
 import { describeGraphError, signalOf } from './errors.js';
 import { inboundEvent, isoOf } from './inbound.js';
 import { isObject, str, type Json } from './json.js';
@@ -27,7 +27,7 @@ export function handshake(ctx: WebhookContext): WebhookHandler {
     const challenge = one(req.query['hub.challenge']);
     if (mode !== 'subscribe' || token === undefined || challenge === undefined) return reject(400, 'expected hub.mode=subscribe, hub.verify_token and hub.challenge');
     if (ctx.verifyToken === undefined) return reject(403, 'this instance has no verifyToken; the handshake is refused', 'credentials');
-    if (!safeEqual(token, ctx.verifyToken)) return reject(403, 'hub.verify_token does not match', 'credentials');
+    if (!matchesSecret(token, ctx.verifyToken)) return reject(403, 'hub.verify_token does not match', 'credentials');
     // Echoed into a text/plain body; bounded so the echo is no amplifier.
     if (challenge.length > 256) return reject(400, 'hub.challenge is too long');
     return { ok: true, events: [], reply: { status: 200, contentType: 'text/plain', body: challenge } };

@@ -1,5 +1,5 @@
 import type { WebhookRequest } from '../plugin-api.js';
-import { basicAuthMatches, safeEqual } from './signatures.js';
+import { basicAuthMatches, matchesSecret } from './signatures.js';
 
 /** Where a provider that signs nothing may carry a webhook's shared secret. */
 export interface SecretPlaces {
@@ -29,7 +29,7 @@ export function sharedSecretMatches(req: Pick<WebhookRequest, 'headers' | 'query
   if (places.query !== undefined) given.push(first(req.query[places.query]) ?? '');
   if (places.header !== undefined) given.push(first(headerOf(req, places.header)) ?? '');
   // Every place is compared, present or not, so timing says nothing about which one held it.
-  const matches = given.map((g) => g !== '' && safeEqual(g, secret));
+  const matches = given.map((g) => g !== '' && matchesSecret(g, secret));
   if (places.basicUsername !== undefined) matches.push(basicAuthMatches(first(headerOf(req, 'authorization')), places.basicUsername, secret));
   return matches.some(Boolean);
 }

@@ -17,9 +17,14 @@ function publicUrlOf(ctx: Context, runtime: Runtime): string {
  */
 export async function readWebhookRequest(ctx: Context, runtime: Runtime): Promise<WebhookRequest> {
   await bodyParsersOf(ctx).webhook(ctx);
+  let url: string | undefined;
   return {
     method: ctx.method,
-    url: publicUrlOf(ctx, runtime),
+    // Built when read: only providers that sign the URL (Twilio) need it, and Koa's host is not free.
+    get url() {
+      url ??= publicUrlOf(ctx, runtime);
+      return url;
+    },
     headers: ctx.headers,
     query: ctx.query,
     rawBody: String(ctx.request.rawBody ?? ''),
