@@ -4,8 +4,9 @@
  * arrived and when the last one did (epoch ms, this host's clock).
  *
  * For Switchboard it is the provider: it answers Infobip's `POST /sms/3/messages` the way Infobip
- * does (one message, PENDING). With `--fakesmsc` it reads fakesmsc's log on stdin instead and
- * counts the lines fakesmsc prints per message it receives from Kannel.
+ * does (every message of the request PENDING, in one answer), counting messages, not requests.
+ * With `--fakesmsc` it reads fakesmsc's log on stdin instead and counts the lines fakesmsc prints
+ * per message it receives from Kannel.
  *
  *   node --import tsx bench/kannel/fake-provider.ts <port> [--fakesmsc]
  */
@@ -36,17 +37,25 @@ const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
-    let messageId = `fake-${count + 1}`;
+    let messages: { destinations?: { messageId?: string; to?: string }[] }[];
     try {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { messages?: { destinations?: { messageId?: string }[] }[] };
-      messageId = body.messages?.[0]?.destinations?.[0]?.messageId ?? messageId;
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { messages?: typeof messages };
+      messages = Array.isArray(body.messages) && body.messages.length > 0 ? body.messages : [];
     } catch {
+      messages = [];
+    }
+    if (messages.length === 0) {
       res.writeHead(400).end();
       return;
     }
-    count++;
+    // One entry per message, as Infobip answers a request carrying several.
+    const answers = messages.map((m) => {
+      count++;
+      const d = m.destinations?.[0];
+      return { messageId: d?.messageId ?? `fake-${count}`, status: PENDING, destination: d?.to ?? '15551234567' };
+    });
     lastAt = Date.now();
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ bulkId: `bulk-${count}`, messages: [{ messageId, status: PENDING, destination: '15551234567' }] }));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ bulkId: `bulk-${count}`, messages: answers }));
   });
 });
 server.keepAliveTimeout = 60_000;

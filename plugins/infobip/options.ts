@@ -17,4 +17,6 @@ export interface InfobipOptions {
   validity?: string;
   /** Per-request timeout, a duration; default `10s`. */
   timeout: string;
+  /** Most SMS one request carries, of those sent in the same turn; 1 sends each alone. */
+  batch: number;
 }

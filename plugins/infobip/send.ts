@@ -2,6 +2,7 @@ import { ProviderError, parseDuration, smsSegments, type OutboundMessage, type P
 import { sendError } from './errors.js';
 import type { InfobipOptions } from './options.js';
 import { invalid, smsRequest, whatsappRequest, type InfobipRequest } from './requests.js';
+import { createSmsBatcher, type BatchAnswer } from './sms-batch.js';
 import { mapInfobipStatus, type InfobipStatus } from './status-map.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -20,12 +21,27 @@ function answered(request: InfobipRequest, text: string): Record<string, unknown
 }
 
 /**
- * Sends one attempt with `Authorization: App <apiKey>`. The attempt id goes as Infobip's
+ * Sends one attempt with `Authorization: App <apiKey>`; SMS made in the same turn share a request
+ * (`batch`, sms-batch.ts). The attempt id goes as Infobip's
  * `messageId`, so the id Infobip answers with — and reports under — is the attempt id.
  */
 export function createSend(options: InfobipOptions, deps: PluginDeps, notifyUrl: string | undefined) {
   const timeoutMs = parseDuration(options.timeout) ?? 10_000;
   const base = options.baseUrl.replace(/\/+$/, '');
+  const post = (path: string, body: unknown, signal: AbortSignal) => deps.http.request(`${base}${path}`, {
+    method: 'POST',
+    headers: { authorization: `App ${options.apiKey}`, 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(body),
+    signal,
+    timeoutMs,
+  });
+  const batched = options.batch > 1 ? createSmsBatcher((messages, signal) => post('/sms/3/messages', { messages }, signal), options.batch) : undefined;
+
+  async function deliver(request: InfobipRequest, attemptId: string, signal: AbortSignal): Promise<BatchAnswer> {
+    if (batched && request.path === '/sms/3/messages') return batched((request.body.messages as Record<string, unknown>[])[0], attemptId, signal);
+    const res = await post(request.path, request.body, signal);
+    return { res, one: res.status >= 200 && res.status < 300 ? answered(request, res.text) : undefined };
+  }
 
   return async function send(message: OutboundMessage, { signal }: { signal: AbortSignal }): Promise<SendReceipt> {
     const channel = message.channel;
@@ -33,15 +49,8 @@ export function createSend(options: InfobipOptions, deps: PluginDeps, notifyUrl:
       throw invalid(`instance ${deps.instance} does not send on channel ${channel}`, 'channel-not-enabled');
     }
     const request = channel === 'sms' ? smsRequest(options, message, notifyUrl) : whatsappRequest(options, message, notifyUrl);
-    const res = await deps.http.request(`${base}${request.path}`, {
-      method: 'POST',
-      headers: { authorization: `App ${options.apiKey}`, 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify(request.body),
-      signal,
-      timeoutMs,
-    });
+    const { res, one } = await deliver(request, message.attemptId, signal);
     if (res.status < 200 || res.status >= 300) throw sendError(res, deps.clock.now());
-    const one = answered(request, res.text);
     const providerMessageId = typeof one?.messageId === 'string' && one.messageId !== '' ? one.messageId : undefined;
     if (providerMessageId === undefined) {
       // Accepted, but without the id reports will name: keep the attempt id we asked for.

@@ -23,7 +23,7 @@ export interface InfobipSent {
   to: string;
   notifyUrl?: string;
   callbackData?: string;
-  /** The single message object sent (an SMS `messages[0]`, a WhatsApp body or template `messages[0]`). */
+  /** The message object sent (an SMS entry of `messages`, a WhatsApp body or template `messages[0]`). */
   message: Record<string, unknown>;
 }
 
@@ -83,16 +83,29 @@ export async function startInfobipFake(options: { apiKey?: string } = {}): Promi
     return sent;
   }
 
+  /** Why an SMS message object would be refused, naming it by its place in `messages`. */
+  function smsFault(m: unknown, i: number): string | undefined {
+    const dest = isObject(m) && Array.isArray(m.destinations) && isObject(m.destinations[0]) ? m.destinations[0] : undefined;
+    if (!isObject(m) || !dest || typeof dest.to !== 'string' || !DIGITS.test(dest.to)) return `messages[${i}].destinations[0].to: must be an international number without +`;
+    if (typeof m.sender !== 'string' || m.sender === '') return `messages[${i}].sender: must not be blank`;
+    if (!isObject(m.content) || typeof m.content.text !== 'string' || m.content.text === '') return `messages[${i}].content.text: must not be blank`;
+    return undefined;
+  }
+
+  // Several messages in one request, as Infobip takes them: one invalid message refuses the request.
   function sms(res: ServerResponse, body: unknown): void {
-    const m = isObject(body) && Array.isArray(body.messages) && isObject(body.messages[0]) ? body.messages[0] : undefined;
-    const dest = m && Array.isArray(m.destinations) && isObject(m.destinations[0]) ? m.destinations[0] : undefined;
-    if (!m || !dest || typeof dest.to !== 'string' || !DIGITS.test(dest.to)) return bad(res, 'messages[0].destinations[0].to: must be an international number without +');
-    if (typeof m.sender !== 'string' || m.sender === '') return bad(res, 'messages[0].sender: must not be blank');
-    if (!isObject(m.content) || typeof m.content.text !== 'string' || m.content.text === '') return bad(res, 'messages[0].content.text: must not be blank');
-    const hooks = isObject(m.webhooks) ? m.webhooks : {};
-    const delivery = isObject(hooks.delivery) ? hooks.delivery : {};
-    const sent = accept(res, 'sms', 'sms', m, dest.to, m.sender, delivery.url, hooks.callbackData, dest.messageId);
-    json(res, 200, { bulkId: randomUUID(), messages: [{ messageId: sent.messageId, status: STATUSES.PENDING, destination: dest.to }] });
+    const messages = isObject(body) && Array.isArray(body.messages) && body.messages.length > 0 ? (body.messages as unknown[]) : [undefined];
+    const fault = messages.map(smsFault).find((f) => f !== undefined);
+    if (fault !== undefined) return bad(res, fault);
+    // Every entry passed smsFault: an object with a sender and a first destination.
+    const answers = messages.filter(isObject).map((m) => {
+      const dest = (m.destinations as Record<string, unknown>[])[0];
+      const hooks = isObject(m.webhooks) ? m.webhooks : {};
+      const delivery = isObject(hooks.delivery) ? hooks.delivery : {};
+      const sent = accept(res, 'sms', 'sms', m, String(dest.to), String(m.sender), delivery.url, hooks.callbackData, dest.messageId);
+      return { messageId: sent.messageId, status: STATUSES.PENDING, destination: dest.to };
+    });
+    json(res, 200, { bulkId: randomUUID(), messages: answers });
   }
 
   function whatsapp(res: ServerResponse, kind: string, body: unknown): void {

@@ -84,3 +84,79 @@ describe('infobip plugin: sending', () => {
     expect(optionErrors(infobipPlugin, { baseUrl: 'https://x.api.infobip.com', apiKey: 'k', webhookSecret: 'short' })).toEqual([expect.stringContaining('/webhookSecret')]);
   });
 });
+
+describe('infobip plugin: SMS sent together share a request', () => {
+  const signal = () => new AbortController().signal;
+  const sendAll = (ib: ReturnType<typeof provider>, msgs: OutboundMessage[], on: AbortSignal) => Promise.allSettled(msgs.map((m) => ib.send(m, { signal: on })));
+  const received = (start: number) => fake.requests.slice(start).map((r) => ((r.body as { messages?: unknown[] }).messages ?? []).length);
+
+  it('puts the SMS of one turn under one signal into one request, each with its own destination, id and answer', async () => {
+    const ib = provider();
+    const before = fake.requests.length;
+    const msgs = [1, 2, 3, 4, 5].map((i) => message({ to: `+4179302670${i}`, content: { text: `Code ${i}` } }));
+    const results = await sendAll(ib, msgs, signal());
+    expect(received(before)).toEqual([5]);
+    results.forEach((r, i) => expect(r).toMatchObject({ status: 'fulfilled', value: { providerMessageId: msgs[i].attemptId, status: 'queued' } }));
+    for (const [i, m] of msgs.entries()) {
+      expect(fake.sent.find((s) => s.messageId === m.attemptId)).toMatchObject({ to: `4179302670${i + 1}`, callbackData: m.attemptId, message: { content: { text: `Code ${i + 1}` } } });
+    }
+    // A WhatsApp message in the same turn goes alone, to its own path.
+    const mixed = await sendAll(ib, [message(), message({ channel: 'whatsapp', content: { text: 'hi' } }), message()], signal());
+    expect(mixed.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    expect(fake.requests.slice(before + 1).map((r) => r.url.split('?')[0]).sort()).toEqual(['/sms/3/messages', '/whatsapp/1/message/text']);
+  });
+
+  it('keeps sends under different signals apart, cuts at `batch`, and with batch 1 sends each alone', async () => {
+    const ib = provider({ batch: 2 });
+    let before = fake.requests.length;
+    const one = signal();
+    await Promise.all([sendAll(ib, [message(), message(), message()], one), sendAll(ib, [message(), message()], signal())]);
+    expect(received(before).sort()).toEqual([1, 2, 2]);
+    before = fake.requests.length;
+    await sendAll(provider({ batch: 1 }), [message(), message(), message()], signal());
+    expect(received(before)).toEqual([1, 1, 1]);
+  });
+
+  it('sends each message again alone when the request is refused as a whole, so one bad number fails only itself', async () => {
+    const ib = provider();
+    const before = fake.requests.length;
+    const msgs = [message(), message({ to: 'not-a-number' }), message()];
+    const results = await sendAll(ib, msgs, signal());
+    expect(received(before)).toEqual([3, 1, 1, 1]);
+    expect(results[0]).toMatchObject({ status: 'fulfilled', value: { providerMessageId: msgs[0].attemptId } });
+    expect(results[2]).toMatchObject({ status: 'fulfilled', value: { providerMessageId: msgs[2].attemptId } });
+    expect(results[1]).toMatchObject({ status: 'rejected', reason: { reason: 'client', status: 400, providerCode: 'BAD_REQUEST' } });
+  });
+
+  it('gives everyone the answer of a server or rate error, without asking again per message', async () => {
+    const ib = provider();
+    const before = fake.requests.length;
+    fake.failNext({ status: 429, headers: { 'retry-after': '3' } });
+    const results = await sendAll(ib, [message(), message(), message()], signal());
+    expect(received(before)).toEqual([3]);
+    for (const r of results) expect(r).toMatchObject({ status: 'rejected', reason: { reason: 'rate_limited', retryAfterMs: 3000 } });
+  });
+
+  it('finds each message\'s entry by its messageId, whatever the order of the answer, and fails only the one rejected', async () => {
+    const ib = provider();
+    const msgs = [message(), message(), message()];
+    const entry = (m: OutboundMessage, status: object) => ({ messageId: m.attemptId, status, destination: '41793026727' });
+    const rejected = { groupId: 5, groupName: 'REJECTED', id: 6, name: 'REJECTED_NETWORK', description: 'Network is forbidden' };
+    const pending = { groupId: 1, groupName: 'PENDING', id: 26, name: 'PENDING_ACCEPTED' };
+    fake.failNext({ status: 200, body: { bulkId: 'b-1', messages: [entry(msgs[2], pending), entry(msgs[1], rejected), entry(msgs[0], pending)] } });
+    const results = await sendAll(ib, msgs, signal());
+    expect(results[0]).toMatchObject({ status: 'fulfilled', value: { providerMessageId: msgs[0].attemptId, status: 'queued' } });
+    expect(results[2]).toMatchObject({ status: 'fulfilled', value: { providerMessageId: msgs[2].attemptId, status: 'queued' } });
+    expect(results[1]).toMatchObject({ status: 'rejected', reason: { reason: 'client', providerCode: 'REJECTED_NETWORK' } });
+  });
+
+  it('aborts the shared request when its signal aborts, and every send under it fails', async () => {
+    const ib = provider();
+    const controller = new AbortController();
+    fake.failNext({ delayMs: 1_000 });
+    const pending = sendAll(ib, [message(), message()], controller.signal);
+    setTimeout(() => controller.abort(new Error('caller gave up')), 50);
+    const results = await pending;
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+  });
+});

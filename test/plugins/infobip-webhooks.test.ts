@@ -6,7 +6,7 @@ import { pluginDeps } from '../helpers/plugin-deps.js';
 import { jsonWebhook } from '../helpers/plugin-options.js';
 
 const SECRET = 'infobip-webhook-secret-0123';
-const options: InfobipOptions = Object.freeze({ baseUrl: 'http://127.0.0.1:9', apiKey: 'k', from: 'ACME', whatsappFrom: '+41790000001', channels: ['sms', 'whatsapp'] as ('sms' | 'whatsapp')[], webhookSecret: SECRET, webhookUsername: 'infobip', timeout: '1s' });
+const options: InfobipOptions = Object.freeze({ baseUrl: 'http://127.0.0.1:9', apiKey: 'k', from: 'ACME', whatsappFrom: '+41790000001', channels: ['sms', 'whatsapp'] as ('sms' | 'whatsapp')[], webhookSecret: SECRET, webhookUsername: 'infobip', timeout: '1s', batch: 50 });
 const hook = (kind: string, extra: Partial<InfobipOptions> = {}) => createInfobipProvider({ ...options, ...extra }, pluginDeps('ib')).webhooks?.[kind] as WebhookHandler;
 const URL_OK = `https://gw.example.test/webhooks/ib/reports?secret=${SECRET}`;
 const sent = { messageId: 'att-1', to: '41793026727', from: '41790000001', callbackData: 'att-1' };
