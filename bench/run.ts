@@ -39,8 +39,9 @@
  *
  * Kannel (bench/kannel/, `--only kannel`, issue 14): when Debian's kannel and kannel-extras are
  * installed, accepts/s on a route whose provider does not answer ÷ Kannel sendsms/s and ÷ bare Koa,
- * and BENCH_KANNEL_MESSAGES=20000 messages end to end to the provider, Kannel's time ÷ ours, with
- * fsync and (with Debian's eatmydata installed) without, in BENCH_ROUNDS alternating rounds; one
+ * and BENCH_KANNEL_MESSAGES=20000 messages end to end to the provider, Kannel's time ÷ ours (cold
+ * from a fresh start, then warm in the same processes), with fsync and (with Debian's eatmydata
+ * installed) without, in BENCH_ROUNDS alternating rounds; one
  * line says it was skipped otherwise. Writes .bench/kannel.md.
  *
  * Fallback timers alone (`--only timers`): the file store's timer phase (100k pending written into
