@@ -85,14 +85,14 @@ it('the same record put again by a later hold is written again (another instance
 });
 
 it('opens its lock sessions at start, before any key is held', async () => {
-  const sessions = async () => Number((await rows("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'switchboard-locks'"))[0].n);
+  const sessions = async () => Number((await rows("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'switchboard-locks' AND datname = current_database()"))[0].n);
   const deadline = Date.now() + 5000;
   while ((await sessions()) < LOCK_SESSIONS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   expect(await sessions()).toBe(LOCK_SESSIONS);
 });
 
 it('with holders queued for a session, each key is let go with the next lock, and every key is free once they are done', async () => {
-  const advisoryLocks = async () => Number((await rows("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'"))[0].n);
+  const advisoryLocks = async () => Number((await rows("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"))[0].n);
   // The instance's own liveness lock.
   const before = await advisoryLocks();
   const inside = new Map<string, number>();

@@ -211,7 +211,7 @@ describe('timer wake-ups', () => {
 
       // The server drops the listener's connection: it reconnects, wakes once (it may have missed
       // something), and hears the next schedule.
-      await other.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN switchboard_timers'");
+      await other.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN switchboard_timers' AND datname = current_database()");
       await withTimeout(woken(2), 5000, 'no wake-up after reconnecting');
       expect(wakes[1].due).toBeUndefined();
       expect(listener.listening).toBe(true);
