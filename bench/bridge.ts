@@ -12,6 +12,7 @@ import { fileStoreHeader } from './config.js';
 import { runLoad, type LoadSummary } from './consent-load.js';
 import { percentile, scrape } from './metrics.js';
 import { freePort, startChild, type Child } from './procs.js';
+import { ranBy, type SectionMeta } from './report-sections.js';
 
 export const BUSINESS = '+15557654321';
 export const SECRET = 'bench-avaya-webhook-secret';
@@ -192,14 +193,14 @@ function limits(s: BridgeSummary): string[] {
 }
 
 /** The bridge section: targets first, then every round, then what limits the ratios. */
-export function renderBridge(s: BridgeSummary, machine: { date: string; commit?: string; loadAvgStart?: string; loadAvgEnd?: string }): string {
+export function renderBridge(s: BridgeSummary, machine: SectionMeta): string {
   const toCc = s.rounds.map((r) => r.toContactCenter.deliveredPerSec / r.plain.perSec);
   const toCust = s.rounds.map((r) => r.toCustomer.sentPerSec / r.plain.perSec);
   const verdict = (ok: boolean) => (ok ? '**pass**' : '**FAIL**');
   const lines = [
     '## Bridge (Avaya Infinity, issue 9)',
     '',
-    `_\`npm run bench -- --only bridge\` on ${machine.date}${machine.commit ? ` against \`${machine.commit}\`` : ''}; load average ${machine.loadAvgStart ?? '?'} at the start, ${machine.loadAvgEnd ?? '?'} at the end. The fake Avaya runs in the bench's process (in the throughput rounds it counts requests rather than keeping them), the customer side is a mock instance, the daemon is built JavaScript on the file store. ${s.settings.rounds} rounds of ${s.settings.durationSec} s at ${s.settings.connections} connections; each round starts fresh daemons._`,
+    `_${ranBy(machine, 'bridge')} on ${machine.date}${machine.commit ? ` against \`${machine.commit}\`` : ''}; load average ${machine.loadAvgStart ?? '?'} at the start, ${machine.loadAvgEnd ?? '?'} at the end. The fake Avaya runs in the bench's process (in the throughput rounds it counts requests rather than keeping them), the customer side is a mock instance, the daemon is built JavaScript on the file store. ${s.settings.rounds} rounds of ${s.settings.durationSec} s at ${s.settings.connections} connections; each round starts fresh daemons._`,
     '',
     '| What | Measured | Target | Verdict |',
     '|---|---|---|---|',

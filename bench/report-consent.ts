@@ -4,7 +4,7 @@
  */
 import type { ConsentSummary } from './consent.js';
 import { describeTally } from './logs.js';
-import { median, mib, n0, r2, renderMarkdown, verdict, type Machine, type Summary } from './report.js';
+import { median, mib, n0, r2, verdict, type Machine } from './report.js';
 
 const ms = (x: number): string => (Number.isFinite(x) ? `${n0(x)} ms` : 'n/a');
 
@@ -91,9 +91,4 @@ export function renderConsentStdout(c: ConsentSummary): string {
   } else out.push(`  webhook throughput: not measured: ${c.webhookError}`);
   out.push(c.windows ? `  heap per window, ${n0(c.windows.windows)} windows: ${n0(c.windows.fill.bytesPerWindow)} B filled, ${n0(c.windows.reopen.bytesPerWindow)} B reopened (target ≤ 200 B)` : `  windows: not measured: ${c.windowsError}`);
   return out.join('\n');
-}
-
-/** BENCHMARKS.md: the main report, then this section when the run measured it. */
-export function renderWithConsent(s: Summary & { consent?: ConsentSummary }): string {
-  return [renderMarkdown(s), ...(s.consent ? ['', ...renderConsent(s.consent)] : [])].join('\n');
 }

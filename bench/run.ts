@@ -71,21 +71,23 @@ import { runAccepts, type AcceptRun, type FailedRun, type Target } from './accep
 import { startBenchCluster, type BenchCluster } from './postgres.js';
 import { runTakeover, type TakeoverResult } from './takeover.js';
 import { profileAccepts, type ProfileSummary } from './profile.js';
-import { renderSns, runSnsBench } from './sns.js';
+import { renderSns, runSnsBench, type SnsSummary } from './sns.js';
 import { buildDaemon, onCleanup, ROOT, WORK } from './procs.js';
-import { median, renderStdout, renderTimers, type PostgresSummary, type Summary } from './report.js';
+import { median, renderTimers, type PostgresSummary, type Summary } from './report.js';
 import { renderPostgresOnly, renderPostgresStdout } from './report-postgres.js';
 import { seedRetained } from './seed.js';
 import { runTimerLag, type TimerResult } from './timers.js';
 import { runConsentBench, type ConsentSummary } from './consent.js';
-import { renderBridge, runBridgeBench } from './bridge.js';
+import { renderBridge, runBridgeBench, type BridgeSummary } from './bridge.js';
 import { runKannelBench, type KannelSummary } from './kannel/run.js';
 import { renderKannel } from './kannel/report.js';
 import { renderStartup, runStartupBench, type StartupSummary } from './startup.js';
 import { renderBurstMemory, runBurstMemory, type BurstMemory } from './burst-memory.js';
 import { renderReload, runReloadBench, type ReloadSummary } from './reload.js';
 import { renderReceipts, runReceiptBench, type ReceiptSummary } from './receipts.js';
-import { renderConsentOnly, renderConsentStdout, renderWithConsent } from './report-consent.js';
+import { renderConsentOnly, renderConsentStdout } from './report-consent.js';
+import type { SectionMeta } from './report-sections.js';
+import { renderWhole, type WholeSummary } from './report-whole.js';
 
 const env = (name: string, fallback: number) => {
   const v = process.env[name];
@@ -162,10 +164,14 @@ if (only === 'consent') {
   process.exit(0);
 }
 
+/** How a section was measured, as of now: its load average at the end is read when it is rendered. */
+const sectionMeta = (whole = false): SectionMeta => ({ date: machine.date, commit: machine.commit, loadAvgStart: machine.loadAvg, loadAvgEnd: loadavg().map((x) => x.toFixed(2)).join(' '), whole });
+
+const snsSettings = { rounds: settings.rounds, connections: settings.connections, durationSec: Math.min(settings.durationSec, 5), signed: env('BENCH_SNS_SIGNED', 75000) };
 if (only === 'sns') {
-  const sns = await runSnsBench({ dir: join(runDir, 'sns'), daemon, log, rounds: settings.rounds, connections: settings.connections, durationSec: Math.min(settings.durationSec, 5), signed: env('BENCH_SNS_SIGNED', 75000) });
+  const sns = await runSnsBench({ dir: join(runDir, 'sns'), daemon, log, ...snsSettings });
   const out = process.env.BENCH_OUT ? join(ROOT, process.env.BENCH_OUT) : join(WORK, 'sns.md');
-  const rendered = renderSns(sns, { date: machine.date, commit: machine.commit, loadAvgStart: machine.loadAvg, loadAvgEnd: loadavg().map((x) => x.toFixed(2)).join(' ') });
+  const rendered = renderSns(sns, sectionMeta());
   writeFileSync(join(WORK, 'last-sns.json'), JSON.stringify({ machine, sns }, null, 2));
   writeFileSync(out, rendered);
   process.stdout.write(`${rendered}\nwrote ${out}\n`);
@@ -173,11 +179,10 @@ if (only === 'sns') {
 }
 
 const kannelSettings = { rounds: settings.rounds, connections: settings.connections, warmupSec: settings.warmupSec, durationSec: settings.durationSec, messages: env('BENCH_KANNEL_MESSAGES', 20_000) };
-const kannelMeta = () => ({ date: machine.date, commit: machine.commit, loadAvgStart: machine.loadAvg, loadAvgEnd: loadavg().map((x) => x.toFixed(2)).join(' ') });
 if (only === 'kannel') {
   const kannel = await runKannelBench({ dir: join(runDir, 'kannel'), daemon, log, ...kannelSettings });
   const out = process.env.BENCH_OUT ? join(ROOT, process.env.BENCH_OUT) : join(WORK, 'kannel.md');
-  const rendered = renderKannel(kannel, kannelMeta());
+  const rendered = renderKannel(kannel, sectionMeta());
   writeFileSync(join(WORK, 'last-kannel.json'), JSON.stringify({ machine, kannel }, null, 2));
   writeFileSync(out, rendered);
   process.stdout.write(`${rendered}\nwrote ${out}\n`);
@@ -231,13 +236,11 @@ if (only === 'receipts') {
   writeOnlySection('receipts', receipts, renderReceipts(receipts));
 }
 
+const bridgeSettings = { rounds: settings.rounds, connections: settings.connections, durationSec: settings.durationSec, paceRate: env('BENCH_BRIDGE_PACE', 100), paceCount: env('BENCH_BRIDGE_PACED', 2000) };
 if (only === 'bridge') {
-  const bridge = await runBridgeBench({
-    dir: join(runDir, 'bridge'), daemon, log, rounds: settings.rounds, connections: settings.connections, durationSec: settings.durationSec,
-    paceRate: env('BENCH_BRIDGE_PACE', 100), paceCount: env('BENCH_BRIDGE_PACED', 2000),
-  });
+  const bridge = await runBridgeBench({ dir: join(runDir, 'bridge'), daemon, log, ...bridgeSettings });
   const out = process.env.BENCH_OUT ? join(ROOT, process.env.BENCH_OUT) : join(WORK, 'bridge.md');
-  const rendered = renderBridge(bridge, { date: machine.date, commit: machine.commit, loadAvgStart: machine.loadAvg, loadAvgEnd: loadavg().map((x) => x.toFixed(2)).join(' ') });
+  const rendered = renderBridge(bridge, sectionMeta());
   writeFileSync(join(WORK, 'last-bridge.json'), JSON.stringify({ machine, bridge }, null, 2));
   writeFileSync(out, rendered);
   process.stdout.write(`${rendered}\nwrote ${out}\n`);
@@ -357,6 +360,12 @@ if (!only) receipts = await runReceiptBench({ dir: join(runDir, 'receipts'), dae
 let kannel: KannelSummary | undefined;
 if (!only) kannel = await runKannelBench({ dir: join(runDir, 'kannel'), daemon, log, ...kannelSettings });
 
+// Issues 9 and 10: run alone with `--only bridge|sns`, and here as part of the whole.
+let bridge: BridgeSummary | undefined;
+if (!only) bridge = await runBridgeBench({ dir: join(runDir, 'bridge'), daemon, log, ...bridgeSettings });
+let sns: SnsSummary | undefined;
+if (!only) sns = await runSnsBench({ dir: join(runDir, 'sns'), daemon, log, ...snsSettings });
+
 let postgres: PostgresSummary | undefined;
 if (cluster || clusterError) {
   const pgNeeded = pgSettings.pending / pgSettings.spreadSec;
@@ -397,10 +406,10 @@ if (cluster || clusterError) {
   }
 }
 
-const summary: Summary & { consent?: ConsentSummary; kannel?: KannelSummary; startup?: StartupSummary; burst?: BurstMemory; reload?: ReloadSummary; receipts?: ReceiptSummary } = {
+const summary: WholeSummary = {
   machine: { ...machine, loadAvgEnd: loadavg().map((x) => x.toFixed(2)).join(' ') },
   settings: { rounds: settings.rounds, connections: settings.connections, warmupSec: settings.warmupSec, durationSec: settings.durationSec, retained: settings.retained, seed: seeded, receiptIndexMs: RECEIPT_INDEX_MS, seedSec, pending: settings.pending, pendingVia: via, neededRate, totalSec: (Date.now() - started) / 1000, only },
-  runs, timers, timerError, profile, postgres, consent, kannel, startup, burst, reload, receipts,
+  runs, timers, timerError, profile, postgres, consent, bridge, sns, kannel, startup, burst, reload, receipts,
 };
 if (only) {
   const out = process.env.BENCH_OUT ? join(ROOT, process.env.BENCH_OUT) : join(WORK, 'postgres.md');
@@ -410,9 +419,9 @@ if (only) {
 } else {
   const out = join(ROOT, process.env.BENCH_OUT ?? 'BENCHMARKS.md');
   writeFileSync(join(WORK, 'last-run.json'), JSON.stringify(summary, null, 2));
-  const kannelSection = [kannel ? renderKannel(kannel, kannelMeta()) : '', ...(startup || burst || reload || receipts ? ['## Issue 14 — start-up, memory and receipts', ''] : []), ...(startup ? renderStartup(startup) : []), ...(burst ? renderBurstMemory(burst) : []), ...(reload ? renderReload(reload) : []), ...(receipts ? renderReceipts(receipts) : [])].join('\n');
-  writeFileSync(out, `${renderWithConsent(summary)}\n${kannelSection}`);
-  process.stdout.write(`${renderStdout(summary)}\n${renderPostgresStdout(summary)}\n${consent ? renderConsentStdout(consent) : ''}\n${kannelSection}\n\nwrote ${out}\n`);
+  const { markdown, stdout } = renderWhole(summary);
+  writeFileSync(out, markdown);
+  process.stdout.write(`${stdout}\n\nwrote ${out}\n`);
 }
 process.exit(0);
 

@@ -12,6 +12,7 @@ import { startSnsFake, type SnsFake } from '../test/fakes/aws/sns-fake.js';
 import { fileStoreHeader } from './config.js';
 import { runLoad, type LoadSummary } from './consent-load.js';
 import { freePort, startChild, type Child } from './procs.js';
+import { ranBy, type SectionMeta } from './report-sections.js';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:switchboard-bench';
 const MOCK_TOKEN = 'bench-mock-token';
@@ -92,12 +93,12 @@ export async function runSnsBench(o: { dir: string; daemon: { cmd: string; args:
 
 const n0 = (x: number) => Math.round(x).toLocaleString('en-US');
 
-export function renderSns(s: SnsSummary, m: { date: string; commit: string; loadAvgStart: string; loadAvgEnd: string }): string {
+export function renderSns(s: SnsSummary, m: SectionMeta): string {
   const verdict = s.ratio >= 0.5 ? '**pass**' : '**FAIL**';
   return [
     '## SNS notifications (AWS, issue 10)',
     '',
-    `_\`npm run bench -- --only sns\` on ${m.date} against \`${m.commit}\`; load average ${m.loadAvgStart} at the start, ${m.loadAvgEnd} at the end. One daemon (built JavaScript, file store) with a mock instance and an SES instance whose SNS options trust the fake's certificate URL; the SNS fake runs in the bench's process. ${s.settings.rounds} rounds of ${s.settings.durationSec} s at ${s.settings.connections} connections; ${n0(s.settings.signed)} notifications signed (SignatureVersion 1) before the load._`,
+    `_${ranBy(m, 'sns')} on ${m.date} against \`${m.commit}\`; load average ${m.loadAvgStart} at the start, ${m.loadAvgEnd} at the end. One daemon (built JavaScript, file store) with a mock instance and an SES instance whose SNS options trust the fake's certificate URL; the SNS fake runs in the bench's process. ${s.settings.rounds} rounds of ${s.settings.durationSec} s at ${s.settings.connections} connections; ${n0(s.settings.signed)} notifications signed (SignatureVersion 1) before the load._`,
     '',
     '| What | Measured | Target | Verdict |',
     '|---|---|---|---|',

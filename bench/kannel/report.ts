@@ -1,4 +1,5 @@
 /** Markdown for issue 14's comparison with Kannel: ratios of medians, every round's ratio beside them. */
+import { ranBy, type SectionMeta } from '../report-sections.js';
 import { median } from '../report.js';
 import type { KannelSummary, KannelTarget } from './run.js';
 
@@ -42,7 +43,7 @@ export const KANNEL_HOW = [
   '',
 ];
 
-export function renderKannel(s: KannelSummary, m: { date: string; commit: string; loadAvgStart: string; loadAvgEnd: string }): string {
+export function renderKannel(s: KannelSummary, m: SectionMeta): string {
   const head = ['## Issue 14 — against Kannel', '', ...KANNEL_HOW, ...(s.skipped ? [`**${s.skipped}.** The rows below without Kannel were still measured.`, ''] : [])];
   const { rounds, connections, warmupSec, durationSec, messages } = s.settings;
   const acc = (t: KannelTarget, r: number) => s.accepts.find((x) => x.target === t && x.round === r)?.acceptsPerSec;
@@ -65,7 +66,7 @@ export function renderKannel(s: KannelSummary, m: { date: string; commit: string
   if (e2eNoSync) rows.push(`| Same (warm), fsync off on our side, like Kannel | ${e2eNoSync.value.toFixed(2)} (${e2eNoSync.a.toFixed(2)} s vs ${e2eNoSync.b.toFixed(2)} s; rounds ${list(e2eNoSync.rounds)}) | – | – |`);
   return [
     ...head,
-    `_\`npm run bench -- --only kannel\` on ${m.date} against \`${m.commit}\`; load average ${m.loadAvgStart} at the start, ${m.loadAvgEnd} at the end. Kannel ${s.version ?? '(absent)'} from Debian (bearerbox with a fake SMSC and \`store-type = file\`, smsbox, fakesmsc as the SMSC; bench/kannel/kannel.conf.template). ${rounds} alternating rounds; accepts: ${connections} keep-alive connections, ${warmupSec} s warm-up then ${durationSec} s measured; end to end: ${n0(messages)} requests over ${connections} connections, timed from the first request to the ${n0(messages)}-th message at the provider, twice in the same processes — cold from a fresh start, then warm (the accept runs' warm-up does the same for them; a long-running daemon's JIT has compiled its hot paths, and Kannel, compiled C, has nothing to warm) (stamped in a counter process of its own for both: it reads fakesmsc's log for Kannel, and is the Infobip-shaped fake provider Switchboard sends to over HTTP). Same client (autocannon in the bench process) for all; a fresh process tree and folder for every run. During the accept runs Kannel hands every message to fakesmsc; Switchboard's route hands each to an in-process mock provider that answers \`queued\` and never sends a receipt (\`outcome: none\`), the end-to-end route to the fake provider over HTTP._`,
+    `_${ranBy(m, 'kannel')} on ${m.date} against \`${m.commit}\`; load average ${m.loadAvgStart} at the start, ${m.loadAvgEnd} at the end. Kannel ${s.version ?? '(absent)'} from Debian (bearerbox with a fake SMSC and \`store-type = file\`, smsbox, fakesmsc as the SMSC; bench/kannel/kannel.conf.template). ${rounds} alternating rounds; accepts: ${connections} keep-alive connections, ${warmupSec} s warm-up then ${durationSec} s measured; end to end: ${n0(messages)} requests over ${connections} connections, timed from the first request to the ${n0(messages)}-th message at the provider, twice in the same processes — cold from a fresh start, then warm (the accept runs' warm-up does the same for them; a long-running daemon's JIT has compiled its hot paths, and Kannel, compiled C, has nothing to warm) (stamped in a counter process of its own for both: it reads fakesmsc's log for Kannel, and is the Infobip-shaped fake provider Switchboard sends to over HTTP). Same client (autocannon in the bench process) for all; a fresh process tree and folder for every run. During the accept runs Kannel hands every message to fakesmsc; Switchboard's route hands each to an in-process mock provider that answers \`queued\` and never sends a receipt (\`outcome: none\`), the end-to-end route to the fake provider over HTTP._`,
     '',
     `**Kannel does not fsync** its store file: its accepts survive a crash of the process, not of the machine. Switchboard fsyncs every group commit; the "fsync off" rows preload libeatmydata into the daemon to show what that costs (the daemon has no such setting).${s.noFsyncSkipped ? ` ${s.noFsyncSkipped}.` : ''}`,
     '',
