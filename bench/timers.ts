@@ -39,6 +39,9 @@ export interface TimerResult {
   rssPendingIdle: number;
   heapUsedPendingIdle: number;
   rssPeakWhileFiring: number;
+  /** The most V8 heap in use, and memory outside it (buffers, strings' backing stores), the 1 s scrapes saw while they fired. */
+  heapUsedPeakWhileFiring?: number;
+  externalPeakWhileFiring?: number;
   rssPeakProcess: number;
   /** Longest event-loop stall the daemon itself saw (prom-client, max over 1 s scrapes) while the timers fired. */
   loopLagMaxMs: number;
@@ -211,6 +214,8 @@ export async function runTimerLag(options: {
     const cpu0 = daemon.cpuSeconds();
     const pgCpu0 = pgs?.cpuSeconds() ?? 0;
     let rssPeakWhileFiring = 0;
+    let heapUsedPeakWhileFiring = 0;
+    let externalPeakWhileFiring = 0;
     let loopLagMaxMs = 0;
     let fired = 0;
     const giveUp = lastDue + (options.giveUpAfterMs ?? 300_000);
@@ -219,6 +224,8 @@ export async function runTimerLag(options: {
       rssPeakWhileFiring = Math.max(rssPeakWhileFiring, daemon.memory().rss);
       const m = await scrape(port);
       loopLagMaxMs = Math.max(loopLagMaxMs, (gauge(m, 'nodejs_eventloop_lag_max_seconds') ?? 0) * 1000);
+      heapUsedPeakWhileFiring = Math.max(heapUsedPeakWhileFiring, gauge(m, 'nodejs_heap_size_used_bytes') ?? 0);
+      externalPeakWhileFiring = Math.max(externalPeakWhileFiring, gauge(m, 'nodejs_external_memory_bytes') ?? 0);
       fired = histogram(m, 'switchboard_scheduler_lag_seconds', { kind: 'step-timeout' }).count;
       if (fired >= expected) break;
     }
@@ -276,6 +283,8 @@ export async function runTimerLag(options: {
       rssPendingIdle,
       heapUsedPendingIdle,
       rssPeakWhileFiring,
+      heapUsedPeakWhileFiring,
+      externalPeakWhileFiring,
       rssPeakProcess,
       loopLagMaxMs,
       cpuMsPerFallback,
