@@ -37,12 +37,15 @@
  * mock plugin's status webhook, BENCH_ROUNDS rounds of at most 5 s; BENCH_SNS_SIGNED=75000 envelopes
  * are signed first. Writes .bench/sns.md.
  *
+ * A whole run measures every section below and above, the bridge and SNS included, and writes them
+ * all into BENCHMARKS.md, each section's verdicts gathered in its one results table.
+ *
  * Kannel (bench/kannel/, `--only kannel`, issue 14): when Debian's kannel and kannel-extras are
  * installed, accepts/s on a route whose provider does not answer ÷ Kannel sendsms/s and ÷ bare Koa,
  * and BENCH_KANNEL_MESSAGES=20000 messages end to end to the provider, Kannel's time ÷ ours (cold
  * from a fresh start, then warm in the same processes), with fsync and (with Debian's eatmydata
- * installed) without, in BENCH_ROUNDS alternating rounds; one
- * line says it was skipped otherwise. Writes .bench/kannel.md.
+ * installed) without, in BENCH_ROUNDS alternating rounds; one line says it was skipped otherwise.
+ * Writes .bench/kannel.md.
  *
  * Fallback timers alone (`--only timers`): the file store's timer phase (100k pending written into
  * the store, then fired) without the accept rounds; writes .bench/timers.md.
@@ -164,8 +167,8 @@ if (only === 'consent') {
   process.exit(0);
 }
 
-/** How a section was measured, as of now: its load average at the end is read when it is rendered. */
-const sectionMeta = (whole = false): SectionMeta => ({ date: machine.date, commit: machine.commit, loadAvgStart: machine.loadAvg, loadAvgEnd: loadavg().map((x) => x.toFixed(2)).join(' '), whole });
+/** A section run alone (`--only`): its load average at the end is read when it is rendered. */
+const sectionMeta = (): SectionMeta => ({ date: machine.date, commit: machine.commit, loadAvgStart: machine.loadAvg, loadAvgEnd: loadavg().map((x) => x.toFixed(2)).join(' ') });
 
 const snsSettings = { rounds: settings.rounds, connections: settings.connections, durationSec: Math.min(settings.durationSec, 5), signed: env('BENCH_SNS_SIGNED', 75000) };
 if (only === 'sns') {

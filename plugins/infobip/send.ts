@@ -22,8 +22,8 @@ function answered(request: InfobipRequest, text: string): Record<string, unknown
 
 /**
  * Sends one attempt with `Authorization: App <apiKey>`; SMS made in the same turn share a request
- * (`batch`, sms-batch.ts). The attempt id goes as Infobip's
- * `messageId`, so the id Infobip answers with — and reports under — is the attempt id.
+ * (`batch`, sms-batch.ts). The attempt id goes as Infobip's `messageId`, so the id Infobip answers
+ * with — and reports under — is the attempt id.
  */
 export function createSend(options: InfobipOptions, deps: PluginDeps, notifyUrl: string | undefined) {
   const timeoutMs = parseDuration(options.timeout) ?? 10_000;
