@@ -1,6 +1,6 @@
 import { answerError, type ErrorSummary, type HttpResponse, type ProviderError } from '../../src/plugin-api.js';
+import { isObject } from './json.js';
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 
 /**

@@ -1,9 +1,6 @@
 import type { InboundEvent } from '../../src/plugin-api.js';
+import { isObject, str, type Json } from './json.js';
 
-type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 /** Infobip reports numbers as digits; the gateway keeps E.164. */
 const e164 = (v: string): string => (/^[1-9][0-9]{5,14}$/.test(v) ? `+${v}` : v);
 

@@ -1,10 +1,6 @@
 import type { StatusEvent } from '../../src/plugin-api.js';
+import { isObject, str, type Json } from './json.js';
 import { groupOf, mapInfobipStatus, type InfobipStatus } from './status-map.js';
-
-type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /** Infobip's error object; `id` 0 (`NO_ERROR`) says nothing went wrong. */
 interface InfobipErrorInfo {

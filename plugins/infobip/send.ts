@@ -1,11 +1,10 @@
 import { ProviderError, parseDuration, smsSegments, type OutboundMessage, type PluginDeps, type SendReceipt } from '../../src/plugin-api.js';
 import { sendError } from './errors.js';
+import { isObject } from './json.js';
 import type { InfobipOptions } from './options.js';
 import { invalid, smsRequest, whatsappRequest, type InfobipRequest } from './requests.js';
 import { createSmsBatcher, type BatchAnswer } from './sms-batch.js';
 import { mapInfobipStatus, type InfobipStatus } from './status-map.js';
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The one message of an answer: the object itself (`single`) or `messages[0]` (`bulk`). */
 function answered(request: InfobipRequest, text: string): Record<string, unknown> | undefined {

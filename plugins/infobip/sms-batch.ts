@@ -1,4 +1,5 @@
 import type { HttpResponse } from '../../src/plugin-api.js';
+import { isObject } from './json.js';
 
 /** What one message of a batch got: the answer to its request, and its own entry in that answer. */
 export interface BatchAnswer {
@@ -21,8 +22,6 @@ interface Waiting {
 // message is then asked again on its own, so one bad number does not fail the messages beside it.
 // Auth, rate and server errors are the account's or Infobip's, and are everyone's answer as they are.
 const SPLIT_ON = new Set([400, 413, 422]);
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function entriesOf(text: string): Record<string, unknown>[] {
   try {

@@ -1,10 +1,7 @@
 import { jsonBodyOf, sharedSecretMatches, type WebhookEvent, type WebhookHandler, type WebhookResult } from '../../src/plugin-api.js';
 import { inboundEvent } from './inbound.js';
+import { isObject, type Json } from './json.js';
 import { reportEvent } from './reports.js';
-
-type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The query parameter the gateway adds to every `notifyUrl`, and operators add to the inbound URL. */
 export const SECRET_PARAM = 'secret';
