@@ -34,7 +34,7 @@ interface Hooks {
 
 /**
  * The hot state: named maps kept wholly in memory, made durable by appending each change to a
- * journal (one datasync per group commit) and, now and then, folding the journal into a lowdb
+ * journal (one durable write per group commit) and, now and then, folding the journal into a lowdb
  * snapshot (`state.json`, written atomically). A commit costs what changed, not what is stored.
  *
  * @example

@@ -42,7 +42,7 @@ function withZeroDefault(ends: ReadonlyMap<string, number>, name: string): Reado
  * The embedded store. Hot state (timers, idempotency keys, callback outbox, dead letters,
  * de-duplication keys, parked receipts) lives in memory, journaled and folded into a lowdb
  * snapshot (`state.json`); messages and inbound messages live in hourly append-only files. All
- * writes are group-committed: one append and one datasync per file for every change made meanwhile.
+ * writes are group-committed: one durable append per file for every change made meanwhile.
  *
  * @example
  *   const store = await openFileStore({ dir: './data', indexWindowMs: 3 * 86_400_000, indexKeys: (m) => [] });

@@ -54,8 +54,8 @@ interface PendingLine<T> {
 
 /**
  * Records with ULID ids in hourly append-only files (`<id>\t<json>` per line, newest version
- * last). A commit appends only the records put since the last one, with one write and one
- * datasync per file, so its cost is the change, not the hour's traffic; retention deletes whole
+ * last). A commit appends only the records put since the last one, with one durable write per
+ * file, so its cost is the change, not the hour's traffic; retention deletes whole
  * files. In memory: offset indexes of recently used hours and parsed records, both bounded in bytes.
  *
  * With `changes`, a put of a record whose earlier version is stored and still cached is written as
