@@ -92,9 +92,9 @@ export class AppendFile {
   }
 
   /**
-   * Writes `data` durably (a synchronous write, or write + datasync) after the known-good size. The bytes count only once
-   * confirmed, when the whole commit holding them succeeded; until then readers do not see them,
-   * and `undo` cuts them again. One staged write at a time.
+   * Writes `data` durably (a synchronous write, or write + datasync) after the known-good size.
+   * The bytes count only once confirmed, when the whole commit holding them succeeded; until then
+   * readers do not see them, and `undo` cuts them again. One staged write at a time.
    */
   async stage(data: Buffer): Promise<StagedAppend> {
     if (this.#staged) throw new Error(`${this.path}: a write is already staged`);
