@@ -1,5 +1,5 @@
 import Koa from 'koa';
-import type Router from '@koa/router';
+import Router from '@koa/router';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { accessLog } from './access-log.js';
@@ -27,8 +27,12 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   app.use(accessLog(options.logger, options.metrics));
   app.use(errorMiddleware(options.logger));
   app.use(provideBodyParsers(createBodyParsers(options.bodyLimit)));
-  // Without `throw`, the router answers 405 with `Allow`; the error middleware gives it the one shape.
   for (const mw of options.middleware ?? []) app.use(mw);
-  for (const router of options.routers) app.use(router.routes()).use(router.allowedMethods());
+  // One router holding every route: a request is matched once, not tried against each router in
+  // turn (each read the host and walked its own routes, two middleware layers apiece).
+  const root = new Router();
+  for (const router of options.routers) root.use(router.routes());
+  // Without `throw`, the router answers 405 with `Allow`; the error middleware gives it the one shape.
+  app.use(root.routes()).use(root.allowedMethods());
   return app;
 }
