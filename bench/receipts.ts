@@ -40,7 +40,8 @@ export interface ReceiptSummary {
   rounds: ReceiptRound[];
 }
 
-function configText(dir: string, port: number): string {
+/** A daemon whose route `silent` sends through mock `m`, which answers sends and sends no receipt of its own. */
+export function receiptsConfig(dir: string, port: number): string {
   return `${fileStoreHeader('bench/receipts.ts', dir, port)}providers:
   m: { plugin: mock, channels: [sms], outcome: none, webhookToken: "${TOKEN}" }
 routes:
@@ -72,9 +73,17 @@ async function providerIds(port: number, want: number): Promise<string[]> {
   }
 }
 
-const receipts = (port: number, ids: string[], connections: number, onAnswer?: (at: number) => void) =>
+/** Sends `amount` messages on route `silent` and returns their provider ids, oldest first: each attempt stays open. */
+export async function openMessages(port: number, amount: number, connections: number): Promise<string[]> {
+  const a = await autocannon({ url: `http://127.0.0.1:${port}/v1/messages`, method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': API_KEY }, body: sendBody('silent'), connections, amount, timeout: 30 });
+  if (a['2xx'] !== amount) throw new Error(`${a['2xx']} of ${amount} messages accepted`);
+  return providerIds(port, amount);
+}
+
+/** One `delivered` receipt per id over the mock's status webhook; `durationMs` stops it early. */
+export const receipts = (port: number, ids: string[], connections: number, onAnswer?: (at: number) => void, durationMs?: number) =>
   runLoad({
-    port, path: '/webhooks/m/status', connections, amount: ids.length, headers: { 'x-mock-token': TOKEN },
+    port, path: '/webhooks/m/status', connections, amount: ids.length, durationMs, headers: { 'x-mock-token': TOKEN },
     body: (i) => JSON.stringify({ messageId: ids[i], status: 'delivered' }),
     onAnswer: onAnswer && ((a) => onAnswer(a.at)),
   });
@@ -83,13 +92,11 @@ async function daemonRound(dir: string, daemon: { cmd: string; args: string[] },
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const config = join(dir, 'gateway.yaml');
-  writeFileSync(config, configText(dir, port));
+  writeFileSync(config, receiptsConfig(dir, port));
   const start = () => startChild({ name: 'receipts', cmd: daemon.cmd, args: [...daemon.args, 'start', '--config', config], cwd: dir, port, readyPath: '/-/ready', logFile: join(dir, 'daemon.log'), readyTimeoutMs: 300_000 });
   let d: Child = await start();
   try {
-    const a = await autocannon({ url: `http://127.0.0.1:${port}/v1/messages`, method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': API_KEY }, body: sendBody('silent'), connections: o.connections, amount: 2 * o.messages, timeout: 30 });
-    if (a['2xx'] !== 2 * o.messages) throw new Error(`${a['2xx']} of ${2 * o.messages} messages accepted`);
-    const ids = await providerIds(port, 2 * o.messages);
+    const ids = await openMessages(port, 2 * o.messages, o.connections);
     const warm = await receipts(port, ids.slice(o.messages), o.connections);
     await d.stop();
     const t0 = Date.now();

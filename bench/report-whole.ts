@@ -45,6 +45,8 @@ const ISSUE14_HOW = [
   '- **Receipts** (bench/receipts.ts): webhook receipts/s on the mock provider\'s status webhook ÷ bare Koa answering the same bodies (target ≥ 0.4), for messages whose attempts are open; then the daemon restarts on the same store and takes receipts for older messages, nothing cached.',
   '- **Timer lag p99 with 100,000 pending** and **accepts ÷ Koa with receipts** are the "Fallback timers" and "Accept throughput" sections above; **accepts ÷ Koa on the accept path alone** (no receipts) is a row of the Kannel section.',
   '',
+  'A change worth a few per cent is lost in this machine\'s noise between rounds. `npm run bench:ab -- <rev-a> <rev-b> [accepts|receipts] [rounds]` (bench/ab.ts) runs a daemon of each build at the same moments under the same load and prints B ÷ A per round; two builds of one commit give 0.96–1.04 here. It writes nothing to this file.',
+  '',
 ];
 
 /** The file, and what the console gets. */
