@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CEILING_WINDOW_MS, SEND_CEILING_MS } from '../../src/engine/send.js';
+import type { KnownPlugin } from '../../src/config/load.js';
 import type { Message } from '../../src/model.js';
+import type { PluginDefinition } from '../../src/plugin-api.js';
+import { builtinPlugins } from '../../src/registry.js';
 import { manualClock } from '../helpers/clock.js';
 import { API_KEY, configText, eventually, settle, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { gatedPlugin } from '../helpers/gated-plugin.js';
@@ -108,6 +111,42 @@ routes:
       await gw.request.post(`/v1/messages/${body.id}/cancel`).set('x-api-key', API_KEY).expect(200);
     } finally {
       gated.open();
+      await gw.close();
+    }
+  });
+
+  it('a plugin whose send throws instead of rejecting fails that attempt like any error, and the step moves on', async () => {
+    const throwing: PluginDefinition<Record<string, never>> = {
+      name: 'throwing',
+      optionsSchema: { type: 'object', additionalProperties: false, properties: {} },
+      channels: () => ['sms'],
+      create: () => ({
+        send() {
+          throw new Error('thrown before any promise');
+        },
+        async close() {},
+      }),
+    };
+    const gw = await startGateway(configText(`
+providers:
+  throws: { plugin: throwing }
+  sms: { plugin: mock, channels: [sms], outcome: delivered, after: 0s }
+routes:
+  default:
+    steps:
+      - { channel: sms, providers: [throws, sms], until: delivered, within: 1m }
+`), { builtins: new Map<string, KnownPlugin>([...builtinPlugins, ['throwing', throwing as PluginDefinition<never>]]) });
+    try {
+      const { body } = await send(gw, { sms: '+15551234567' });
+      const m = await eventually(async () => {
+        const got = await message(gw, body.id);
+        expect(got.status).toBe('delivered');
+        return got;
+      });
+      expect(m.attempts.map((a) => [a.provider, a.status])).toEqual([['throws', 'error'], ['sms', 'delivered']]);
+      expect(m.attempts[0].errorReason).toBe('thrown before any promise');
+      expect(gw.app.store.inflight.size).toBe(0);
+    } finally {
       await gw.close();
     }
   });
