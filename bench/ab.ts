@@ -5,16 +5,17 @@
  * Each round starts a daemon of each build on its own empty store and loads both at the same
  * moments: `accepts` splits 100 connections between them for 10 s (after a 2 s warm-up);
  * `receipts` first opens BENCH_AB_MESSAGES messages in each, then sends both `delivered` receipts
- * from 50 connections each for 8 s. Other tenants and clock changes then slow both alike, so B ÷ A
- * of one round holds where a rate measured alone swings by a third from minute to minute. An A/A
- * run (one rev twice) shows the noise that is left (±4 % here). Prints each round and the median;
+ * from 50 connections each for 8 s. Which side starts first alternates between rounds. Other
+ * tenants and clock changes then slow both alike, so B ÷ A of one round holds where a rate measured
+ * alone swings by a third from minute to minute. An A/A run (one rev twice) shows the noise that
+ * is left (±4 % here). Prints each round and the median;
  * BENCHMARKS.md is not touched.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { measureAcceptsSplit } from './load.js';
-import { freePort, ROOT, startChild, WORK } from './procs.js';
+import { freePort, ROOT, startChild, WORK, type Child } from './procs.js';
 import { openMessages, receipts, receiptsConfig } from './receipts.js';
 import { median } from './report.js';
 
@@ -58,17 +59,22 @@ async function start(side: string, main: string) {
 const mains = [bundle(revA, 'a'), bundle(revB, 'b')];
 const ratios: number[] = [];
 for (let round = 1; round <= Number(roundsArg); round++) {
-  const daemons = [await start('a', mains[0]), await start('b', mains[1])];
+  // Whichever side starts and is loaded first has a small edge (a few per cent): it alternates.
+  const order = round % 2 === 1 ? [0, 1] : [1, 0];
+  const daemons: { child: Child; port: number }[] = [];
+  for (const i of order) daemons[i] = await start(i === 0 ? 'a' : 'b', mains[i]);
   try {
-    let rates: number[];
+    const ports = order.map((i) => daemons[i].port);
+    let inOrder: number[];
     if (scenario === 'accepts') {
-      const r = await measureAcceptsSplit(daemons.map((d) => d.port), { connections: 100, warmupSec: 2, durationSec: 10, route: 'silent' });
-      rates = r.perServer.map((s) => s.acceptsPerSec);
+      const r = await measureAcceptsSplit(ports, { connections: 100, warmupSec: 2, durationSec: 10, route: 'silent' });
+      inOrder = r.perServer.map((s) => s.acceptsPerSec);
     } else {
-      const ids = await Promise.all(daemons.map((d) => openMessages(d.port, MESSAGES, 50)));
-      const r = await Promise.all(daemons.map((d, i) => receipts(d.port, ids[i], 50, undefined, 8000)));
-      rates = r.map((s) => s.perSec);
+      const ids = await Promise.all(ports.map((port) => openMessages(port, MESSAGES, 50)));
+      const r = await Promise.all(ports.map((port, k) => receipts(port, ids[k], 50, undefined, 8000)));
+      inOrder = r.map((s) => s.perSec);
     }
+    const rates = [0, 1].map((i) => inOrder[order.indexOf(i)]);
     ratios.push(rates[1] / rates[0]);
     console.log(`round ${round}: A ${rates[0].toFixed(0)}/s, B ${rates[1].toFixed(0)}/s, B ÷ A ${(rates[1] / rates[0]).toFixed(3)}`);
   } finally {
