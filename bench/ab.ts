@@ -8,8 +8,7 @@
  * from 50 connections each for 8 s. Which side starts first alternates between rounds. Other
  * tenants and clock changes then slow both alike, so B ÷ A of one round holds where a rate measured
  * alone swings by a third from minute to minute. An A/A run (one rev twice) shows the noise that
- * is left (±4 % here). Prints each round and the median;
- * BENCHMARKS.md is not touched.
+ * is left (±4 % here). Prints each round and the median; BENCHMARKS.md is not touched.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
