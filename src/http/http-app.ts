@@ -29,7 +29,8 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   app.use(provideBodyParsers(createBodyParsers(options.bodyLimit)));
   for (const mw of options.middleware ?? []) app.use(mw);
   // One router holding every route: a request is matched once, not tried against each router in
-  // turn (each read the host and walked its own routes, two middleware layers apiece).
+  // turn (each read the host and walked its own routes, two middleware layers apiece). So no router
+  // may take router-level middleware (`router.use(fn)`): nested here, it would run for every route.
   const root = new Router();
   for (const router of options.routers) root.use(router.routes());
   // Without `throw`, the router answers 405 with `Allow`; the error middleware gives it the one shape.
