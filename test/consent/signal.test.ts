@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError, type PluginDefinition } from '../../src/plugin-api.js';
-import { builtinPlugins } from '../../src/registry.js';
+import { builtinsWith } from '../helpers/builtins.js';
 import { configText, eventually, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { BUSINESS, get, optIns, own, reply, send, withBusiness } from './setup.js';
 
@@ -40,7 +40,7 @@ routes:
     steps:
       - { channel: whatsapp, providers: [strict], consent: optin, until: sent, within: 30s }
       - { channel: sms, providers: [sms], until: delivered, within: 30s }
-`), { builtins: new Map([...builtinPlugins, ['refusing', refusing as PluginDefinition<never>]]) });
+`), { builtins: builtinsWith(refusing) });
 });
 afterEach(async () => {
   await gw.close();

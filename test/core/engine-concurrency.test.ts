@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CEILING_WINDOW_MS, SEND_CEILING_MS } from '../../src/engine/send.js';
-import type { KnownPlugin } from '../../src/config/load.js';
 import type { Message } from '../../src/model.js';
 import type { PluginDefinition } from '../../src/plugin-api.js';
-import { builtinPlugins } from '../../src/registry.js';
+import { builtinsWith } from '../helpers/builtins.js';
 import { manualClock } from '../helpers/clock.js';
 import { API_KEY, configText, eventually, settle, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { gatedPlugin } from '../helpers/gated-plugin.js';
@@ -135,7 +134,7 @@ routes:
   default:
     steps:
       - { channel: sms, providers: [throws, sms], until: delivered, within: 1m }
-`), { builtins: new Map<string, KnownPlugin>([...builtinPlugins, ['throwing', throwing as PluginDefinition<never>]]) });
+`), { builtins: builtinsWith(throwing) });
     try {
       const { body } = await send(gw, { sms: '+15551234567' });
       const m = await eventually(async () => {

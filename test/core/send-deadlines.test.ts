@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/clock.js';
-import type { KnownPlugin } from '../../src/config/load.js';
 import type { PluginDefinition, Provider } from '../../src/plugin-api.js';
 import { withDeadline } from '../../src/plugin-kit/deadline.js';
-import { builtinPlugins } from '../../src/registry.js';
+import { builtinsWith } from '../helpers/builtins.js';
 import { manualClock } from '../helpers/clock.js';
 import { API_KEY, configText, eventually, startGateway } from '../helpers/gateway.js';
 
@@ -28,7 +27,7 @@ function probePlugin() {
       };
     },
   };
-  return { shared, builtins: new Map<string, KnownPlugin>([...builtinPlugins, ['probe', definition as PluginDefinition<never>]]) };
+  return { shared, builtins: builtinsWith(definition) };
 }
 
 const CONFIG = configText(`

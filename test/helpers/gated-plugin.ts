@@ -1,6 +1,5 @@
 import type { PluginDefinition, Provider } from '../../src/plugin-api.js';
-import type { KnownPlugin } from '../../src/config/load.js';
-import { builtinPlugins } from '../../src/registry.js';
+import { builtinsWith } from './builtins.js';
 
 /**
  * A provider whose sends wait until the test opens the gate, to hold a send "in flight" at a
@@ -31,7 +30,7 @@ export function gatedPlugin(options: { ignoreAbort?: boolean } = {}) {
       };
     },
   };
-  const builtins = new Map<string, KnownPlugin>([...builtinPlugins, ['gated', definition as PluginDefinition<never>]]);
+  const builtins = builtinsWith(definition);
   return {
     builtins,
     /** What the provider saw, in order: `send <to>`, `sent <to>`, `closed`. */
