@@ -1,27 +1,27 @@
 /**
  * Serializes async work per key: the engine runs everything that changes one message (timers,
- * receipts, cancel) one after another, so each step sees the previous one's result.
+ * receipts, cancel) one after another, so each step sees the previous one's result. Callers wait
+ * in order of arrival. A key nobody holds costs no promise of its own: most keys (a new message,
+ * a receipt's message) are never contended, and an accept takes two of them.
  *
  * @example
  *   const withLock = createKeyedLock();
  *   await withLock(message.id, async () => { … });
  */
 export function createKeyedLock() {
-  const tails = new Map<string, Promise<void>>();
+  // A held key's waiters, first to go next; the key is absent once nobody holds it.
+  const queues = new Map<string, Array<() => void>>();
   return async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const previous = tails.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const tail = previous.then(() => mine);
-    tails.set(key, tail);
-    await previous;
+    const queue = queues.get(key);
+    // The holder that lets go hands the key straight to the first waiter, which then holds it.
+    if (queue) await new Promise<void>((resolve) => queue.push(resolve));
+    else queues.set(key, []);
     try {
       return await fn();
     } finally {
-      release();
-      if (tails.get(key) === tail) tails.delete(key);
+      const next = queues.get(key)?.shift();
+      if (next) next();
+      else queues.delete(key);
     }
   };
 }
