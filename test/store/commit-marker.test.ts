@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -100,6 +100,79 @@ describe('a commit spans several files; the journal marker is its commit point',
       expect(readFileSync(join(dir, 'state.journal.1'), 'utf8').split('\n')[0]).toBe('["#journal",2]');
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('the files of a commit are written beside its marker', () => {
+  /** Two commits; the second's marker is on disk, and `tear` does to its segment bytes what a crash could. */
+  async function secondCommitTorn(tear: (segment: string, start: number, end: number) => void) {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-beside-'));
+    const store = await openStore(dir);
+    const kept = record('committed');
+    store.inbound.put(kept);
+    store.timers.set('t-kept', { id: 't-kept', kind: 'k', due: 1, payload: {} });
+    store.timers.set('t-doomed', { id: 't-doomed', kind: 'k', due: 1, payload: {} });
+    await store.commit();
+    const [segment] = segmentFiles(dir);
+    const journal = join(dir, 'state.journal.0');
+    const [segmentSize, journalSize] = [statSync(segment).size, statSync(journal).size];
+    const lost = record('torn');
+    store.inbound.put(lost);
+    store.timers.set('t-new', { id: 't-new', kind: 'k', due: 2, payload: {} });
+    store.timers.delete('t-doomed');
+    await store.commit();
+    await store.close();
+    const marker = readFileSync(journal, 'utf8').trim().split('\n').at(-1)!;
+    expect(JSON.parse(marker)).toEqual(['#commit', { [`inbound/${segment.split('/inbound/')[1].replace('.jsonl', '')}`]: statSync(segment).size }, expect.any(Object)]);
+    tear(segment, segmentSize, statSync(segment).size);
+    crashLeftovers(dir);
+    return { dir, segment, journal, segmentSize, journalSize, kept, lost };
+  }
+
+  async function expectOnlyTheFirst(t: Awaited<ReturnType<typeof secondCommitTorn>>) {
+    const again = await openStore(t.dir);
+    try {
+      expect(await again.inbound.get(t.kept.id)).toEqual(t.kept);
+      expect(await again.inbound.get(t.lost.id)).toBeUndefined();
+      expect([...again.timers.entries()].map(([k]) => k).sort()).toEqual(['t-doomed', 't-kept']);
+      // The torn commit is gone from both files, so nothing later can make it count.
+      expect(statSync(t.segment).size).toBe(t.segmentSize);
+      expect(statSync(t.journal).size).toBe(t.journalSize);
+      again.timers.set('t-after', { id: 't-after', kind: 'k', due: 3, payload: {} });
+      await again.commit();
+    } finally {
+      await again.close();
+    }
+    const third = await openStore(t.dir);
+    try {
+      expect([...third.timers.entries()].map(([k]) => k).sort()).toEqual(['t-after', 't-doomed', 't-kept']);
+      expect(await third.inbound.get(t.lost.id)).toBeUndefined();
+    } finally {
+      await third.close();
+    }
+  }
+
+  it('a crash that left the last marker on disk but its segment append short leaves nothing of that commit', async () => {
+    await expectOnlyTheFirst(await secondCommitTorn((segment, start, end) => truncateSync(segment, start + Math.floor((end - start) / 2))));
+  });
+
+  it('so does one that left the append its full length but not its bytes (blocks never written after a power loss)', async () => {
+    await expectOnlyTheFirst(await secondCommitTorn((segment, start, end) => {
+      const bytes = readFileSync(segment);
+      bytes.fill(0, start, end);
+      writeFileSync(segment, bytes);
+    }));
+  });
+
+  it('a last marker whose appends are all on disk counts', async () => {
+    const t = await secondCommitTorn(() => undefined);
+    const again = await openStore(t.dir);
+    try {
+      expect(await again.inbound.get(t.lost.id)).toEqual(t.lost);
+      expect([...again.timers.entries()].map(([k]) => k).sort()).toEqual(['t-kept', 't-new']);
+    } finally {
+      await again.close();
     }
   });
 });

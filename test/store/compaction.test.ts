@@ -150,4 +150,27 @@ describe('compacting a closed hour', () => {
       await again.close();
     }
   });
+
+  it('keeps a commit whose marker named the hour, when the hour is compacted right after it and the process dies', async () => {
+    const dir = tempDir();
+    const store = await open(dir);
+    const [m] = await writeHour(store, 3);
+    // The last commit before the prune appends to the hour (its marker names those bytes' CRC)
+    // and changes the hot state, which only that marker makes count.
+    advance(m, 4);
+    store.messages.put(m);
+    store.timers.set('t-last', { id: 't-last', kind: 'k', due: AT, payload: {} });
+    await store.commit();
+    await store.prune(CUTOFF, AT + 3 * HOUR);
+    expect(readFileSync(hourFile(dir), 'utf8').startsWith('#compacted\n')).toBe(true);
+    crashLeftovers(dir);
+
+    const again = await open(dir);
+    try {
+      expect(await again.messages.get(m.id)).toEqual(asStored(m));
+      expect(again.timers.get('t-last')).toMatchObject({ id: 't-last', due: AT });
+    } finally {
+      await again.close();
+    }
+  });
 });

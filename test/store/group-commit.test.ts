@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/errors.js';
-import { createGroupCommit, type Flushable, type Staged } from '../../src/store/file/group-commit.js';
+import { createGroupCommit, type CommitEnd, type CommitPoint, type Flushable, type Staged } from '../../src/store/file/group-commit.js';
 
 /** A file whose flushes the test finishes by hand, counting what the commit did with them. */
 function manualFile() {
@@ -94,6 +94,62 @@ describe('group commit', () => {
     b.calls[1].resolve();
     await second;
     expect([a.counts, b.counts]).toEqual([{ applied: 1, undone: 0 }, { applied: 1, undone: 1 }]);
+  });
+
+  it('writes the files of a commit beside its marker, which names where each ends and what it appends', async () => {
+    const events: string[] = [];
+    let finishWrite!: () => void;
+    const staged = (name: string): Staged => ({ apply: () => void events.push(`${name} applied`), undo: async () => void events.push(`${name} undone`) });
+    const file: Flushable = {
+      flush: () => Promise.reject(new Error('a file that can prepare is not flushed whole')),
+      prepare: async () => ({
+        ends: [['messages/2026-11-30/03', 120, 100, 42]],
+        write: () => {
+          events.push('file write started');
+          return new Promise<Staged>((resolve) => {
+            finishWrite = () => resolve(staged('file'));
+          });
+        },
+      }),
+    };
+    let named: readonly CommitEnd[] = [];
+    const point: CommitPoint = {
+      flush: () => Promise.reject(new Error('the commit point is written through beginCommit')),
+      beginCommit: () => async (ends) => {
+        events.push('marker written');
+        named = ends;
+        return staged('marker');
+      },
+    };
+    const gc = createGroupCommit(() => undefined, point);
+    gc.markDirty(file);
+    let done = false;
+    const commit = gc.commit().then(() => (done = true));
+    for (let i = 0; i < 5 && !events.includes('marker written'); i += 1) await turn();
+    // The marker went out while the file's write was still running, and nobody was told yet.
+    expect(events).toEqual(['file write started', 'marker written']);
+    expect(named).toEqual([['messages/2026-11-30/03', 120, 100, 42]]);
+    expect(done).toBe(false);
+    finishWrite();
+    await commit;
+    expect(events.slice(2).sort()).toEqual(['file applied', 'marker applied']);
+  });
+
+  it('a failed write beside the marker undoes the marker too', async () => {
+    const undone: string[] = [];
+    const file: Flushable = {
+      flush: () => Promise.reject(new Error('unused')),
+      prepare: async () => ({ ends: [['inbound/2026-11-30/03', 10, 0, 1]], write: () => Promise.reject(Object.assign(new Error('EIO'), { code: 'EIO' })) }),
+    };
+    const point: CommitPoint = {
+      flush: () => Promise.reject(new Error('unused')),
+      beginCommit: () => async () => ({ apply: () => undefined, undo: async () => void undone.push('marker') }),
+    };
+    const gc = createGroupCommit(() => undefined, point);
+    gc.markDirty(file);
+    await expect(gc.commit()).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(undone).toEqual(['marker']);
+    expect(gc.writable).toBe(false);
   });
 
   it('close waits for the flush in flight and refuses later commits', async () => {

@@ -1,24 +1,46 @@
 import { StoreUnavailableError } from '../../errors.js';
 
+/**
+ * Where a file of a commit ends once the commit is written (`<collection>/<hour>` → bytes), for
+ * the commit marker; with `start` and `crc`, the bytes this commit appends there and their CRC-32,
+ * so an open can tell whether they all reached the disk.
+ */
+export type CommitEnd = readonly [file: string, end: number, start?: number, crc?: number];
+
 /** A flush that is on disk but counts only once every file of its commit is. */
 export interface Staged {
-  /** Where each file this flush appended to now ends (`<collection>/<hour>` → bytes), for the commit marker. */
-  ends?: readonly (readonly [string, number])[];
+  /** Where each file this flush appended to now ends, for the commit marker. */
+  ends?: readonly CommitEnd[];
   /** Every file of the commit is written: mark its changes written. */
   apply(): void | Promise<void>;
   /** Another file failed: cut this one's bytes again, keeping its changes pending. */
   undo(): Promise<void>;
 }
 
+/** A flush taken in two halves: what it will write and where, then the write. */
+export interface Prepared {
+  /** Where each file will end, with the CRC-32 of what this commit appends there. */
+  ends: readonly CommitEnd[];
+  write(): Promise<Staged>;
+}
+
 /** Something that writes its pending changes in one go, keeping them when the write fails. */
 export interface Flushable {
   flush(): Promise<Staged>;
+  /**
+   * Takes the pending changes (in the same tick as the commit point takes its own) and says where
+   * they will go before writing any: a file that can is written beside the commit record instead
+   * of before it.
+   */
+  prepare?(): Promise<Prepared>;
 }
 
 /**
- * The file whose write makes a commit durable (the hot-state journal): written after every other
- * file of the commit, with a marker naming where they end. A crash before it leaves their bytes
- * past the marked ends, and opening cuts them: a commit is on disk whole or not at all.
+ * The file whose write makes a commit durable (the hot-state journal): its marker names where the
+ * other files of the commit end and what they append, and opening cuts their bytes past the marked
+ * ends. The files of a commit are written at the same time as its marker (one trip to the disk,
+ * not two): a crash can then leave the last marker on disk without all of their bytes, which the
+ * open sees by their CRC-32 and cuts as a commit that never happened. It was never acknowledged.
  */
 export interface CommitPoint extends Flushable {
   /**
@@ -26,7 +48,7 @@ export interface CommitPoint extends Flushable {
    * made while they write belongs to the next commit in every file) and returns the writer of
    * the commit record: those changes and a marker naming where the other files end.
    */
-  beginCommit(): (ends: readonly (readonly [string, number])[]) => Promise<Staged>;
+  beginCommit(): (ends: readonly CommitEnd[]) => Promise<Staged>;
 }
 
 export const NOTHING_STAGED: Staged = { apply: () => undefined, undo: async () => undefined };
@@ -55,20 +77,27 @@ export function createGroupCommit(onFlush: () => void = () => {}, commitPoint?: 
   let closed = false;
   let writable = true;
 
+  // A file without `prepare` is written first, and its bytes are on disk before the marker goes out.
+  const prepare = async (f: Flushable): Promise<Prepared & { written?: Staged }> => {
+    if (f.prepare) return f.prepare();
+    const written = await f.flush();
+    return { ends: written.ends ?? [], written, write: async () => written };
+  };
+
   async function flushAll(files: Set<Flushable>): Promise<void> {
     const data = [...files].filter((f) => f !== commitPoint);
     const writeCommit = commitPoint?.beginCommit();
     // allSettled: the next flush must not start while a file of this one is still writing.
-    const results = await Promise.allSettled(data.map((f) => f.flush()));
-    const staged = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-    let failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    const ends = staged.flatMap((s) => s.ends ?? []);
-    if (!failed && commitPoint && writeCommit && (files.has(commitPoint) || ends.length > 0)) {
-      // Only once the other files are written and synced does the marker that commits them go out.
-      const point = await writeCommit(ends).then((s) => ({ s }), (reason: unknown) => ({ reason }));
-      if ('s' in point) staged.push(point.s);
-      else failed = { status: 'rejected', reason: point.reason };
-    }
+    const ready = await Promise.allSettled(data.map(prepare));
+    const prepared = ready.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    let failed = ready.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const ends = prepared.flatMap((p) => p.ends);
+    const writes = failed ? [] : prepared.map((p) => p.write());
+    if (!failed && commitPoint && writeCommit && (files.has(commitPoint) || ends.length > 0)) writes.push(writeCommit(ends));
+    const results = await Promise.allSettled(writes);
+    // After a failed prepare nothing else is written; what a file without `prepare` wrote is undone.
+    const staged = failed ? prepared.flatMap((p) => (p.written ? [p.written] : [])) : results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    failed ??= results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
       // A refused commit leaves nothing behind, not even in the files that took their part.
       await Promise.allSettled(staged.map((s) => s.undo()));
@@ -114,6 +143,14 @@ export function createGroupCommit(onFlush: () => void = () => {}, commitPoint?: 
     },
     markDirty(file: Flushable): void {
       dirty.add(file);
+    },
+    /**
+     * A commit whose marker names no file: once it resolves, the last marker on disk names none of
+     * the bytes already written, so they may be rewritten in place (an hour's compaction).
+     */
+    barrier(): Promise<void> {
+      if (commitPoint) dirty.add(commitPoint);
+      return this.commit();
     },
     commit(): Promise<void> {
       if (closed) return Promise.reject(new StoreUnavailableError(new Error('the store is closed')));

@@ -3,8 +3,8 @@ import type { Low } from 'lowdb';
 import { packTimer, revivePackedTimer, reviveTimer } from '../timer-record.js';
 import { AppendFile } from './append-file.js';
 import { DeferredEntries } from './deferred-entries.js';
-import type { CommitPoint, Staged } from './group-commit.js';
-import { commitLine, JOURNAL_HEADER, journalGenerations, journalPath, removeJournalsBefore, replayJournal, type JournalOp } from './journal.js';
+import type { CommitEnd, CommitPoint, Staged } from './group-commit.js';
+import { commitLine, JOURNAL_HEADER, journalGenerations, journalPath, removeJournalsBefore, replayJournal, type JournalOp, type VerifyCommit } from './journal.js';
 import { openSnapshot, type Snapshot, type SnapshotFile } from './snapshot.js';
 import type { CollectionReader } from './snapshot-lines.js';
 
@@ -30,6 +30,8 @@ interface Hooks {
   touch: () => void;
   /** Collections a start need not read before it is ready (deferred-entries.ts). */
   deferred?: readonly string[];
+  /** Whether the appends the newest marker names are on disk whole (they were written beside it). */
+  verify?: VerifyCommit;
 }
 
 /**
@@ -87,7 +89,7 @@ export class HotState implements CommitPoint {
     for (const g of new Set([...generations, state.#generation])) {
       const { file, marked } = await replayJournal(dir, g, (op) => state.#apply(op), (ends) => {
         for (const [k, end] of Object.entries(ends)) state.segmentEnds.set(k, end);
-      });
+      }, g === state.#generation ? hooks.verify : undefined);
       if (g !== state.#generation) {
         await file.close();
         continue;
@@ -115,7 +117,7 @@ export class HotState implements CommitPoint {
    * Converts a folder written before commit markers: its segments as they are now count as
    * committed, and a snapshot plus a new marked journal generation carry on from here.
    */
-  async adopt(ends: readonly (readonly [string, number])[]): Promise<void> {
+  async adopt(ends: readonly CommitEnd[]): Promise<void> {
     for (const [k, end] of ends) this.segmentEnds.set(k, end);
     await this.#compact(true);
   }
@@ -155,7 +157,7 @@ export class HotState implements CommitPoint {
    * those changes, then a marker naming where the segments written in this commit end. Until the
    * marker is on disk none of it counts.
    */
-  beginCommit(): (ends: readonly (readonly [string, number])[]) => Promise<Staged> {
+  beginCommit(): (ends: readonly CommitEnd[]) => Promise<Staged> {
     const n = this.#ops.length;
     const ops = n > 0 ? `${this.#ops.slice(0, n).join('\n')}\n` : '';
     return async (ends) => {

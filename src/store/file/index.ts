@@ -6,6 +6,8 @@ import { expireHot, hotCollections } from '../hot-collections.js';
 import { HOT_COLLECTIONS, type Store, type StoreOptions } from '../store.js';
 import { lockFolder } from './folder-lock.js';
 import { createGroupCommit, type CommitPoint } from './group-commit.js';
+import { appendsOnDisk } from './commit-check.js';
+import type { VerifyCommit } from './journal.js';
 import { HotState } from './hot-state.js';
 import { hotKeyValue } from './key-value.js';
 import { keyOfId } from './segment-key.js';
@@ -73,7 +75,9 @@ async function openLocked(options: FileStoreOptions, lock: { release(): Promise<
   };
   const logOptions = { gc, onWrite, maxLineBytes: options.maxLineBytes, cacheBytes: options.cacheBytes ?? CACHE_BYTES, indexBytes: options.indexBytes };
 
-  hot = await HotState.open(options.dir, [...HOT_COLLECTIONS, ...ATTEMPT_INDEX_COLLECTIONS], { onWrite, touch: () => gc.markDirty(point), deferred: [ATTEMPT_INDEX_ENTRIES] });
+  // A marker key is `<collection>/<hour>`, and a collection's segments live in its own folder.
+  const verify: VerifyCommit = (ends, checks) => appendsOnDisk((file) => join(options.dir, `${file}.jsonl`), ends, checks);
+  hot = await HotState.open(options.dir, [...HOT_COLLECTIONS, ...ATTEMPT_INDEX_COLLECTIONS], { onWrite, touch: () => gc.markDirty(point), deferred: [ATTEMPT_INDEX_ENTRIES], verify });
   // In a marked store every segment was named by a commit marker; one that never was belongs to a
   // commit that never reached its marker, and is cut whole.
   const committedEnds = hot.marked ? new Map([...hot.segmentEnds].map(([k, v]) => [k, v])) : new Map<string, number>();

@@ -1,7 +1,8 @@
 import { AppError } from '../../errors.js';
 import type { PartitionedCollection, RecordChanges } from '../store.js';
 import type { StagedAppend } from './append-file.js';
-import { NOTHING_STAGED, type GroupCommit, type Staged } from './group-commit.js';
+import { crc32 } from 'node:zlib';
+import { NOTHING_STAGED, type GroupCommit, type Prepared, type Staged } from './group-commit.js';
 import { forEachVersion, readVersion, type ReadVersion } from './record-chain.js';
 import { ChangeWriter, storedVersion, type StoredVersion, type VersionShape } from './record-changes.js';
 import { ByteBudget } from './byte-budget.js';
@@ -124,7 +125,15 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
     end: number;
   }
 
-  async function writeSegment(key: string, entries: [string, PendingLine<T>][]): Promise<SegmentWrite> {
+  /** An hour's lines of a commit, encoded and placed, not written yet. */
+  interface SegmentPlan {
+    seg: Segment;
+    entries: [string, PendingLine<T>][];
+    data: Buffer;
+    start: number;
+  }
+
+  async function planSegment(key: string, entries: [string, PendingLine<T>][]): Promise<SegmentPlan> {
     // No compaction starts while these entries are pending: one running now is waited for.
     for (let c = compacting.get(key); c; c = compacting.get(key)) await c.catch(() => false);
     const seg = await segments.obtain(key);
@@ -133,7 +142,17 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
     const data = Buffer.allocUnsafe(entries.reduce((sum, [, p]) => sum + p.bytes, 0));
     let at = 0;
     for (const [, p] of entries) at += data.write(p.line, at, 'utf8');
+    // Only this log appends to the hour, one commit at a time: the write starts where the file ends now.
+    return { seg, entries, data, start: seg.file.size };
+  }
+
+  async function writeSegment({ seg, entries, data, start }: SegmentPlan): Promise<SegmentWrite> {
     const staged = await seg.file.stage(data);
+    if (staged.start !== start) {
+      // The marker going out beside this write names `start`: a commit it does not describe must fail.
+      await staged.undo();
+      throw new Error(`${seg.file.path}: the append landed at ${staged.start}, not at ${start}`);
+    }
     options.onWrite();
     return { seg, staged, entries, end: staged.start + data.length };
   }
@@ -176,8 +195,13 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
   };
 
   async function compact(seg: Segment): Promise<boolean> {
-    const busy = compacting.has(seg.key) || seg.file.staged || [...pending.keys()].some((id) => keyOfId(id) === seg.key);
-    if (busy || segments.peek(seg.key) !== seg) return false;
+    const busy = () => compacting.has(seg.key) || seg.file.staged || [...pending.keys()].some((id) => keyOfId(id) === seg.key);
+    if (busy() || segments.peek(seg.key) !== seg) return false;
+    // The rewrite changes bytes a commit marker may name with their CRC: a marker naming none goes
+    // out first, so the last one on disk never describes what the rewrite changed. Checked again
+    // after it: a put to the hour meanwhile waits for the next prune.
+    await options.gc.barrier();
+    if (busy() || segments.peek(seg.key) !== seg) return false;
     const run = compactSegment(seg).then((file) => {
       if (!file) return false;
       segments.replace(new Segment(seg.key, file));
@@ -205,9 +229,10 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
   }
 
   const flushable = {
-    /** Appends every pending line to its hour's file; what fails stays pending for the next commit. */
-    async flush(): Promise<Staged> {
-      if (pending.size === 0) return NOTHING_STAGED;
+    flush: async (): Promise<Staged> => (await flushable.prepare()).write(),
+    /** Places every pending line at the end of its hour's file; the write appends them, and what fails stays pending. */
+    async prepare(): Promise<Prepared> {
+      if (pending.size === 0) return { ends: [], write: async () => NOTHING_STAGED };
       const byKey = new Map<string, [string, PendingLine<T>][]>();
       for (const entry of pending) {
         const key = keyOfId(entry[0])!;
@@ -215,21 +240,30 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
         if (list) list.push(entry);
         else byKey.set(key, [entry]);
       }
-      // allSettled: a failure must not start the next flush while other appends still run.
-      const results = await Promise.allSettled([...byKey].map(([key, entries]) => writeSegment(key, entries)));
-      const writes = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) {
-        await undoAll(writes);
-        throw failed.reason;
-      }
+      // allSettled: no hour is still being opened for this commit when the next one starts.
+      const planned = await Promise.allSettled([...byKey].map(([key, entries]) => planSegment(key, entries)));
+      const failed = planned.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      const plans = planned.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
       return {
-        ends: writes.map((w) => [`${name}/${w.seg.key}`, w.end] as const),
-        apply: () => {
-          for (const w of writes) markWritten(w);
-          segments.trim();
+        ends: plans.map((p) => [`${name}/${p.seg.key}`, p.start + p.data.length, p.start, crc32(p.data)] as const),
+        async write() {
+          // allSettled: a failure must not start the next flush while other appends still run.
+          const results = await Promise.allSettled(plans.map(writeSegment));
+          const writes = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+          const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+          if (failed) {
+            await undoAll(writes);
+            throw failed.reason;
+          }
+          return {
+            apply: () => {
+              for (const w of writes) markWritten(w);
+              segments.trim();
+            },
+            undo: () => undoAll(writes),
+          };
         },
-        undo: () => undoAll(writes),
       };
     },
   };
