@@ -5,8 +5,8 @@ import { cutTornTail, fsyncDir, truncateQuietly, writeFully } from './safe-write
 
 // Appends are opened O_DSYNC where the platform has it: each write returns once its bytes (and the
 // size that reaches them) are on disk, as write + fdatasync would, in one trip to the thread pool
-// instead of two. A group commit's files are written one after another (the commit marker last),
-// so each trip it saves is a wait the event loop no longer adds to every commit.
+// instead of two. A group commit waits for its slowest file (group-commit.ts), so each trip it
+// saves is a wait the event loop no longer adds to every commit.
 const SYNC_WRITES = constants.O_DSYNC ?? 0;
 const OPEN_FLAGS = constants.O_RDWR | SYNC_WRITES;
 

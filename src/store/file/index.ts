@@ -64,7 +64,7 @@ async function openLocked(options: FileStoreOptions, lock: { release(): Promise<
   const now = options.now ?? Date.now;
   const deadLetterMaxAgeMs = options.deadLetterMaxAgeMs ?? 30 * 86_400_000;
   const stats = { commits: 0, fileWrites: 0 };
-  // The journal is the commit point: a commit counts once its marker is written after the rest.
+  // The journal is the commit point: a commit counts once its marker and the appends it names are on disk.
   let hot!: HotState;
   const point: CommitPoint = { flush: () => hot.flush(), beginCommit: () => hot.beginCommit() };
   const gc = createGroupCommit(() => {
