@@ -1,7 +1,7 @@
+import { crc32 } from 'node:zlib';
 import { AppError } from '../../errors.js';
 import type { PartitionedCollection, RecordChanges } from '../store.js';
 import type { StagedAppend } from './append-file.js';
-import { crc32 } from 'node:zlib';
 import { NOTHING_STAGED, type GroupCommit, type Prepared, type Staged } from './group-commit.js';
 import { forEachVersion, readVersion, type ReadVersion } from './record-chain.js';
 import { ChangeWriter, storedVersion, type StoredVersion, type VersionShape } from './record-changes.js';
