@@ -3,16 +3,25 @@
  * `node --cpu-prof`, then a summary of where the CPU samples fell (self time by function and by
  * area, and how many samples had each area anywhere on their stack).
  */
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { SourceMap, type SourceMapping } from 'node:module';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { writeConfig } from './config.js';
 import { startOnPostgres } from './accepts.js';
 import { measureAccepts, measureAcceptsSplit, type LoadResult } from './load.js';
 import { freePort, startChild, type Child } from './procs.js';
 
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+  columnNumber?: number;
+}
+
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: CallFrame;
   children?: number[];
 }
 
@@ -63,12 +72,35 @@ const areaOf = (url: string, fn: string): string => {
 // The native bindings a socket write ends in (no JS frame of their own).
 const SOCKET_WRITES = new Set(['writev', 'writeBuffer', 'writeUtf8String', 'writeLatin1String', 'writeAsciiString', 'writeUcs2String']);
 
-const shortUrl = (url: string) => url.replace(/^file:\/\/.*?\/\.bench\/build\//, '').replace(/^file:\/\/.*?\/node_modules\//, '').replace(/^file:\/\//, '');
+const shortUrl = (url: string) => url.replace(/^.*?\/node_modules\//, '').replace(/^.*?\/((src|plugins)\/)/, '$1').replace(/^file:\/\//, '');
+
+/**
+ * The daemon runs as a bundle (scripts/bundle.mjs): its frames name `main.js` and its chunks. Read
+ * through the bundle's source maps, each frame names the source file and line it came from, which
+ * is what the areas and the function names below are about.
+ */
+function sourceFrames(): (frame: CallFrame) => CallFrame {
+  const maps = new Map<string, SourceMap | undefined>();
+  const mapOf = (url: string): SourceMap | undefined => {
+    if (!maps.has(url)) {
+      const file = url.startsWith('file://') ? fileURLToPath(url) : '';
+      maps.set(url, file && existsSync(`${file}.map`) ? new SourceMap(JSON.parse(readFileSync(`${file}.map`, 'utf8'))) : undefined);
+    }
+    return maps.get(url);
+  };
+  return (frame) => {
+    const found = frame.url ? mapOf(frame.url)?.findEntry(frame.lineNumber, frame.columnNumber ?? 0) : undefined;
+    // An empty object where the map has no entry for the spot.
+    const entry = found && 'originalSource' in found ? (found as SourceMapping) : undefined;
+    return entry ? { ...frame, url: entry.originalSource, lineNumber: entry.originalLine } : frame;
+  };
+}
 
 /** Summarizes a `.cpuprofile`: `inclusive` names `file.js:function` pairs to report inclusively. */
 export function summarizeProfile(file: string, inclusive: [string, string][]): Omit<ProfileSummary, 'load'> {
   const p = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[] };
-  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const source = sourceFrames();
+  const byId = new Map(p.nodes.map((n) => [n.id, { ...n, callFrame: source(n.callFrame) }]));
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const selfArea = new Map<string, number>();
@@ -140,26 +172,25 @@ export function summarizeProfile(file: string, inclusive: [string, string][]): O
   };
 }
 
-/** Functions whose inclusive share the report quotes. */
+/** Functions whose inclusive share the report quotes: a source file and a function in it. */
 const INCLUSIVE: [string, string][] = [
-  ['store/file/segment-log.js', 'flush'],
-  ['store/file/hot-state.js', 'flush'],
-  ['store/file/hot-state.js', 'set'],
-  ['store/file/group-commit.js', 'run'],
-  ['engine/engine.js', 'accept'],
-  ['engine/steps.js', 'sendOnStep'],
-  ['engine/receipts.js', 'ingestStatus'],
+  ['store/file/group-commit.ts', 'flushAll'],
+  ['store/file/segment-log.ts', 'put'],
+  ['store/file/hot-state.ts', 'set'],
+  ['engine/engine.ts', 'accept'],
+  ['engine/send.ts', 'sendOnStep'],
+  ['engine/receipts.ts', 'ingestStatus'],
 ];
 
 /** The same, for a daemon on PostgreSQL. */
 export const INCLUSIVE_POSTGRES: [string, string][] = [
-  ['store/postgres/unit-of-work.js', 'withTransaction'],
-  ['store/postgres/key-locks.js', 'exclusive'],
-  ['store/postgres/hot-queue.js', 'take'],
-  ['store/file/group-commit.js', 'run'],
-  ['engine/engine.js', 'accept'],
-  ['engine/steps.js', 'sendOnStep'],
-  ['engine/receipts.js', 'ingestStatus'],
+  ['store/postgres/unit-of-work.ts', 'withTransaction'],
+  ['store/postgres/key-locks.ts', 'exclusive'],
+  ['store/postgres/hot-queue.ts', 'take'],
+  ['store/file/group-commit.ts', 'flushAll'],
+  ['engine/engine.ts', 'accept'],
+  ['engine/send.ts', 'sendOnStep'],
+  ['engine/receipts.ts', 'ingestStatus'],
 ];
 
 /**
