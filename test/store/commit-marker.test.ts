@@ -17,48 +17,58 @@ function record(text: string, hour?: number): InboundRecord {
 
 const segmentFiles = (dir: string) => readdirSync(join(dir, 'inbound'), { recursive: true }).map(String).filter((f) => f.endsWith('.jsonl')).map((f) => join(dir, 'inbound', f));
 
+/** A store holding one committed record and two timers, `t-kept` and `t-doomed`; its files' sizes after that commit. */
+async function firstCommit(prefix: string) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const store = await openStore(dir);
+  const kept = record('committed');
+  store.inbound.put(kept);
+  store.timers.set('t-kept', { id: 't-kept', kind: 'k', due: 1, payload: {} });
+  store.timers.set('t-doomed', { id: 't-doomed', kind: 'k', due: 1, payload: {} });
+  await store.commit();
+  const [segment] = segmentFiles(dir);
+  const journal = join(dir, 'state.journal.0');
+  return { dir, store, kept, segment, journal, segmentSize: statSync(segment).size, journalSize: statSync(journal).size };
+}
+
+/**
+ * After a crash in the second commit (it stored `lost`, added `t-new` and removed `t-doomed`): the
+ * store reopens as the first commit left it, both files cut back to it, and goes on from there.
+ */
+async function expectOnlyTheFirst(t: Awaited<ReturnType<typeof firstCommit>> & { lost: InboundRecord }) {
+  const again = await openStore(t.dir);
+  try {
+    expect(await again.inbound.get(t.kept.id)).toEqual(t.kept);
+    expect(await again.inbound.get(t.lost.id)).toBeUndefined();
+    expect([...again.timers.entries()].map(([k]) => k).sort()).toEqual(['t-doomed', 't-kept']);
+    // The uncommitted bytes are gone, so the next commit cannot make them count.
+    expect(statSync(t.segment).size).toBe(t.segmentSize);
+    expect(statSync(t.journal).size).toBe(t.journalSize);
+    again.timers.set('t-after', { id: 't-after', kind: 'k', due: 3, payload: {} });
+    await again.commit();
+  } finally {
+    await again.close();
+  }
+  const third = await openStore(t.dir);
+  try {
+    expect([...third.timers.entries()].map(([k]) => k).sort()).toEqual(['t-after', 't-doomed', 't-kept']);
+    expect(await third.inbound.get(t.lost.id)).toBeUndefined();
+  } finally {
+    await third.close();
+  }
+}
+
 describe('a commit spans several files; the journal marker is its commit point', () => {
   it('a crash after the segments were written but before the marker leaves nothing of that commit', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sb-marker-'));
-    const store = await openStore(dir);
-    const kept = record('committed');
-    store.inbound.put(kept);
-    store.timers.set('t-kept', { id: 't-kept', kind: 'k', due: 1, payload: {} });
-    store.timers.set('t-doomed', { id: 't-doomed', kind: 'k', due: 1, payload: {} });
-    await store.commit();
-    await store.close();
-
+    const t = await firstCommit('sb-marker-');
+    await t.store.close();
     // What `kill -9` between the two writes of the next commit leaves: its record line in the
     // segment, its journal lines (a new timer, a removed one), but no marker after them.
-    const [segment] = segmentFiles(dir);
-    const segmentSize = statSync(segment).size;
     const lost = record('never committed');
-    appendFileSync(segment, `${lost.id}\t${JSON.stringify(lost)}\n`);
-    const journal = join(dir, 'state.journal.0');
-    const journalSize = statSync(journal).size;
-    appendFileSync(journal, '["timers","t-new",{"id":"t-new","kind":"k","due":2,"payload":{}}]\n["timers","t-doomed"]\n');
-    crashLeftovers(dir);
-
-    const again = await openStore(dir);
-    try {
-      expect(await again.inbound.get(kept.id)).toEqual(kept);
-      expect(await again.inbound.get(lost.id)).toBeUndefined();
-      expect([...again.timers.entries()].map(([k]) => k).sort()).toEqual(['t-doomed', 't-kept']);
-      // The uncommitted bytes are gone, so the next commit cannot make them count.
-      expect(statSync(segment).size).toBe(segmentSize);
-      expect(statSync(journal).size).toBe(journalSize);
-      again.timers.set('t-after', { id: 't-after', kind: 'k', due: 3, payload: {} });
-      await again.commit();
-    } finally {
-      await again.close();
-    }
-    const third = await openStore(dir);
-    try {
-      expect([...third.timers.entries()].map(([k]) => k).sort()).toEqual(['t-after', 't-doomed', 't-kept']);
-      expect(await third.inbound.get(lost.id)).toBeUndefined();
-    } finally {
-      await third.close();
-    }
+    appendFileSync(t.segment, `${lost.id}\t${JSON.stringify(lost)}\n`);
+    appendFileSync(t.journal, '["timers","t-new",{"id":"t-new","kind":"k","due":2,"payload":{}}]\n["timers","t-doomed"]\n');
+    crashLeftovers(t.dir);
+    await expectOnlyTheFirst({ ...t, lost });
   });
 
   it('an hour file created by a commit that never reached its marker is cut whole', async () => {
@@ -107,50 +117,18 @@ describe('a commit spans several files; the journal marker is its commit point',
 describe('the files of a commit are written beside its marker', () => {
   /** Two commits; the second's marker is on disk, and `tear` does to its segment bytes what a crash could. */
   async function secondCommitTorn(tear: (segment: string, start: number, end: number) => void) {
-    const dir = mkdtempSync(join(tmpdir(), 'sb-beside-'));
-    const store = await openStore(dir);
-    const kept = record('committed');
-    store.inbound.put(kept);
-    store.timers.set('t-kept', { id: 't-kept', kind: 'k', due: 1, payload: {} });
-    store.timers.set('t-doomed', { id: 't-doomed', kind: 'k', due: 1, payload: {} });
-    await store.commit();
-    const [segment] = segmentFiles(dir);
-    const journal = join(dir, 'state.journal.0');
-    const [segmentSize, journalSize] = [statSync(segment).size, statSync(journal).size];
+    const t = await firstCommit('sb-beside-');
     const lost = record('torn');
-    store.inbound.put(lost);
-    store.timers.set('t-new', { id: 't-new', kind: 'k', due: 2, payload: {} });
-    store.timers.delete('t-doomed');
-    await store.commit();
-    await store.close();
-    const marker = readFileSync(journal, 'utf8').trim().split('\n').at(-1)!;
-    expect(JSON.parse(marker)).toEqual(['#commit', { [`inbound/${segment.split('/inbound/')[1].replace('.jsonl', '')}`]: statSync(segment).size }, expect.any(Object)]);
-    tear(segment, segmentSize, statSync(segment).size);
-    crashLeftovers(dir);
-    return { dir, segment, journal, segmentSize, journalSize, kept, lost };
-  }
-
-  async function expectOnlyTheFirst(t: Awaited<ReturnType<typeof secondCommitTorn>>) {
-    const again = await openStore(t.dir);
-    try {
-      expect(await again.inbound.get(t.kept.id)).toEqual(t.kept);
-      expect(await again.inbound.get(t.lost.id)).toBeUndefined();
-      expect([...again.timers.entries()].map(([k]) => k).sort()).toEqual(['t-doomed', 't-kept']);
-      // The torn commit is gone from both files, so nothing later can make it count.
-      expect(statSync(t.segment).size).toBe(t.segmentSize);
-      expect(statSync(t.journal).size).toBe(t.journalSize);
-      again.timers.set('t-after', { id: 't-after', kind: 'k', due: 3, payload: {} });
-      await again.commit();
-    } finally {
-      await again.close();
-    }
-    const third = await openStore(t.dir);
-    try {
-      expect([...third.timers.entries()].map(([k]) => k).sort()).toEqual(['t-after', 't-doomed', 't-kept']);
-      expect(await third.inbound.get(t.lost.id)).toBeUndefined();
-    } finally {
-      await third.close();
-    }
+    t.store.inbound.put(lost);
+    t.store.timers.set('t-new', { id: 't-new', kind: 'k', due: 2, payload: {} });
+    t.store.timers.delete('t-doomed');
+    await t.store.commit();
+    await t.store.close();
+    const marker = readFileSync(t.journal, 'utf8').trim().split('\n').at(-1)!;
+    expect(JSON.parse(marker)).toEqual(['#commit', { [`inbound/${t.segment.split('/inbound/')[1].replace('.jsonl', '')}`]: statSync(t.segment).size }, expect.any(Object)]);
+    tear(t.segment, t.segmentSize, statSync(t.segment).size);
+    crashLeftovers(t.dir);
+    return { ...t, lost };
   }
 
   it('a crash that left the last marker on disk but its segment append short leaves nothing of that commit', async () => {
