@@ -125,6 +125,14 @@ export function createGroupCommit(onFlush: () => void = () => {}, commitPoint?: 
     }
   }
 
+  function commit(): Promise<void> {
+    if (closed) return Promise.reject(new StoreUnavailableError(new Error('the store is closed')));
+    return new Promise<void>((resolve, reject) => {
+      waiters.push({ resolve, reject });
+      schedule();
+    });
+  }
+
   function schedule(): void {
     if (running || scheduled) return;
     scheduled = true;
@@ -145,20 +153,15 @@ export function createGroupCommit(onFlush: () => void = () => {}, commitPoint?: 
       dirty.add(file);
     },
     /**
-     * A commit whose marker names no file: once it resolves, the last marker on disk names none of
-     * the bytes already written, so they may be rewritten in place (an hour's compaction).
+     * A commit that writes a marker even when nothing changed: once it resolves, the last marker on
+     * disk names no file that had nothing pending, whose bytes may then be rewritten in place (an
+     * hour's compaction).
      */
     barrier(): Promise<void> {
       if (commitPoint) dirty.add(commitPoint);
-      return this.commit();
+      return commit();
     },
-    commit(): Promise<void> {
-      if (closed) return Promise.reject(new StoreUnavailableError(new Error('the store is closed')));
-      return new Promise<void>((resolve, reject) => {
-        waiters.push({ resolve, reject });
-        schedule();
-      });
-    },
+    commit,
     /**
      * Refuses new commits, waits for the flushes in flight, then tries once more to write what is
      * still dirty (a failure is returned, not retried: on a full disk it would never end).

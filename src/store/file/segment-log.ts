@@ -197,9 +197,9 @@ export async function openSegmentLog<T extends { id: string }>(options: SegmentL
   async function compact(seg: Segment): Promise<boolean> {
     const busy = () => compacting.has(seg.key) || seg.file.staged || [...pending.keys()].some((id) => keyOfId(id) === seg.key);
     if (busy() || segments.peek(seg.key) !== seg) return false;
-    // The rewrite changes bytes a commit marker may name with their CRC: a marker naming none goes
-    // out first, so the last one on disk never describes what the rewrite changed. Checked again
-    // after it: a put to the hour meanwhile waits for the next prune.
+    // The rewrite changes bytes a commit marker may name with their CRC: a marker that cannot name
+    // this hour (nothing of it is pending) goes out first, so the last one on disk never describes
+    // what the rewrite changed. Checked again after it: a put to the hour meanwhile waits for the next prune.
     await options.gc.barrier();
     if (busy() || segments.peek(seg.key) !== seg) return false;
     const run = compactSegment(seg).then((file) => {
