@@ -83,6 +83,7 @@ export async function createApp(deps: AppDeps) {
     indexWindowMs: parseDuration(loaded.config.store.receiptIndex) ?? 0,
     now: () => clock.now(),
     onConnectionError: (err) => logger.warn({ err: err.message }, 'store: an idle database connection was lost'),
+    onTornCommit: (files) => logger.warn({ files }, 'store: the last commit before this start did not reach the disk whole (the process stopped while writing it); nothing of it had been acknowledged, and it was dropped'),
   });
   const schedulerOptions = {
     timers: store.timers,

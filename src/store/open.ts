@@ -11,6 +11,8 @@ export interface OpenStoreOptions extends StoreOptions<Message> {
   now: () => number;
   /** A database connection lost while idle (for the log; the next commit reports it). */
   onConnectionError?: (err: Error) => void;
+  /** File store: the last commit before this start was cut short by a crash and dropped (for the log). */
+  onTornCommit?: (files: string[]) => void;
 }
 
 /**
@@ -28,5 +30,5 @@ export async function openStore(config: GatewayConfig['store'], options: OpenSto
     // The config check already insists on a URL for this kind.
     return openPostgresStore({ url: config.url ?? '', poolMax: config.pool, lockPoolMax: config.lockPool, leaseMs: parseDuration(config.lease), ...options });
   }
-  return openFileStore({ dir: config.path, indexKeys: options.indexKeys, isOpen: options.isOpen, indexWindowMs: options.indexWindowMs, now: options.now, changes: options.changes ?? MESSAGE_CHANGES });
+  return openFileStore({ dir: config.path, indexKeys: options.indexKeys, isOpen: options.isOpen, indexWindowMs: options.indexWindowMs, now: options.now, changes: options.changes ?? MESSAGE_CHANGES, onTornCommit: options.onTornCommit });
 }

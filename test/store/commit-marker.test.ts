@@ -35,9 +35,12 @@ async function firstCommit(prefix: string) {
  * After a crash in the second commit (it stored `lost`, added `t-new` and removed `t-doomed`): the
  * store reopens as the first commit left it, both files cut back to it, and goes on from there.
  */
-async function expectOnlyTheFirst(t: Awaited<ReturnType<typeof firstCommit>> & { lost: InboundRecord }) {
-  const again = await openStore(t.dir);
+async function expectOnlyTheFirst(t: Awaited<ReturnType<typeof firstCommit>> & { lost: InboundRecord }, reported: string[][]) {
+  const torn: string[][] = [];
+  const again = await openStore(t.dir, { onTornCommit: (files) => torn.push(files) });
   try {
+    // Only a commit whose marker was on disk is reported: one without it never was a commit.
+    expect(torn).toEqual(reported);
     expect(await again.inbound.get(t.kept.id)).toEqual(t.kept);
     expect(await again.inbound.get(t.lost.id)).toBeUndefined();
     expect([...again.timers.entries()].map(([k]) => k).sort()).toEqual(['t-doomed', 't-kept']);
@@ -68,7 +71,7 @@ describe('a commit spans several files; the journal marker is its commit point',
     appendFileSync(t.segment, `${lost.id}\t${JSON.stringify(lost)}\n`);
     appendFileSync(t.journal, '["timers","t-new",{"id":"t-new","kind":"k","due":2,"payload":{}}]\n["timers","t-doomed"]\n');
     crashLeftovers(t.dir);
-    await expectOnlyTheFirst({ ...t, lost });
+    await expectOnlyTheFirst({ ...t, lost }, []);
   });
 
   it('an hour file created by a commit that never reached its marker is cut whole', async () => {
@@ -124,29 +127,34 @@ describe('the files of a commit are written beside its marker', () => {
     t.store.timers.delete('t-doomed');
     await t.store.commit();
     await t.store.close();
+    const hour = `inbound/${t.segment.split('/inbound/')[1].replace('.jsonl', '')}`;
     const marker = readFileSync(t.journal, 'utf8').trim().split('\n').at(-1)!;
-    expect(JSON.parse(marker)).toEqual(['#commit', { [`inbound/${t.segment.split('/inbound/')[1].replace('.jsonl', '')}`]: statSync(t.segment).size }, expect.any(Object)]);
+    expect(JSON.parse(marker)).toEqual(['#commit', { [hour]: statSync(t.segment).size }, { [hour]: [t.segmentSize, expect.any(Number)] }]);
     tear(t.segment, t.segmentSize, statSync(t.segment).size);
     crashLeftovers(t.dir);
-    return { ...t, lost };
+    return { ...t, lost, hour };
   }
 
   it('a crash that left the last marker on disk but its segment append short leaves nothing of that commit', async () => {
-    await expectOnlyTheFirst(await secondCommitTorn((segment, start, end) => truncateSync(segment, start + Math.floor((end - start) / 2))));
+    const t = await secondCommitTorn((segment, start, end) => truncateSync(segment, start + Math.floor((end - start) / 2)));
+    await expectOnlyTheFirst(t, [[t.hour]]);
   });
 
   it('so does one that left the append its full length but not its bytes (blocks never written after a power loss)', async () => {
-    await expectOnlyTheFirst(await secondCommitTorn((segment, start, end) => {
+    const t = await secondCommitTorn((segment, start, end) => {
       const bytes = readFileSync(segment);
       bytes.fill(0, start, end);
       writeFileSync(segment, bytes);
-    }));
+    });
+    await expectOnlyTheFirst(t, [[t.hour]]);
   });
 
   it('a last marker whose appends are all on disk counts', async () => {
     const t = await secondCommitTorn(() => undefined);
-    const again = await openStore(t.dir);
+    const torn: string[][] = [];
+    const again = await openStore(t.dir, { onTornCommit: (files) => torn.push(files) });
     try {
+      expect(torn).toEqual([]);
       expect(await again.inbound.get(t.lost.id)).toEqual(t.lost);
       expect([...again.timers.entries()].map(([k]) => k).sort()).toEqual(['t-kept', 't-new']);
     } finally {

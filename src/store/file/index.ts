@@ -22,6 +22,11 @@ export interface FileStoreOptions extends StoreOptions<Message> {
   maxLineBytes?: number;
   /** Bytes of segment indexes kept per collection (default 64 MiB). */
   indexBytes?: number;
+  /**
+   * Called at open when the last commit before it did not reach the disk whole (a crash while its
+   * files were written) and was dropped, with the files it named: for the log, as it was never acknowledged.
+   */
+  onTornCommit?: (files: string[]) => void;
 }
 
 const HOUR_MS = 3_600_000;
@@ -76,7 +81,11 @@ async function openLocked(options: FileStoreOptions, lock: { release(): Promise<
   const logOptions = { gc, onWrite, maxLineBytes: options.maxLineBytes, cacheBytes: options.cacheBytes ?? CACHE_BYTES, indexBytes: options.indexBytes };
 
   // A marker key is `<collection>/<hour>`, and a collection's segments live in its own folder.
-  const verify: VerifyCommit = (ends, checks) => appendsOnDisk((file) => join(options.dir, `${file}.jsonl`), ends, checks);
+  const verify: VerifyCommit = async (ends, checks) => {
+    const whole = await appendsOnDisk((file) => join(options.dir, `${file}.jsonl`), ends, checks);
+    if (!whole) options.onTornCommit?.(Object.keys(checks));
+    return whole;
+  };
   hot = await HotState.open(options.dir, [...HOT_COLLECTIONS, ...ATTEMPT_INDEX_COLLECTIONS], { onWrite, touch: () => gc.markDirty(point), deferred: [ATTEMPT_INDEX_ENTRIES], verify });
   // In a marked store every segment was named by a commit marker; one that never was belongs to a
   // commit that never reached its marker, and is cut whole.
