@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { TimerRecord } from '../../src/model.js';
 import { HotState } from '../../src/store/file/hot-state.js';
 import { JOURNAL_HEADER, journalPath } from '../../src/store/file/journal.js';
@@ -119,8 +119,12 @@ describe('state.json one entry a line', () => {
     for (let i = 50; i < 80; i += 1) store.timers.set(timer(i).id, timer(i));
     store.timers.delete(timer(0).id);
     await store.commit();
-    const snapshot = readFileSync(join(dir, 'state.json'), 'utf8');
-    expect(JSON.parse(snapshot).generation).toBe(1);
+    // The fold writes its snapshot in the background.
+    const snapshot = await vi.waitFor(() => {
+      const text = readFileSync(join(dir, 'state.json'), 'utf8');
+      expect(JSON.parse(text).generation).toBe(1);
+      return text;
+    });
 
     // The next fold had begun generation 2 and written half its snapshot when the process died.
     writeFileSync(journalPath(dir, 2), `${JOURNAL_HEADER}\n`);

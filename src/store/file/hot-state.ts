@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Low } from 'lowdb';
 import { packTimer, revivePackedTimer, reviveTimer } from '../timer-record.js';
 import { AppendFile } from './append-file.js';
+import { CommittedView } from './committed-view.js';
 import { DeferredEntries } from './deferred-entries.js';
 import type { CommitEnd, CommitPoint, Staged } from './group-commit.js';
 import { commitLine, JOURNAL_HEADER, journalGenerations, journalPath, removeJournalsBefore, replayJournal, type JournalOp, type VerifyCommit } from './journal.js';
@@ -60,6 +61,11 @@ export class HotState implements CommitPoint {
   #compactAt = MIN_COMPACT_BYTES;
   // Serialized changes not yet in the journal; a failed write keeps them for the next flush.
   #ops: string[] = [];
+  // From the commit point of a commit that is to start a fold until that fold's snapshot is
+  // written: the state as of that point, which the fold writes while later commits go on.
+  #view: CommittedView | undefined;
+  // The snapshot being written in the background (one at a time).
+  #folding: Promise<void> | undefined;
 
   private constructor(dir: string, snapshot: Low<Snapshot>, names: readonly string[], hooks: Hooks) {
     this.#dir = dir;
@@ -131,12 +137,14 @@ export class HotState implements CommitPoint {
 
   set(name: string, key: string, value: unknown): void {
     const op = JSON.stringify([name, key, packerOf(name)(key, value)]);
+    this.#view?.before(name, key, this.maps[name]);
     this.maps[name].set(key, value);
     this.#ops.push(op);
     this.#hooks.touch();
   }
 
   delete(name: string, key: string): void {
+    this.#view?.before(name, key, this.maps[name]);
     if (!this.maps[name].delete(key)) return;
     this.#ops.push(JSON.stringify([name, key]));
     this.#hooks.touch();
@@ -160,8 +168,20 @@ export class HotState implements CommitPoint {
   beginCommit(): (ends: readonly CommitEnd[]) => Promise<Staged> {
     const n = this.#ops.length;
     const ops = n > 0 ? `${this.#ops.slice(0, n).join('\n')}\n` : '';
+    // A commit that takes the journal past its bound starts a fold of the state as of this point.
+    let view: CommittedView | undefined;
+    if (!this.#folding) {
+      const due = this.#journal.size + ops.length > Math.max(this.#compactAt, 2 * this.#snapshotBytes);
+      this.#view = view = due ? new CommittedView() : undefined;
+    }
     return async (ends) => {
-      const staged = await this.#journal.stage(Buffer.from(this.#marked ? `${ops}${commitLine(ends)}\n` : ops, 'utf8'));
+      let staged: Awaited<ReturnType<AppendFile['stage']>>;
+      try {
+        staged = await this.#journal.stage(Buffer.from(this.#marked ? `${ops}${commitLine(ends)}\n` : ops, 'utf8'));
+      } catch (err) {
+        if (view && this.#view === view) this.#view = undefined;
+        throw err;
+      }
       this.#hooks.onWrite();
       return {
         apply: async () => {
@@ -169,11 +189,38 @@ export class HotState implements CommitPoint {
           // Only what was written leaves the queue; changes made meanwhile go with the next commit.
           this.#ops.splice(0, n);
           for (const [k, end] of ends) this.segmentEnds.set(k, end);
-          if (this.#journal.size > Math.max(this.#compactAt, 2 * this.#snapshotBytes)) await this.#compact();
+          if (view && this.#view === view) await this.#startFold(view);
         },
-        undo: () => staged.undo(),
+        undo: async () => {
+          if (view && this.#view === view) this.#view = undefined;
+          await staged.undo();
+        },
       };
     };
+  }
+
+  /**
+   * Switches to a new journal (before the next commit writes, so every change after this commit
+   * lands in it), then writes the snapshot of the state as of this commit in the background: the
+   * commits that follow do not wait for it (a 24 MB fold held them, and every timer due meanwhile,
+   * for a quarter of a second).
+   */
+  async #startFold(view: CommittedView): Promise<void> {
+    const generation = await this.#switchJournal();
+    if (generation === undefined) {
+      this.#view = undefined;
+      return;
+    }
+    const collections = Object.fromEntries(Object.entries(this.maps).map(([name, map]) => [name, view.entries(name, map)]));
+    this.#folding = this.#writeSnapshot(generation, collections).finally(() => {
+      this.#view = undefined;
+      this.#folding = undefined;
+    });
+  }
+
+  /** Resolves once no fold is writing (for a close, and for tests that read `state.json`). */
+  async settled(): Promise<void> {
+    await this.#folding;
   }
 
   /**
@@ -182,6 +229,12 @@ export class HotState implements CommitPoint {
    * A failed fold does not fail the commit (its changes are in the journal); it is tried later.
    */
   async #compact(mustSucceed = false): Promise<void> {
+    const generation = await this.#switchJournal(mustSucceed);
+    if (generation !== undefined) await this.#writeSnapshot(generation, { ...this.maps }, mustSucceed);
+  }
+
+  /** Opens the next journal generation and makes it the one commits go to; undefined if it cannot. */
+  async #switchJournal(mustSucceed = false): Promise<number | undefined> {
     const generation = this.#generation + 1;
     let next: AppendFile;
     try {
@@ -190,14 +243,19 @@ export class HotState implements CommitPoint {
     } catch (err) {
       if (mustSucceed) throw err;
       this.#compactAt = this.#journal.size + MIN_COMPACT_BYTES;
-      return;
+      return undefined;
     }
     const previous = this.#journal;
     this.#journal = next;
     this.#generation = generation;
     await previous.close();
     this.#marked = true;
-    this.#snapshot.data = { generation, collections: { ...this.maps }, segmentEnds: Object.fromEntries(this.segmentEnds) };
+    return generation;
+  }
+
+  /** Writes `collections` as the snapshot the journal `generation` continues, then drops the older journals. */
+  async #writeSnapshot(generation: number, collections: Snapshot['collections'], mustSucceed = false): Promise<void> {
+    this.#snapshot.data = { generation, collections, segmentEnds: Object.fromEntries(this.segmentEnds) };
     try {
       await this.#snapshot.write();
     } catch (err) {
@@ -214,6 +272,7 @@ export class HotState implements CommitPoint {
   }
 
   async close(): Promise<void> {
+    await this.#folding;
     await this.#journal.close();
   }
 }

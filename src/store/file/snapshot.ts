@@ -9,8 +9,11 @@ type Packer = (name: string) => (key: string, value: unknown) => unknown;
 export interface Snapshot {
   /** The journal generation that continues this snapshot. */
   generation: number;
-  /** Maps when read (values revived) or written (the live maps, serialized a slice at a time); plain objects from older callers. */
-  collections: Record<string, Record<string, unknown> | Map<string, unknown>>;
+  /**
+   * Maps when read (values revived); when written, the live maps or a view of them as of a commit
+   * point (committed-view.ts), serialized a slice at a time; plain objects from older callers.
+   */
+  collections: Record<string, Record<string, unknown> | Iterable<[string, unknown]>>;
   /** Where each segment's committed bytes ended at the fold (absent in snapshots older than commit markers). */
   segmentEnds?: Record<string, number>;
 }
@@ -22,8 +25,8 @@ const SLICE = 2000;
  * The lowdb adapter for `state.json`: the durable temp-write-fsync-rename of DurableJSONFile, but
  * serializing the maps a slice at a time so a large snapshot never stalls the event loop, one
  * entry a line so a start reads it without parsing one 20 MB document (snapshot-lines.ts).
- * Entries may change between slices; the snapshot is fuzzy on purpose: every change after the
- * journal switch is also in the new journal, and replaying it over the snapshot converges.
+ * The live maps change between slices: a fold hands it a view of them as of its commit point
+ * (committed-view.ts), so the snapshot holds what was committed then and nothing later.
  */
 export class SnapshotFile extends DurableJSONFile<Snapshot> {
   readonly #path: string;
@@ -58,7 +61,7 @@ export class SnapshotFile extends DurableJSONFile<Snapshot> {
       const pack = this.#packerOf(name);
       let parts: string[] = [];
       let first = true;
-      for (const [k, v] of records instanceof Map ? records : Object.entries(records)) {
+      for (const [k, v] of isIterable(records) ? records : Object.entries(records)) {
         parts.push(entryLine(k, pack(k, v), first));
         first = false;
         if (parts.length >= SLICE) {
@@ -71,6 +74,8 @@ export class SnapshotFile extends DurableJSONFile<Snapshot> {
     await body.write(DOCUMENT_END);
   }
 }
+
+const isIterable = (x: object): x is Iterable<[string, unknown]> => Symbol.iterator in x;
 
 /** Reads `state.json` (or starts empty) as a lowdb document whose collections are maps of revived values. */
 export async function openSnapshot(dir: string, onWrite: () => void, packerOf: Packer, readerOf: (name: string) => CollectionReader): Promise<Low<Snapshot>> {
