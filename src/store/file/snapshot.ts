@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
 import { BodyWriter, DurableJSONFile } from './durable-file.js';
@@ -61,12 +62,19 @@ export class SnapshotFile extends DurableJSONFile<Snapshot> {
       const pack = this.#packerOf(name);
       let parts: string[] = [];
       let first = true;
+      let sliceStart = performance.now();
       for (const [k, v] of isIterable(records) ? records : Object.entries(records)) {
         parts.push(entryLine(k, pack(k, v), first));
         first = false;
         if (parts.length >= SLICE) {
-          await body.write(parts.join(''));
+          const text = parts.join('');
+          const spent = performance.now() - sliceStart;
+          await body.write(text);
+          // A fold runs beside the traffic and takes at most about half of the loop, however big
+          // it is: unpaced, 300k entries held 100k timers firing at 1,667/s up to 80 ms late.
+          await sleep(spent);
           parts = [];
+          sliceStart = performance.now();
         }
       }
       await body.write(`${parts.join('')}${COLLECTION_END}`);
