@@ -11,10 +11,10 @@
  * is left (±4 % here). Prints each round and the median; BENCHMARKS.md is not touched.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { measureAcceptsSplit } from './load.js';
-import { freePort, ROOT, startChild, WORK, type Child } from './procs.js';
+import { freePort, ROOT, shippedNodeFlags, startChild, WORK, type Child } from './procs.js';
 import { openMessages, receipts, receiptsConfig } from './receipts.js';
 import { median } from './report.js';
 
@@ -26,8 +26,8 @@ if (!revA || !revB || !['accepts', 'receipts'].includes(scenario)) {
 const MESSAGES = Number(process.env.BENCH_AB_MESSAGES ?? 40_000);
 const git = (...args: string[]) => execFileSync('git', ['-C', ROOT, ...args], { encoding: 'utf8' }).trim();
 
-/** Bundles `rev` as `npm run build` would (a detached worktree for a commit) into `.bench/ab/<side>`. */
-function bundle(rev: string, side: string): string {
+/** Bundles `rev` as `npm run build` would (a detached worktree for a commit) into `.bench/ab/<side>`; gives the node arguments that run it. */
+function bundle(rev: string, side: string): string[] {
   const out = join(WORK, 'ab', side);
   rmSync(out, { recursive: true, force: true });
   let source = ROOT;
@@ -39,19 +39,21 @@ function bundle(rev: string, side: string): string {
   }
   try {
     execFileSync(process.execPath, [join(source, 'scripts/bundle.mjs'), out], { stdio: 'inherit' });
+    // Each side runs with the node flags its own `npm start` gives.
+    const start = (JSON.parse(readFileSync(join(source, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+    return [...shippedNodeFlags(start), join(out, 'main.js')];
   } finally {
     if (source !== ROOT) git('worktree', 'remove', '--force', source);
   }
-  return join(out, 'main.js');
 }
 
-async function start(side: string, main: string) {
+async function start(side: string, main: string[]) {
   const dir = join(WORK, 'ab', `${side}-run`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   writeFileSync(join(dir, 'gateway.yaml'), receiptsConfig(dir, port));
-  const child = await startChild({ name: `ab-${side}`, cmd: process.execPath, args: [main, 'start', '--config', join(dir, 'gateway.yaml')], cwd: dir, port, readyPath: '/-/ready', logFile: join(dir, 'daemon.log'), readyTimeoutMs: 120_000 });
+  const child = await startChild({ name: `ab-${side}`, cmd: process.execPath, args: [...main, 'start', '--config', join(dir, 'gateway.yaml')], cwd: dir, port, readyPath: '/-/ready', logFile: join(dir, 'daemon.log'), readyTimeoutMs: 120_000 });
   return { child, port };
 }
 

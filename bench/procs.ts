@@ -63,14 +63,35 @@ export function freePort(): Promise<number> {
  * `npm run build` does, and returns the command that starts it: what an install runs. A failed
  * bundle falls back to running the sources through tsx.
  */
+/**
+ * The node flags the daemon runs with as shipped (`npm start`, which the systemd units and the
+ * bin's shebang match, test/ops/node-flags.test.ts), then BENCH_DAEMON_FLAGS (e.g. `--cpu-prof
+ * --cpu-prof-dir=/tmp/p`, `--trace-gc`) for a closer look.
+ */
+export function daemonNodeFlags(): string[] {
+  const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  return [...shippedNodeFlags(start), ...(process.env.BENCH_DAEMON_FLAGS?.split(' ').filter(Boolean) ?? [])];
+}
+
+/** The flags between `node` and the script in a command line (`node --a --b dist/daemon/main.js …`). */
+export function shippedNodeFlags(command: string): string[] {
+  const words = command.split(/\s+/);
+  const flags: string[] = [];
+  for (const w of words.slice(words.indexOf('node') + 1)) {
+    if (!w.startsWith('--')) break;
+    flags.push(w);
+  }
+  return flags;
+}
+
 export function buildDaemon(): { cmd: string; args: string[]; compiled: boolean } {
   const out = join(WORK, 'build');
   rmSync(out, { recursive: true, force: true });
   const bundled = spawnSync(process.execPath, [join(ROOT, 'scripts/bundle.mjs'), out], { encoding: 'utf8' });
   const main = join(out, 'main.js');
-  if (bundled.status === 0 && existsSync(main)) return { cmd: process.execPath, args: [main], compiled: true };
+  if (bundled.status === 0 && existsSync(main)) return { cmd: process.execPath, args: [...daemonNodeFlags(), main], compiled: true };
   process.stderr.write(`bench: the bundle failed; running the sources with tsx (slower start, same steady state):\n${bundled.stderr.split('\n').slice(0, 10).join('\n')}\n`);
-  return { cmd: process.execPath, args: ['--import', 'tsx', join(ROOT, 'src/main.ts')], compiled: false };
+  return { cmd: process.execPath, args: [...daemonNodeFlags(), '--import', 'tsx', join(ROOT, 'src/main.ts')], compiled: false };
 }
 
 export interface Child {

@@ -201,8 +201,8 @@ export const INCLUSIVE_POSTGRES: [string, string][] = [
 export async function profileAccepts(options: { dir: string; daemon: { cmd: string; args: string[] }; load: { connections: number; warmupSec: number; durationSec: number }; postgres?: { url: string; second?: boolean } }): Promise<ProfileSummary> {
   const profDir = join(options.dir, 'prof');
   mkdirSync(profDir, { recursive: true });
-  const [main, ...rest] = options.daemon.args;
-  const profiled = { cmd: options.daemon.cmd, args: options.daemon.cmd === process.execPath && main?.endsWith('.js') ? ['--cpu-prof', '--cpu-prof-dir', profDir, main, ...rest] : [...options.daemon.args] };
+  const bundled = options.daemon.cmd === process.execPath && options.daemon.args.some((a) => a.endsWith('.js'));
+  const profiled = { cmd: options.daemon.cmd, args: bundled ? ['--cpu-prof', '--cpu-prof-dir', profDir, ...options.daemon.args] : [...options.daemon.args] };
   let child: Child;
   let other: Child | undefined;
   if (options.postgres) {

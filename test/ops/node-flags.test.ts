@@ -1,0 +1,25 @@
+/** The daemon runs with the same node flags however it is started: npm start, systemd, the bin, and the bench. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { daemonNodeFlags, shippedNodeFlags } from '../../bench/procs.js';
+
+const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
+const startScript = (JSON.parse(read('package.json')) as { scripts: { start: string } }).scripts.start;
+const execStart = (unit: string) => read(unit).split('\n').find((l) => l.startsWith('ExecStart='))!;
+
+describe('the node flags the daemon is started with', () => {
+  it('are the same in npm start, both systemd units, the bin’s shebang and the bench', () => {
+    const flags = shippedNodeFlags(startScript);
+    expect(flags).toContain('--max-semi-space-size=64');
+    expect(shippedNodeFlags(execStart('systemd/switchboard.service'))).toEqual(flags);
+    expect(shippedNodeFlags(execStart('systemd/switchboard@.service'))).toEqual(flags);
+    expect(shippedNodeFlags(read('src/main.ts').split('\n')[0])).toEqual(flags);
+    expect(daemonNodeFlags().slice(0, flags.length)).toEqual(flags);
+  });
+
+  it('are read from a command line up to the script', () => {
+    expect(shippedNodeFlags('/usr/bin/env node --a=1 --b /opt/x/main.js start --config y')).toEqual(['--a=1', '--b']);
+    expect(shippedNodeFlags('#!/usr/bin/env -S node --a=1')).toEqual(['--a=1']);
+    expect(shippedNodeFlags('node dist/daemon/main.js start --c')).toEqual([]);
+  });
+});
