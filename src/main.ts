@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=64
+#!/usr/bin/env -S node --max-semi-space-size=32
 /**
  * The process: arguments, signals for client commands, exit codes. What each command does lives
  * in `cli/` (`cli/run.ts` lists them; `switchboard --help` prints them).

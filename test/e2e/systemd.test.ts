@@ -31,7 +31,7 @@ describe('systemd unit', () => {
     const directives = unit.split('\n').filter((l) => /^[A-Za-z]+=/.test(l));
     const has = (d: string) => directives.includes(d);
     for (const d of [
-      'ExecStart=/usr/bin/env node --max-semi-space-size=64 /opt/switchboard/dist/daemon/main.js start --config /etc/switchboard/gateway.yaml',
+      'ExecStart=/usr/bin/env node --max-semi-space-size=32 /opt/switchboard/dist/daemon/main.js start --config /etc/switchboard/gateway.yaml',
       'ExecReload=/usr/bin/env node /opt/switchboard/dist/daemon/main.js reload --config /etc/switchboard/gateway.yaml',
       'LoadCredential=switchboard:/etc/switchboard/credentials',
       'DynamicUser=yes', 'StateDirectory=switchboard', 'ConfigurationDirectory=switchboard',
@@ -62,7 +62,7 @@ describe('the template unit for several instances on one database', () => {
     const directives = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l) => /^[A-Za-z]+=/.test(l));
     const template = directives(TEMPLATE);
     for (const d of [
-      'ExecStart=/usr/bin/env node --max-semi-space-size=64 /opt/switchboard/dist/daemon/main.js start --config /etc/switchboard/%i.yaml',
+      'ExecStart=/usr/bin/env node --max-semi-space-size=32 /opt/switchboard/dist/daemon/main.js start --config /etc/switchboard/%i.yaml',
       'ExecReload=/usr/bin/env node /opt/switchboard/dist/daemon/main.js reload --config /etc/switchboard/%i.yaml',
       'LoadCredential=switchboard:/etc/switchboard/credentials',
     ]) expect(template, d).toContain(d);

@@ -10,7 +10,7 @@ const execStart = (unit: string) => read(unit).split('\n').find((l) => l.startsW
 describe('the node flags the daemon is started with', () => {
   it('are the same in npm start, both systemd units, the bin’s shebang and the bench', () => {
     const flags = shippedNodeFlags(startScript);
-    expect(flags).toContain('--max-semi-space-size=64');
+    expect(flags).toContain('--max-semi-space-size=32');
     expect(shippedNodeFlags(execStart('systemd/switchboard.service'))).toEqual(flags);
     expect(shippedNodeFlags(execStart('systemd/switchboard@.service'))).toEqual(flags);
     expect(shippedNodeFlags(read('src/main.ts').split('\n')[0])).toEqual(flags);
