@@ -7,8 +7,9 @@
  * BENCH_RETAINED=500000 BENCH_PENDING=100000 BENCH_SPREAD=60 (s over which the pending messages
  * arrive and later come due) BENCH_MARGIN=45 (s from the last arrival to the first due time)
  * BENCH_PENDING_VIA=auto|api|seed (auto: through the API if the empty-store daemon accepted at least
- * the needed rate, else seeded) BENCH_PROFILE=1 (0: skip the profiled run) BENCH_KEEP=1 (keep temp
- * data) BENCH_OUT=BENCHMARKS.md. `npx tsx bench/render.ts` re-renders the file from the last
+ * the needed rate, else seeded) BENCH_PROFILE=1 (0: skip the profiled run) BENCH_DAEMON_FLAGS
+ * (node flags for every daemon, after the ones `npm start` gives, e.g. `--trace-gc`) BENCH_KEEP=1
+ * (keep temp data) BENCH_OUT=BENCHMARKS.md. `npx tsx bench/render.ts` re-renders the file from the last
  * run's figures (.bench/last-run.json).
  *
  * PostgreSQL (a throwaway cluster from test/helpers/postgres.ts): accepts on one daemon and on two
@@ -75,7 +76,7 @@ import { startBenchCluster, type BenchCluster } from './postgres.js';
 import { runTakeover, type TakeoverResult } from './takeover.js';
 import { profileAccepts, type ProfileSummary } from './profile.js';
 import { renderSns, runSnsBench, type SnsSummary } from './sns.js';
-import { buildDaemon, onCleanup, ROOT, WORK } from './procs.js';
+import { buildDaemon, daemonNodeFlags, onCleanup, ROOT, WORK } from './procs.js';
 import { median, renderTimers, type PostgresSummary, type Summary } from './report.js';
 import { renderPostgresOnly, renderPostgresStdout } from './report-postgres.js';
 import { seedRetained } from './seed.js';
@@ -155,7 +156,7 @@ const machine = {
 
 log('bundling the daemon (scripts/bundle.mjs → .bench/build)');
 const daemon = buildDaemon();
-machine.daemonBuild = daemon.compiled ? 'the bundle of `npm run build` (scripts/bundle.mjs), run with node' : 'TypeScript sources through tsx (the bundle failed)';
+machine.daemonBuild = `${daemon.compiled ? 'the bundle of `npm run build` (scripts/bundle.mjs)' : 'TypeScript sources through tsx (the bundle failed)'}, run as \`npm start\` runs it: \`node ${daemonNodeFlags().join(' ')}\``;
 
 if (only === 'consent') {
   const consent = await runConsentBench({ dir: join(runDir, 'consent'), daemon, settings: consentSettings, log });
