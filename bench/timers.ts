@@ -15,6 +15,7 @@ import { tallyLog, type LogTally } from './logs.js';
 import { freePort, startChild, type Child } from './procs.js';
 import { seedPending } from './seed.js';
 import { migrateWith, seedPendingPostgres } from './seed-postgres.js';
+import { cpuShares, cpuSince, cpuTimes } from './machine-cpu.js';
 import { appendedSince, hotFiles, segmentSizes, type Appended, type HotFiles } from './storefiles.js';
 
 export interface TimerResult {
@@ -47,6 +48,12 @@ export interface TimerResult {
   loopLagMaxMs: number;
   /** Daemon CPU per fired fallback over the firing window. */
   cpuMsPerFallback: number;
+  /**
+   * The whole machine over the firing window (/proc/stat): shares of all CPU time busy, waiting on
+   * the disk and taken by the host (steal), the daemon's own share, and the worst 1 s of steal and
+   * of iowait (ms over all CPUs).
+   */
+  machine?: { busy: number; iowait: number; steal: number; daemon: number; worstStealMs: number; worstIowaitMs: number };
   /** Store files when the N were pending (before any fired), and at the end. */
   filesIdle?: { appended: Appended; hot: HotFiles };
   filesEnd?: { appended: Appended; hot: HotFiles };
@@ -213,6 +220,10 @@ export async function runTimerLag(options: {
     while (Date.now() < firstDue - 1000) await sleep(250);
     const cpu0 = daemon.cpuSeconds();
     const pgCpu0 = pgs?.cpuSeconds() ?? 0;
+    const machine0 = cpuTimes();
+    let lastSecond = machine0;
+    let worstStealMs = 0;
+    let worstIowaitMs = 0;
     let rssPeakWhileFiring = 0;
     let heapUsedPeakWhileFiring = 0;
     let externalPeakWhileFiring = 0;
@@ -221,6 +232,9 @@ export async function runTimerLag(options: {
     const giveUp = lastDue + (options.giveUpAfterMs ?? 300_000);
     while (Date.now() < giveUp) {
       await sleep(1000);
+      const second = cpuSince(lastSecond, (lastSecond = cpuTimes()));
+      worstStealMs = Math.max(worstStealMs, second.steal);
+      worstIowaitMs = Math.max(worstIowaitMs, second.iowait);
       rssPeakWhileFiring = Math.max(rssPeakWhileFiring, daemon.memory().rss);
       const m = await scrape(port);
       loopLagMaxMs = Math.max(loopLagMaxMs, (gauge(m, 'nodejs_eventloop_lag_max_seconds') ?? 0) * 1000);
@@ -230,6 +244,8 @@ export async function runTimerLag(options: {
       if (fired >= expected) break;
     }
     const cpuMsPerFallback = ((daemon.cpuSeconds() - cpu0) * 1000) / Math.max(1, fired);
+    const overWindow = cpuSince(machine0);
+    const machine = { ...cpuShares(overWindow), daemon: ((daemon.cpuSeconds() - cpu0) * 1000) / Math.max(1, overWindow.busy + overWindow.idle + overWindow.iowait + overWindow.steal), worstStealMs, worstIowaitMs };
     const pgCpuMsPerFallback = pgs ? ((pgs.cpuSeconds() - pgCpu0) * 1000) / Math.max(1, fired) : NaN;
     const lastFireAfterLastDueSec = (Date.now() - lastDue) / 1000;
     const firedPerSec = fired / Math.max(0.001, (Date.now() - firstDue) / 1000);
@@ -288,6 +304,7 @@ export async function runTimerLag(options: {
       rssPeakProcess,
       loopLagMaxMs,
       cpuMsPerFallback,
+      machine,
       postgres,
       firedPerSec,
       filesIdle,
