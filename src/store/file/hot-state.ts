@@ -121,11 +121,13 @@ export class HotState implements CommitPoint {
 
   /**
    * Converts a folder written before commit markers: its segments as they are now count as
-   * committed, and a snapshot plus a new marked journal generation carry on from here.
+   * committed, and a snapshot plus a new marked journal generation carry on from here. It runs at
+   * open, before any change: the live maps are what is committed, and the fold is waited for.
    */
   async adopt(ends: readonly CommitEnd[]): Promise<void> {
     for (const [k, end] of ends) this.segmentEnds.set(k, end);
-    await this.#compact(true);
+    const generation = (await this.#switchJournal(true))!;
+    await this.#writeSnapshot(generation, { ...this.maps }, true);
   }
 
   #apply(op: JournalOp): void {
@@ -223,16 +225,6 @@ export class HotState implements CommitPoint {
     await this.#folding;
   }
 
-  /**
-   * Switch to a new journal, write a snapshot of everything up to the switch, then drop the old
-   * journals. A crash at any point replays to the same state: journal operations are idempotent.
-   * A failed fold does not fail the commit (its changes are in the journal); it is tried later.
-   */
-  async #compact(mustSucceed = false): Promise<void> {
-    const generation = await this.#switchJournal(mustSucceed);
-    if (generation !== undefined) await this.#writeSnapshot(generation, { ...this.maps }, mustSucceed);
-  }
-
   /** Opens the next journal generation and makes it the one commits go to; undefined if it cannot. */
   async #switchJournal(mustSucceed = false): Promise<number | undefined> {
     const generation = this.#generation + 1;
@@ -253,7 +245,12 @@ export class HotState implements CommitPoint {
     return generation;
   }
 
-  /** Writes `collections` as the snapshot the journal `generation` continues, then drops the older journals. */
+  /**
+   * Writes `collections` as the snapshot the journal `generation` continues, then drops the older
+   * journals. A crash at any point replays to the same state: the older journals stay until the
+   * snapshot is durable, and journal operations are idempotent. A failed fold fails no commit (its
+   * changes are in the journals); the next commit past the bound tries again.
+   */
   async #writeSnapshot(generation: number, collections: Snapshot['collections'], mustSucceed = false): Promise<void> {
     this.#snapshot.data = { generation, collections, segmentEnds: Object.fromEntries(this.segmentEnds) };
     try {
