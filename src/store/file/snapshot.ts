@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Low } from 'lowdb';
 import { BodyWriter, DurableJSONFile } from './durable-file.js';
 import { COLLECTION_END, collectionLine, DOCUMENT_END, entryLine, headerLine, readSnapshot, type CollectionReader } from './snapshot-lines.js';
