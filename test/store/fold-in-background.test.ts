@@ -2,9 +2,11 @@
  * A fold of the hot state writes its snapshot while later commits go on, and the snapshot holds the
  * state as of the fold's commit point: a change made after it is in no snapshot until committed.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CommittedView } from '../../src/store/file/committed-view.js';
 import { HotState } from '../../src/store/file/hot-state.js';
@@ -87,4 +89,54 @@ describe('CommittedView', () => {
     for (let r = read.next(); !r.done; r = read.next()) seen.push(r.value);
     expect(seen.sort()).toEqual([['a', 1], ['b', 2], ['c', 3], ['d', 4]]);
   });
+});
+
+describe('kill -9 while a fold writes in the background', () => {
+  it('reopens to every acknowledged round, whatever the fold had written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-fold-kill-'));
+    const script = fileURLToPath(new URL('./fixtures/fold-writer.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', script, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let acked = -1;
+    let killedFolding = false;
+    let out = '';
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    // Not the first fold (a folder's first snapshot): one that replaces a snapshot, in its middle.
+    let folds = 0;
+    let lastFolding = -2;
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const lines = out.split('\n');
+      out = lines.pop()!;
+      for (const line of lines) {
+        const [word, n] = line.split(' ');
+        if (word === 'acked') acked = Number(n);
+        if (word === 'folding' && !killedFolding) {
+          if (Number(n) !== lastFolding + 1) folds += 1;
+          lastFolding = Number(n);
+          if (folds >= 2) {
+            killedFolding = true;
+            child.kill('SIGKILL');
+          }
+        }
+      }
+    });
+    await exited;
+    expect(killedFolding).toBe(true);
+    expect(readdirSync(dir).some((f) => f.startsWith('.state.json.'))).toBe(true);
+
+    const hot = await HotState.open(dir, ['timers', 'index', 'filler'], hooks);
+    // Round acked+1 was in flight: its changes may or may not have reached the journal.
+    for (let i = 0; i <= acked; i += 1) {
+      const deletedBy = i + 3;
+      if (deletedBy <= acked) expect(hot.maps.timers.has(`t${i}`), `t${i}`).toBe(false);
+      else if (deletedBy > acked + 1) expect(hot.maps.timers.get(`t${i}`), `t${i}`).toEqual({ round: i });
+      for (let k = 0; k < 40; k += 1) expect(hot.maps.index.get(`i${i}.${k}`)).toBe(`m${i}`);
+    }
+    for (let slot = 0; slot < 300 && slot <= acked; slot += 1) {
+      const last = acked - ((acked - slot) % 300);
+      const stored = String(hot.maps.filler.get(`f${slot}`)).slice(0, -16_000);
+      expect([String(last), String(last + 300)]).toContain(stored);
+    }
+    await hot.close();
+  }, 60_000);
 });
