@@ -11,10 +11,10 @@
  * is left (±4 % here). Prints each round and the median; BENCHMARKS.md is not touched.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { measureAcceptsSplit } from './load.js';
-import { freePort, ROOT, shippedNodeFlags, startChild, WORK, type Child } from './procs.js';
+import { freePort, ROOT, startChild, startNodeFlags, WORK, type Child } from './procs.js';
 import { openMessages, receipts, receiptsConfig } from './receipts.js';
 import { median } from './report.js';
 
@@ -40,8 +40,7 @@ function bundle(rev: string, side: string): string[] {
   try {
     execFileSync(process.execPath, [join(source, 'scripts/bundle.mjs'), out], { stdio: 'inherit' });
     // Each side runs with the node flags its own `npm start` gives.
-    const start = (JSON.parse(readFileSync(join(source, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-    return [...shippedNodeFlags(start), join(out, 'main.js')];
+    return [...startNodeFlags(source), join(out, 'main.js')];
   } finally {
     if (source !== ROOT) git('worktree', 'remove', '--force', source);
   }

@@ -69,8 +69,12 @@ export function freePort(): Promise<number> {
  * --cpu-prof-dir=/tmp/p`, `--trace-gc`) for a closer look.
  */
 export function daemonNodeFlags(): string[] {
-  const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-  return [...shippedNodeFlags(start), ...(process.env.BENCH_DAEMON_FLAGS?.split(' ').filter(Boolean) ?? [])];
+  return [...startNodeFlags(ROOT), ...(process.env.BENCH_DAEMON_FLAGS?.split(' ').filter(Boolean) ?? [])];
+}
+
+/** The node flags of `npm start` in the package at `root` (a checkout of another revision, for bench:ab). */
+export function startNodeFlags(root: string): string[] {
+  return shippedNodeFlags((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start);
 }
 
 /** The flags between `node` and the script in a command line (`node --a --b dist/daemon/main.js …`). */

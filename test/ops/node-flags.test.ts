@@ -1,15 +1,14 @@
 /** The daemon runs with the same node flags however it is started: npm start, systemd, the bin, and the bench. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { daemonNodeFlags, shippedNodeFlags } from '../../bench/procs.js';
+import { daemonNodeFlags, shippedNodeFlags, startNodeFlags } from '../../bench/procs.js';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
-const startScript = (JSON.parse(read('package.json')) as { scripts: { start: string } }).scripts.start;
 const execStart = (unit: string) => read(unit).split('\n').find((l) => l.startsWith('ExecStart='))!;
 
 describe('the node flags the daemon is started with', () => {
   it('are the same in npm start, both systemd units, the bin’s shebang and the bench', () => {
-    const flags = shippedNodeFlags(startScript);
+    const flags = startNodeFlags(new URL('../..', import.meta.url).pathname);
     expect(flags).toContain('--max-semi-space-size=32');
     expect(shippedNodeFlags(execStart('systemd/switchboard.service'))).toEqual(flags);
     expect(shippedNodeFlags(execStart('systemd/switchboard@.service'))).toEqual(flags);

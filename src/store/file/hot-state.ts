@@ -170,20 +170,15 @@ export class HotState implements CommitPoint {
   beginCommit(): (ends: readonly CommitEnd[]) => Promise<Staged> {
     const n = this.#ops.length;
     const ops = n > 0 ? `${this.#ops.slice(0, n).join('\n')}\n` : '';
-    // A commit that takes the journal past its bound starts a fold of the state as of this point.
+    // A commit that takes the journal past its bound starts a fold of the state as of this point
+    // (a view left by a commit that failed is dropped here).
     let view: CommittedView | undefined;
     if (!this.#folding) {
       const due = this.#journal.size + ops.length > Math.max(this.#compactAt, 2 * this.#snapshotBytes);
       this.#view = view = due ? new CommittedView() : undefined;
     }
     return async (ends) => {
-      let staged: Awaited<ReturnType<AppendFile['stage']>>;
-      try {
-        staged = await this.#journal.stage(Buffer.from(this.#marked ? `${ops}${commitLine(ends)}\n` : ops, 'utf8'));
-      } catch (err) {
-        if (view && this.#view === view) this.#view = undefined;
-        throw err;
-      }
+      const staged = await this.#journal.stage(Buffer.from(this.#marked ? `${ops}${commitLine(ends)}\n` : ops, 'utf8'));
       this.#hooks.onWrite();
       return {
         apply: async () => {
@@ -191,12 +186,9 @@ export class HotState implements CommitPoint {
           // Only what was written leaves the queue; changes made meanwhile go with the next commit.
           this.#ops.splice(0, n);
           for (const [k, end] of ends) this.segmentEnds.set(k, end);
-          if (view && this.#view === view) await this.#startFold(view);
+          if (view) await this.#startFold(view);
         },
-        undo: async () => {
-          if (view && this.#view === view) this.#view = undefined;
-          await staged.undo();
-        },
+        undo: () => staged.undo(),
       };
     };
   }
