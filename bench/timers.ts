@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { API_KEY, writeConfig } from './config.js';
-import { measureAccepts, submit, type LoadResult } from './load.js';
+import { measureAccepts, submitEvenly, type LoadResult } from './load.js';
 import { gauge, histogram, percentile, quantile, scrape } from './metrics.js';
 import { startOnPostgres } from './accepts.js';
 import { tallyLog, type LogTally } from './logs.js';
@@ -179,7 +179,7 @@ export async function runTimerLag(options: {
     if (options.via === 'api') {
       const ratePerSec = Math.round(options.pending / (options.spreadMs / 1000));
       log(`timers: submitting ${options.pending} messages through POST /v1/messages at ${ratePerSec}/s (within ${withinMs / 1000}s)`);
-      const { ids: got, ...r } = await submit(port, { amount: options.pending, connections: options.connections, ratePerSec });
+      const { ids: got, ...r } = await submitEvenly(port, { amount: options.pending, connections: options.connections, ratePerSec });
       lastArrival = Date.now();
       submitted = { ...r, ratePerSec };
       ids = got.sort();
