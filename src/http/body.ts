@@ -40,9 +40,8 @@ export function createBodyParsers(limit: string): BodyParsers {
   const json = parser(['json'], limit);
   return {
     async json(ctx) {
-      // Without a body there is nothing to refuse; with one, only JSON is understood here.
-      const empty = ctx.request.length === 0 || ctx.request.is(JSON_TYPES) === null;
-      if (!empty && !ctx.request.is(JSON_TYPES)) {
+      // Without a body there is nothing to refuse (null); with one, only JSON is understood here.
+      if (ctx.request.length !== 0 && ctx.request.is(JSON_TYPES) === false) {
         throw new AppError('unsupported_media_type', `this endpoint takes application/json, not ${ctx.request.type || 'an untyped body'}`);
       }
       await json(ctx);
