@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { AppError, StoreUnavailableError } from '../errors.js';
 import { FINAL_STATUSES, type Message, type MessageContent, type MessageStatus, type StepState, type TimerRecord } from '../model.js';
 import type { RouteConfig } from '../config/types.js';
@@ -208,7 +208,7 @@ export function createEngine(ctx: EngineContext) {
 
       if (!idempotency) return create(req, name, route);
       const idemKey = `${idempotency.scope}:${idempotency.key}`;
-      const bodyHash = createHash('sha256').update(canonical(req)).digest('hex');
+      const bodyHash = hash('sha256', canonical(req));
       // Twins (at this instance or another) take turns on the key; each finds its predecessor's
       // message committed. A key whose message is gone (its accept was refused) is taken over.
       return ctx.exclusive(`idempotency:${idemKey}`, async () => {

