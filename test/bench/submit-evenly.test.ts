@@ -38,5 +38,6 @@ describe('submitEvenly', () => {
     expect(r.errors).toBe(0);
     expect(r.ids).toHaveLength(48);
     expect(new Set(r.ids).size).toBe(48);
+    expect(Number(r.latencyP99Ms.toFixed(1))).toBe(r.latencyP99Ms);
   });
 });
