@@ -69,7 +69,8 @@ export async function submit(port: number, options: { amount: number; connection
  */
 export async function submitEvenly(port: number, options: { amount: number; connections: number; ratePerSec: number }): Promise<LoadResult & { ids: string[] }> {
   const ids: string[] = [];
-  let [non2xx, errors] = [0, 0];
+  let non2xx = 0;
+  let errors = 0;
   const body = sendBody();
   const r = await runLoad({
     port, path: '/v1/messages', headers: { 'x-api-key': API_KEY }, body: () => body,

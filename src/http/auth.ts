@@ -21,7 +21,6 @@ interface KnownKey {
   caller: Caller;
 }
 
-
 // One table per loaded configuration (its keys array is frozen, so it can key the cache): a
 // reload that rotates keys brings a new array and a new table, the old one goes with its config.
 const tables = new WeakMap<ApiKeys, readonly KnownKey[]>();
