@@ -118,15 +118,17 @@ export async function endStep(ctx: EngineContext, m: Message, i: number, state: 
 
 /** The final status: the best attempt of a step that succeeded, else the best attempt at all. */
 export function finish(ctx: EngineContext, m: Message): void {
-  const succeeded = new Set(m.steps.flatMap((s, i) => (s.state === 'succeeded' ? [i] : [])));
-  // An opt-in template reaching the user says nothing about the message itself.
-  const own = m.attempts.filter((a) => a.purpose !== 'optin');
-  const pool = succeeded.size > 0 ? own.filter((a) => succeeded.has(a.step)) : own;
-  const best = pool.reduce<Attempt | undefined>((b, a) => (!b || rank(a.status) > rank(b.status) ? a : b), undefined);
+  const anySucceeded = m.steps.some((s) => s.state === 'succeeded');
+  let best: Attempt | undefined;
+  for (const a of m.attempts) {
+    // An opt-in template reaching the user says nothing about the message itself.
+    if (a.purpose === 'optin' || (anySucceeded && m.steps[a.step]?.state !== 'succeeded')) continue;
+    if (!best || rank(a.status) > rank(best.status)) best = a;
+  }
   const status = best && !isFailure(best.status) ? messageStatusOf(best.status) : 'failed';
   m.completedAt = iso(ctx);
   ctx.metrics.messages.inc({ route: m.route, outcome: status });
-  transition(ctx, m, status, 'completed', succeeded.size > 0 ? 'success condition met' : 'every step ended without meeting its condition');
+  transition(ctx, m, status, 'completed', anySucceeded ? 'success condition met' : 'every step ended without meeting its condition');
 }
 
 export const isSettled = (state: StepState): boolean => SETTLED.has(state);
