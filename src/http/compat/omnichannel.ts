@@ -88,10 +88,11 @@ export function omnichannelMiddleware(engine: Engine, runtime: () => Runtime): M
   const sender = requireScope(runtime, 'send');
   // Not a router route: the path is the config's, which a reload can add, remove or move, and a
   // pattern matching every path would make the routers answer other paths' 404s with 405.
-  return async (ctx, next) => {
+  // Not async: every request passes through here, and most only go on.
+  return (ctx, next) => {
     const config = runtime().loaded.config.compat.omnichannel;
     if (ctx.method !== 'POST' || !config || ctx.path !== config.path) return next();
-    await sender(ctx, () => jsonBody(ctx, async () => {
+    return sender(ctx, () => jsonBody(ctx, async () => {
       const body = validateBody<OmnichannelBody>('compat-omnichannel', ctx.request.body);
       // The translation is held to the same rules as POST /v1/messages (addresses, content sizes).
       await acceptAndAnswer(ctx, engine, validateBody<SendRequest>('send-message', toSendRequest(body, config)));
