@@ -127,7 +127,9 @@ export function storedVersion(shape: VersionShape, file: object, offset: number,
 
 /** `base` with `change` applied, as a new object (`base` and its arrays stay as they were). */
 export function applyChange<T>(base: T, change: Change): T {
-  const out = { ...(base as Record<string, unknown>), ...change.set };
+  // Not a spread: V8 gives a spread copy a shape outside its usual transitions, and every property
+  // added to it later (a message's `completedAt`) then costs 1.5–3 µs, against nanoseconds here.
+  const out: Record<string, unknown> = Object.assign({}, base, change.set);
   for (const key of change.del ?? []) delete out[key];
   for (const [key, [from, entries]] of Object.entries(change.add ?? {})) {
     const had = Array.isArray(out[key]) ? (out[key] as unknown[]) : [];

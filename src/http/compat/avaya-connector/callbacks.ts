@@ -24,7 +24,8 @@ const plusOf = (v: string | undefined): string | undefined => (v !== undefined &
 export function sampleCurlAsMockInbound(req: WebhookRequest): WebhookRequest {
   const mapped = { from: plusOf(field(req.body, 'From')), to: plusOf(field(req.body, 'To')), text: field(req.body, 'Body'), id: field(req.body, 'MessageSid') };
   const body = Object.fromEntries(Object.entries(mapped).filter(([, v]) => v !== undefined));
-  return { ...req, rawBody: JSON.stringify(body), body };
+  // Named one by one: a received callback's URL and query are getters, which a spread leaves out.
+  return { method: req.method, url: req.url, headers: req.headers, query: req.query, rawBody: JSON.stringify(body), body };
 }
 
 /** The pipeline's answer; an empty one is the sample's `200 OK`. */
