@@ -87,8 +87,9 @@ export function iso(ctx: EngineContext): string {
 }
 
 export function record(ctx: EngineContext, m: Message, entry: Omit<HistoryEntry, 'at'>): void {
-  m.history.push({ at: iso(ctx), ...entry });
-  m.updatedAt = iso(ctx);
+  const at = iso(ctx);
+  m.history.push({ at, ...entry });
+  m.updatedAt = at;
 }
 
 /** Moves a message to a new status, with its history entry and callback. */
