@@ -377,16 +377,32 @@ describe('messages stored as change records', () => {
 
   it('writes a put made while the previous version is being written against the version before it', async () => {
     const { dir, store, m } = await firstVersion();
-    advance(m, 1);
-    store.messages.put(m);
-    const writing = store.commit();
-    // The group commit starts its flush a turn after the last one ended: two turns on, that flush
-    // has taken this version and is still writing it, so no change may name it yet.
-    for (let i = 0; i < 2; i += 1) await new Promise((r) => setImmediate(r));
-    advance(m, 2);
-    store.messages.put(m);
-    await writing;
-    await store.commit();
+    // The commit's first write is held until the next put is made: that flush has taken this
+    // version and is still writing it, so no change may name it yet (waiting a few turns instead
+    // raced a fast disk).
+    const stage = AppendFile.prototype.stage;
+    let entered!: () => void;
+    const writingNow = new Promise<void>((resolve) => (entered = resolve));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const spy = vi.spyOn(AppendFile.prototype, 'stage').mockImplementationOnce(async function (this: AppendFile, data: Buffer) {
+      entered();
+      await held;
+      return stage.call(this, data);
+    });
+    try {
+      advance(m, 1);
+      store.messages.put(m);
+      const writing = store.commit();
+      await writingNow;
+      advance(m, 2);
+      store.messages.put(m);
+      release();
+      await writing;
+      await store.commit();
+    } finally {
+      spy.mockRestore();
+    }
     await store.close();
 
     const lines = linesOf(dir);
