@@ -53,7 +53,7 @@ describe('API keys on one keep-alive connection', () => {
       try {
         await next();
       } catch (err) {
-        ctx.status = (err as AppError).code === 'forbidden' ? 403 : 401;
+        ctx.status = (err as AppError).status;
       }
     });
     app.use(requireScope(current, 'send'));
