@@ -45,8 +45,8 @@
  * installed, accepts/s on a route whose provider does not answer ÷ Kannel sendsms/s and ÷ bare Koa,
  * and BENCH_KANNEL_MESSAGES=20000 messages end to end to the provider, Kannel's time ÷ ours (cold
  * from a fresh start, then warm in the same processes), with fsync and (with Debian's eatmydata
- * installed) without, in BENCH_ROUNDS alternating rounds; one line says it was skipped otherwise.
- * Writes .bench/kannel.md.
+ * installed) without, and accepts with Kannel and Switchboard each pinned to one core (taskset), in
+ * BENCH_ROUNDS alternating rounds; one line says it was skipped otherwise. Writes .bench/kannel.md.
  *
  * Fallback timers alone (`--only timers`): the file store's timer phase (100k pending written into
  * the store, then fired) without the accept rounds; writes .bench/timers.md.

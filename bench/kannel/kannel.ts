@@ -57,6 +57,8 @@ export interface Kannel {
   cpuSeconds(): number;
   /** RSS of bearerbox + smsbox. */
   rss(): number;
+  /** bearerbox's and smsbox's process ids. */
+  pids: number[];
   stop(): Promise<void>;
 }
 
@@ -125,6 +127,7 @@ export async function startKannel(bin: KannelBinaries, dir: string): Promise<Kan
     arrivals,
     cpuSeconds: () => started.reduce((a, c) => a + (c.alive() ? c.cpuSeconds() : 0), 0),
     rss: () => started.reduce((a, c) => a + (c.alive() ? c.memory().rss : 0), 0),
+    pids: started.map((c) => c.pid),
     stop,
   };
 }

@@ -2,8 +2,10 @@
  * Issue 14 against Kannel: in alternating rounds, accepts/s over HTTP on a route whose provider does
  * not answer (Switchboard, with and without fsync) against Kannel's sendsms/s and a bare Koa; then
  * N messages end to end, from the first request to the N-th arrival at the provider (fakesmsc for
- * Kannel, an Infobip-shaped fake for Switchboard). Same client (autocannon, in the bench process),
- * same connections, a fresh process tree and folder per run.
+ * Kannel, an Infobip-shaped fake for Switchboard); last, accepts again with Kannel and Switchboard
+ * each pinned to one core (cores.ts). Same client (autocannon, in the bench process), same
+ * connections, a fresh process tree and folder per run; every accept run reads where its server's
+ * CPU went, thread by thread.
  *
  * "Without fsync" preloads libeatmydata (Debian `eatmydata`) into the daemon, which turns fsync and
  * fdatasync into no-ops: the daemon has no setting for it, and should not have one. Kannel's file
@@ -16,6 +18,7 @@ import { API_KEY, fileStoreHeader, sendBody } from '../config.js';
 import { measureAccepts, type LoadResult } from '../load.js';
 import { freePort, ROOT, startChild, type Child } from '../procs.js';
 import { startArrivals, type Arrivals } from './arrivals.js';
+import { cpuSplit, oneCorePlan, pin, readThreads, withBenchOn, type CpuSplit } from './cores.js';
 import { findKannel, kannelVersion, startKannel, type KannelBinaries } from './kannel.js';
 
 export type KannelTarget = 'kannel' | 'switchboard' | 'switchboard-nofsync' | 'koa';
@@ -24,6 +27,10 @@ export interface KannelAcceptRun extends LoadResult {
   target: KannelTarget;
   round: number;
   cpuMsPerRequest: number;
+  /** The server pinned to one CPU and the load generator to the others (cores.ts). */
+  oneCore: boolean;
+  /** Where the server's CPU went over the measured run: threads for Node, processes for Kannel. */
+  split: CpuSplit[];
 }
 
 export interface EndToEndRun {
@@ -47,6 +54,8 @@ export interface KannelSummary {
   version?: string;
   /** Why the no-fsync runs are missing, when they are. */
   noFsyncSkipped?: string;
+  /** Why the one-core runs are missing, when they are. */
+  oneCoreSkipped?: string;
   settings: { rounds: number; connections: number; warmupSec: number; durationSec: number; messages: number };
   accepts: KannelAcceptRun[];
   endToEnd: EndToEndRun[];
@@ -77,6 +86,8 @@ routes:
 
 interface Server {
   port: number;
+  /** Every process of the server (not its provider's). */
+  pids: number[];
   cpuSeconds(): number;
   stop(): Promise<void>;
   /** End to end: where arrivals at the provider are counted (none for Koa). */
@@ -88,12 +99,12 @@ async function startServer(target: KannelTarget, dir: string, daemon: { cmd: str
   mkdirSync(dir, { recursive: true });
   if (target === 'kannel') {
     const k = await startKannel(kannel!, dir);
-    return { port: k.port, cpuSeconds: k.cpuSeconds, stop: k.stop, arrivals: k.arrivals, request: { method: 'GET', path: k.sendsmsPath(TEXT) } };
+    return { port: k.port, pids: k.pids, cpuSeconds: k.cpuSeconds, stop: k.stop, arrivals: k.arrivals, request: { method: 'GET', path: k.sendsmsPath(TEXT) } };
   }
   const port = await freePort();
   if (target === 'koa') {
     const c = await startChild({ name: 'koa', cmd: process.execPath, args: ['--import', 'tsx', join(ROOT, 'bench/baseline-server.ts'), String(port)], cwd: dir, port, readyPath: '/', logFile: join(dir, 'server.log') });
-    return { port, cpuSeconds: c.cpuSeconds, stop: () => c.stop(), request: { method: 'POST', path: '/v1/messages' } };
+    return { port, pids: [c.pid], cpuSeconds: c.cpuSeconds, stop: () => c.stop(), request: { method: 'POST', path: '/v1/messages' } };
   }
   const provider = await startArrivals(dir, 'infobip');
   const config = join(dir, 'gateway.yaml');
@@ -112,6 +123,7 @@ async function startServer(target: KannelTarget, dir: string, daemon: { cmd: str
   }
   return {
     port,
+    pids: [d.pid],
     cpuSeconds: d.cpuSeconds,
     stop: async () => {
       await d.stop();
@@ -122,21 +134,25 @@ async function startServer(target: KannelTarget, dir: string, daemon: { cmd: str
   };
 }
 
-async function acceptRun(target: KannelTarget, round: number, s: Server, o: { connections: number; warmupSec: number; durationSec: number }): Promise<KannelAcceptRun> {
+async function acceptRun(target: KannelTarget, round: number, s: Server, o: { connections: number; warmupSec: number; durationSec: number }, oneCore: boolean): Promise<KannelAcceptRun> {
   let cpu0 = 0;
+  let threads0 = readThreads(s.pids);
+  const measureStart = () => {
+    cpu0 = s.cpuSeconds();
+    threads0 = readThreads(s.pids);
+  };
   let r: LoadResult;
   if (target === 'kannel') {
     const url = `http://127.0.0.1:${s.port}${s.request.path}`;
     if (o.warmupSec > 0) await autocannon({ url, connections: o.connections, duration: o.warmupSec, timeout: 30 });
-    cpu0 = s.cpuSeconds();
+    measureStart();
     const a = await autocannon({ url, connections: o.connections, duration: o.durationSec, timeout: 30 });
     r = { acceptsPerSec: a['2xx'] / a.duration, accepted: a['2xx'], durationSec: a.duration, latencyP50Ms: a.latency.p50, latencyP99Ms: a.latency.p99, non2xx: a.non2xx, errors: a.errors + a.timeouts };
   } else {
-    r = await measureAccepts(s.port, { ...o, route: 'silent' }, () => {
-      cpu0 = s.cpuSeconds();
-    });
+    r = await measureAccepts(s.port, { ...o, route: 'silent' }, measureStart);
   }
-  return { ...r, target, round, cpuMsPerRequest: ((s.cpuSeconds() - cpu0) * 1000) / Math.max(1, r.accepted) };
+  const split = cpuSplit(threads0, readThreads(s.pids), target === 'kannel');
+  return { ...r, target, round, oneCore, split, cpuMsPerRequest: ((s.cpuSeconds() - cpu0) * 1000) / Math.max(1, r.accepted) };
 }
 
 /** N requests, timed from the first to the N-th arrival beyond `before` at the provider. */
@@ -175,34 +191,47 @@ export async function runKannelBench(o: { dir: string; daemon: { cmd: string; ar
   if (noFsyncSkipped) o.log(noFsyncSkipped);
   if (kannel) o.log(`kannel ${version}: ${kannel.bearerbox}, ${kannel.smsbox}, ${kannel.fakesmsc}`);
   const first: KannelTarget[] = [...(kannel ? (['kannel'] as const) : []), 'switchboard', ...(eatmydata ? (['switchboard-nofsync'] as const) : []), 'koa'];
-  const summary: KannelSummary = { skipped: kannel ? undefined : KANNEL_ABSENT, version, noFsyncSkipped, settings, accepts: [], endToEnd: [], failures: [] };
+  const cores = oneCorePlan();
+  const oneCoreSkipped = 'skipped' in cores ? cores.skipped : undefined;
+  if (oneCoreSkipped) o.log(oneCoreSkipped);
+  const summary: KannelSummary = { skipped: kannel ? undefined : KANNEL_ABSENT, version, noFsyncSkipped, oneCoreSkipped, settings, accepts: [], endToEnd: [], failures: [] };
+  // Kannel and Switchboard on one core each, after the runs on every core: what the issue's title asks.
+  const oneCoreTargets: KannelTarget[] = 'skipped' in cores ? [] : [...(kannel ? (['kannel'] as const) : []), 'switchboard'];
   for (let round = 1; round <= o.rounds; round++) {
-    const order = round % 2 === 1 ? first : [...first].reverse();
-    for (const target of order) {
-      for (const phase of ['accepts', 'e2e'] as const) {
-        if (phase === 'e2e' && target === 'koa') continue;
-        const dir = join(o.dir, `r${round}-${target}-${phase}`);
-        let s: Server | undefined;
-        try {
-          s = await startServer(target, dir, o.daemon, kannel, eatmydata);
-          if (phase === 'accepts') {
-            const r = await acceptRun(target, round, s, o);
-            summary.accepts.push(r);
-            o.log(`kannel round ${round} ${target.padEnd(19)} ${r.acceptsPerSec.toFixed(0).padStart(6)} accepts/s  p99 ${r.latencyP99Ms} ms  non2xx ${r.non2xx} errors ${r.errors}  CPU/req ${r.cpuMsPerRequest.toFixed(3)} ms`);
-          } else {
-            const r = await endToEndRun(target as EndToEndRun['target'], round, s, o.messages, o.connections);
-            summary.endToEnd.push(r);
-            o.log(`kannel round ${round} ${target.padEnd(19)} ${o.messages} end to end: ${r.endToEndSec === undefined ? `not all arrived (${r.arrived})` : `${r.endToEndSec.toFixed(2)} s warm`}, ${r.coldSec === undefined ? '–' : `${r.coldSec.toFixed(2)} s`} cold (warm submitted in ${r.submitSec.toFixed(2)} s; non2xx ${r.non2xx} errors ${r.errors})`);
-          }
-        } catch (err) {
-          const line = `round ${round} ${target} ${phase}: ${(err as Error).message}`;
-          summary.failures.push(line);
-          o.log(`kannel ${line}`);
-        } finally {
-          await s?.stop();
+    const alternate = <T>(xs: T[]) => (round % 2 === 1 ? xs : [...xs].reverse());
+    const runs = [
+      ...alternate(first).flatMap((target) => (target === 'koa' ? ['accepts' as const] : (['accepts', 'e2e'] as const)).map((phase) => ({ target, phase }))),
+      ...alternate(oneCoreTargets).map((target) => ({ target, phase: 'accepts-one-core' as const })),
+    ];
+    for (const { target, phase } of runs) {
+      const dir = join(o.dir, `r${round}-${target}-${phase}`);
+      let s: Server | undefined;
+      try {
+        s = await startServer(target, dir, o.daemon, kannel, eatmydata);
+        if (phase === 'e2e') {
+          const r = await endToEndRun(target as EndToEndRun['target'], round, s, o.messages, o.connections);
+          summary.endToEnd.push(r);
+          o.log(`kannel round ${round} ${target.padEnd(19)} ${o.messages} end to end: ${r.endToEndSec === undefined ? `not all arrived (${r.arrived})` : `${r.endToEndSec.toFixed(2)} s warm`}, ${r.coldSec === undefined ? '–' : `${r.coldSec.toFixed(2)} s`} cold (warm submitted in ${r.submitSec.toFixed(2)} s; non2xx ${r.non2xx} errors ${r.errors})`);
+          continue;
         }
-        rmSync(dir, { recursive: true, force: true });
+        const server = s;
+        const oneCore = phase === 'accepts-one-core' && !('skipped' in cores);
+        const r = oneCore
+          ? await withBenchOn(cores.client, () => {
+              pin(server.pids, cores.server);
+              return acceptRun(target, round, server, o, true);
+            })
+          : await acceptRun(target, round, server, o, false);
+        summary.accepts.push(r);
+        o.log(`kannel round ${round} ${target.padEnd(19)}${oneCore ? ' one core' : ''} ${r.acceptsPerSec.toFixed(0).padStart(6)} accepts/s  p99 ${r.latencyP99Ms} ms  non2xx ${r.non2xx} errors ${r.errors}  CPU/req ${r.cpuMsPerRequest.toFixed(3)} ms (${r.split.map((x) => `${x.part} ${((x.seconds * 1000) / Math.max(1, r.accepted)).toFixed(3)}`).join(', ')})`);
+      } catch (err) {
+        const line = `round ${round} ${target} ${phase}: ${(err as Error).message}`;
+        summary.failures.push(line);
+        o.log(`kannel ${line}`);
+      } finally {
+        await s?.stop();
       }
+      rmSync(dir, { recursive: true, force: true });
     }
   }
   return summary;
