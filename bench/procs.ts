@@ -129,11 +129,14 @@ function procStatus(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS'), peak: kb('VmHWM') };
 }
 
-function procCpu(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** A `/proc/<pid>/stat` or `/proc/<pid>/task/<tid>/stat` file: the command name and user + system CPU seconds. */
+export function readStat(file: string): { comm: string; cpuSeconds: number } {
+  const stat = readFileSync(file, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS;
+  return { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICKS };
 }
+
+const procCpu = (pid: number): number => readStat(`/proc/${pid}/stat`).cpuSeconds;
 
 async function waitFor(url: string, child: ChildProcess, timeoutMs: number, log: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -7,9 +7,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { readdirSync, readFileSync } from 'node:fs';
-
-const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+import { readdirSync } from 'node:fs';
+import { readStat } from '../procs.js';
 
 /** CPU seconds of each thread of `pid`, keyed by thread id; `main` marks the process's first thread. */
 export function threadCpu(pid: number): Map<number, { comm: string; main: boolean; sec: number }> {
@@ -22,9 +21,8 @@ export function threadCpu(pid: number): Map<number, { comm: string; main: boolea
   }
   for (const t of tids) {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(t), { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), main: Number(t) === pid, sec: (Number(fields[11]) + Number(fields[12])) / TICKS });
+      const { comm, cpuSeconds } = readStat(`/proc/${pid}/task/${t}/stat`);
+      out.set(Number(t), { comm, main: Number(t) === pid, sec: cpuSeconds });
     } catch {
       // the thread ended between the listing and the read
     }

@@ -208,22 +208,22 @@ export async function runKannelBench(o: { dir: string; daemon: { cmd: string; ar
       let s: Server | undefined;
       try {
         s = await startServer(target, dir, o.daemon, kannel, eatmydata);
+        const server = s;
         if (phase === 'e2e') {
-          const r = await endToEndRun(target as EndToEndRun['target'], round, s, o.messages, o.connections);
+          const r = await endToEndRun(target as EndToEndRun['target'], round, server, o.messages, o.connections);
           summary.endToEnd.push(r);
           o.log(`kannel round ${round} ${target.padEnd(19)} ${o.messages} end to end: ${r.endToEndSec === undefined ? `not all arrived (${r.arrived})` : `${r.endToEndSec.toFixed(2)} s warm`}, ${r.coldSec === undefined ? '–' : `${r.coldSec.toFixed(2)} s`} cold (warm submitted in ${r.submitSec.toFixed(2)} s; non2xx ${r.non2xx} errors ${r.errors})`);
-          continue;
+        } else {
+          const oneCore = phase === 'accepts-one-core' && !('skipped' in cores);
+          const r = oneCore
+            ? await withBenchOn(cores.client, () => {
+                pin(server.pids, cores.server);
+                return acceptRun(target, round, server, o, true);
+              })
+            : await acceptRun(target, round, server, o, false);
+          summary.accepts.push(r);
+          o.log(`kannel round ${round} ${target.padEnd(19)}${oneCore ? ' one core' : ''} ${r.acceptsPerSec.toFixed(0).padStart(6)} accepts/s  p99 ${r.latencyP99Ms} ms  non2xx ${r.non2xx} errors ${r.errors}  CPU/req ${r.cpuMsPerRequest.toFixed(3)} ms (${r.split.map((x) => `${x.part} ${((x.seconds * 1000) / Math.max(1, r.accepted)).toFixed(3)}`).join(', ')})`);
         }
-        const server = s;
-        const oneCore = phase === 'accepts-one-core' && !('skipped' in cores);
-        const r = oneCore
-          ? await withBenchOn(cores.client, () => {
-              pin(server.pids, cores.server);
-              return acceptRun(target, round, server, o, true);
-            })
-          : await acceptRun(target, round, server, o, false);
-        summary.accepts.push(r);
-        o.log(`kannel round ${round} ${target.padEnd(19)}${oneCore ? ' one core' : ''} ${r.acceptsPerSec.toFixed(0).padStart(6)} accepts/s  p99 ${r.latencyP99Ms} ms  non2xx ${r.non2xx} errors ${r.errors}  CPU/req ${r.cpuMsPerRequest.toFixed(3)} ms (${r.split.map((x) => `${x.part} ${((x.seconds * 1000) / Math.max(1, r.accepted)).toFixed(3)}`).join(', ')})`);
       } catch (err) {
         const line = `round ${round} ${target} ${phase}: ${(err as Error).message}`;
         summary.failures.push(line);
